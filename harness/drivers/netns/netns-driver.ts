@@ -1,0 +1,225 @@
+/**
+ * NetnsDriver: each node is a Linux network namespace; each segment is a bridge inside a
+ * namespace of its own, so nothing is ever created in the host's network namespace (no host
+ * bridge, no host-side veth, no host route or sysctl). Nodes are joined to their segment's
+ * bridge by veth pairs whose node-side end carries the interface name the topology declares,
+ * so a rule set written for `lan0`/`wan0` applies unchanged.
+ *
+ *   [ns client] eth0 ==veth== v0 -[br0 in ns seg-lan]- v1 ==veth== lan0 [ns fw] wan0 ==veth== ...
+ */
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mustRun, run, start, waitFor } from '../../exec.ts';
+import { HostError } from '../../errors.ts';
+import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnerAlive } from '../../run-state.ts';
+import type { NodeSpec, TopologySpec } from '../../topology/schema.ts';
+import type { Driver, NodeHandle, PreflightProblem, StartedTopology } from '../driver.ts';
+import { nodeNamespace, runIdOfNamespace, segmentNamespace } from './netns-names.ts';
+import { disposeAll } from '../../dispose.ts';
+
+const FORWARDING_KINDS = new Set(['firewall', 'router']);
+
+/** argv prefix that runs a program inside a named namespace (lighter than `ip netns exec`: no /sys remount). */
+const inNamespace = (ns: string) => ['nsenter', `--net=/run/netns/${ns}`, '--'];
+
+function addressOnly(cidr: string): string {
+  return cidr.split('/')[0] ?? cidr;
+}
+
+class NetnsNode implements NodeHandle {
+  constructor(
+    readonly name: string,
+    private readonly spec: NodeSpec,
+    readonly namespace: string,
+    readonly workDir: string,
+  ) {}
+
+  get kind() {
+    return this.spec.kind;
+  }
+
+  exec(argv: readonly string[], opts?: Parameters<NodeHandle['exec']>[1]) {
+    return run([...inNamespace(this.namespace), ...argv], opts);
+  }
+
+  spawn(argv: readonly string[]) {
+    return start([...inNamespace(this.namespace), ...argv]);
+  }
+
+  async writeFile(path: string, content: string | Buffer, mode = 0o644) {
+    // Nodes share the host's file system on this driver, so the node sees the file at the same path.
+    await writeFile(path, content, { mode });
+  }
+
+  address(segment: string): string {
+    for (const iface of Object.values(this.spec.interfaces)) {
+      if (iface.segment === segment) return addressOnly(iface.address);
+    }
+    throw new Error(`node ${this.name} has no interface on segment ${segment}`);
+  }
+}
+
+/** Every process still living in a namespace (vsftpd children, agents, monitors). */
+async function pidsIn(ns: string): Promise<number[]> {
+  const r = await run(['ip', 'netns', 'pids', ns]);
+  return r.code === 0 ? r.stdout.split(/\s+/).filter(Boolean).map(Number) : [];
+}
+
+/** Kills whatever runs in the namespaces, waits until they are empty, then deletes them. */
+async function removeNamespaces(names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  const existing = new Set((await run(['ip', 'netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]));
+  const present = names.filter((n) => existing.has(n));
+  for (const ns of present) {
+    for (const pid of await pidsIn(ns)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  // A namespace lives on while a process holds it: wait for the kills to land so nothing is left.
+  await waitFor(
+    'processes in pinhole namespaces to exit',
+    async () => {
+      for (const ns of present) if ((await pidsIn(ns)).length > 0) return false;
+      return true;
+    },
+    { timeoutMs: 5000 },
+  );
+  if (present.length > 0) await mustRun(['ip', '-batch', '-'], { input: present.map((n) => `netns del ${n}\n`).join('') });
+}
+
+class NetnsTopology implements StartedTopology {
+  readonly driver = 'netns' as const;
+  private readonly handles = new Map<string, NetnsNode>();
+  private readonly namespaces: string[] = [];
+
+  constructor(
+    readonly spec: TopologySpec,
+    readonly id: string,
+  ) {}
+
+  node(name: string): NodeHandle {
+    const n = this.handles.get(name);
+    if (!n) throw new Error(`topology ${this.spec.name} has no node ${name} (nodes: ${[...this.handles.keys()].join(', ')})`);
+    return n;
+  }
+
+  nodes(): NodeHandle[] {
+    return [...this.handles.values()];
+  }
+
+  async bringUp(): Promise<void> {
+    const { spec, id } = this;
+    const dir = await claimRun(id);
+    const segNs = (s: string) => segmentNamespace(id, s);
+    const nodeNs = (n: string) => nodeNamespace(id, n);
+    this.namespaces.push(...Object.keys(spec.segments).map(segNs), ...Object.keys(spec.nodes).map(nodeNs));
+    // One `ip -batch` per namespace keeps bring-up to a handful of process spawns.
+    await mustRun(['ip', '-batch', '-'], { input: this.namespaces.map((n) => `netns add ${n}\n`).join('') });
+
+    const segmentCommands = new Map<string, string[]>(
+      Object.keys(spec.segments).map((s) => [s, ['link add br0 type bridge', 'link set br0 up']]),
+    );
+    const nodeCommands = new Map<string, string[]>();
+    let port = 0;
+    for (const [nodeName, node] of Object.entries(spec.nodes)) {
+      const work = join(dir, nodeName);
+      await mkdir(work, { recursive: true, mode: 0o755 });
+      this.handles.set(nodeName, new NetnsNode(nodeName, node, nodeNs(nodeName), work));
+      const cmds = ['link set lo up'];
+      for (const [ifname, iface] of Object.entries(node.interfaces)) {
+        const bridgePort = `v${port++}`;
+        segmentCommands
+          .get(iface.segment)
+          ?.push(`link add ${bridgePort} type veth peer name ${ifname} netns ${nodeNs(nodeName)}`, `link set ${bridgePort} master br0 up`);
+        cmds.push(`addr add ${iface.address} dev ${ifname}`, `link set ${ifname} up`);
+      }
+      if (node.gateway) cmds.push(`route add default via ${node.gateway}`);
+      nodeCommands.set(nodeName, cmds);
+    }
+    for (const [seg, cmds] of segmentCommands) {
+      await mustRun(['ip', '-n', segNs(seg), '-batch', '-'], { input: cmds.join('\n') + '\n' });
+    }
+    for (const [nodeName, cmds] of nodeCommands) {
+      await mustRun(['ip', '-n', nodeNs(nodeName), '-batch', '-'], { input: cmds.join('\n') + '\n' });
+      if (FORWARDING_KINDS.has(spec.nodes[nodeName]!.kind)) {
+        // Inside the node's namespace: /proc/sys/net belongs to the namespace of the writer.
+        await mustRun([...inNamespace(nodeNs(nodeName)), 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+      }
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await disposeAll([() => removeNamespaces(this.namespaces), () => releaseRun(this.id)]);
+  }
+}
+
+export class NetnsDriver implements Driver {
+  readonly name = 'netns' as const;
+
+  async preflight(): Promise<PreflightProblem[]> {
+    const problems: PreflightProblem[] = [];
+    if (process.getuid?.() !== 0) {
+      problems.push({ what: 'not running as root', fix: 'run pinhole as root (network namespaces and netfilter need CAP_NET_ADMIN and CAP_SYS_ADMIN)' });
+    }
+    for (const [tool, pkg] of REQUIRED_TOOLS) {
+      if ((await run(['sh', '-c', 'command -v "$0"', tool]).catch(() => ({ code: 1 }))).code !== 0) {
+        problems.push({ what: `${tool} not found`, fix: `apt-get install ${pkg}` });
+      }
+    }
+    try {
+      await access('/proc/self/ns/net');
+    } catch {
+      problems.push({ what: 'this kernel has no network namespaces', fix: 'use a kernel with CONFIG_NET_NS' });
+    }
+    return problems;
+  }
+
+  async up(spec: TopologySpec): Promise<StartedTopology> {
+    const problems = await this.preflight();
+    if (problems.length > 0) throw new HostError(problems.map((p) => `${p.what}: ${p.fix}`).join('\n'));
+    const topology = new NetnsTopology(spec, newRunId());
+    try {
+      await topology.bringUp();
+    } catch (err) {
+      // Clean up what was made, then rethrow the original error.
+      await topology[Symbol.asyncDispose]().catch(() => undefined);
+      throw err;
+    }
+    return topology;
+  }
+
+  async clean(opts: { all?: boolean } = {}): Promise<string[]> {
+    const all = (await run(['ip', 'netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0] ?? '');
+    const byRun = new Map<string, string[]>();
+    for (const ns of all) {
+      const id = runIdOfNamespace(ns);
+      if (id) byRun.set(id, [...(byRun.get(id) ?? []), ns]);
+    }
+    for (const id of await knownRunIds()) if (!byRun.has(id)) byRun.set(id, []);
+    const removed: string[] = [];
+    for (const [id, namespaces] of byRun) {
+      if (!opts.all && (await runOwnerAlive(id))) continue;
+      await removeNamespaces(namespaces);
+      await releaseRun(id);
+      removed.push(...namespaces, runDir(id));
+    }
+    return removed;
+  }
+}
+
+/** Tools the netns driver and the nodes it runs need, with the Debian package that has each. */
+export const REQUIRED_TOOLS: ReadonlyArray<[string, string]> = [
+  ['ip', 'iproute2'],
+  ['nsenter', 'util-linux'],
+  ['unshare', 'util-linux'],
+  ['nft', 'nftables'],
+  ['iptables-nft-restore', 'iptables'],
+  ['conntrack', 'conntrack'],
+  ['vsftpd', 'vsftpd'],
+  ['sha256sum', 'coreutils'],
+  ['ss', 'iproute2'],
+];

@@ -1,0 +1,178 @@
+/**
+ * A lab is a started topology with its node services running: vsftpd on the server, the probe
+ * agent on the client, a drop observer on every forwarding node. `runCell` is the one operation
+ * suites and `explore` share: reset the firewall, apply a rule set, run one pinned transfer,
+ * and turn what the packets did into an Observation.
+ */
+import type { Driver, NodeHandle, StartedTopology } from './drivers/driver.ts';
+import { DisposeStack } from './dispose.ts';
+import { waitFor } from './exec.ts';
+import type { FtpCommand, Mode, Observation } from './model.ts';
+import { DropObserver, OBSERVER_RULESET, type DropEvent } from './nodes/drop-observer.ts';
+import { VsftpdServer } from './nodes/vsftpd-server.ts';
+import { classify } from './probes/classify.ts';
+import { ProbeAgentClient } from './probes/probe-agent-client.ts';
+import type { ProbeJob, ProbeReport } from './probes/probe-protocol.ts';
+import { backendFor } from './rulesets/firewall-backend.ts';
+import type { Ruleset } from './rulesets/load-ruleset.ts';
+import { FORWARDING_KINDS, type NodeKind, type TopologySpec } from './topology/schema.ts';
+
+export interface CellRequest {
+  ruleset: Ruleset;
+  mode: Mode;
+  command: FtpCommand;
+}
+
+/** Only a safety net: blocked cells end on drop evidence within milliseconds. */
+const PROBE_TIMEOUT_MS = Number(process.env.PINHOLE_PROBE_TIMEOUT_MS ?? 8000);
+
+const isActive = (mode: Mode) => mode === 'PORT' || mode === 'EPRT';
+
+function firstOfKind(topology: StartedTopology, kind: NodeKind): NodeHandle {
+  const node = topology.nodes().find((n) => n.kind === kind);
+  if (!node) throw new Error(`topology ${topology.spec.name} has no ${kind} node`);
+  return node;
+}
+
+/** The segment the server is reached on: its first interface. */
+function serverAddress(spec: TopologySpec, server: NodeHandle): string {
+  const iface = Object.values(spec.nodes[server.name]!.interfaces)[0]!;
+  return server.address(iface.segment);
+}
+
+export class Lab implements AsyncDisposable {
+  private cells = 0;
+
+  private constructor(
+    readonly topology: StartedTopology,
+    readonly client: NodeHandle,
+    readonly server: NodeHandle,
+    readonly firewall: NodeHandle,
+    private readonly ftp: VsftpdServer,
+    private readonly agent: ProbeAgentClient,
+    private readonly observers: DropObserver[],
+    private readonly resources: DisposeStack,
+  ) {}
+
+  static async up(spec: TopologySpec, driver: Driver): Promise<Lab> {
+    const resources = new DisposeStack();
+    try {
+      const topology = await driver.up(spec);
+      resources.defer(() => topology[Symbol.asyncDispose]());
+      const client = firstOfKind(topology, 'ftp-client');
+      const server = firstOfKind(topology, 'ftp-server');
+      const firewall = firstOfKind(topology, 'firewall');
+      const serverSpec = spec.nodes[server.name]!;
+      if (serverSpec.kind !== 'ftp-server') throw new Error('unreachable: server kind');
+
+      const routers = topology.nodes().filter((n) => FORWARDING_KINDS.has(n.kind));
+      const [ftp, agent] = await Promise.all([
+        VsftpdServer.start(server, serverSpec.ftp),
+        ProbeAgentClient.start(client),
+        ...routers.map(async (r) => {
+          const res = await r.exec(['nft', '-f', '-'], { input: OBSERVER_RULESET });
+          if (res.code !== 0) throw new Error(`node ${r.name}: cannot install the drop observer: ${res.stderr.trim()}`);
+        }),
+      ]);
+      resources.defer(() => ftp[Symbol.asyncDispose]());
+      resources.defer(() => agent[Symbol.asyncDispose]());
+      const observers = routers.map((r) => DropObserver.start(r));
+      for (const o of observers) resources.defer(() => o[Symbol.asyncDispose]());
+
+      const lab = new Lab(topology, client, server, firewall, ftp, agent, observers, resources);
+      await lab.awaitReady();
+      return lab;
+    } catch (err) {
+      await resources[Symbol.asyncDispose]().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Readiness by observation: with no rule set, a LIST must pass end to end, and every router's
+   * trace monitor must have reported that traffic (`nft monitor` subscribes asynchronously).
+   */
+  private async awaitReady(): Promise<void> {
+    let last: ProbeReport | undefined;
+    await waitFor(
+      `a first transfer from ${this.client.name} to ${this.server.name} with every router's trace monitor reporting`,
+      async () => {
+        last = await this.agent.run(this.job('PASV', 'LIST')).report;
+        return !last.failure && this.observers.every((o) => o.traced > 0);
+      },
+      { timeoutMs: 10_000, intervalMs: 50 },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last attempt: ${!last ? 'none finished' : last.failure ? `${last.failure.phase}: ${last.failure.detail}` : 'passed'}`);
+    });
+  }
+
+  get ftpInfo() {
+    return this.ftp.info;
+  }
+
+  private job(mode: Mode, command: FtpCommand, uploadName?: string): Omit<ProbeJob, 'id'> {
+    const info = this.ftp.info;
+    const common = {
+      host: serverAddress(this.topology.spec, this.server),
+      port: info.port,
+      user: info.user,
+      password: info.password,
+      mode,
+      command,
+      timeoutMs: PROBE_TIMEOUT_MS,
+    };
+    if (command === 'RETR') return { ...common, path: info.testFile.path, expect: info.testFile.sha256 };
+    if (command === 'STOR') return { ...common, path: `/upload/${uploadName}`, uploadBytes: 128 * 1024 };
+    return { ...common, path: '/', expect: info.testFile.path.slice(1) };
+  }
+
+  async runCell(req: CellRequest): Promise<Observation> {
+    await this.ftp.endSessions(this.server);
+    await backendFor(req.ruleset.format).apply(this.firewall, req.ruleset);
+    for (const o of this.observers) o.reset();
+    const uploadName = `cell-${++this.cells}-${req.mode}.bin`;
+    const job = this.job(req.mode, req.command, uploadName);
+
+    // A drop counts only when it is this cell's own packet: the control connection it dials, or
+    // the data endpoint once known. A server still retrying an earlier, aborted cell's active
+    // data connection must not decide this one. Drops and the endpoint may arrive in any order,
+    // so every drop is kept and re-judged when the endpoint arrives.
+    let endpoint: { host: string; port: number } | undefined;
+    const isOwn = (d: DropEvent) =>
+      (d.packet.daddr === job.host && d.packet.dport === job.port) ||
+      (endpoint !== undefined &&
+        d.packet.dport === endpoint.port &&
+        // Active endpoints may be rewritten by NAT on the way (nf_nat_ftp keeps the port when it can).
+        (isActive(req.mode) || d.packet.daddr === endpoint.host));
+    let decide: (d: DropEvent) => void = () => undefined;
+    const decided = new Promise<DropEvent>((resolve) => (decide = resolve));
+    const judgeDrops = () => this.observers.flatMap((o) => o.drops()).filter(isOwn).forEach(decide);
+    const unsubscribe = this.observers.map((o) => o.onDrop(judgeDrops));
+    const { id, report } = this.agent.run(job, (e) => {
+      endpoint = e;
+      judgeDrops();
+    });
+
+    // The first own drop ends the probe at once: the decision rests on that evidence.
+    const first = await Promise.race([report, decided]);
+    for (const u of unsubscribe) u();
+    if (!('phases' in first)) this.agent.abort(id);
+    const probeReport = await report;
+    const ownDrops = this.observers.flatMap((o) => o.drops()).filter(isOwn);
+
+    const storedSha256 =
+      req.command === 'STOR' && !probeReport.failure
+        ? await VsftpdServer.storedSha256(this.server, this.ftp.info, uploadName)
+        : undefined;
+    return classify({ report: probeReport, drops: ownDrops, storedSha256, command: req.command });
+  }
+
+  /** The firewall's rule set as the kernel holds it, with counters (evidence for reports). */
+  snapshotFirewall(req: Pick<CellRequest, 'ruleset'>): Promise<string> {
+    return backendFor(req.ruleset.format).snapshot(this.firewall);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.resources[Symbol.asyncDispose]();
+  }
+}

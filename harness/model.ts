@@ -1,0 +1,70 @@
+/**
+ * The vocabulary shared by probes, suites and reporters. String unions, not enums, so that
+ * JSON read back from a report type-checks against the same names.
+ */
+
+export const MODES = ['PORT', 'EPRT', 'PASV', 'EPSV'] as const;
+/** PORT/EPRT: active (the server dials the client). PASV/EPSV: passive (the client dials the server). */
+export type Mode = (typeof MODES)[number];
+
+export const FTP_COMMANDS = ['RETR', 'STOR', 'LIST'] as const;
+export type FtpCommand = (typeof FTP_COMMANDS)[number];
+
+/** What the packets showed. `error` means the probe or the server broke, not the firewall. */
+export type Outcome = 'pass' | 'blocked' | 'error';
+/** What a suite says must happen. */
+export type Expectation = 'pass' | 'blocked';
+/**
+ * compliant: observed == expected; violation: it differs; inconclusive: observed `error`;
+ * skipped: the host could not run the cell; observed: no expectation (explore).
+ */
+export type Verdict = 'compliant' | 'violation' | 'inconclusive' | 'skipped' | 'observed';
+
+export type DriverName = 'netns' | 'docker';
+
+/** One phase of an FTP exchange as the probe saw it. */
+export interface PhaseRecord {
+  phase: 'control-connect' | 'greeting' | 'login' | 'mode' | 'data-connect' | 'transfer' | 'integrity';
+  ok: boolean;
+  ms: number;
+  detail?: string;
+}
+
+export interface Observation {
+  outcome: Outcome;
+  /** Why it was not a pass: `control-blocked`, `data-blocked`, `server-refused: 500 ...`, `integrity-mismatch`... */
+  cause: string | null;
+  phases: PhaseRecord[];
+  /** Control-channel lines, `> ` sent and `< ` received, plus harness notes prefixed `# `. */
+  transcript: string[];
+  durationMs: number;
+}
+
+/** One row of the JSON contract (README "JSON contract"). Keep field names stable. */
+export interface CellResult {
+  id: string;
+  suite: string;
+  topology: string;
+  ruleset: string;
+  mode: Mode;
+  command: FtpCommand;
+  client: string;
+  server: string;
+  expected: Expectation | null;
+  /** null only when the cell was skipped (nothing was observed). */
+  observed: Outcome | null;
+  verdict: Verdict;
+  cause: string | null;
+  durationMs: number;
+}
+
+export interface RunReport {
+  version: 1;
+  driver: DriverName;
+  results: CellResult[];
+}
+
+/** Stable cell id: the same cell has the same id in every run, so tools can diff reports. */
+export function cellId(c: Pick<CellResult, 'suite' | 'topology' | 'ruleset' | 'mode' | 'command'>): string {
+  return `${c.suite}/${c.topology}/${c.ruleset}/${c.mode}-${c.command}`;
+}

@@ -1,0 +1,86 @@
+/**
+ * The harness side of the probe agent: starts it inside the client node and hands it jobs.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import type { NodeHandle } from '../drivers/driver.ts';
+import type { AgentRequest, ProbeJob, ProbeProgress, ProbeReport } from './probe-protocol.ts';
+
+const AGENT = fileURLToPath(new URL('./probe-agent.ts', import.meta.url));
+const TSX_LOADER = import.meta.resolve('tsx');
+
+export class ProbeAgentClient implements AsyncDisposable {
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: ProbeReport) => void; reject: (e: Error) => void; onEndpoint: (e: { host: string; port: number }) => void }
+  >();
+  private nextId = 1;
+  private exited: Error | undefined;
+  private stderr = '';
+
+  private constructor(
+    readonly node: NodeHandle,
+    private readonly child: ChildProcess,
+  ) {}
+
+  static async start(node: NodeHandle): Promise<ProbeAgentClient> {
+    const child = node.spawn(['node', '--import', TSX_LOADER, AGENT]);
+    const agent = new ProbeAgentClient(node, child);
+    child.stderr?.on('data', (d) => (agent.stderr = (agent.stderr + d).slice(-4000)));
+    const ready = new Promise<void>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout! });
+      lines.on('line', (line) => {
+        const msg = JSON.parse(line) as ProbeReport | ProbeProgress | { ready: true };
+        if ('ready' in msg) return resolve();
+        if ('progress' in msg) return agent.pending.get(msg.id)?.onEndpoint(msg.progress.dataEndpoint);
+        agent.pending.get(msg.id)?.resolve(msg);
+        agent.pending.delete(msg.id);
+      });
+      child.once('exit', (code) => {
+        agent.exited = new Error(`probe agent in node ${node.name} exited (${code}): ${agent.stderr.trim()}`);
+        reject(agent.exited);
+        for (const p of agent.pending.values()) p.reject(agent.exited);
+        agent.pending.clear();
+      });
+    });
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    try {
+      await ready;
+    } finally {
+      clearTimeout(timeout);
+    }
+    return agent;
+  }
+
+  /** Runs a job; `abort(id)` (the returned id) cuts it short with the phases recorded so far. */
+  run(
+    job: Omit<ProbeJob, 'id'>,
+    onEndpoint: (e: { host: string; port: number }) => void = () => undefined,
+  ): { id: number; report: Promise<ProbeReport> } {
+    const id = this.nextId++;
+    const report = new Promise<ProbeReport>((resolve, reject) => {
+      if (this.exited) return reject(this.exited);
+      this.pending.set(id, { resolve, reject, onEndpoint });
+    });
+    this.send({ type: 'run', job: { ...job, id } });
+    return { id, report };
+  }
+
+  abort(id: number): void {
+    if (this.pending.has(id)) this.send({ type: 'abort', id });
+  }
+
+  private send(req: AgentRequest) {
+    this.child.stdin?.write(JSON.stringify(req) + '\n');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const gone = new Promise((r) => this.child.once('exit', r));
+    this.child.stdin?.end();
+    const kill = setTimeout(() => this.child.kill('SIGKILL'), 1000);
+    await gone;
+    clearTimeout(kill);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * What the harness sends the probe agent and what it answers, one JSON object a line.
+ * Only types: the agent side must stay dependency-free.
+ */
+import type { FtpCommand, Mode, PhaseRecord } from '../model.ts';
+
+export interface ProbeJob {
+  id: number;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  mode: Mode;
+  command: FtpCommand;
+  /** RETR: file to download; STOR: name to store; LIST: directory to list. */
+  path: string;
+  /** RETR: sha256 the download must have. LIST: a name the listing must contain. */
+  expect?: string;
+  /** STOR: bytes of random data to upload. */
+  uploadBytes?: number;
+  /** Safety net only: blocked cells are decided from firewall evidence long before this. */
+  timeoutMs: number;
+}
+
+export type FailureKind = 'timeout' | 'refused' | 'reset' | 'reply' | 'aborted' | 'mismatch' | 'protocol' | 'error';
+
+export interface ProbeFailure {
+  phase: PhaseRecord['phase'];
+  kind: FailureKind;
+  detail: string;
+  /** The server's reply when kind is `reply`. */
+  reply?: string;
+  replyCode?: number;
+}
+
+export interface ProbeReport {
+  id: number;
+  phases: PhaseRecord[];
+  transcript: string[];
+  failure: ProbeFailure | null;
+  /** RETR: sha256 of what arrived; STOR: sha256 of what was sent. */
+  sha256?: string;
+  bytes?: number;
+  /** The data endpoint: announced by 227/229 (passive) or by the probe's PORT/EPRT (active). */
+  dataEndpoint?: { host: string; port: number };
+  durationMs: number;
+}
+
+/** Sent while a job runs, as soon as the data endpoint is known, so drops can be attributed. */
+export interface ProbeProgress {
+  id: number;
+  progress: { dataEndpoint: { host: string; port: number } };
+}
+
+export type AgentRequest = { type: 'run'; job: ProbeJob } | { type: 'abort'; id: number };

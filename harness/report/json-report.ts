@@ -1,0 +1,91 @@
+/**
+ * The JSON report: the machine-readable contract other tools and `pinhole merge` read back.
+ * Results are sorted so two runs of the same matrix diff line by line.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../errors.ts';
+import { FTP_COMMANDS, MODES, type CellResult, type DriverName, type RunReport } from '../model.ts';
+import { VERDICTS } from '../verdict.ts';
+
+const CellResultSchema = z.object({
+  id: z.string(),
+  suite: z.string(),
+  topology: z.string(),
+  ruleset: z.string(),
+  mode: z.enum(MODES),
+  command: z.enum(FTP_COMMANDS),
+  client: z.string(),
+  server: z.string(),
+  expected: z.enum(['pass', 'blocked']).nullable(),
+  observed: z.enum(['pass', 'blocked', 'error']).nullable(),
+  verdict: z.enum(VERDICTS),
+  cause: z.string().nullable(),
+  durationMs: z.number(),
+}) satisfies z.ZodType<CellResult>;
+
+/** Unknown extra fields are dropped rather than refused, so a newer writer stays readable. */
+export const RunReportSchema = z.object({
+  version: z.literal(1),
+  driver: z.enum(['netns', 'docker']),
+  results: z.array(CellResultSchema),
+}) satisfies z.ZodType<RunReport>;
+
+/**
+ * Suite, topology, rule set by name; mode and command in matrix order rather than by name so
+ * the report reads like the matrix. Client and server only break ties, so the order does not
+ * depend on which worker finished first.
+ */
+export function compareCells(a: CellResult, b: CellResult): number {
+  return (
+    compareText(a.suite, b.suite) ||
+    compareText(a.topology, b.topology) ||
+    compareText(a.ruleset, b.ruleset) ||
+    MODES.indexOf(a.mode) - MODES.indexOf(b.mode) ||
+    FTP_COMMANDS.indexOf(a.command) - FTP_COMMANDS.indexOf(b.command) ||
+    compareText(a.client, b.client) ||
+    compareText(a.server, b.server)
+  );
+}
+
+// Code-unit order, not localeCompare: the same bytes must sort the same on every machine.
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function buildJsonReport(driver: DriverName, cells: readonly CellResult[]): RunReport {
+  return { version: 1, driver, results: [...cells].sort(compareCells) };
+}
+
+export function writeJsonReport(file: string, report: RunReport): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`, 'utf8');
+}
+
+/** Throws InputError listing every problem as `file: path: message`. */
+export function readJsonReport(file: string): RunReport {
+  const notAReport = `${file}: not a version-1 pinhole report`;
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new InputError(`${notAReport}: invalid JSON: ${err.message}`);
+    throw err;
+  }
+  const parsed = RunReportSchema.safeParse(data);
+  if (!parsed.success) {
+    throw new InputError([
+      `${notAReport}:`,
+      ...parsed.error.issues.map((issue) => `${file}: ${formatPath(issue.path)}: ${issue.message}`),
+    ]);
+  }
+  return parsed.data;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
+    .join('');
+}

@@ -1,0 +1,87 @@
+/**
+ * The JUnit report for CI. Keeps the three non-pass outcomes apart all the way into the XML:
+ * a violation is a <failure>, an inconclusive cell an <error>, a skipped cell <skipped/>.
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import junit, { type Builder } from 'junit-report-builder';
+import type { CellResult, DriverName } from '../model.ts';
+import { compareCells } from './json-report.ts';
+
+// The package is a CommonJS bundle (`module.exports = builder`) with an ESM-style d.ts
+// (`export default`), so under NodeNext TypeScript types the default import as the module
+// namespace while Node hands over module.exports itself. Accept both shapes, checked once.
+const junitModule = junit as unknown as Builder | { default: Builder };
+const rootBuilder: Builder = 'newBuilder' in junitModule ? junitModule : junitModule.default;
+
+/** `expected blocked, observed pass (data-connected)`: the one diagnostic line per check. */
+export function describeMismatch(cell: CellResult): string {
+  const line = `expected ${cell.expected ?? 'nothing'}, observed ${cell.observed ?? 'nothing'}`;
+  return cell.cause === null ? line : `${line} (${cell.cause})`;
+}
+
+export function buildJUnitReport(driver: DriverName, cells: readonly CellResult[]): string {
+  // A fresh builder per call: the package's default export is a process-wide singleton.
+  const report = rootBuilder.newBuilder().name(`pinhole ${driver}`);
+  for (const group of groupBySuite([...cells].sort(compareCells))) {
+    const first = group[0];
+    if (first === undefined) continue;
+    const suite = report
+      .testSuite()
+      .name(`${first.suite} ${first.topology} ${first.ruleset}`)
+      .time(seconds(group.reduce((sum, cell) => sum + cell.durationMs, 0)));
+    for (const cell of group) {
+      const testCase = suite
+        .testCase()
+        .className(`${cell.suite}.${cell.topology}.${cell.ruleset}`)
+        .name(`${cell.mode} ${cell.command}`)
+        .time(seconds(cell.durationMs))
+        .property('mode', cell.mode)
+        .property('command', cell.command)
+        .property('expected', cell.expected ?? '')
+        .property('observed', cell.observed ?? '')
+        .property('cause', cell.cause ?? '')
+        .property('driver', driver)
+        .property('verdict', cell.verdict)
+        .property('id', cell.id);
+      switch (cell.verdict) {
+        case 'violation':
+          testCase.failure(describeMismatch(cell), 'violation');
+          break;
+        case 'inconclusive':
+          testCase.error(describeMismatch(cell), 'inconclusive');
+          break;
+        case 'skipped':
+          testCase.skipped();
+          break;
+        case 'compliant':
+        case 'observed':
+          break;
+      }
+      // CI UIs show system-out next to the test; a skipped cell has no message of its own.
+      if (cell.cause !== null) testCase.standardOutput(cell.cause);
+    }
+  }
+  return report.build();
+}
+
+export function writeJUnitReport(file: string, driver: DriverName, cells: readonly CellResult[]): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, buildJUnitReport(driver, cells), 'utf8');
+}
+
+/** One group per suite/topology/ruleset, in the order the (sorted) input first shows them. */
+function groupBySuite(cells: readonly CellResult[]): CellResult[][] {
+  const groups = new Map<string, CellResult[]>();
+  for (const cell of cells) {
+    const key = JSON.stringify([cell.suite, cell.topology, cell.ruleset]);
+    const group = groups.get(key);
+    if (group) group.push(cell);
+    else groups.set(key, [cell]);
+  }
+  return [...groups.values()];
+}
+
+function seconds(ms: number): number {
+  return Math.round(ms) / 1000;
+}

@@ -1,0 +1,174 @@
+/**
+ * The terminal view: one table per suite and topology, rule sets down, (mode, command) across.
+ * Every cell carries a word and a mark so it reads the same without colour (CI logs, pipes,
+ * colour-blind readers); colour only adds emphasis.
+ */
+import { FTP_COMMANDS, MODES, type CellResult, type FtpCommand, type Mode, type Outcome, type Verdict } from '../model.ts';
+
+export interface MatrixOptions {
+  color: boolean;
+}
+
+type Style = 'green' | 'red' | 'yellow' | 'dim' | 'bold';
+type Paint = (style: Style | null, text: string) => string;
+
+// Each style closes with its own reset (39 for colours, 22 for intensity) so styles nest safely.
+const ANSI: Record<Style, [string, string]> = {
+  green: ['\x1b[32m', '\x1b[39m'],
+  red: ['\x1b[31m', '\x1b[39m'],
+  yellow: ['\x1b[33m', '\x1b[39m'],
+  dim: ['\x1b[2m', '\x1b[22m'],
+  bold: ['\x1b[1m', '\x1b[22m'],
+};
+
+const WORD: Record<Outcome | 'skipped', string> = { pass: 'pass', blocked: 'block', error: 'ERROR', skipped: 'skip' };
+const MARK: Record<Verdict, string> = { compliant: '✓', violation: '✗', inconclusive: '?', skipped: '', observed: '' };
+const STYLE: Record<Verdict, Style | null> = {
+  compliant: 'green',
+  violation: 'red',
+  inconclusive: 'yellow',
+  skipped: 'dim',
+  observed: null,
+};
+const GAP = '  ';
+/** A rule set the group never ran in that column. */
+const ABSENT = '-';
+
+interface Column {
+  mode: Mode;
+  command: FtpCommand;
+}
+
+/** A table cell: `text` is what the reader sees, `styled` the same text with ANSI codes. */
+interface Cell {
+  text: string;
+  styled: string;
+}
+
+export function renderMatrix(cells: readonly CellResult[], opts: MatrixOptions): string {
+  if (cells.length === 0) return 'no cells';
+  const paint: Paint = (style, text) => (opts.color && style !== null ? `${ANSI[style][0]}${text}${ANSI[style][1]}` : text);
+  const blocks = groupBy(cells, (c) => [c.suite, c.topology]).map((group) => renderGroup(group, paint));
+  return [...blocks, summaryLines(cells, paint).join('\n')].join('\n\n');
+}
+
+function renderGroup(group: readonly CellResult[], paint: Paint): string {
+  const first = group[0];
+  if (first === undefined) return '';
+  const rulesets = [...new Set(group.map((c) => c.ruleset))];
+  const columns = columnsOf(group);
+  const slot = (ruleset: string, col: Column) => `${ruleset}\0${col.mode}\0${col.command}`;
+  // First cell wins a slot. Two cells share one only when they differ by client or server alone
+  // (the id leaves those out); the detail lines below still list every non-compliant cell.
+  const bySlot = new Map<string, CellResult>();
+  for (const cell of group) {
+    const key = slot(cell.ruleset, cell);
+    if (!bySlot.has(key)) bySlot.set(key, cell);
+  }
+
+  const plain = (text: string): Cell => ({ text, styled: text });
+  const modeRow = [plain(''), ...columns.map((col, i) => plain(i === 0 || columns[i - 1]?.mode !== col.mode ? col.mode : ''))];
+  const commandRow = [plain(''), ...columns.map((col) => plain(col.command))];
+  const bodyRows = rulesets.map((ruleset) => [
+    plain(ruleset),
+    ...columns.map((col) => {
+      const cell = bySlot.get(slot(ruleset, col));
+      return cell === undefined ? plain(ABSENT) : matrixCell(cell, paint);
+    }),
+  ]);
+
+  const rows = [modeRow, commandRow, ...bodyRows];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.text.length ?? 0))) ?? [];
+  const table = rows.map((row) =>
+    row
+      // Pad by the ANSI-free text so colour codes do not skew the columns.
+      .map((cell, i) => cell.styled + ' '.repeat((widths[i] ?? 0) - cell.text.length))
+      .join(GAP)
+      .trimEnd(),
+  );
+
+  const order = (c: CellResult) =>
+    rulesets.indexOf(c.ruleset) * columns.length + columns.findIndex((col) => col.mode === c.mode && col.command === c.command);
+  const details = [...group]
+    .sort((a, b) => order(a) - order(b))
+    .map((cell) => detailLine(cell, paint))
+    .filter((line): line is string => line !== null);
+
+  return [paint('bold', `${first.suite} on ${first.topology}`), ...table, ...details].join('\n');
+}
+
+/** The (mode, command) pairs the group ran, mode-major, in protocol order rather than by name. */
+function columnsOf(group: readonly CellResult[]): Column[] {
+  const present = new Set(group.map((c) => `${c.mode} ${c.command}`));
+  return MODES.flatMap((mode) =>
+    FTP_COMMANDS.filter((command) => present.has(`${mode} ${command}`)).map((command) => ({ mode, command })),
+  );
+}
+
+function matrixCell(cell: CellResult, paint: Paint): Cell {
+  const mark = MARK[cell.verdict];
+  const text = `${WORD[cell.observed ?? 'skipped']}${mark === '' ? '' : ` ${mark}`}`;
+  return { text, styled: paint(STYLE[cell.verdict], text) };
+}
+
+/** Why a cell is not green, so nobody has to open the JSON to find the cause. */
+function detailLine(cell: CellResult, paint: Paint): string | null {
+  const where = `${cell.ruleset} ${cell.mode} ${cell.command}`;
+  const because = cell.cause === null ? '' : ` — ${cell.cause}`;
+  if (cell.verdict === 'violation' || cell.verdict === 'inconclusive') {
+    const mark = paint(STYLE[cell.verdict], MARK[cell.verdict]);
+    return `${mark} ${where}: expected ${cell.expected ?? 'nothing'}, observed ${cell.observed ?? 'nothing'}${because}`;
+  }
+  if (cell.verdict === 'observed' && cell.observed !== 'pass') return `${where}: ${cell.observed ?? 'nothing'}${because}`;
+  return null;
+}
+
+/**
+ * Judged cells (with an expectation) and explore cells are counted apart: "60 compliant" and
+ * "60 pass" answer different questions, and a run may hold both.
+ */
+function summaryLines(cells: readonly CellResult[], paint: Paint): string[] {
+  const judged = cells.filter((c) => c.expected !== null);
+  const explored = cells.filter((c) => c.expected === null);
+  const lines: string[] = [];
+  if (judged.length > 0) {
+    const count = (v: Verdict) => judged.filter((c) => c.verdict === v).length;
+    const parts = [
+      paint(count('compliant') > 0 ? 'green' : null, `${count('compliant')} compliant`),
+      ...optional(count('violation'), (n) => paint('red', `${n} ${n === 1 ? 'violation' : 'violations'}`)),
+      ...optional(count('inconclusive'), (n) => paint('yellow', `${n} inconclusive`)),
+      ...optional(count('skipped'), (n) => paint('dim', `${n} skipped`)),
+    ];
+    lines.push(`${cellsWord(judged.length)}: ${parts.join(', ')}`);
+  }
+  if (explored.length > 0) {
+    const count = (o: Outcome | null) => explored.filter((c) => c.observed === o).length;
+    const parts = [
+      `${count('pass')} pass`,
+      `${count('blocked')} blocked`,
+      `${count('error')} error`,
+      ...optional(count(null), (n) => paint('dim', `${n} skipped`)),
+    ];
+    lines.push(`${cellsWord(explored.length)} observed: ${parts.join(', ')}`);
+  }
+  return lines;
+}
+
+function optional(n: number, render: (n: number) => string): string[] {
+  return n === 0 ? [] : [render(n)];
+}
+
+function cellsWord(n: number): string {
+  return `${n} ${n === 1 ? 'cell' : 'cells'}`;
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = JSON.stringify(keyOf(item));
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,30 @@
+/**
+ * Syntax check before anything starts, by the real tools: `nft -c -f` and
+ * `iptables-restore --test`. They run in a throw-away network namespace (`unshare --net`), so
+ * even a check never talks to the host's own netfilter, and nothing outlives the check.
+ */
+import { run } from '../exec.ts';
+import { InputError } from '../errors.ts';
+import type { Ruleset } from './load-ruleset.ts';
+
+export async function checkRuleset(rs: Ruleset): Promise<void> {
+  const problems = rs.format === 'nft' ? await checkNft(rs) : await checkIptables(rs);
+  if (problems.length > 0) throw new InputError(problems);
+}
+
+async function checkNft(rs: Ruleset): Promise<string[]> {
+  const r = await run(['unshare', '--net', 'nft', '-c', '-f', rs.file]);
+  if (r.code === 0) return [];
+  // nft already prefixes each error with file:line:column; keep its caret lines for context.
+  const out = r.stderr.trim() || r.stdout.trim();
+  return [out.includes(rs.file) ? out : `${rs.file}: nft: ${out}`];
+}
+
+async function checkIptables(rs: Ruleset): Promise<string[]> {
+  const r = await run(['unshare', '--net', 'iptables-nft-restore', '--test'], { input: rs.text });
+  if (r.code === 0) return [];
+  const out = (r.stderr.trim() || r.stdout.trim()).split('\n');
+  // iptables-restore says `line N failed` or `...: line N: message`; lead with file:N like nft does.
+  const line = out.map((l) => /line (\d+)/.exec(l)?.[1]).find(Boolean);
+  return [`${rs.file}${line ? `:${line}` : ''}: iptables-restore: ${out.join(' ').replace(/\s+/g, ' ')}`];
+}

@@ -1,0 +1,230 @@
+/**
+ * The shape of a `*.topo.yaml` file. Only what one value can say about itself lives here; facts
+ * that relate several values (a segment named by an interface exists, addresses fit their
+ * subnets, gateways are reachable) are checked in check-topology.ts, after this schema passed.
+ *
+ * Objects are strict: a misspelt key (`gatway:`) must be an error, not a silently ignored line.
+ */
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+
+export const NODE_KINDS = ['ftp-client', 'ftp-server', 'firewall', 'router'] as const;
+/**
+ * firewall: the one node the user's rule set is applied to. router: a plain forwarding (and
+ * possibly NAT) gateway with no rule set under test. Both forward IPv4.
+ */
+export type NodeKind = (typeof NODE_KINDS)[number];
+/** Kinds whose interfaces may serve as another node's gateway. */
+export const FORWARDING_KINDS: ReadonlySet<NodeKind> = new Set<NodeKind>(['firewall', 'router']);
+
+/** A strict object whose unknown-key message lists what is allowed there. */
+function strictObject<S extends z.ZodRawShape>(shape: S, validKeys = `valid keys here: ${Object.keys(shape).join(', ')}`) {
+  return z.strictObject(shape, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? validKeys : undefined),
+  });
+}
+
+/** A record that must have at least one entry (`minProperties` tells editors the same). */
+function nonEmptyRecord<K extends z.ZodType<string, string>, V extends z.ZodType>(key: K, value: V, message: string) {
+  return z
+    .record(key, value)
+    .refine((r) => Object.keys(r).length > 0, { error: message })
+    .meta({ minProperties: 1 });
+}
+
+/*
+ * Names become parts of Linux network namespace names (`pinhole-<run>-n-<node>`), which must
+ * stay short and are later used as file names and argv elements: lower case, digits and dashes
+ * only, so no shell metacharacter or path separator can ever get through.
+ */
+const NAME_PATTERN = /^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
+
+function nameSchema(what: 'topology' | 'node' | 'segment') {
+  return z
+    .string()
+    .regex(NAME_PATTERN, {
+      error: (iss) =>
+        `invalid ${what} name ${JSON.stringify(iss.input)}: use 1-20 characters of lower-case letters, digits and '-', ` +
+        `starting with a letter and not ending with '-' (names become parts of network namespace names)`,
+    })
+    .meta({ description: `${what} name: 1-20 of a-z 0-9 -, starting with a letter, not ending with -` });
+}
+
+/*
+ * Linux interface names: at most IFNAMSIZ-1 = 15 bytes. The kernel accepts almost any byte,
+ * but `ip` and the drivers take these names as arguments, so allow only the portable set.
+ * `lo` is the loopback every namespace already has.
+ */
+export const InterfaceNameSchema = z
+  .string()
+  .max(15, {
+    error: (iss) =>
+      `interface name ${JSON.stringify(iss.input)} is ${String(iss.input).length} characters; Linux allows at most 15`,
+  })
+  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
+    error: (iss) =>
+      `invalid interface name ${JSON.stringify(iss.input)}: use letters, digits, '_' and '-', starting with a letter`,
+  })
+  .refine((n) => n !== 'lo', { error: 'interface name "lo" is reserved for the loopback interface' })
+  .meta({ description: 'Linux interface name: 1-15 of A-Z a-z 0-9 _ -, starting with a letter, not lo' });
+
+/*
+ * Addresses are checked with ipaddr.js, but stricter than its defaults: IPv4 only in dotted
+ * quad (ipaddr would read `010.0.0.1` as octal and `0x7f.1` as 127.0.0.1, which `ip` and a
+ * human reader would not) and IPv6 without a zone id (a zone is per-host, not topology data).
+ */
+type Family = 'IPv4' | 'IPv6';
+
+function addressFamily(text: string): Family | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return 'IPv4';
+  if (ipaddr.IPv6.isValid(text) && !text.includes('%')) return 'IPv6';
+  return undefined;
+}
+
+function cidrFamily(text: string): Family | undefined {
+  const slash = text.lastIndexOf('/');
+  if (slash < 0) return undefined;
+  const family = addressFamily(text.slice(0, slash));
+  const prefix = text.slice(slash + 1);
+  if (!family || !/^(?:0|[1-9][0-9]{0,2})$/.test(prefix)) return undefined;
+  return Number(prefix) <= (family === 'IPv4' ? 32 : 128) ? family : undefined;
+}
+
+/** A single address, no prefix length: `192.168.10.254`, `2001:db8::1`. */
+export const IpAddressSchema = z
+  .string()
+  .superRefine((text, ctx) => {
+    if (addressFamily(text)) return;
+    const hint = text.includes('/') && cidrFamily(text) ? ' (a single address, without a /prefix length)' : '';
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not an IPv4 or IPv6 address${hint}` });
+  })
+  .meta({ description: 'IPv4 or IPv6 address without prefix length', examples: ['192.168.10.254'] });
+
+/** An interface address with its prefix length: `192.168.10.10/24`. */
+export const HostCidrSchema = z
+  .string()
+  .superRefine((text, ctx) => {
+    if (cidrFamily(text)) return;
+    const hint = addressFamily(text) ? ` (add the segment's prefix length, e.g. ${text}/24)` : ' (expected address/prefix, e.g. 192.168.10.10/24)';
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not an address with prefix length${hint}` });
+  })
+  .meta({ description: 'interface address with prefix length', examples: ['192.168.10.10/24'] });
+
+/** A subnet: host bits must be zero, as `ip route` would print it. */
+export const SubnetSchema = z
+  .string()
+  .superRefine((text, ctx) => {
+    if (!cidrFamily(text)) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not a subnet (expected network/prefix, e.g. 192.168.10.0/24)` });
+      return;
+    }
+    const [address, prefix] = ipaddr.parseCIDR(text);
+    const network =
+      address.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(text) : ipaddr.IPv6.networkAddressFromCIDR(text);
+    if (network.toString() !== address.toString()) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${text} is not a network address: host bits are set (did you mean ${network.toString()}/${prefix}?)`,
+      });
+    }
+  })
+  .meta({ description: 'subnet in CIDR notation, host bits zero', examples: ['192.168.10.0/24'] });
+
+export const SegmentSchema = strictObject({ subnet: SubnetSchema }).meta({
+  description: 'An L2 segment (a bridge); every interface on it must lie in its subnet',
+});
+
+export const InterfaceSchema = strictObject({
+  // A plain string, not a name pattern: check-topology then says "unknown segment, known: ...".
+  segment: z.string().meta({ description: 'name of a segment under `segments`' }),
+  address: HostCidrSchema,
+});
+
+/*
+ * Ports below 1024 are privileged and often reserved; passive data ports sit above them, as
+ * vsftpd's pasv_min_port/pasv_max_port usually do.
+ */
+function dataPort(bound: 'min' | 'max') {
+  const error = `passive ${bound} port must be a whole number from 1024 to 65535`;
+  return z.int({ error }).min(1024, { error }).max(65535, { error });
+}
+
+export const PassivePortsSchema = strictObject({ min: dataPort('min'), max: dataPort('max') }).refine(
+  (p) => p.min <= p.max,
+  { error: (iss) => { const p = iss.input as { min: number; max: number }; return `min (${p.min}) must not be greater than max (${p.max})`; } },
+);
+
+export const FTP_SOFTWARE = ['vsftpd'] as const;
+const PORT_ERROR = 'port must be a whole number from 1 to 65535';
+
+export const FtpServerSchema = strictObject({
+  software: z
+    .enum(FTP_SOFTWARE, { error: `unsupported FTP server software; supported: ${FTP_SOFTWARE.join(', ')}` })
+    .default('vsftpd'),
+  port: z.int({ error: PORT_ERROR }).min(1, { error: PORT_ERROR }).max(65535, { error: PORT_ERROR }).default(21),
+  passivePorts: PassivePortsSchema.default({ min: 50000, max: 50010 }),
+})
+  // The control port inside the passive range would make the server race itself for the port.
+  .refine((f) => f.port < f.passivePorts.min || f.port > f.passivePorts.max, {
+    error: (iss) => {
+      const f = iss.input as { port: number; passivePorts: { min: number; max: number } };
+      return `control port ${f.port} lies inside the passive port range ${f.passivePorts.min}-${f.passivePorts.max}`;
+    },
+    path: ['port'],
+  });
+
+// The ids name these shared parts under $defs in topology.schema.json instead of copying them per kind.
+const interfaces = nonEmptyRecord(InterfaceNameSchema, InterfaceSchema, 'a node needs at least one interface').meta({
+  id: 'Interfaces',
+  description: 'interface name -> segment and address; at least one',
+});
+const gateway = IpAddressSchema.meta({
+  id: 'Gateway',
+  description: 'default route: an address of a firewall or router interface on a shared segment',
+}).optional();
+
+function plainNode<K extends Exclude<NodeKind, 'ftp-server'>>(kind: K) {
+  return strictObject(
+    { kind: z.literal(kind), interfaces, gateway },
+    `valid keys for ${kind === 'ftp-client' ? 'an' : 'a'} ${kind} node: kind, interfaces, gateway (only ftp-server nodes take ftp settings)`,
+  );
+}
+
+const FtpServerNodeSchema = strictObject(
+  // prefault: a missing `ftp:` is parsed as `{}`, so each field gets its own default.
+  { kind: z.literal('ftp-server'), interfaces, gateway, ftp: FtpServerSchema.prefault({}) },
+  'valid keys for an ftp-server node: kind, interfaces, gateway, ftp',
+);
+
+export const NodeKindSchema = z.enum(NODE_KINDS);
+
+export const NodeSchema = z.discriminatedUnion(
+  'kind',
+  [plainNode('ftp-client'), FtpServerNodeSchema, plainNode('firewall'), plainNode('router')],
+  {
+    error: (iss) => {
+      if (iss.code !== 'invalid_union') return undefined;
+      // The issue's input is the whole node; the offending value is its kind.
+      const kind = (iss.input as { kind?: unknown } | undefined)?.kind;
+      return kind === undefined
+        ? `kind is required; valid kinds: ${NODE_KINDS.join(', ')}`
+        : `unknown node kind ${JSON.stringify(kind)}; valid kinds: ${NODE_KINDS.join(', ')}`;
+    },
+  },
+);
+
+export const TopologySchema = strictObject({
+  name: nameSchema('topology'),
+  description: z.string().optional(),
+  segments: nonEmptyRecord(nameSchema('segment'), SegmentSchema, 'a topology needs at least one segment'),
+  nodes: nonEmptyRecord(nameSchema('node'), NodeSchema, 'a topology needs at least one node'),
+}).meta({
+  title: 'pinhole topology',
+  description: 'Nodes (FTP clients and servers, one firewall, optional routers) wired to L2 segments.',
+});
+
+export type TopologySpec = z.output<typeof TopologySchema>;
+export type NodeSpec = z.output<typeof NodeSchema>;
+export type InterfaceSpec = z.output<typeof InterfaceSchema>;
+export type SegmentSpec = z.output<typeof SegmentSchema>;
+export type FtpServerSpec = z.output<typeof FtpServerSchema>;

@@ -1,0 +1,35 @@
+/**
+ * Turns what a suite expected and what the probe observed into a verdict. Pure, so every
+ * reporter and the exit code agree on the same table.
+ */
+import type { CellResult, Expectation, Outcome, Verdict } from './model.ts';
+
+export const VERDICTS = ['compliant', 'violation', 'inconclusive', 'skipped', 'observed'] as const satisfies readonly Verdict[];
+
+export function judge(expected: Expectation | null, observed: Outcome | null): Verdict {
+  // Order matters: a skipped cell has nothing to judge even in explore runs, and an explore
+  // cell (no expectation) is reported as seen even when the probe broke.
+  if (observed === null) return 'skipped';
+  if (expected === null) return 'observed';
+  // `error` says the probe or server broke, so it proves nothing about the firewall either way.
+  if (observed === 'error') return 'inconclusive';
+  return observed === expected ? 'compliant' : 'violation';
+}
+
+export type VerdictCounts = Record<Verdict, number>;
+
+export function summarize(cells: readonly CellResult[]): VerdictCounts {
+  const counts: VerdictCounts = { compliant: 0, violation: 0, inconclusive: 0, skipped: 0, observed: 0 };
+  for (const cell of cells) counts[cell.verdict] += 1;
+  return counts;
+}
+
+/**
+ * 0 when nothing contradicts an expectation. Inconclusive fails the run too: a broken probe
+ * must not let a rule set pass CI unproven. Skipped does not, as in kselftest, so a host that
+ * lacks a driver can still run the rest.
+ */
+export function exitCodeFor(cells: readonly CellResult[]): 0 | 1 {
+  const { violation, inconclusive } = summarize(cells);
+  return violation + inconclusive > 0 ? 1 : 0;
+}

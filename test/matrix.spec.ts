@@ -1,0 +1,121 @@
+// The terminal matrix: exact text without colour, and colour that strips back to the same text.
+import { test, expect } from '@playwright/test';
+import { cellId, type CellResult, type Expectation, type FtpCommand, type Mode, type Outcome } from '../harness/model.ts';
+import { renderMatrix } from '../harness/report/matrix.ts';
+import { judge } from '../harness/verdict.ts';
+
+function cell(
+  topology: string,
+  ruleset: string,
+  mode: Mode,
+  command: FtpCommand,
+  expected: Expectation | null,
+  observed: Outcome | null,
+  cause: string | null = null,
+): CellResult {
+  const key = { suite: 'ftp-stateful', topology, ruleset, mode, command };
+  return {
+    ...key,
+    id: cellId(key),
+    client: 'client',
+    server: 'server',
+    expected,
+    observed,
+    verdict: judge(expected, observed),
+    cause,
+    durationMs: 5,
+  };
+}
+
+// Deliberately out of mode order: columns must follow PORT, EPRT, PASV, EPSV, not input order.
+const judged: CellResult[] = [
+  cell('routed', 'no-helper', 'PASV', 'RETR', 'pass', 'pass'),
+  cell('routed', 'no-helper', 'PORT', 'RETR', 'blocked', 'blocked', 'data-blocked'),
+  cell('routed', 'no-helper', 'PORT', 'STOR', 'blocked', 'pass', 'data-connected'),
+  cell('routed', 'helper', 'PORT', 'RETR', 'pass', 'pass'),
+  cell('routed', 'helper', 'PORT', 'STOR', 'pass', null, 'no nf_conntrack_ftp'),
+  cell('routed', 'helper', 'PASV', 'RETR', 'pass', 'error', 'server-refused: 500 PASV'),
+  cell('nat', 'open', 'EPSV', 'LIST', 'pass', 'pass'),
+];
+
+const explored: CellResult[] = [
+  cell('routed', 'open', 'EPRT', 'STOR', null, 'blocked', 'data-blocked'),
+  cell('routed', 'open', 'EPSV', 'LIST', null, 'pass'),
+  cell('routed', 'open', 'PORT', 'RETR', null, 'error', 'control-blocked'),
+];
+
+const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
+
+test('without colour: tables, marks, causes and the summary, exactly', () => {
+  expect(renderMatrix(judged, { color: false })).toBe(
+    [
+      'ftp-stateful on routed',
+      '           PORT             PASV',
+      '           RETR     STOR    RETR',
+      'no-helper  block ✓  pass ✗  pass ✓',
+      'helper     pass ✓   skip    ERROR ?',
+      '✗ no-helper PORT STOR: expected blocked, observed pass — data-connected',
+      '? helper PASV RETR: expected pass, observed error — server-refused: 500 PASV',
+      '',
+      'ftp-stateful on nat',
+      '      EPSV',
+      '      LIST',
+      'open  pass ✓',
+      '',
+      '7 cells: 4 compliant, 1 violation, 1 inconclusive, 1 skipped',
+    ].join('\n'),
+  );
+});
+
+test('a rule set that did not run a column shows a dash', () => {
+  const text = renderMatrix([cell('routed', 'a', 'PORT', 'RETR', 'pass', 'pass'), cell('routed', 'b', 'EPSV', 'STOR', 'pass', 'pass')], {
+    color: false,
+  });
+  expect(text.split('\n').slice(1, 5)).toEqual(['   PORT    EPSV', '   RETR    STOR', 'a  pass ✓  -', 'b  -       pass ✓']);
+});
+
+test('explore cells: no marks, a line for every non-pass, an observed summary', () => {
+  expect(renderMatrix(explored, { color: false })).toBe(
+    [
+      'ftp-stateful on routed',
+      '      PORT   EPRT   EPSV',
+      '      RETR   STOR   LIST',
+      'open  ERROR  block  pass',
+      'open PORT RETR: error — control-blocked',
+      'open EPRT STOR: blocked — data-blocked',
+      '',
+      '3 cells observed: 1 pass, 1 blocked, 1 error',
+    ].join('\n'),
+  );
+});
+
+test('summary omits zero parts except compliant, and counts judged and explore cells apart', () => {
+  const lastLines = (cells: CellResult[]) => renderMatrix(cells, { color: false }).split('\n\n').at(-1);
+  expect(lastLines([cell('routed', 'a', 'PORT', 'RETR', 'pass', 'blocked')])).toBe('1 cell: 0 compliant, 1 violation');
+  expect(
+    lastLines([cell('routed', 'a', 'PORT', 'RETR', 'pass', 'blocked'), cell('routed', 'a', 'PORT', 'STOR', 'blocked', 'pass')]),
+  ).toBe('2 cells: 0 compliant, 2 violations');
+  expect(lastLines([cell('routed', 'a', 'PORT', 'RETR', 'pass', 'pass'), cell('routed', 'a', 'PORT', 'STOR', 'pass', 'pass')])).toBe(
+    '2 cells: 2 compliant',
+  );
+  expect(lastLines([...judged.slice(0, 2), ...explored])).toBe('2 cells: 2 compliant\n3 cells observed: 1 pass, 1 blocked, 1 error');
+});
+
+test('with colour: ANSI codes per verdict, and stripping them gives the plain text', () => {
+  const cells = [...judged, ...explored];
+  const coloured = renderMatrix(cells, { color: true });
+  expect(coloured).toContain('\x1b[32mblock ✓\x1b[39m');
+  expect(coloured).toContain('\x1b[31mpass ✗\x1b[39m');
+  expect(coloured).toContain('\x1b[33mERROR ?\x1b[39m');
+  expect(coloured).toContain('\x1b[2mskip\x1b[22m');
+  expect(coloured).toContain('\x1b[31m1 violation\x1b[39m');
+  expect(stripAnsi(coloured)).toBe(renderMatrix(cells, { color: false }));
+});
+
+test('no colour means no escape codes at all', () => {
+  expect(renderMatrix([...judged, ...explored], { color: false })).not.toContain('\x1b');
+});
+
+test('nothing to show', () => {
+  expect(renderMatrix([], { color: false })).toBe('no cells');
+});
