@@ -193,7 +193,8 @@ function checkGateways(spec: TopologySpec, attachments: readonly Attachment[], r
       report(
         path,
         `gateway ${nodeSpec.gateway} (${where(owner)}) is on segment ${owner.segment}, ` +
-          `but ${node} is only on ${list(mySegments)}; ${valid}`,
+          (mySegments.length > 0 ? `but ${node} is only on ${mySegments.join(', ')}` : `but ${node} is on no known segment`) +
+          `; ${valid}`,
       );
     }
   }

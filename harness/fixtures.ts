@@ -1,0 +1,47 @@
+/**
+ * Playwright Test fixtures for suites. The lab (topology + services) is worker-scoped: brought
+ * up once per worker and topology, torn down at the end. Per-test isolation is the firewall
+ * reset inside `lab.runCell` (rules flushed, conntrack flushed, rule set applied afresh).
+ */
+import { test as base } from '@playwright/test';
+import { driverFor } from './drivers/registry.ts';
+import { Lab } from './lab.ts';
+import type { DriverName } from './model.ts';
+import { TOPOLOGIES_DIR } from './paths.ts';
+import { loadTopology, resolveTopology } from './topology/load-topology.ts';
+
+export interface PinholeWorkerFixtures {
+  /** Which driver runs the nodes: from `PINHOLE_DRIVER`, or set per project. */
+  driverName: DriverName;
+  /** A topology name under topologies/ or a path; set per spec file with `test.use`. */
+  topologyFile: string;
+  /** Problems that keep this host from running the driver; cells are skipped when any. */
+  hostProblems: string[];
+  lab: Lab;
+}
+
+export const test = base.extend<object, PinholeWorkerFixtures>({
+  driverName: [(process.env.PINHOLE_DRIVER as DriverName | undefined) ?? 'netns', { option: true, scope: 'worker' }],
+  topologyFile: ['routed', { option: true, scope: 'worker' }],
+  hostProblems: [
+    async ({ driverName }, use) => {
+      const problems = await driverFor(driverName).preflight();
+      await use(problems.map((p) => `${p.what} (${p.fix})`));
+    },
+    { scope: 'worker' },
+  ],
+  lab: [
+    async ({ driverName, topologyFile }, use) => {
+      const spec = await loadTopology(resolveTopology(topologyFile, TOPOLOGIES_DIR));
+      const lab = await Lab.up(spec, driverFor(driverName));
+      try {
+        await use(lab);
+      } finally {
+        await lab[Symbol.asyncDispose]();
+      }
+    },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+});
+
+export { expect } from '@playwright/test';

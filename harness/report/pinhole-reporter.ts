@@ -1,0 +1,70 @@
+/**
+ * The Playwright reporter that turns cells into pinhole's outputs: the matrix on stdout, the
+ * JSON contract and JUnit. A cell whose test never produced an observation (skipped, or the lab
+ * failed to come up) still appears, as skipped or inconclusive, so no cell silently vanishes.
+ */
+import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
+import { resolve } from 'node:path';
+import { cellId, type CellResult, type DriverName } from '../model.ts';
+import { CELL_ANNOTATION, RESULT_ATTACHMENT, type CellMeta } from '../suite-kit.ts';
+import { buildJsonReport, writeJsonReport } from './json-report.ts';
+import { writeJUnitReport } from './junit-report.ts';
+import { renderMatrix } from './matrix.ts';
+
+interface Options {
+  json: string;
+  junit: string;
+  driver: DriverName;
+}
+
+function firstLine(text: string | undefined): string {
+  // Playwright error messages carry ANSI colour codes; reports want plain text.
+  // eslint-disable-next-line no-control-regex
+  return (text ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim())?.trim() ?? 'unknown error';
+}
+
+export default class PinholeReporter implements Reporter {
+  private readonly cells = new Map<string, CellResult>();
+
+  constructor(private readonly options: Options) {}
+
+  printsToStdio(): boolean {
+    return true;
+  }
+
+  onTestEnd(test: TestCase, result: TestResult): void {
+    const annotation = test.annotations.find((a) => a.type === CELL_ANNOTATION);
+    if (!annotation?.description) return;
+    const meta = JSON.parse(annotation.description) as CellMeta;
+    const attached = result.attachments.find((a) => a.name === RESULT_ATTACHMENT);
+    let cell: CellResult;
+    if (attached?.body) {
+      cell = JSON.parse(attached.body.toString('utf8')) as CellResult;
+    } else {
+      const skipped = result.status === 'skipped';
+      const reason = skipped
+        ? test.annotations.find((a) => a.type === 'skip')?.description ?? 'skipped'
+        : `harness-error: ${firstLine(result.error?.message)}`;
+      cell = {
+        id: cellId(meta),
+        ...meta,
+        client: '',
+        server: '',
+        observed: skipped ? null : 'error',
+        verdict: skipped ? 'skipped' : 'inconclusive',
+        cause: reason,
+        durationMs: result.duration,
+      };
+    }
+    this.cells.set(cell.id, cell);
+  }
+
+  onEnd(_result: FullResult): void {
+    const cells = [...this.cells.values()];
+    const report = buildJsonReport(this.options.driver, cells);
+    writeJsonReport(resolve(this.options.json), report);
+    writeJUnitReport(resolve(this.options.junit), this.options.driver, report.results);
+    process.stdout.write(`\n${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
+    process.stdout.write(`\nreports: ${resolve(this.options.json)}, ${resolve(this.options.junit)}\n`);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * How a suite declares its cells: one Playwright test per (rule set, mode, command) with the
+ * expectation the suite verified. The cell's identity travels in an annotation (so reporters
+ * know skipped cells too); the observation travels in an attachment.
+ */
+import { join } from 'node:path';
+import { test, expect } from './fixtures.ts';
+import { cellId, type CellResult, type Expectation, type FtpCommand, type Mode } from './model.ts';
+import { loadRuleset, type Ruleset } from './rulesets/load-ruleset.ts';
+import { judge } from './verdict.ts';
+
+export const CELL_ANNOTATION = 'pinhole-cell';
+export const RESULT_ATTACHMENT = 'pinhole-result';
+
+/** Identity of a cell, known before it runs. */
+export type CellMeta = Pick<CellResult, 'suite' | 'topology' | 'ruleset' | 'mode' | 'command' | 'expected'>;
+
+export interface CellSpec {
+  suite: string;
+  topology: string;
+  /** Path of the rule set file, relative to the suite directory. */
+  rulesetFile: string;
+  suiteDir: string;
+  mode: Mode;
+  command: FtpCommand;
+  expected: Expectation;
+}
+
+const rulesets = new Map<string, Promise<Ruleset>>();
+function rulesetOnce(file: string): Promise<Ruleset> {
+  let rs = rulesets.get(file);
+  if (!rs) rulesets.set(file, (rs = loadRuleset(file)));
+  return rs;
+}
+
+export function defineCell(spec: CellSpec): void {
+  const file = join(spec.suiteDir, spec.rulesetFile);
+  const ruleset = file.replace(/^.*\//, '').replace(/\.[^.]+$/, '');
+  const meta: CellMeta = { suite: spec.suite, topology: spec.topology, ruleset, mode: spec.mode, command: spec.command, expected: spec.expected };
+  test(
+    `${spec.mode} ${spec.command}`,
+    { annotation: { type: CELL_ANNOTATION, description: JSON.stringify(meta) } },
+    async ({ lab, hostProblems }, testInfo) => {
+      test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);
+      const observation = await lab.runCell({ ruleset: await rulesetOnce(file), mode: spec.mode, command: spec.command });
+      const result: CellResult = {
+        id: cellId(meta),
+        ...meta,
+        client: lab.client.name,
+        server: lab.server.name,
+        observed: observation.outcome,
+        verdict: judge(spec.expected, observation.outcome),
+        cause: observation.cause,
+        durationMs: observation.durationMs,
+      };
+      await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(result), contentType: 'application/json' });
+      if (observation.outcome !== spec.expected) {
+        await testInfo.attach('transcript', { body: observation.transcript.join('\n'), contentType: 'text/plain' });
+        await testInfo.attach('phases', { body: JSON.stringify(observation.phases, null, 2), contentType: 'application/json' });
+        await testInfo.attach('firewall-ruleset', { body: await lab.snapshotFirewall({ ruleset: await rulesetOnce(file) }), contentType: 'text/plain' });
+      }
+      // One diagnostic line per check: expected and observed, and why.
+      expect(observation.outcome, `${ruleset} ${spec.mode} ${spec.command}: expected ${spec.expected}, observed ${observation.outcome}${observation.cause ? ` (${observation.cause})` : ''}`).toBe(spec.expected);
+    },
+  );
+}

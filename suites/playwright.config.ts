@@ -1,0 +1,28 @@
+// The built-in compliance suites, run by `pinhole run`. Each spec file brings up its topology
+// once per worker; cells inside a file run in order on that lab.
+import { defineConfig } from '@playwright/test';
+
+const reporters: Array<[string, Record<string, unknown>?]> = [
+  [process.env.CI || !process.stdout.isTTY ? 'list' : 'line'],
+  [
+    '../harness/report/pinhole-reporter.ts',
+    {
+      json: process.env.PINHOLE_JSON ?? 'reports/results.json',
+      junit: process.env.PINHOLE_JUNIT ?? 'reports/junit.xml',
+      driver: process.env.PINHOLE_DRIVER ?? 'netns',
+    },
+  ],
+];
+
+export default defineConfig({
+  testDir: '.',
+  testMatch: '**/*.spec.ts',
+  fullyParallel: false,
+  workers: Number(process.env.PINHOLE_WORKERS ?? 1),
+  // A cell costs milliseconds; this only bounds a wedged cell, whose probe has its own deadline.
+  timeout: 30_000,
+  retries: 0,
+  reporter: reporters as never,
+  outputDir: process.env.PINHOLE_OUTPUT_DIR ?? '../test-results/suites',
+  ...(process.env.PINHOLE_GREP ? { grep: new RegExp(process.env.PINHOLE_GREP) } : {}),
+});
