@@ -49,6 +49,16 @@ export async function runOwnerAlive(id: string): Promise<boolean> {
   }
 }
 
+/** True when this process claimed the run (so an interrupted run can remove exactly its own resources). */
+export async function runOwnedByMe(id: string): Promise<boolean> {
+  try {
+    const owner = JSON.parse(await readFile(join(runDir(id), 'owner.json'), 'utf8')) as { pid: number };
+    return owner.pid === process.pid;
+  } catch {
+    return false;
+  }
+}
+
 export async function releaseRun(id: string): Promise<void> {
   await rm(runDir(id), { recursive: true, force: true });
 }

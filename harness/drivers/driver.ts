@@ -41,6 +41,9 @@ export interface Driver {
   /** What the host lacks for this driver; empty when it can run. */
   preflight(): Promise<PreflightProblem[]>;
   up(spec: TopologySpec): Promise<StartedTopology>;
-  /** Removes resources of runs whose owner process is gone (all of them with `all`). */
-  clean(opts?: { all?: boolean }): Promise<string[]>;
+  /**
+   * Removes resources of runs whose owner process is gone; with `mine`, those this process
+   * owns (an interrupted run cleaning up); with `all`, every pinhole resource.
+   */
+  clean(opts?: { all?: boolean; mine?: boolean }): Promise<string[]>;
 }

@@ -31,7 +31,10 @@ export function parseTopology(text: string, file: string): TopologySpec {
   // Warnings too (an unresolved `!tag`, an unknown directive): in a data file they are mistakes.
   const yamlProblems = [...doc.errors, ...doc.warnings].map((e) => {
     const { line, col } = lines.linePos(e.pos[0]);
-    return `${file}:${line}:${col}: yaml: ${e.message}`;
+    // yaml's own wording for this one addresses programmers ("use parseAllDocuments").
+    const message =
+      e.code === 'MULTIPLE_DOCS' ? 'a topology file holds one YAML document; remove the second `---` and what follows' : e.message;
+    return `${file}:${line}:${col}: yaml: ${message}`;
   });
   // A document with syntax errors is partly guessed; schema messages about it would mislead.
   if (yamlProblems.length > 0) throw new InputError(yamlProblems);
@@ -50,21 +53,16 @@ export function parseTopology(text: string, file: string): TopologySpec {
 
   const locate = locatorFor(doc, lines);
   const parsed = TopologySchema.safeParse(data, { error: friendlyMessage });
-  const problems: { line: number; text: string }[] = [];
-  const add = (p: YamlPath, message: string) => {
-    const line = locate(p);
-    problems.push({ line, text: formatProblem(file, line, p, message) });
-  };
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) describeIssue(issue, add);
-  } else {
-    for (const text of checkTopology(parsed.data, file, locate)) problems.push({ line: lineOf(text, file), text });
+    const problems: string[] = [];
+    for (const issue of parsed.error.issues) {
+      describeIssue(issue, (p, message) => problems.push(formatProblem(file, locate(p), p, message)));
+    }
+    throw new InputError(inFileOrder(problems, file));
   }
-  if (problems.length > 0) {
-    // Stable sort: the file top to bottom, same-line problems in the order they were found.
-    throw new InputError(problems.sort((a, b) => a.line - b.line).map((p) => p.text));
-  }
-  return parsed.data as TopologySpec;
+  const problems = checkTopology(parsed.data, file, locate);
+  if (problems.length > 0) throw new InputError(inFileOrder(problems, file));
+  return parsed.data;
 }
 
 /**
@@ -100,10 +98,11 @@ function readFailure(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Problems from checkTopology carry their line inside the formatted text: `FILE:LINE: ...`. */
-function lineOf(problem: string, file: string): number {
-  const m = /^(\d+):/.exec(problem.slice(file.length + 1));
-  return m ? Number(m[1]) : 0;
+/** Top to bottom by line (stable: same-line problems keep the order they were found in). */
+function inFileOrder(problems: string[], file: string): string[] {
+  // Each problem is `FILE:LINE: ...`; FILE is known, so the line is read right after it.
+  const lineOf = (problem: string) => Number(/^(\d+):/.exec(problem.slice(file.length + 1))?.[1] ?? 0);
+  return [...problems].sort((a, b) => lineOf(a) - lineOf(b));
 }
 
 /**

@@ -105,7 +105,10 @@ export const HostCidrSchema = z
   .string()
   .superRefine((text, ctx) => {
     if (cidrFamily(text)) return;
-    const hint = addressFamily(text) ? ` (add the segment's prefix length, e.g. ${text}/24)` : ' (expected address/prefix, e.g. 192.168.10.10/24)';
+    const family = addressFamily(text);
+    const hint = family
+      ? ` (add the segment's prefix length, e.g. ${text}/${family === 'IPv4' ? 24 : 64})`
+      : ' (expected address/prefix, e.g. 192.168.10.10/24)';
     ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not an address with prefix length${hint}` });
   })
   .meta({ description: 'interface address with prefix length', examples: ['192.168.10.10/24'] });
@@ -151,7 +154,12 @@ function dataPort(bound: 'min' | 'max') {
 
 export const PassivePortsSchema = strictObject({ min: dataPort('min'), max: dataPort('max') }).refine(
   (p) => p.min <= p.max,
-  { error: (iss) => { const p = iss.input as { min: number; max: number }; return `min (${p.min}) must not be greater than max (${p.max})`; } },
+  {
+    error: (iss) => {
+      const p = iss.input as { min: number; max: number };
+      return `min (${p.min}) must not be greater than max (${p.max})`;
+    },
+  },
 );
 
 export const FTP_SOFTWARE = ['vsftpd'] as const;
@@ -196,8 +204,6 @@ const FtpServerNodeSchema = strictObject(
   'valid keys for an ftp-server node: kind, interfaces, gateway, ftp',
 );
 
-export const NodeKindSchema = z.enum(NODE_KINDS);
-
 export const NodeSchema = z.discriminatedUnion(
   'kind',
   [plainNode('ftp-client'), FtpServerNodeSchema, plainNode('firewall'), plainNode('router')],
@@ -228,3 +234,7 @@ export type NodeSpec = z.output<typeof NodeSchema>;
 export type InterfaceSpec = z.output<typeof InterfaceSchema>;
 export type SegmentSpec = z.output<typeof SegmentSchema>;
 export type FtpServerSpec = z.output<typeof FtpServerSchema>;
+
+// Compile-time guard: NODE_KINDS and the variants of NodeSchema must name the same kinds.
+const kindsAgree: [NodeKind, NodeSpec['kind']] extends [NodeSpec['kind'], NodeKind] ? true : never = true;
+void kindsAgree;

@@ -11,7 +11,7 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mustRun, run, start, waitFor } from '../../exec.ts';
 import { HostError } from '../../errors.ts';
-import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnerAlive } from '../../run-state.ts';
+import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
 import type { NodeSpec, TopologySpec } from '../../topology/schema.ts';
 import type { Driver, NodeHandle, PreflightProblem, StartedTopology } from '../driver.ts';
 import { nodeNamespace, runIdOfNamespace, segmentNamespace } from './netns-names.ts';
@@ -192,7 +192,7 @@ export class NetnsDriver implements Driver {
     return topology;
   }
 
-  async clean(opts: { all?: boolean } = {}): Promise<string[]> {
+  async clean(opts: { all?: boolean; mine?: boolean } = {}): Promise<string[]> {
     const all = (await run(['ip', 'netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0] ?? '');
     const byRun = new Map<string, string[]>();
     for (const ns of all) {
@@ -202,7 +202,8 @@ export class NetnsDriver implements Driver {
     for (const id of await knownRunIds()) if (!byRun.has(id)) byRun.set(id, []);
     const removed: string[] = [];
     for (const [id, namespaces] of byRun) {
-      if (!opts.all && (await runOwnerAlive(id))) continue;
+      const remove = opts.all || (opts.mine ? await runOwnedByMe(id) : !(await runOwnerAlive(id)));
+      if (!remove) continue;
       await removeNamespaces(namespaces);
       await releaseRun(id);
       removed.push(...namespaces, runDir(id));

@@ -1,0 +1,74 @@
+/**
+ * The pinhole command line. Exit codes: 0 every verdict as expected, 1 a verdict differs,
+ * 2 bad input or usage, 3 the host cannot run it, 130 interrupted.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { driverFor } from '../drivers/registry.ts';
+import { HostError, InputError } from '../errors.ts';
+import { doctorCommand } from './doctor-command.ts';
+import { exploreCommand } from './explore-command.ts';
+import { runCommand } from './run-command.ts';
+
+const driverOption = () =>
+  new Option('--driver <name>', 'where nodes run: netns (network namespaces)').env('PINHOLE_DRIVER').default('netns');
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('pinhole')
+    .description('Firewall compliance tests for FTP through real netfilter rule sets')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('run')
+    .description('run the built-in compliance suites; print the matrix; write JSON and JUnit')
+    .addOption(driverOption())
+    .option('--json <file>', 'JSON results (the contract in README)', 'reports/results.json')
+    .option('--junit <file>', 'JUnit XML for CI', 'reports/junit.xml')
+    .option('--grep <regex>', 'only cells whose title matches (e.g. "nft-helper" or "PASV")')
+    .option('--workers <n>', 'Playwright workers (one topology each)')
+    .action(async (opts) => (code = await runCommand(opts)));
+
+  program
+    .command('explore')
+    .description('run the four modes x RETR and STOR through one rule set and show what passes')
+    .requiredOption('--topology <name|file>', 'a topology name under topologies/ or a .topo.yaml path')
+    .requiredOption('--ruleset <file>', 'an nftables file (nft -f) or an iptables-save file')
+    .addOption(driverOption())
+    .option('--json <file>', 'also write JSON results')
+    .option('--junit <file>', 'also write JUnit XML')
+    .action(async (opts) => (code = await exploreCommand(opts)));
+
+  program
+    .command('doctor')
+    .description('what this host has and lacks for each driver')
+    .action(async () => (code = await doctorCommand()));
+
+  program
+    .command('clean')
+    .description("remove what crashed runs left behind (namespaces, processes, state)")
+    .option('--all', 'also remove resources of runs that are still going on')
+    .addOption(driverOption())
+    .action(async (opts: { all?: boolean; driver: string }) => {
+      const removed = await driverFor(opts.driver).clean({ all: Boolean(opts.all) });
+      process.stdout.write(removed.length ? `removed:\n${removed.map((r) => `  ${r}`).join('\n')}\n` : 'nothing to clean\n');
+    });
+
+  await program.parseAsync(argv);
+  return code;
+}
+
+try {
+  process.exitCode = await main(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version are "errors" to commander; a usage mistake is bad input.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof InputError || err instanceof HostError) {
+    process.stderr.write(`pinhole: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`pinhole: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Fail before anything starts: every topology and every rule set a run will use is parsed and
+ * checked first, and all problems are reported together.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from '../errors.ts';
+import { checkRuleset } from '../rulesets/check-ruleset.ts';
+import { loadRuleset, type Ruleset } from '../rulesets/load-ruleset.ts';
+import { loadTopology } from '../topology/load-topology.ts';
+import type { TopologySpec } from '../topology/schema.ts';
+
+async function collect<T>(problems: string[], work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof InputError) problems.push(...err.problems);
+    else throw err;
+    return undefined;
+  }
+}
+
+export async function validateInputs(topologyFiles: string[], rulesetFiles: string[]): Promise<{ topologies: TopologySpec[]; rulesets: Ruleset[] }> {
+  const problems: string[] = [];
+  const topologies: TopologySpec[] = [];
+  const rulesets: Ruleset[] = [];
+  for (const file of topologyFiles) {
+    const spec = await collect(problems, () => loadTopology(file));
+    if (spec) topologies.push(spec);
+  }
+  for (const file of rulesetFiles) {
+    const rs = await collect(problems, async () => {
+      const loaded = await loadRuleset(file);
+      await checkRuleset(loaded);
+      return loaded;
+    });
+    if (rs) rulesets.push(rs);
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return { topologies, rulesets };
+}
+
+/** Files with one of `suffixes` directly in `dir`, or in `dir/<sub>/<leaf>` when leaf is given. */
+export async function filesUnder(dir: string, suffixes: string[], leaf?: string): Promise<string[]> {
+  const out: string[] = [];
+  const dirs = leaf ? (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => join(dir, d.name, leaf)) : [dir];
+  for (const d of dirs) {
+    let names: string[];
+    try {
+      names = await readdir(d);
+    } catch {
+      continue;
+    }
+    out.push(...names.filter((n) => suffixes.some((s) => n.endsWith(s))).map((n) => join(d, n)));
+  }
+  return out.sort();
+}

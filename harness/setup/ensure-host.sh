@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Makes this Debian host able to run pinhole: installs the Debian packages the netns driver
+# needs (only the missing ones) and the npm dependencies (only when package-lock.json changed).
+# Says precisely what is missing and exits 3 when it cannot install it itself.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+# command -> Debian package
+declare -A NEEDS=(
+  [ip]=iproute2 [ss]=iproute2 [nsenter]=util-linux [unshare]=util-linux
+  [nft]=nftables [iptables-nft-restore]=iptables [conntrack]=conntrack
+  [vsftpd]=vsftpd [pkill]=procps [sysctl]=procps [sha256sum]=coreutils
+)
+missing=()
+for cmd in "${!NEEDS[@]}"; do
+  PATH="$PATH:/usr/sbin:/sbin" command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDS[$cmd]}")
+done
+# vsftpd's drop-privilege user comes with the package; without it anonymous FTP cannot work.
+getent passwd ftp >/dev/null 2>&1 || missing+=(vsftpd)
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | sed '/^$/d')
+
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "pinhole: missing Debian packages: ${missing[*]}" >&2
+    echo "pinhole: install them as root: apt-get install -y ${missing[*]}" >&2
+    exit 3
+  fi
+  echo "pinhole: installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  # pinhole starts its own vsftpd inside the server namespace; on a systemd host the package
+  # also enables a host service, which README tells how to switch off.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "pinhole: installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

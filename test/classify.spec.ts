@@ -1,0 +1,72 @@
+// From evidence to pass / blocked / error: the rules that turn packets into outcomes.
+import { test, expect } from '@playwright/test';
+import { classify } from '../harness/probes/classify.ts';
+import type { DropEvent } from '../harness/nodes/drop-observer.ts';
+import type { ProbeFailure, ProbeReport } from '../harness/probes/probe-protocol.ts';
+
+const report = (failure: ProbeFailure | null, extra: Partial<ProbeReport> = {}): ProbeReport => ({
+  id: 1,
+  phases: [],
+  transcript: ['> PASV', '< 227 Entering Passive Mode (203,0,113,10,195,83).'],
+  failure,
+  durationMs: 12,
+  ...extra,
+});
+const drop: DropEvent = {
+  node: 'fw',
+  chain: 'inet filter forward',
+  rule: 'policy drop',
+  packet: { saddr: '192.168.10.10', daddr: '203.0.113.10', sport: 40000, dport: 50003, iif: 'lan0' },
+  at: 0,
+};
+
+test('a completed transfer is a pass', () => {
+  const o = classify({ report: report(null, { sha256: 'aa' }), drops: [], command: 'RETR' });
+  expect([o.outcome, o.cause]).toEqual(['pass', null]);
+});
+
+test('a traced drop of the data SYN is data-blocked, naming node, chain and packet', () => {
+  const o = classify({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'aborted' }), drops: [drop], command: 'RETR' });
+  expect(o.outcome).toBe('blocked');
+  expect(o.cause).toBe('data-blocked: SYN 192.168.10.10:40000 -> 203.0.113.10:50003 dropped at fw by inet filter forward policy drop');
+  expect(o.transcript.at(-1)).toContain('dropped at fw');
+});
+
+test('a traced drop during control connect is control-blocked', () => {
+  const o = classify({ report: report({ phase: 'control-connect', kind: 'aborted', detail: 'aborted' }), drops: [{ ...drop, rule: 'tcp dport 21 drop', packet: { ...drop.packet, dport: 21 } }], command: 'RETR' });
+  expect(o.cause).toMatch(/^control-blocked: .* by inet filter forward rule "tcp dport 21 drop"$/);
+});
+
+test('a refused PORT (bounce protection) is blocked with the server reply', () => {
+  const o = classify({ report: report({ phase: 'mode', kind: 'reply', detail: 'x', reply: '500 Illegal PORT command.', replyCode: 500 }), drops: [], command: 'STOR' });
+  expect([o.outcome, o.cause]).toEqual(['blocked', 'server-refused: 500 Illegal PORT command.']);
+});
+
+test('425 after the transfer command is a refusal of the data connection', () => {
+  const o = classify({ report: report({ phase: 'data-connect', kind: 'reply', detail: 'x', reply: '425 Failed to establish connection.', replyCode: 425 }), drops: [], command: 'RETR' });
+  expect([o.outcome, o.cause]).toEqual(['blocked', 'server-refused: 425 Failed to establish connection.']);
+});
+
+test('other server errors are errors, not blocks', () => {
+  const o = classify({ report: report({ phase: 'transfer', kind: 'reply', detail: 'x', reply: '550 Permission denied.', replyCode: 550 }), drops: [], command: 'STOR' });
+  expect([o.outcome, o.cause]).toEqual(['error', 'server-error: transfer: 550 Permission denied.']);
+});
+
+test('a timeout without a traced drop is an error: pinhole does not guess', () => {
+  const o = classify({ report: report({ phase: 'data-connect', kind: 'timeout', detail: 'no progress within 8000 ms' }), drops: [], command: 'RETR' });
+  expect(o.outcome).toBe('error');
+  expect(o.cause).toMatch(/^data-connect-timeout: no firewall drop observed/);
+});
+
+test('a download with the wrong sha256 is an integrity mismatch', () => {
+  const o = classify({ report: report({ phase: 'integrity', kind: 'mismatch', detail: 'sha256 a != expected b' }), drops: [], command: 'RETR' });
+  expect([o.outcome, o.cause]).toEqual(['error', 'integrity-mismatch: sha256 a != expected b']);
+});
+
+test('an upload the server stored differently is an integrity mismatch', () => {
+  const o = classify({ report: report(null, { sha256: 'sent' }), drops: [], command: 'STOR', storedSha256: 'other' });
+  expect(o.outcome).toBe('error');
+  expect(o.cause).toBe('integrity-mismatch: sent sha256 sent, server stored sha256 other');
+  const missing = classify({ report: report(null, { sha256: 'sent' }), drops: [], command: 'STOR', storedSha256: undefined });
+  expect(missing.cause).toContain('server has no stored file');
+});
