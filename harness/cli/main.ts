@@ -27,7 +27,9 @@ async function main(argv: string[]): Promise<number> {
     .option('--junit <file>', 'JUnit XML for CI', 'reports/junit.xml')
     .option('--grep <regex>', 'only cells whose title matches (e.g. "nft-helper" or "PASV")')
     .option('--workers <n>', 'Playwright workers (one topology each)')
-    .action(async (opts) => (code = await runCommand(opts)));
+    .action(async (opts) => {
+      code = await runCommand(opts);
+    });
 
   program
     .command('explore')
@@ -37,12 +39,16 @@ async function main(argv: string[]): Promise<number> {
     .addOption(driverOption())
     .option('--json <file>', 'also write JSON results')
     .option('--junit <file>', 'also write JUnit XML')
-    .action(async (opts) => (code = await exploreCommand(opts)));
+    .action(async (opts) => {
+      code = await exploreCommand(opts);
+    });
 
   program
     .command('doctor')
     .description('what this host has and lacks for each driver')
-    .action(async () => (code = await doctorCommand()));
+    .action(async () => {
+      code = await doctorCommand();
+    });
 
   program
     .command('clean')

@@ -21,10 +21,14 @@ async function checkNft(rs: Ruleset): Promise<string[]> {
 }
 
 async function checkIptables(rs: Ruleset): Promise<string[]> {
-  const r = await run(['unshare', '--net', 'iptables-nft-restore', '--test'], { input: rs.text });
+  let r = await run(['unshare', '--net', 'iptables-nft-restore', '--test'], { input: rs.text });
+  // `--test` does not resolve jump targets (`-j ACCEPTT` passes it); a real restore into the
+  // throw-away namespace does, and the namespace vanishes with the process.
+  if (r.code === 0) r = await run(['unshare', '--net', 'iptables-nft-restore'], { input: rs.text });
   if (r.code === 0) return [];
   const out = (r.stderr.trim() || r.stdout.trim()).split('\n');
   // iptables-restore says `line N failed` or `...: line N: message`; lead with file:N like nft does.
-  const line = out.map((l) => /line (\d+)/.exec(l)?.[1]).find(Boolean);
-  return [`${rs.file}${line ? `:${line}` : ''}: iptables-restore: ${out.join(' ').replace(/\s+/g, ' ')}`];
+  const line = out.map((l) => /line:? (\d+)/.exec(l)?.[1]).find(Boolean);
+  const message = out.filter((l) => !l.startsWith('Try `')).join(' ').replace(/\s+/g, ' ');
+  return [`${rs.file}${line ? `:${line}` : ''}: iptables-restore: ${message}`];
 }
