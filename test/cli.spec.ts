@@ -1,0 +1,118 @@
+// The pinhole command end to end, as a user and a CI job run it: exit codes, the matrix,
+// the JSON contract and JUnit, and nothing left behind on bad input.
+import { test, expect } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import type { RunReport } from '../harness/model.ts';
+import { STATE_ROOT } from '../harness/run-state.ts';
+
+const PINHOLE = 'harness/cli/pinhole.mjs';
+const out = mkdtempSync(join(tmpdir(), 'pinhole-cli-test-'));
+
+function pinhole(args: string[], opts: { user?: string } = {}) {
+  const argv = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, PINHOLE, ...args] : [process.execPath, PINHOLE, ...args];
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, pid: r.pid };
+}
+
+/** Runs in the state directory that a given (finished) pinhole process claimed: must be none. */
+function runsOwnedBy(pid: number): string[] {
+  let ids: string[] = [];
+  try {
+    ids = readdirSync(STATE_ROOT);
+  } catch {
+    return [];
+  }
+  return ids.filter((id) => {
+    try {
+      return (JSON.parse(readFileSync(join(STATE_ROOT, id, 'owner.json'), 'utf8')) as { pid: number }).pid === pid;
+    } catch {
+      return false;
+    }
+  });
+}
+
+test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract and JUnit written', async () => {
+  const json = join(out, 'results.json');
+  const junit = join(out, 'junit.xml');
+  const r = pinhole(['run', '--json', json, '--junit', junit]);
+  expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
+  expect(r.stdout).toContain('ftp-stateful on routed');
+  expect(r.stdout).toContain('64 cells: 64 compliant');
+
+  const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+  expect(report.version).toBe(1);
+  expect(report.driver).toBe('netns');
+  expect(report.results).toHaveLength(64);
+  for (const cell of report.results) {
+    expect(Object.keys(cell).sort()).toEqual(
+      ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
+    );
+    expect(cell.verdict).toBe('compliant');
+    expect(cell.observed).toBe(cell.expected);
+    // A blocked cell always says why; a pass has no cause.
+    expect(cell.cause === null).toBe(cell.observed === 'pass');
+  }
+  const cell = (ruleset: string, mode: string, command: string) =>
+    report.results.find((c) => c.ruleset === ruleset && c.mode === mode && c.command === command)!;
+  expect(cell('masquerade-no-helper', 'PORT', 'RETR').cause).toBe('server-refused: 500 Illegal PORT command.');
+  expect(cell('no-helper', 'PASV', 'STOR').cause).toMatch(/^data-blocked: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
+  expect(cell('passive-range-no-helper', 'EPRT', 'RETR').cause).toMatch(/^data-blocked: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
+
+  const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
+  const suites = [xml.testsuites.testsuite].flat();
+  expect(suites).toHaveLength(8);
+  expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_tests']), 0)).toBe(64);
+  expect(suites.every((s: Record<string, string>) => s['@_failures'] === '0' && s['@_errors'] === '0')).toBe(true);
+});
+
+test('pinhole explore: observed verdicts for the eight cells, with causes', async () => {
+  const json = join(out, 'explore.json');
+  const r = pinhole(['explore', '--topology', 'routed', '--ruleset', 'suites/ftp-stateful/rulesets/passive-range-no-helper.nft', '--json', json]);
+  expect(r.code, r.stderr).toBe(0);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+  expect(report.results).toHaveLength(8);
+  for (const c of report.results) {
+    expect([c.expected, c.verdict]).toEqual([null, 'observed']);
+    expect(c.observed).toBe(c.mode === 'PASV' || c.mode === 'EPSV' ? 'pass' : 'blocked');
+  }
+  expect(r.stdout).toMatch(/passive-range-no-helper PORT RETR: blocked — data-blocked: /);
+  expect(runsOwnedBy(r.pid!)).toEqual([]);
+});
+
+test('a rule set that does not parse: exit 2, the tool message with file:line, nothing created', async () => {
+  const bad = join(out, 'typo.nft');
+  writeFileSync(bad, 'table inet filter {\n  chain forward {\n    type filter hook forward priority 0; policy drop;\n    ct state establishd accept\n  }\n}\n');
+  const r = pinhole(['explore', '--topology', 'routed', '--ruleset', bad]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain(`${bad}:4:`);
+  expect(r.stderr.trim().split('\n')[0]).toMatch(/^pinhole: /);
+  expect(runsOwnedBy(r.pid!)).toEqual([]);
+});
+
+test('bad topology input: exit 2 with file and place', async () => {
+  const topo = join(out, 'broken.topo.yaml');
+  writeFileSync(topo, readFileSync('topologies/routed.topo.yaml', 'utf8').replace('address: 192.168.10.10/24', 'address: 192.168.11.10/24'));
+  const r = pinhole(['explore', '--topology', topo, '--ruleset', 'suites/ftp-stateful/rulesets/no-helper.nft']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(new RegExp(`${topo}:\\d+: nodes\\.client\\.interfaces\\.eth0\\.address: `));
+  expect(pinhole(['explore', '--topology', 'no-such-topology', '--ruleset', 'x.nft']).code).toBe(2);
+});
+
+test('usage errors exit 2; doctor reports the host', async () => {
+  expect(pinhole(['frobnicate']).code).toBe(2);
+  expect(pinhole(['explore', '--topology', 'routed']).code).toBe(2);
+  expect(pinhole(['run', '--driver', 'bogus']).stderr).toContain('valid drivers: netns');
+  const doctor = pinhole(['doctor']);
+  expect(doctor.code).toBe(0);
+  expect(doctor.stdout).toContain('netns driver (default): ready');
+});
+
+test('not root: exit 3 with what is missing and how to fix it', async () => {
+  const r = pinhole(['run'], { user: 'nobody' });
+  expect(r.code, r.stderr).toBe(3);
+  expect(r.stderr).toContain('not running as root');
+});
