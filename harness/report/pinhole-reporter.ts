@@ -41,10 +41,14 @@ export default class PinholeReporter implements Reporter {
     if (attached?.body) {
       cell = JSON.parse(attached.body.toString('utf8')) as CellResult;
     } else {
-      const skipped = result.status === 'skipped';
-      const reason = skipped
-        ? test.annotations.find((a) => a.type === 'skip')?.description ?? 'skipped'
-        : `harness-error: ${firstLine(result.error?.message)}`;
+      // An interrupted cell (Ctrl-C) observed nothing: it is reported, as skipped, not judged.
+      const skipped = result.status === 'skipped' || result.status === 'interrupted';
+      const reason =
+        result.status === 'interrupted'
+          ? 'interrupted: the run was stopped before this cell finished'
+          : skipped
+            ? test.annotations.find((a) => a.type === 'skip')?.description ?? 'skipped'
+            : `harness-error: ${firstLine(result.error?.message)}`;
       cell = {
         id: cellId(meta),
         ...meta,
