@@ -8,7 +8,8 @@
  *   # expect-line: <line of the problem matching the preceding expect>
  *   # expect-count: <number of problems, when it matters>
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,13 +147,17 @@ test.describe('invalid topologies', () => {
   });
 
   test('an unreadable file is one clear problem', async () => {
-    test.skip(process.getuid?.() === 0, 'root reads files whatever their mode');
+    // Root reads any file whatever its mode, so the loader runs as `nobody` in a child process.
     const dir = mkdtempSync(path.join(tmpdir(), 'pinhole-topo-'));
     try {
+      chmodSync(dir, 0o755);
       const file = path.join(dir, 'secret.topo.yaml');
       writeFileSync(file, 'name: x\n', { mode: 0o000 });
-      const err = await problemsOf(loadTopology(file));
-      expect(err.problems).toEqual([`${file}: cannot read topology: permission denied`]);
+      const loader = fileURLToPath(new URL('../harness/topology/load-topology.ts', import.meta.url));
+      const script = `import { loadTopology } from ${JSON.stringify(loader)};
+        loadTopology(${JSON.stringify(file)}).then(() => console.log('[]'), (e) => console.log(JSON.stringify(e.problems)));`;
+      const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(JSON.parse(r.stdout), r.stderr).toEqual([`${file}: cannot read topology: permission denied`]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
