@@ -17,7 +17,7 @@ const ROUNDS = Number(process.env.PINHOLE_BENCH_ROUNDS ?? 5);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
-async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+async function timed<T>(work: () => PromiseLike<T>): Promise<[T, number]> {
   const t0 = performance.now();
   const v = await work();
   return [v, performance.now() - t0];
