@@ -116,3 +116,32 @@ test('not root: exit 3 with what is missing and how to fix it', async () => {
   expect(r.code, r.stderr).toBe(3);
   expect(r.stderr).toContain('not running as root');
 });
+
+test('Ctrl-C in the middle of a run: exit 130, the interruption reported, nothing left behind', async () => {
+  const { spawn } = await import('node:child_process');
+  const { runOwnerAlive } = await import('../harness/run-state.ts');
+  const { runIdOfNamespace } = await import('../harness/drivers/netns/netns-names.ts');
+  // Its own process group, as a terminal would have it: Ctrl-C signals the whole group.
+  const child = spawn(process.execPath, [PINHOLE, 'run', '--json', join(out, 'int.json'), '--junit', join(out, 'int.xml')], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: '1', NO_COLOR: '1' },
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  // Interrupt once cells are running (the lab is up and a firewall is being reset and applied).
+  await expect.poll(() => /✓\s+\d+ /.test(output), { timeout: 60_000 }).toBe(true);
+  process.kill(-child.pid!, 'SIGINT');
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  expect(code, output).toBe(130);
+  expect(output).toContain('interrupted by SIGINT');
+  // Every pinhole namespace still present belongs to a run whose owner is alive (another test).
+  const { stdout } = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  const orphans: string[] = [];
+  for (const ns of stdout.split('\n').map((l) => l.split(' ')[0] ?? '')) {
+    const id = runIdOfNamespace(ns);
+    if (id && !(await runOwnerAlive(id))) orphans.push(ns);
+  }
+  expect(orphans).toEqual([]);
+});
