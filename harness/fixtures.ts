@@ -17,7 +17,11 @@ export interface PinholeWorkerFixtures {
   topologyFile: string;
   /** Problems that keep this host from running the driver; cells are skipped when any. */
   hostProblems: string[];
-  lab: Lab;
+  /**
+   * The worker's lab, brought up on first use: a cell checks the host first and skips, so a
+   * host that cannot run the driver never reaches bring-up.
+   */
+  lab: () => Promise<Lab>;
 }
 
 export const test = base.extend<object, PinholeWorkerFixtures>({
@@ -32,12 +36,14 @@ export const test = base.extend<object, PinholeWorkerFixtures>({
   ],
   lab: [
     async ({ driverName, topologyFile }, use) => {
-      const spec = await loadTopology(resolveTopology(topologyFile, TOPOLOGIES_DIR));
-      const lab = await Lab.up(spec, driverFor(driverName));
+      let lab: Promise<Lab> | undefined;
+      const bringUp = async () => Lab.up(await loadTopology(resolveTopology(topologyFile, TOPOLOGIES_DIR)), driverFor(driverName));
       try {
-        await use(lab);
+        await use(() => (lab ??= bringUp()));
       } finally {
-        await lab[Symbol.asyncDispose]();
+        // A failed bring-up already cleaned up after itself (Lab.up); only a started lab is disposed.
+        const started = await lab?.catch(() => undefined);
+        await started?.[Symbol.asyncDispose]();
       }
     },
     { scope: 'worker', timeout: 60_000 },

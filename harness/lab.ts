@@ -13,7 +13,7 @@ import { VsftpdServer } from './nodes/vsftpd-server.ts';
 import { classify } from './probes/classify.ts';
 import { ProbeAgentClient } from './probes/probe-agent-client.ts';
 import type { ProbeJob, ProbeReport } from './probes/probe-protocol.ts';
-import { backendFor } from './rulesets/firewall-backend.ts';
+import { backendFor, snapshotRuleset } from './rulesets/firewall-backend.ts';
 import type { Ruleset } from './rulesets/load-ruleset.ts';
 import { FORWARDING_KINDS, type NodeKind, type TopologySpec } from './topology/schema.ts';
 
@@ -106,10 +106,6 @@ export class Lab implements AsyncDisposable {
     });
   }
 
-  get ftpInfo() {
-    return this.ftp.info;
-  }
-
   private job(mode: Mode, command: FtpCommand, uploadName?: string): Omit<ProbeJob, 'id'> {
     const info = this.ftp.info;
     const common = {
@@ -168,8 +164,8 @@ export class Lab implements AsyncDisposable {
   }
 
   /** The firewall's rule set as the kernel holds it, with counters (evidence for reports). */
-  snapshotFirewall(req: Pick<CellRequest, 'ruleset'>): Promise<string> {
-    return backendFor(req.ruleset.format).snapshot(this.firewall);
+  snapshotFirewall(): Promise<string> {
+    return snapshotRuleset(this.firewall);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

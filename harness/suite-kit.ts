@@ -40,8 +40,9 @@ export function defineCell(spec: CellSpec): void {
   test(
     `${spec.mode} ${spec.command}`,
     { annotation: { type: CELL_ANNOTATION, description: JSON.stringify(meta) } },
-    async ({ lab, hostProblems }, testInfo) => {
+    async ({ lab: labOnce, hostProblems }, testInfo) => {
       test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);
+      const lab = await labOnce();
       const observation = await lab.runCell({ ruleset: await rulesetOnce(file), mode: spec.mode, command: spec.command });
       const result: CellResult = {
         id: cellId(meta),
@@ -57,7 +58,7 @@ export function defineCell(spec: CellSpec): void {
       if (observation.outcome !== spec.expected) {
         await testInfo.attach('transcript', { body: observation.transcript.join('\n'), contentType: 'text/plain' });
         await testInfo.attach('phases', { body: JSON.stringify(observation.phases, null, 2), contentType: 'application/json' });
-        await testInfo.attach('firewall-ruleset', { body: await lab.snapshotFirewall({ ruleset: await rulesetOnce(file) }), contentType: 'text/plain' });
+        await testInfo.attach('firewall-ruleset', { body: await lab.snapshotFirewall(), contentType: 'text/plain' });
       }
       // One diagnostic line per check: expected and observed, and why.
       expect(observation.outcome, `${ruleset} ${spec.mode} ${spec.command}: expected ${spec.expected}, observed ${observation.outcome}${observation.cause ? ` (${observation.cause})` : ''}`).toBe(spec.expected);

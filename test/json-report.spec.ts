@@ -2,29 +2,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { InputError } from '../harness/errors.ts';
-import { cellId, type CellResult, type Expectation, type FtpCommand, type Mode, type Outcome } from '../harness/model.ts';
+import type { CellResult, Expectation, Outcome } from '../harness/model.ts';
+import { makeCell, type CellPlace } from './support/make-cell.ts';
 import { buildJsonReport, readJsonReport, writeJsonReport } from '../harness/report/json-report.ts';
-import { judge } from '../harness/verdict.ts';
 
-function cell(
-  at: { suite?: string; topology?: string; ruleset: string; mode: Mode; command: FtpCommand },
-  expected: Expectation | null,
-  observed: Outcome | null,
-  cause: string | null = null,
-): CellResult {
-  const key = { suite: 'ftp-stateful', topology: 'routed', ...at };
-  return {
-    ...key,
-    id: cellId(key),
-    client: 'client',
-    server: 'server',
-    expected,
-    observed,
-    verdict: judge(expected, observed),
-    cause,
-    durationMs: 12,
-  };
-}
+const cell = (at: CellPlace, expected: Expectation | null, observed: Outcome | null, cause: string | null = null): CellResult =>
+  makeCell(at, expected, observed, { cause, durationMs: 12 });
 
 function thrown(fn: () => unknown): Error {
   try {

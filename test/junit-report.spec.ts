@@ -2,30 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { XMLParser } from 'fast-xml-parser';
-import { cellId, type CellResult, type Expectation, type FtpCommand, type Mode, type Outcome } from '../harness/model.ts';
+import type { CellResult, Expectation, Outcome } from '../harness/model.ts';
+import { makeCell, type CellPlace } from './support/make-cell.ts';
 import { writeJUnitReport } from '../harness/report/junit-report.ts';
-import { judge } from '../harness/verdict.ts';
 
-function cell(
-  at: { topology?: string; ruleset: string; mode: Mode; command: FtpCommand },
-  expected: Expectation | null,
-  observed: Outcome | null,
-  cause: string | null,
-  durationMs = 250,
-): CellResult {
-  const key = { suite: 'ftp-stateful', topology: 'routed', ...at };
-  return {
-    ...key,
-    id: cellId(key),
-    client: 'client',
-    server: 'server',
-    expected,
-    observed,
-    verdict: judge(expected, observed),
-    cause,
-    durationMs,
-  };
-}
+const cell = (at: CellPlace, expected: Expectation | null, observed: Outcome | null, cause: string | null, durationMs = 250): CellResult =>
+  makeCell(at, expected, observed, { cause, durationMs });
 
 const cells: CellResult[] = [
   cell({ ruleset: 'no-helper', mode: 'PORT', command: 'RETR' }, 'blocked', 'blocked', 'data-blocked', 1500),

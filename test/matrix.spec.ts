@@ -1,10 +1,10 @@
 // The terminal matrix: exact text without colour, and colour that strips back to the same text.
 import { test, expect } from '@playwright/test';
-import { cellId, type CellResult, type Expectation, type FtpCommand, type Mode, type Outcome } from '../harness/model.ts';
+import type { CellResult, Expectation, FtpCommand, Mode, Outcome } from '../harness/model.ts';
+import { makeCell } from './support/make-cell.ts';
 import { renderMatrix } from '../harness/report/matrix.ts';
-import { judge } from '../harness/verdict.ts';
 
-function cell(
+const cell = (
   topology: string,
   ruleset: string,
   mode: Mode,
@@ -12,20 +12,7 @@ function cell(
   expected: Expectation | null,
   observed: Outcome | null,
   cause: string | null = null,
-): CellResult {
-  const key = { suite: 'ftp-stateful', topology, ruleset, mode, command };
-  return {
-    ...key,
-    id: cellId(key),
-    client: 'client',
-    server: 'server',
-    expected,
-    observed,
-    verdict: judge(expected, observed),
-    cause,
-    durationMs: 5,
-  };
-}
+): CellResult => makeCell({ topology, ruleset, mode, command }, expected, observed, { cause, durationMs: 5 });
 
 // Deliberately out of mode order: columns must follow PORT, EPRT, PASV, EPSV, not input order.
 const judged: CellResult[] = [

@@ -8,7 +8,7 @@ import { nodeNamespace } from '../harness/drivers/netns/netns-names.ts';
 import { Lab } from '../harness/lab.ts';
 import { TOPOLOGIES_DIR } from '../harness/paths.ts';
 import { runDir } from '../harness/run-state.ts';
-import { backendFor } from '../harness/rulesets/firewall-backend.ts';
+import { backendFor, snapshotRuleset } from '../harness/rulesets/firewall-backend.ts';
 import { loadRuleset } from '../harness/rulesets/load-ruleset.ts';
 import { loadTopology } from '../harness/topology/load-topology.ts';
 
@@ -35,7 +35,7 @@ test('routed comes up as declared, takes a rule set, and goes away completely', 
 
     const rs = await loadRuleset('suites/ftp-stateful/rulesets/nft-helper.nft');
     await backendFor(rs.format).apply(fw, rs);
-    expect(await backendFor(rs.format).snapshot(fw)).toContain('ct helper ftp-standard');
+    expect(await snapshotRuleset(fw)).toContain('ct helper ftp-standard');
     // Applied in the firewall node only: the host's own rule set is exactly as before.
     expect((await run(['nft', 'list', 'ruleset'])).stdout).toBe(hostRulesetBefore);
     expect(await namespaces()).toContain(nodeNamespace(id, 'fw'));

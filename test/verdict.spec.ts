@@ -1,22 +1,10 @@
 // The verdict table every reporter and the exit code rely on.
 import { test, expect } from '@playwright/test';
-import { cellId, type CellResult, type Expectation, type Outcome, type Verdict } from '../harness/model.ts';
+import type { CellResult, Expectation, Outcome, Verdict } from '../harness/model.ts';
+import { makeCell } from './support/make-cell.ts';
 import { exitCodeFor, judge, summarize } from '../harness/verdict.ts';
 
-function cell(ruleset: string, expected: Expectation | null, observed: Outcome | null): CellResult {
-  const key = { suite: 'ftp-stateful', topology: 'routed', ruleset, mode: 'PORT', command: 'RETR' } as const;
-  return {
-    ...key,
-    id: cellId(key),
-    client: 'client',
-    server: 'server',
-    expected,
-    observed,
-    verdict: judge(expected, observed),
-    cause: null,
-    durationMs: 10,
-  };
-}
+const cell = (ruleset: string, expected: Expectation | null, observed: Outcome | null): CellResult => makeCell({ ruleset }, expected, observed);
 
 test.describe('judge', () => {
   // Every expected x observed combination, written out so the table is the spec.

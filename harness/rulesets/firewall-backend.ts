@@ -11,8 +11,6 @@ export interface FirewallBackend {
   readonly format: RulesetFormat;
   /** Flushes rules and conntrack in the node, then applies the rule set plus the drop observer. */
   apply(node: NodeHandle, rs: Ruleset): Promise<void>;
-  /** The rule set as the kernel holds it now, with counters. */
-  snapshot(node: NodeHandle): Promise<string>;
 }
 
 async function execOrThrow(node: NodeHandle, argv: string[], input?: string): Promise<void> {
@@ -26,7 +24,11 @@ async function flushConntrack(node: NodeHandle): Promise<void> {
   await execOrThrow(node, ['conntrack', '-F', 'expect']);
 }
 
-async function snapshot(node: NodeHandle): Promise<string> {
+/**
+ * The node's rule set as the kernel holds it now, with counters. iptables-nft rules live in
+ * nftables too, so one listing shows either format.
+ */
+export async function snapshotRuleset(node: NodeHandle): Promise<string> {
   return (await node.exec(['nft', 'list', 'ruleset'])).stdout;
 }
 
@@ -38,8 +40,6 @@ export class NftBackend implements FirewallBackend {
     // One atomic nft transaction: old rules out, the user's rules and the observer in.
     await execOrThrow(node, ['nft', '-f', '-'], `flush ruleset\n${rs.text}\n${OBSERVER_RULESET}`);
   }
-
-  snapshot = snapshot;
 }
 
 export class IptablesBackend implements FirewallBackend {
@@ -50,8 +50,6 @@ export class IptablesBackend implements FirewallBackend {
     await execOrThrow(node, ['nft', '-f', '-'], `flush ruleset\n${OBSERVER_RULESET}`);
     await execOrThrow(node, ['iptables-nft-restore'], rs.text);
   }
-
-  snapshot = snapshot;
 }
 
 const BACKENDS: Record<RulesetFormat, FirewallBackend> = { nft: new NftBackend(), iptables: new IptablesBackend() };

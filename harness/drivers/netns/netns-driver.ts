@@ -79,16 +79,20 @@ async function removeNamespaces(names: string[]): Promise<void> {
       }
     }
   }
-  // A namespace lives on while a process holds it: wait for the kills to land so nothing is left.
-  await waitFor(
-    'processes in pinhole namespaces to exit',
-    async () => {
-      for (const ns of present) if ((await pidsIn(ns)).length > 0) return false;
-      return true;
-    },
-    { timeoutMs: 5000 },
-  );
-  if (present.length > 0) await mustRun(['ip', '-batch', '-'], { input: present.map((n) => `netns del ${n}\n`).join('') });
+  try {
+    // A namespace lives on while a process holds it: wait for the kills to land so nothing is left.
+    await waitFor(
+      'processes in pinhole namespaces to exit',
+      async () => {
+        for (const ns of present) if ((await pidsIn(ns)).length > 0) return false;
+        return true;
+      },
+      { timeoutMs: 5000 },
+    );
+  } finally {
+    // Remove the names even if a process lingers: it holds an anonymous namespace that dies with it.
+    if (present.length > 0) await mustRun(['ip', '-batch', '-'], { input: present.map((n) => `netns del ${n}\n`).join('') });
+  }
 }
 
 class NetnsTopology implements StartedTopology {
@@ -159,8 +163,14 @@ class NetnsTopology implements StartedTopology {
 
 export class NetnsDriver implements Driver {
   readonly name = 'netns' as const;
+  private preflightResult: Promise<PreflightProblem[]> | undefined;
 
-  async preflight(): Promise<PreflightProblem[]> {
+  /** The host does not change during a run: checked once per driver instance. */
+  preflight(): Promise<PreflightProblem[]> {
+    return (this.preflightResult ??= this.checkHost());
+  }
+
+  private async checkHost(): Promise<PreflightProblem[]> {
     const problems: PreflightProblem[] = [];
     if (process.getuid?.() !== 0) {
       problems.push({ what: 'not running as root', fix: 'run pinhole as root (network namespaces and netfilter need CAP_NET_ADMIN and CAP_SYS_ADMIN)' });
