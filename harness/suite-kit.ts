@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { test, expect } from './fixtures.ts';
 import { cellId, type CellResult, type Expectation, type FtpCommand, type Mode } from './model.ts';
-import { loadRuleset, type Ruleset } from './rulesets/load-ruleset.ts';
+import { loadRuleset, rulesetName, type Ruleset } from './rulesets/load-ruleset.ts';
 import { judge } from './verdict.ts';
 
 export const CELL_ANNOTATION = 'pinhole-cell';
@@ -33,11 +33,15 @@ function rulesetOnce(file: string): Promise<Ruleset> {
   return rs;
 }
 
-export function defineCell(spec: CellSpec): void {
+/**
+ * The arguments of one cell's `test(...)` call. The spec file makes the call itself, so
+ * Playwright reports the cell at the spec's line, not here.
+ */
+export function cell(spec: CellSpec): Parameters<typeof test> {
   const file = join(spec.suiteDir, spec.rulesetFile);
-  const ruleset = file.replace(/^.*\//, '').replace(/\.[^.]+$/, '');
+  const ruleset = rulesetName(file);
   const meta: CellMeta = { suite: spec.suite, topology: spec.topology, ruleset, mode: spec.mode, command: spec.command, expected: spec.expected };
-  test(
+  return [
     `${spec.mode} ${spec.command}`,
     { annotation: { type: CELL_ANNOTATION, description: JSON.stringify(meta) } },
     async ({ lab: labOnce, hostProblems }, testInfo) => {
@@ -63,5 +67,5 @@ export function defineCell(spec: CellSpec): void {
       // One diagnostic line per check: expected and observed, and why.
       expect(observation.outcome, `${ruleset} ${spec.mode} ${spec.command}: expected ${spec.expected}, observed ${observation.outcome}${observation.cause ? ` (${observation.cause})` : ''}`).toBe(spec.expected);
     },
-  );
+  ];
 }

@@ -24,7 +24,7 @@
 import { fileURLToPath } from 'node:url';
 import { test } from '../../harness/fixtures.ts';
 import { MODES, type Expectation, type Mode } from '../../harness/model.ts';
-import { defineCell } from '../../harness/suite-kit.ts';
+import { cell } from '../../harness/suite-kit.ts';
 
 const SUITE = 'ftp-stateful';
 const TOPOLOGY = 'routed';
@@ -50,7 +50,7 @@ for (const [rulesetFile, expectations] of TRUTH) {
   test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
     MODES.forEach((mode: Mode, i) => {
       for (const command of ['RETR', 'STOR'] as const) {
-        defineCell({ suite: SUITE, topology: TOPOLOGY, suiteDir: SUITE_DIR, rulesetFile, mode, command, expected: expectations[i]! });
+        test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir: SUITE_DIR, rulesetFile, mode, command, expected: expectations[i]! }));
       }
     });
   });
