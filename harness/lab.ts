@@ -42,6 +42,8 @@ function serverAddress(spec: TopologySpec, server: NodeHandle): string {
 
 export class Lab implements AsyncDisposable {
   private cells = 0;
+  /** An aborted probe may leave a vsftpd session still dialling; a completed one has quit. */
+  private sessionsMayLinger = false;
 
   private constructor(
     readonly topology: StartedTopology,
@@ -123,7 +125,7 @@ export class Lab implements AsyncDisposable {
   }
 
   async runCell(req: CellRequest): Promise<Observation> {
-    await this.ftp.endSessions(this.server);
+    if (this.sessionsMayLinger) await this.ftp.endSessions(this.server);
     await backendFor(req.ruleset.format).apply(this.firewall, req.ruleset);
     for (const o of this.observers) o.reset();
     const uploadName = `cell-${++this.cells}-${req.mode}.bin`;
@@ -154,6 +156,7 @@ export class Lab implements AsyncDisposable {
     for (const u of unsubscribe) u();
     if (!('phases' in first)) this.agent.abort(id);
     const probeReport = await report;
+    this.sessionsMayLinger = probeReport.failure !== null;
     const ownDrops = this.observers.flatMap((o) => o.drops()).filter(isOwn);
 
     const storedSha256 =

@@ -2,17 +2,17 @@
 import { InputError } from '../errors.ts';
 import type { DriverName } from '../model.ts';
 import type { Driver } from './driver.ts';
+import { DockerDriver } from './docker/docker-driver.ts';
 import { NetnsDriver } from './netns/netns-driver.ts';
 
-const DRIVERS: Record<string, () => Driver> = {
+const DRIVERS: Record<DriverName, () => Driver> = {
   netns: () => new NetnsDriver(),
+  docker: () => new DockerDriver(),
 };
 
 export const DRIVER_NAMES: readonly DriverName[] = ['netns', 'docker'];
 
 export function driverFor(name: string): Driver {
-  const make = DRIVERS[name];
-  if (make) return make();
-  if (name === 'docker') throw new InputError('driver "docker" is not available yet in this version of pinhole; use --driver netns');
-  throw new InputError(`unknown driver ${JSON.stringify(name)}; valid drivers: ${Object.keys(DRIVERS).join(', ')}`);
+  if (name in DRIVERS) return DRIVERS[name as DriverName]();
+  throw new InputError(`unknown driver ${JSON.stringify(name)}; valid drivers: ${DRIVER_NAMES.join(', ')}`);
 }

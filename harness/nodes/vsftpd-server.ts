@@ -69,6 +69,9 @@ function vsftpdConfig(s: FtpServerSettings, root: string, emptyDir: string, log:
 }
 
 export class VsftpdServer implements AsyncDisposable {
+  /** vsftpd's pid as the node sees it (inside a container that differs from the host's). */
+  private pidInNode: number | undefined;
+
   private constructor(
     readonly info: FtpServerInfo,
     private readonly process: ChildProcess,
@@ -91,9 +94,13 @@ export class VsftpdServer implements AsyncDisposable {
     await node.writeFile(join(root, TEST_FILE), content);
     await node.writeFile(conf, vsftpdConfig(settings, root, empty, log));
 
-    const child = node.spawn(['vsftpd', conf]);
+    // The constant script prints its own pid, then becomes vsftpd (same pid); arguments are
+    // passed as argv ("$0" "$@"), never interpolated into the script.
+    const child = node.spawn(['sh', '-c', 'echo $$; exec "$0" "$@"', 'vsftpd', conf]);
     let stderr = '';
+    let stdout = '';
     child.stderr?.on('data', (d) => (stderr += d));
+    child.stdout?.on('data', (d) => (stdout += d));
     const server = new VsftpdServer(
       {
         node: node.name,
@@ -112,7 +119,8 @@ export class VsftpdServer implements AsyncDisposable {
         async () => {
           if (child.exitCode !== null) throw new Error(`vsftpd in node ${node.name} exited ${child.exitCode}: ${stderr.trim()} (config ${conf})`);
           const r = await node.exec(['ss', '-Hltn', `sport = :${settings.port}`]);
-          return r.stdout.trim() !== '';
+          server.pidInNode = Number(stdout.split('\n')[0]) || undefined;
+          return r.stdout.trim() !== '' && server.pidInNode !== undefined;
         },
         { timeoutMs: 5000 },
       );
@@ -135,7 +143,7 @@ export class VsftpdServer implements AsyncDisposable {
    * session processes die with their parent process (it sets a parent-death signal).
    */
   async endSessions(node: NodeHandle): Promise<void> {
-    if (this.process.pid !== undefined) await node.exec(['pkill', '-KILL', '-P', String(this.process.pid)]);
+    if (this.pidInNode !== undefined) await node.exec(['pkill', '-KILL', '-P', String(this.pidInNode)]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

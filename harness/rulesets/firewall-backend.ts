@@ -18,11 +18,12 @@ async function execOrThrow(node: NodeHandle, argv: string[], input?: string): Pr
   if (r.code !== 0) throw new Error(`${argv.join(' ')} in node ${node.name} exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
 }
 
-/** Flushing the conntrack table also removes the expectations that hang off its entries. */
-async function flushConntrack(node: NodeHandle): Promise<void> {
-  await execOrThrow(node, ['conntrack', '-F']);
-  await execOrThrow(node, ['conntrack', '-F', 'expect']);
-}
+/**
+ * Conntrack flushed (entries and expectations), then `nft -f -` reads standard input: one
+ * process start in the node per reset, which matters where each exec is an Engine API call.
+ * The script is a constant; nothing from the rule set is ever part of it.
+ */
+const RESET_THEN_NFT = ['sh', '-c', 'set -e; conntrack -F >/dev/null 2>&1 || conntrack -F; conntrack -F expect >/dev/null 2>&1 || conntrack -F expect; exec nft -f -'];
 
 /**
  * The node's rule set as the kernel holds it now, with counters. iptables-nft rules live in
@@ -36,9 +37,8 @@ export class NftBackend implements FirewallBackend {
   readonly format = 'nft' as const;
 
   async apply(node: NodeHandle, rs: Ruleset): Promise<void> {
-    await flushConntrack(node);
     // One atomic nft transaction: old rules out, the user's rules and the observer in.
-    await execOrThrow(node, ['nft', '-f', '-'], `flush ruleset\n${rs.text}\n${OBSERVER_RULESET}`);
+    await execOrThrow(node, RESET_THEN_NFT, `flush ruleset\n${rs.text}\n${OBSERVER_RULESET}`);
   }
 }
 
@@ -46,8 +46,7 @@ export class IptablesBackend implements FirewallBackend {
   readonly format = 'iptables' as const;
 
   async apply(node: NodeHandle, rs: Ruleset): Promise<void> {
-    await flushConntrack(node);
-    await execOrThrow(node, ['nft', '-f', '-'], `flush ruleset\n${OBSERVER_RULESET}`);
+    await execOrThrow(node, RESET_THEN_NFT, `flush ruleset\n${OBSERVER_RULESET}`);
     await execOrThrow(node, ['iptables-nft-restore'], rs.text);
   }
 }

@@ -191,17 +191,28 @@ const gateway = IpAddressSchema.meta({
   description: 'default route: an address of a firewall or router interface on a shared segment',
 }).optional();
 
+/*
+ * The container image a node runs on the docker driver (the netns driver runs the host's own
+ * tools). A user can name the very firewall image they ship; it needs ip, nft, conntrack and
+ * sh (plus iptables-nft-restore for iptables rule sets). A Docker reference, never a path.
+ */
+const image = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { error: (iss) => `invalid image reference ${JSON.stringify(iss.input)}: expected e.g. registry/name:tag` })
+  .optional()
+  .meta({ description: 'docker driver: the image this node runs (default: the pinhole node image)' });
+
 function plainNode<K extends Exclude<NodeKind, 'ftp-server'>>(kind: K) {
   return strictObject(
-    { kind: z.literal(kind), interfaces, gateway },
-    `valid keys for ${kind === 'ftp-client' ? 'an' : 'a'} ${kind} node: kind, interfaces, gateway (only ftp-server nodes take ftp settings)`,
+    { kind: z.literal(kind), interfaces, gateway, image },
+    `valid keys for ${kind === 'ftp-client' ? 'an' : 'a'} ${kind} node: kind, interfaces, gateway, image (only ftp-server nodes take ftp settings)`,
   );
 }
 
 const FtpServerNodeSchema = strictObject(
   // prefault: a missing `ftp:` is parsed as `{}`, so each field gets its own default.
-  { kind: z.literal('ftp-server'), interfaces, gateway, ftp: FtpServerSchema.prefault({}) },
-  'valid keys for an ftp-server node: kind, interfaces, gateway, ftp',
+  { kind: z.literal('ftp-server'), interfaces, gateway, image, ftp: FtpServerSchema.prefault({}) },
+  'valid keys for an ftp-server node: kind, interfaces, gateway, image, ftp',
 );
 
 export const NodeSchema = z.discriminatedUnion(
