@@ -3,6 +3,8 @@
  * Exit 0 when the default driver can run, 3 when it cannot.
  */
 import { existsSync } from 'node:fs';
+import { DockerDriver } from '../drivers/docker/docker-driver.ts';
+import { imageExists, nodeImageRecipe } from '../drivers/docker/node-image.ts';
 import { NetnsDriver } from '../drivers/netns/netns-driver.ts';
 
 /**
@@ -26,7 +28,25 @@ export async function doctorCommand(): Promise<number> {
     const present = existsSync(`/sys/module/${mod}`);
     lines.push(`  ${present ? '✓' : '?'} ${mod}: ${why}${present ? '' : ' — not visible: built in without parameters, or loaded on first use; the helper-masquerade cells prove it'}`);
   }
-  lines.push('docker driver: not available in this version (use --driver netns)');
+  lines.push(...(await dockerLines()));
   process.stdout.write(lines.join('\n') + '\n');
   return problems.length === 0 ? 0 : 3;
+}
+
+async function dockerLines(): Promise<string[]> {
+  const docker = new DockerDriver();
+  const problems = await docker.preflight();
+  const lines = [`docker driver: ${problems.length === 0 ? 'ready' : 'NOT ready'}`];
+  const engine = problems.find((p) => p.what.startsWith('no Docker engine'));
+  if (engine) return [...lines, `  ✗ ${engine.what} — fix: ${engine.fix}`];
+  const version = await docker.docker.version();
+  lines.push(`  ✓ Docker engine ${version.Version} (API ${version.ApiVersion})`);
+  const recipe = await nodeImageRecipe();
+  lines.push(
+    (await imageExists(docker.docker, recipe.tag))
+      ? `  ✓ node image ${recipe.tag} built`
+      : `  - node image ${recipe.tag} not built yet: the first Docker run builds it (about 20 s), or run \`pinhole images build\``,
+  );
+  for (const p of problems) lines.push(`  ✗ ${p.what} — fix: ${p.fix}`);
+  return lines;
 }

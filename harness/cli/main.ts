@@ -7,10 +7,11 @@ import { driverFor } from '../drivers/registry.ts';
 import { HostError, InputError } from '../errors.ts';
 import { doctorCommand } from './doctor-command.ts';
 import { exploreCommand } from './explore-command.ts';
+import { imagesBuildCommand } from './images-command.ts';
 import { runCommand } from './run-command.ts';
 
 const driverOption = () =>
-  new Option('--driver <name>', 'where nodes run: netns (network namespaces)').env('PINHOLE_DRIVER').default('netns');
+  new Option('--driver <name>', 'where nodes run: netns (network namespaces) or docker (containers)').env('PINHOLE_DRIVER').default('netns');
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -52,12 +53,23 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('clean')
-    .description("remove what crashed runs left behind (namespaces, processes, state)")
+    .description('remove what crashed runs left behind (namespaces, containers, networks, processes, state), on every driver')
     .option('--all', 'also remove resources of runs that are still going on')
-    .addOption(driverOption())
-    .action(async (opts: { all?: boolean; driver: string }) => {
-      const removed = await driverFor(opts.driver).clean({ all: Boolean(opts.all) });
+    .action(async (opts: { all?: boolean }) => {
+      const removed: string[] = [];
+      // Docker first: it finds its runs by label, before the netns pass releases their state dirs.
+      for (const name of ['docker', 'netns'] as const) removed.push(...(await driverFor(name).clean({ all: Boolean(opts.all) })));
       process.stdout.write(removed.length ? `removed:\n${removed.map((r) => `  ${r}`).join('\n')}\n` : 'nothing to clean\n');
+    });
+
+  const images = program.command('images').description('the Docker node image');
+  images
+    .command('build')
+    .description('build the node image: offline from Debian packages (mmdebstrap), or from --base-image with a Dockerfile')
+    .option('--base-image <image>', 'a pinned base image to build FROM (needs a registry)')
+    .option('--force', 'rebuild even when an image of the same recipe exists')
+    .action(async (opts: { baseImage?: string; force?: boolean }) => {
+      code = await imagesBuildCommand(opts);
     });
 
   await program.parseAsync(argv);

@@ -1,0 +1,38 @@
+// The docker driver end to end: the same suite through `pinhole run --driver docker` gives the
+// same observed verdict in every cell as the netns driver, and a missing engine is exit 3.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunReport } from '../harness/model.ts';
+import { expect, test } from './support/driver-test.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'pinhole-docker-test-'));
+
+function pinhole(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ['harness/cli/pinhole.mjs', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1', ...env }, timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function runReport(driver: string): RunReport {
+  const json = join(out, `${driver}.json`);
+  const r = pinhole(['run', '--driver', driver, '--json', json, '--junit', join(out, `${driver}.xml`)]);
+  expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
+  return JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+}
+
+test('every cell observes the same verdict on docker as on netns', async () => {
+  const docker = runReport('docker');
+  const netns = runReport('netns');
+  expect(docker.driver).toBe('docker');
+  expect(docker.results).toHaveLength(64);
+  const observed = (r: RunReport) => Object.fromEntries(r.results.map((c) => [c.id, c.observed]));
+  expect(observed(docker)).toEqual(observed(netns));
+});
+
+test('no Docker engine: exit 3 with one clear line', async () => {
+  const r = pinhole(['run', '--driver', 'docker'], { DOCKER_HOST: `unix://${join(out, 'no-such.sock')}` });
+  expect(r.code).toBe(3);
+  expect(r.stderr).toContain('no Docker engine answers');
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+});
