@@ -9,7 +9,7 @@
  * The run's state directory and the repository are bind-mounted at their own paths, so a path
  * means the same thing on the host and in every node (vsftpd's config, the probe agent).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import ipaddr from 'ipaddr.js';
@@ -21,6 +21,7 @@ import { REPO_ROOT } from '../../paths.ts';
 import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
 import { FORWARDING_KINDS, type NodeSpec, type TopologySpec } from '../../topology/schema.ts';
 import type { Driver, NodeHandle, PreflightProblem, StartedTopology } from '../driver.ts';
+import { addressOnly, NodeBase, NodeMap } from '../node-base.ts';
 import { execInContainer, spawnInContainer } from './docker-exec.ts';
 import { containerName, networkName, NODE_LABEL, RUN_LABEL } from './docker-names.ts';
 import { NodeContainer } from './node-container.ts';
@@ -30,7 +31,6 @@ import { ensureNodeImage, imageExists, nodeImageRecipe } from './node-image.ts';
 // resource carries the run label that `pinhole clean` and the next run use instead.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
-const addressOnly = (cidr: string) => cidr.split('/')[0] ?? cidr;
 
 /** Docker gives each bridge network's first host address to the host side of the bridge. */
 function dockerReservedProblems(spec: TopologySpec): string[] {
@@ -51,17 +51,16 @@ function dockerReservedProblems(spec: TopologySpec): string[] {
   return problems;
 }
 
-class DockerNode implements NodeHandle {
+/** The run directory is bind-mounted at its own path, so NodeBase.writeFile reaches the container. */
+class DockerNode extends NodeBase {
   constructor(
-    readonly name: string,
-    private readonly spec: NodeSpec,
+    name: string,
+    spec: NodeSpec,
     private readonly docker: Docker,
     readonly containerId: string,
-    readonly workDir: string,
-  ) {}
-
-  get kind() {
-    return this.spec.kind;
+    workDir: string,
+  ) {
+    super(name, spec, workDir);
   }
 
   exec(argv: readonly string[], opts?: Parameters<NodeHandle['exec']>[1]) {
@@ -70,16 +69,6 @@ class DockerNode implements NodeHandle {
 
   spawn(argv: readonly string[]) {
     return spawnInContainer(this.containerId, argv);
-  }
-
-  async writeFile(path: string, content: string | Buffer, mode = 0o644) {
-    // The run directory is bind-mounted at the same path: written here, seen there.
-    await writeFile(path, content, { mode });
-  }
-
-  address(segment: string): string {
-    for (const iface of Object.values(this.spec.interfaces)) if (iface.segment === segment) return addressOnly(iface.address);
-    throw new Error(`node ${this.name} has no interface on segment ${segment}`);
   }
 }
 
@@ -100,20 +89,19 @@ async function shapeNode(node: DockerNode, spec: NodeSpec): Promise<void> {
 
 class DockerTopology implements StartedTopology {
   readonly driver = 'docker' as const;
-  readonly handles = new Map<string, DockerNode>();
+  readonly handles: NodeMap<DockerNode>;
   readonly containers: StartedTestContainer[] = [];
-  readonly networks: string[] = [];
 
   constructor(
     readonly spec: TopologySpec,
     readonly id: string,
     private readonly docker: Docker,
-  ) {}
+  ) {
+    this.handles = new NodeMap(spec.name);
+  }
 
   node(name: string): NodeHandle {
-    const n = this.handles.get(name);
-    if (!n) throw new Error(`topology ${this.spec.name} has no node ${name} (nodes: ${[...this.handles.keys()].join(', ')})`);
-    return n;
+    return this.handles.lookup(name);
   }
 
   nodes(): NodeHandle[] {
@@ -133,7 +121,6 @@ class DockerTopology implements StartedTopology {
         Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
         Labels: { [RUN_LABEL]: id },
       });
-      this.networks.push(name);
     }
     await Promise.all(
       Object.entries(spec.nodes).map(async ([nodeName, node]) => {

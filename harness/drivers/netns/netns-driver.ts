@@ -7,13 +7,14 @@
  *
  *   [ns client] eth0 ==veth== v0 -[br0 in ns seg-lan]- v1 ==veth== lan0 [ns fw] wan0 ==veth== ...
  */
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mustRun, run, start, waitFor } from '../../exec.ts';
 import { HostError } from '../../errors.ts';
 import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
 import type { NodeSpec, TopologySpec } from '../../topology/schema.ts';
 import type { Driver, NodeHandle, PreflightProblem, StartedTopology } from '../driver.ts';
+import { NodeBase, NodeMap } from '../node-base.ts';
 import { nodeNamespace, runIdOfNamespace, segmentNamespace } from './netns-names.ts';
 import { disposeAll } from '../../dispose.ts';
 
@@ -22,20 +23,14 @@ const FORWARDING_KINDS = new Set(['firewall', 'router']);
 /** argv prefix that runs a program inside a named namespace (lighter than `ip netns exec`: no /sys remount). */
 const inNamespace = (ns: string) => ['nsenter', `--net=/run/netns/${ns}`, '--'];
 
-function addressOnly(cidr: string): string {
-  return cidr.split('/')[0] ?? cidr;
-}
-
-class NetnsNode implements NodeHandle {
+class NetnsNode extends NodeBase {
   constructor(
-    readonly name: string,
-    private readonly spec: NodeSpec,
+    name: string,
+    spec: NodeSpec,
     readonly namespace: string,
-    readonly workDir: string,
-  ) {}
-
-  get kind() {
-    return this.spec.kind;
+    workDir: string,
+  ) {
+    super(name, spec, workDir);
   }
 
   exec(argv: readonly string[], opts?: Parameters<NodeHandle['exec']>[1]) {
@@ -44,18 +39,6 @@ class NetnsNode implements NodeHandle {
 
   spawn(argv: readonly string[]) {
     return start([...inNamespace(this.namespace), ...argv]);
-  }
-
-  async writeFile(path: string, content: string | Buffer, mode = 0o644) {
-    // Nodes share the host's file system on this driver, so the node sees the file at the same path.
-    await writeFile(path, content, { mode });
-  }
-
-  address(segment: string): string {
-    for (const iface of Object.values(this.spec.interfaces)) {
-      if (iface.segment === segment) return addressOnly(iface.address);
-    }
-    throw new Error(`node ${this.name} has no interface on segment ${segment}`);
   }
 }
 
@@ -97,18 +80,18 @@ async function removeNamespaces(names: string[]): Promise<void> {
 
 class NetnsTopology implements StartedTopology {
   readonly driver = 'netns' as const;
-  private readonly handles = new Map<string, NetnsNode>();
+  private readonly handles: NodeMap<NetnsNode>;
   private readonly namespaces: string[] = [];
 
   constructor(
     readonly spec: TopologySpec,
     readonly id: string,
-  ) {}
+  ) {
+    this.handles = new NodeMap(spec.name);
+  }
 
   node(name: string): NodeHandle {
-    const n = this.handles.get(name);
-    if (!n) throw new Error(`topology ${this.spec.name} has no node ${name} (nodes: ${[...this.handles.keys()].join(', ')})`);
-    return n;
+    return this.handles.lookup(name);
   }
 
   nodes(): NodeHandle[] {

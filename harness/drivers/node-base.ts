@@ -1,0 +1,49 @@
+/**
+ * What every driver's node has in common: its spec, its run directory (on the host's file
+ * system, seen at the same path inside the node: directly on netns, bind-mounted on docker)
+ * and its addresses. Drivers supply only how programs run inside it.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import type { ExecOptions, ExecResult } from '../exec.ts';
+import type { NodeSpec } from '../topology/schema.ts';
+import type { NodeHandle } from './driver.ts';
+
+export const addressOnly = (cidr: string): string => cidr.split('/')[0] ?? cidr;
+
+export abstract class NodeBase implements NodeHandle {
+  constructor(
+    readonly name: string,
+    protected readonly spec: NodeSpec,
+    readonly workDir: string,
+  ) {}
+
+  get kind() {
+    return this.spec.kind;
+  }
+
+  abstract exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  abstract spawn(argv: readonly string[]): ChildProcess;
+
+  async writeFile(path: string, content: string | Buffer, mode = 0o644): Promise<void> {
+    await writeFile(path, content, { mode });
+  }
+
+  address(segment: string): string {
+    for (const iface of Object.values(this.spec.interfaces)) if (iface.segment === segment) return addressOnly(iface.address);
+    throw new Error(`node ${this.name} has no interface on segment ${segment}`);
+  }
+}
+
+/** A topology's nodes by name; an unknown name lists the known ones. */
+export class NodeMap<N extends NodeHandle> extends Map<string, N> {
+  constructor(private readonly topologyName: string) {
+    super();
+  }
+
+  lookup(name: string): N {
+    const n = this.get(name);
+    if (!n) throw new Error(`topology ${this.topologyName} has no node ${name} (nodes: ${[...this.keys()].join(', ')})`);
+    return n;
+  }
+}
