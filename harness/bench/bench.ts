@@ -7,6 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Driver } from '../drivers/driver.ts';
+import { DockerDriver } from '../drivers/docker/docker-driver.ts';
+import { ensureNodeImage } from '../drivers/docker/node-image.ts';
 import { NetnsDriver } from '../drivers/netns/netns-driver.ts';
 import { Lab } from '../lab.ts';
 import { REPO_ROOT, TOPOLOGIES_DIR } from '../paths.ts';
@@ -26,16 +29,27 @@ async function timed<T>(work: () => PromiseLike<T>): Promise<[T, number]> {
 const spec = await loadTopology(join(TOPOLOGIES_DIR, 'routed.topo.yaml'));
 const driver = new NetnsDriver();
 
-const ups: number[] = [];
-const downs: number[] = [];
-for (let i = 0; i < ROUNDS; i++) {
-  const [topology, up] = await timed(() => driver.up(spec));
-  const [, down] = await timed(() => topology[Symbol.asyncDispose]());
-  ups.push(up);
-  downs.push(down);
+async function bringUpFigures(d: Driver, what: string): Promise<void> {
+  const ups: number[] = [];
+  const downs: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const [topology, up] = await timed(() => d.up(spec));
+    const [, down] = await timed(() => topology[Symbol.asyncDispose]());
+    ups.push(up);
+    downs.push(down);
+  }
+  console.log(`routed ${d.name} bring-up (${what}): median ${ms(median(ups))} over ${ROUNDS}`);
+  console.log(`routed ${d.name} teardown: median ${ms(median(downs))}`);
 }
-console.log(`routed netns bring-up (namespaces, links, addresses, routes): median ${ms(median(ups))} over ${ROUNDS}`);
-console.log(`routed netns teardown: median ${ms(median(downs))}`);
+
+await bringUpFigures(driver, 'namespaces, links, addresses, routes');
+const docker = new DockerDriver();
+if ((await docker.preflight()).length === 0) {
+  await ensureNodeImage(docker.docker);
+  await bringUpFigures(docker, 'networks, containers, addresses, renamed interfaces, routes; image built');
+} else {
+  console.log('docker: no engine, skipped');
+}
 
 const [lab, labUp] = await timed(() => Lab.up(spec, driver));
 console.log(`routed lab ready (topology + vsftpd + probe agent + trace monitor, first transfer verified): ${ms(labUp)}`);
