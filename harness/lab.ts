@@ -7,7 +7,7 @@
 import type { Driver, NodeHandle, StartedTopology } from './drivers/driver.ts';
 import { DisposeStack } from './dispose.ts';
 import { waitFor } from './exec.ts';
-import type { FtpCommand, Mode, Observation } from './model.ts';
+import type { Family, FtpCommand, Mode, Observation, ServerKind } from './model.ts';
 import { DropObserver, OBSERVER_RULESET, type DropEvent } from './nodes/drop-observer.ts';
 import { VsftpdServer } from './nodes/vsftpd-server.ts';
 import { classify } from './probes/classify.ts';
@@ -106,6 +106,13 @@ export class Lab implements AsyncDisposable {
     ).catch((err: Error) => {
       throw new Error(`${err.message}; last attempt: ${!last ? 'none finished' : last.failure ? `${last.failure.phase}: ${last.failure.detail}` : 'passed'}`);
     });
+  }
+
+  /** The scenario dimensions this lab really runs: the server's address family and software. */
+  get dimensions(): { family: Family; serverKind: ServerKind } {
+    const host = serverAddress(this.topology.spec, this.server);
+    const spec = this.topology.spec.nodes[this.server.name]!;
+    return { family: host.includes(':') ? 'ipv6' : 'ipv4', serverKind: spec.kind === 'ftp-server' ? spec.ftp.software : 'vsftpd' };
   }
 
   private job(mode: Mode, command: FtpCommand, uploadName?: string): Omit<ProbeJob, 'id'> {

@@ -22,6 +22,19 @@ export type Verdict = 'compliant' | 'violation' | 'inconclusive' | 'skipped' | '
 
 export type DriverName = 'netns' | 'docker';
 
+/** The scenario dimensions of a cell beyond mode and command (JSON contract fields). */
+export const FAMILIES = ['ipv4', 'ipv6'] as const;
+export type Family = (typeof FAMILIES)[number];
+export const SERVER_KINDS = ['vsftpd', 'pure-ftpd', 'proftpd'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
+export const CLIENT_KINDS = ['probe', 'curl', 'lftp'] as const;
+export type ClientKind = (typeof CLIENT_KINDS)[number];
+export const TLS_MODES = ['none', 'explicit', 'implicit', 'ccc'] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+/** transfer: a real transfer; security: an attack attempt that must fail. */
+export const CELL_KINDS = ['transfer', 'security'] as const;
+export type CellKind = (typeof CELL_KINDS)[number];
+
 /** One phase of an FTP exchange as the probe saw it. */
 export interface PhaseRecord {
   phase: 'control-connect' | 'greeting' | 'login' | 'mode' | 'data-connect' | 'transfer' | 'integrity';
@@ -50,6 +63,11 @@ export interface CellResult {
   command: FtpCommand;
   client: string;
   server: string;
+  family: Family;
+  serverKind: ServerKind;
+  clientKind: ClientKind;
+  tls: TlsMode;
+  kind: CellKind;
   expected: Expectation | null;
   /** null only when the cell was skipped (nothing was observed). */
   observed: Outcome | null;

@@ -5,15 +5,14 @@
  */
 import { join } from 'node:path';
 import { test, expect } from './fixtures.ts';
-import { cellId, type CellResult, type Expectation, type FtpCommand, type Mode } from './model.ts';
+import { cellResult, DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
+import type { Expectation, FtpCommand, Mode } from './model.ts';
+
+export type { CellMeta };
 import { loadRuleset, rulesetName, type Ruleset } from './rulesets/load-ruleset.ts';
-import { judge } from './verdict.ts';
 
 export const CELL_ANNOTATION = 'pinhole-cell';
 export const RESULT_ATTACHMENT = 'pinhole-result';
-
-/** Identity of a cell, known before it runs. */
-export type CellMeta = Pick<CellResult, 'suite' | 'topology' | 'ruleset' | 'mode' | 'command' | 'expected'>;
 
 export interface CellSpec {
   suite: string;
@@ -40,7 +39,7 @@ function rulesetOnce(file: string): Promise<Ruleset> {
 export function cell(spec: CellSpec): Parameters<typeof test> {
   const file = join(spec.suiteDir, spec.rulesetFile);
   const ruleset = rulesetName(file);
-  const meta: CellMeta = { suite: spec.suite, topology: spec.topology, ruleset, mode: spec.mode, command: spec.command, expected: spec.expected };
+  const meta: CellMeta = { suite: spec.suite, topology: spec.topology, ruleset, mode: spec.mode, command: spec.command, ...DEFAULT_DIMENSIONS, expected: spec.expected };
   return [
     `${spec.mode} ${spec.command}`,
     { annotation: { type: CELL_ANNOTATION, description: JSON.stringify(meta) } },
@@ -48,16 +47,7 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
       test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);
       const lab = await labOnce();
       const observation = await lab.runCell({ ruleset: await rulesetOnce(file), mode: spec.mode, command: spec.command });
-      const result: CellResult = {
-        id: cellId(meta),
-        ...meta,
-        client: lab.client.name,
-        server: lab.server.name,
-        observed: observation.outcome,
-        verdict: judge(spec.expected, observation.outcome),
-        cause: observation.cause,
-        durationMs: observation.durationMs,
-      };
+      const result = cellResult({ ...meta, ...lab.dimensions }, { client: lab.client.name, server: lab.server.name }, observation);
       await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(result), contentType: 'application/json' });
       if (observation.outcome !== spec.expected) {
         await testInfo.attach('transcript', { body: observation.transcript.join('\n'), contentType: 'text/plain' });

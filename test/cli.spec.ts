@@ -49,8 +49,9 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(report.results).toHaveLength(64);
   for (const cell of report.results) {
     expect(Object.keys(cell).sort()).toEqual(
-      ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
+      ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
     );
+    expect([cell.family, cell.serverKind, cell.clientKind, cell.tls, cell.kind]).toEqual(['ipv4', 'vsftpd', 'probe', 'none', 'transfer']);
     expect(cell.verdict).toBe('compliant');
     expect(cell.observed).toBe(cell.expected);
     // A blocked cell always says why; a pass has no cause.

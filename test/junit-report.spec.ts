@@ -130,6 +130,11 @@ test('every testcase has the cell as properties; the cause is also in system-out
     driver: 'netns',
     verdict: 'violation',
     id: 'ftp-stateful/routed/no-helper/PASV-RETR',
+    family: 'ipv4',
+    serverKind: 'vsftpd',
+    clientKind: 'probe',
+    tls: 'none',
+    kind: 'transfer',
   });
   expect(violation['system-out']).toBe('data-connected');
 

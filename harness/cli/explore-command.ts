@@ -5,13 +5,13 @@
  */
 import { driverFor } from '../drivers/registry.ts';
 import { Lab } from '../lab.ts';
-import { cellId, MODES, type CellResult } from '../model.ts';
+import { cellResult, DEFAULT_DIMENSIONS } from '../cell-result.ts';
+import { MODES, type CellResult } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { buildJsonReport, writeJsonReport } from '../report/json-report.ts';
 import { writeJUnitReport } from '../report/junit-report.ts';
 import { renderMatrix } from '../report/matrix.ts';
 import { resolveTopology } from '../topology/load-topology.ts';
-import { judge } from '../verdict.ts';
 import { requireHost } from './host-check.ts';
 import { validateInputs } from './validate-inputs.ts';
 import { resolve } from 'node:path';
@@ -45,8 +45,8 @@ export async function exploreCommand(opts: ExploreOptions): Promise<number> {
     for (const mode of MODES) {
       for (const command of ['RETR', 'STOR'] as const) {
         const o = await lab.runCell({ ruleset, mode, command });
-        const meta = { suite: 'explore', topology: spec.name, ruleset: ruleset.name, mode, command };
-        cells.push({ id: cellId(meta), ...meta, client: lab.client.name, server: lab.server.name, expected: null, observed: o.outcome, verdict: judge(null, o.outcome), cause: o.cause, durationMs: o.durationMs });
+        const meta = { suite: 'explore', topology: spec.name, ruleset: ruleset.name, mode, command, ...DEFAULT_DIMENSIONS, ...lab.dimensions, expected: null };
+        cells.push(cellResult(meta, { client: lab.client.name, server: lab.server.name }, o));
       }
     }
   } finally {

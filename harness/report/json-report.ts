@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
-import { FTP_COMMANDS, MODES, type CellResult, type DriverName, type RunReport } from '../model.ts';
+import { CELL_KINDS, CLIENT_KINDS, FAMILIES, FTP_COMMANDS, MODES, SERVER_KINDS, TLS_MODES, type CellResult, type DriverName, type RunReport } from '../model.ts';
 import { VERDICTS } from '../verdict.ts';
 
 const CellResultSchema = z.object({
@@ -18,6 +18,11 @@ const CellResultSchema = z.object({
   command: z.enum(FTP_COMMANDS),
   client: z.string(),
   server: z.string(),
+  family: z.enum(FAMILIES),
+  serverKind: z.enum(SERVER_KINDS),
+  clientKind: z.enum(CLIENT_KINDS),
+  tls: z.enum(TLS_MODES),
+  kind: z.enum(CELL_KINDS),
   expected: z.enum(['pass', 'blocked']).nullable(),
   observed: z.enum(['pass', 'blocked', 'error']).nullable(),
   verdict: z.enum(VERDICTS),

@@ -43,7 +43,12 @@ export function buildJUnitReport(driver: DriverName, cells: readonly CellResult[
         .property('cause', cell.cause ?? '')
         .property('driver', driver)
         .property('verdict', cell.verdict)
-        .property('id', cell.id);
+        .property('id', cell.id)
+        .property('family', cell.family)
+        .property('serverKind', cell.serverKind)
+        .property('clientKind', cell.clientKind)
+        .property('tls', cell.tls)
+        .property('kind', cell.kind);
       switch (cell.verdict) {
         case 'violation':
           testCase.failure(describeMismatch(cell), 'violation');

@@ -5,7 +5,8 @@
  */
 import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
 import { resolve } from 'node:path';
-import { cellId, type CellResult, type DriverName } from '../model.ts';
+import { unobservedResult } from '../cell-result.ts';
+import type { CellResult, DriverName } from '../model.ts';
 import { CELL_ANNOTATION, RESULT_ATTACHMENT, type CellMeta } from '../suite-kit.ts';
 import { buildJsonReport, writeJsonReport } from './json-report.ts';
 import { writeJUnitReport } from './junit-report.ts';
@@ -49,16 +50,7 @@ export default class PinholeReporter implements Reporter {
           : skipped
             ? test.annotations.find((a) => a.type === 'skip')?.description ?? 'skipped'
             : `harness-error: ${firstLine(result.error?.message)}`;
-      cell = {
-        id: cellId(meta),
-        ...meta,
-        client: '',
-        server: '',
-        observed: skipped ? null : 'error',
-        verdict: skipped ? 'skipped' : 'inconclusive',
-        cause: reason,
-        durationMs: result.duration,
-      };
+      cell = unobservedResult(meta, { skipped, cause: reason, durationMs: result.duration });
     }
     this.cells.set(cell.id, cell);
   }

@@ -1,0 +1,42 @@
+/**
+ * One cell's identity and its JSON-contract row. Suites and `explore` both build rows here, so
+ * the contract's fields are filled in one place.
+ */
+import { cellId, type CellResult, type Observation } from './model.ts';
+import { judge } from './verdict.ts';
+
+/** Everything known about a cell before it runs (reporters need it for skipped cells too). */
+export type CellMeta = Pick<
+  CellResult,
+  'suite' | 'topology' | 'ruleset' | 'mode' | 'command' | 'family' | 'serverKind' | 'clientKind' | 'tls' | 'kind' | 'expected'
+>;
+
+/** The dimensions every cell of this version has unless a scenario says otherwise. */
+export const DEFAULT_DIMENSIONS = { family: 'ipv4', serverKind: 'vsftpd', clientKind: 'probe', tls: 'none', kind: 'transfer' } as const satisfies Partial<CellMeta>;
+
+export function cellResult(meta: CellMeta, nodes: { client: string; server: string }, o: Observation): CellResult {
+  return {
+    id: cellId(meta),
+    ...meta,
+    ...nodes,
+    observed: o.outcome,
+    verdict: judge(meta.expected, o.outcome),
+    cause: o.cause,
+    durationMs: o.durationMs,
+  };
+}
+
+/** A row for a cell that observed nothing: skipped, interrupted, or the harness failed first. */
+export function unobservedResult(meta: CellMeta, how: { skipped: boolean; cause: string; durationMs: number }): CellResult {
+  return {
+    id: cellId(meta),
+    ...meta,
+    client: '',
+    server: '',
+    observed: how.skipped ? null : 'error',
+    verdict: how.skipped ? 'skipped' : 'inconclusive',
+    cause: how.cause,
+    durationMs: how.durationMs,
+  };
+}
+
