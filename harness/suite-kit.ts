@@ -23,6 +23,8 @@ export interface CellSpec {
   mode: Mode;
   command: FtpCommand;
   expected: Expectation;
+  /** Playwright tags (`@nat`, `@port`...): `pinhole run --grep @port` selects by them. */
+  tags?: string[];
 }
 
 const rulesets = new Map<string, Promise<Ruleset>>();
@@ -42,7 +44,7 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
   const meta: CellMeta = { suite: spec.suite, topology: spec.topology, ruleset, mode: spec.mode, command: spec.command, ...DEFAULT_DIMENSIONS, expected: spec.expected };
   return [
     `${spec.mode} ${spec.command}`,
-    { annotation: { type: CELL_ANNOTATION, description: JSON.stringify(meta) } },
+    { tag: spec.tags ?? [], annotation: { type: CELL_ANNOTATION, description: JSON.stringify(meta) } },
     async ({ lab: labOnce, hostProblems }, testInfo) => {
       test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);
       const lab = await labOnce();

@@ -41,12 +41,14 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   const r = pinhole(['run', '--json', json, '--junit', junit]);
   expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
   expect(r.stdout).toContain('ftp-stateful on routed');
-  expect(r.stdout).toContain('64 cells: 64 compliant');
+  expect(r.stdout).toContain('ftp-port-2121 on routed-2121');
+  // 8 rule sets x 8 cells (ftp-stateful) + 4 x 8 (ftp-port-2121).
+  expect(r.stdout).toContain('96 cells: 96 compliant');
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
   expect(report.version).toBe(1);
   expect(report.driver).toBe('netns');
-  expect(report.results).toHaveLength(64);
+  expect(report.results).toHaveLength(96);
   for (const cell of report.results) {
     expect(Object.keys(cell).sort()).toEqual(
       ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
@@ -65,8 +67,8 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
 
   const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
   const suites = [xml.testsuites.testsuite].flat();
-  expect(suites).toHaveLength(8);
-  expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_tests']), 0)).toBe(64);
+  expect(suites).toHaveLength(12);
+  expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_tests']), 0)).toBe(96);
   expect(suites.every((s: Record<string, string>) => s['@_failures'] === '0' && s['@_errors'] === '0')).toBe(true);
 });
 
@@ -145,4 +147,13 @@ test('Ctrl-C in the middle of a run: exit 130, the interruption reported, nothin
     if (id && !(await runOwnerAlive(id))) orphans.push(ns);
   }
   expect(orphans).toEqual([]);
+});
+
+test('pinhole run --grep selects cells by tag', async () => {
+  const json = join(out, 'grep.json');
+  const r = pinhole(['run', '--grep', '@port', '--json', json, '--junit', join(out, 'grep.xml')]);
+  expect(r.code, r.stderr).toBe(0);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+  expect(report.results).toHaveLength(32);
+  expect(new Set(report.results.map((c) => c.suite))).toEqual(new Set(['ftp-port-2121']));
 });

@@ -50,7 +50,8 @@ for (const [rulesetFile, expectations] of TRUTH) {
   test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
     MODES.forEach((mode: Mode, i) => {
       for (const command of ['RETR', 'STOR'] as const) {
-        test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir: SUITE_DIR, rulesetFile, mode, command, expected: expectations[i]! }));
+        const tags = ['@stateful', ...(rulesetFile.includes('masquerade') ? ['@nat'] : [])];
+        test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir: SUITE_DIR, rulesetFile, mode, command, expected: expectations[i]!, tags }));
       }
     });
   });
