@@ -10,7 +10,7 @@ import { waitFor } from './exec.ts';
 import type { Family, FtpCommand, Mode, Observation, ServerKind } from './model.ts';
 import { DropObserver, OBSERVER_RULESET, type DropEvent } from './nodes/drop-observer.ts';
 import { VsftpdServer } from './nodes/vsftpd-server.ts';
-import { classify } from './probes/classify.ts';
+import { classify, classifyBounce, classifyPinholeScope } from './probes/classify.ts';
 import { ProbeAgentClient } from './probes/probe-agent-client.ts';
 import type { ProbeJob, ProbeReport } from './probes/probe-protocol.ts';
 import { backendFor, snapshotRuleset } from './rulesets/firewall-backend.ts';
@@ -131,13 +131,28 @@ export class Lab implements AsyncDisposable {
     return { ...common, path: '/', expect: info.testFile.path.slice(1) };
   }
 
-  async runCell(req: CellRequest): Promise<Observation> {
+  /** The isolation boundary between cells: no lingering session, firewall reset, rule set applied. */
+  private async prepare(ruleset: Ruleset): Promise<void> {
     if (this.sessionsMayLinger) await this.ftp.endSessions(this.server);
-    await backendFor(req.ruleset.format).apply(this.firewall, req.ruleset);
+    await backendFor(ruleset.format).apply(this.firewall, ruleset);
     for (const o of this.observers) o.reset();
+  }
+
+  async runCell(req: CellRequest): Promise<Observation> {
+    await this.prepare(req.ruleset);
     const uploadName = `cell-${++this.cells}-${req.mode}.bin`;
     const job = this.job(req.mode, req.command, uploadName);
+    const { report, drops } = await this.attempt(job);
+    const storedSha256 =
+      req.command === 'STOR' && !report.failure ? await VsftpdServer.storedSha256(this.server, this.ftp.info, uploadName) : undefined;
+    return classify({ report, drops, storedSha256, command: req.command });
+  }
 
+  /**
+   * Runs one probe job and returns its report with the drops that were its own. `alsoOwn`
+   * widens "own" for security probes (a packet aimed at a third host).
+   */
+  private async attempt(job: Omit<ProbeJob, 'id'>, alsoOwn: (d: DropEvent) => boolean = () => false): Promise<{ report: ProbeReport; drops: DropEvent[] }> {
     // A drop counts only when it is this cell's own packet: the control connection it dials, or
     // the data endpoint once known. A server still retrying an earlier, aborted cell's active
     // data connection must not decide this one. Drops and the endpoint may arrive in any order,
@@ -148,7 +163,8 @@ export class Lab implements AsyncDisposable {
       (endpoint !== undefined &&
         d.packet.dport === endpoint.port &&
         // Active endpoints may be rewritten by NAT on the way (nf_nat_ftp keeps the port when it can).
-        (isActive(req.mode) || d.packet.daddr === endpoint.host));
+        (isActive(job.mode) || d.packet.daddr === endpoint.host)) ||
+      alsoOwn(d);
     let decide: (d: DropEvent) => void = () => undefined;
     const decided = new Promise<DropEvent>((resolve) => (decide = resolve));
     const judgeDrops = () => this.observers.flatMap((o) => o.drops()).filter(isOwn).forEach(decide);
@@ -164,13 +180,45 @@ export class Lab implements AsyncDisposable {
     if (!('phases' in first)) this.agent.abort(id);
     const probeReport = await report;
     this.sessionsMayLinger = probeReport.failure !== null;
-    const ownDrops = this.observers.flatMap((o) => o.drops()).filter(isOwn);
+    return { report: probeReport, drops: this.observers.flatMap((o) => o.drops()).filter(isOwn) };
+  }
 
-    const storedSha256 =
-      req.command === 'STOR' && !probeReport.failure
-        ? await VsftpdServer.storedSha256(this.server, this.ftp.info, uploadName)
-        : undefined;
-    return classify({ report: probeReport, drops: ownDrops, storedSha256, command: req.command });
+  /**
+   * FTP bounce: PORT/EPRT naming a third host (the topology's `host` node). Must be refused by
+   * the server, must create no expectation on the firewall, and no SYN may reach the third host.
+   */
+  async runBounce(ruleset: Ruleset, mode: 'PORT' | 'EPRT'): Promise<Observation> {
+    const victimNode = this.topology.nodes().find((n) => n.kind === 'host');
+    if (!victimNode) throw new Error(`topology ${this.topology.spec.name} has no host node to aim a bounce at`);
+    const victim = victimNode.address(Object.values(this.topology.spec.nodes[victimNode.name]!.interfaces)[0]!.segment);
+    await this.prepare(ruleset);
+    const job = { ...this.job(mode, 'RETR'), announce: { host: victim, port: 8021 } };
+    const { report, drops } = await this.attempt(job, (d) => d.packet.daddr === victim);
+    const reached = this.observers.flatMap((o) => o.packetsSeen().filter((p) => p.daddr === victim && !drops.some((d) => d.packet === p)));
+    const expectations = await this.expectationsTo(victim);
+    return classifyBounce({ report, drops, reachedVictim: reached, expectations, victim });
+  }
+
+  /**
+   * Pinhole scope: after PASV/EPSV announces port X, only X may be reachable. The probe dials a
+   * neighbour of X inside the passive range instead. Then a real transfer, after which no
+   * expectation may be left on the firewall.
+   */
+  async runPinholeScope(ruleset: Ruleset, mode: 'PASV' | 'EPSV'): Promise<Observation> {
+    await this.prepare(ruleset);
+    const serverSpec = this.topology.spec.nodes[this.server.name]!;
+    const range = serverSpec.kind === 'ftp-server' ? serverSpec.ftp.passivePorts : { min: 0, max: 65535 };
+    const neighbour = await this.attempt({ ...this.job(mode, 'RETR'), neighbourIn: range });
+    await this.prepare(ruleset);
+    const transfer = await this.attempt(this.job(mode, 'RETR'));
+    const left = await this.expectationsTo();
+    return classifyPinholeScope({ neighbour, transfer, expectationsLeft: left });
+  }
+
+  /** Expectations the firewall holds (`conntrack -L expect`), optionally only those toward `address`. */
+  private async expectationsTo(address?: string): Promise<string[]> {
+    const r = await this.firewall.exec(['conntrack', '-L', 'expect']);
+    return r.stdout.split('\n').filter((l) => l.includes('proto=') && (!address || l.includes(`dst=${address} `)));
   }
 
   /** The firewall's rule set as the kernel holds it, with counters (evidence for reports). */

@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { test, expect } from './fixtures.ts';
 import { cellResult, DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
-import type { Expectation, FtpCommand, Mode } from './model.ts';
+import type { Lab } from './lab.ts';
+import type { Expectation, FtpCommand, Mode, Observation } from './model.ts';
 
 export type { CellMeta };
 import { loadRuleset, rulesetName, type Ruleset } from './rulesets/load-ruleset.ts';
@@ -25,6 +26,26 @@ export interface CellSpec {
   expected: Expectation;
   /** Playwright tags (`@nat`, `@port`...): `pinhole run --grep @port` selects by them. */
   tags?: string[];
+  /**
+   * transfer (default): a real transfer. bounce: PORT/EPRT naming a third host (active modes).
+   * pinhole-scope: dial the neighbour of the announced passive port, then check no expectation
+   * outlives a transfer (passive modes). The two security probes' `pass` means the attack got through.
+   */
+  probe?: 'transfer' | 'bounce' | 'pinhole-scope';
+}
+
+/** Runs the cell's probe on the lab; a mode that does not fit the probe is a suite bug. */
+function observe(lab: Lab, spec: CellSpec, ruleset: Ruleset): Promise<Observation> {
+  switch (spec.probe ?? 'transfer') {
+    case 'transfer':
+      return lab.runCell({ ruleset, mode: spec.mode, command: spec.command });
+    case 'bounce':
+      if (spec.mode !== 'PORT' && spec.mode !== 'EPRT') throw new Error(`a bounce needs an active mode, not ${spec.mode}`);
+      return lab.runBounce(ruleset, spec.mode);
+    case 'pinhole-scope':
+      if (spec.mode !== 'PASV' && spec.mode !== 'EPSV') throw new Error(`pinhole scope needs a passive mode, not ${spec.mode}`);
+      return lab.runPinholeScope(ruleset, spec.mode);
+  }
 }
 
 const rulesets = new Map<string, Promise<Ruleset>>();
@@ -41,14 +62,16 @@ function rulesetOnce(file: string): Promise<Ruleset> {
 export function cell(spec: CellSpec): Parameters<typeof test> {
   const file = join(spec.suiteDir, spec.rulesetFile);
   const ruleset = rulesetName(file);
-  const meta: CellMeta = { suite: spec.suite, topology: spec.topology, ruleset, mode: spec.mode, command: spec.command, ...DEFAULT_DIMENSIONS, expected: spec.expected };
+  const probe = spec.probe ?? 'transfer';
+  const kind = probe === 'transfer' ? 'transfer' : 'security';
+  const meta: CellMeta = { suite: spec.suite, topology: spec.topology, ruleset, mode: spec.mode, command: spec.command, ...DEFAULT_DIMENSIONS, kind, expected: spec.expected };
   return [
-    `${spec.mode} ${spec.command}`,
+    probe === 'transfer' ? `${spec.mode} ${spec.command}` : `${probe} ${spec.mode}`,
     { tag: spec.tags ?? [], annotation: { type: CELL_ANNOTATION, description: JSON.stringify(meta) } },
     async ({ lab: labOnce, hostProblems }, testInfo) => {
       test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);
       const lab = await labOnce();
-      const observation = await lab.runCell({ ruleset: await rulesetOnce(file), mode: spec.mode, command: spec.command });
+      const observation = await observe(lab, spec, await rulesetOnce(file));
       const result = cellResult({ ...meta, ...lab.dimensions }, { client: lab.client.name, server: lab.server.name }, observation);
       await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(result), contentType: 'application/json' });
       if (observation.outcome !== spec.expected) {

@@ -1,6 +1,6 @@
 // From evidence to pass / blocked / error: the rules that turn packets into outcomes.
 import { test, expect } from '@playwright/test';
-import { classify } from '../harness/probes/classify.ts';
+import { classify, classifyBounce, classifyPinholeScope } from '../harness/probes/classify.ts';
 import type { DropEvent } from '../harness/nodes/drop-observer.ts';
 import type { ProbeFailure, ProbeReport } from '../harness/probes/probe-protocol.ts';
 
@@ -69,4 +69,48 @@ test('an upload the server stored differently is an integrity mismatch', () => {
   expect(o.cause).toBe('integrity-mismatch: sent sha256 sent, server stored sha256 other');
   const missing = classify({ report: report(null, { sha256: 'sent' }), drops: [], command: 'STOR', storedSha256: undefined });
   expect(missing.cause).toContain('server has no stored file');
+});
+
+test.describe('security probes', () => {
+  const victimSyn = { saddr: '203.0.113.10', daddr: '192.168.10.20', sport: 20, dport: 8021, iif: 'wan0' };
+
+  test('a bounce the server refuses is blocked, with the reply', () => {
+    const o = classifyBounce({ report: report({ phase: 'mode', kind: 'reply', detail: 'x', reply: '500 Illegal PORT command.', replyCode: 500 }), drops: [], reachedVictim: [], expectations: [], victim: '192.168.10.20' });
+    expect([o.outcome, o.cause]).toEqual(['blocked', 'server-refused: 500 Illegal PORT command.']);
+  });
+
+  test('a SYN that reached the third host means the bounce got through, whatever else happened', () => {
+    const o = classifyBounce({ report: report({ phase: 'data-connect', kind: 'timeout', detail: 't' }), drops: [], reachedVictim: [victimSyn], expectations: [], victim: '192.168.10.20' });
+    expect([o.outcome, o.cause]).toEqual(['pass', 'bounce-reached-victim: SYN 203.0.113.10:20 -> 192.168.10.20:8021 crossed the firewall']);
+  });
+
+  test('an expectation toward the third host is an opened pinhole', () => {
+    const line = 'proto=6 src=203.0.113.10 dst=192.168.10.20 sport=0 dport=8021 helper=ftp';
+    const o = classifyBounce({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [], reachedVictim: [], expectations: [line], victim: '192.168.10.20' });
+    expect(o.outcome).toBe('pass');
+    expect(o.cause).toMatch(/^expectation-created: /);
+  });
+
+  test('a bounce the server accepted but the firewall dropped is blocked by the firewall', () => {
+    const o = classifyBounce({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [{ ...drop, packet: victimSyn }], reachedVictim: [], expectations: [], victim: '192.168.10.20' });
+    expect(o.outcome).toBe('blocked');
+    expect(o.cause).toMatch(/^firewall-dropped: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.20:8021 dropped at fw/);
+  });
+
+  const passing = { report: report(null), drops: [] };
+  test('pinhole scope: neighbour dropped and nothing left after the transfer is blocked', () => {
+    const o = classifyPinholeScope({ neighbour: { report: report({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [drop] }, transfer: passing, expectationsLeft: [] });
+    expect(o.outcome).toBe('blocked');
+    expect(o.cause).toMatch(/^neighbour-blocked: SYN .* dropped at fw/);
+  });
+
+  test('pinhole scope: a neighbour the server answered with RST crossed the firewall', () => {
+    const o = classifyPinholeScope({ neighbour: { report: report({ phase: 'data-connect', kind: 'refused', detail: 'ECONNREFUSED' }, { dataEndpoint: { host: '203.0.113.10', port: 50004 } }), drops: [] }, transfer: passing, expectationsLeft: [] });
+    expect([o.outcome, o.cause]).toEqual(['pass', 'neighbour-reachable: 203.0.113.10:50004, next to the announced port, crossed the firewall']);
+  });
+
+  test('pinhole scope: an expectation outliving its transfer is an open pinhole', () => {
+    const o = classifyPinholeScope({ neighbour: { report: report({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [drop] }, transfer: passing, expectationsLeft: ['proto=6 ...'] });
+    expect([o.outcome, o.cause]).toEqual(['pass', 'expectation-left-open: proto=6 ...']);
+  });
 });

@@ -42,33 +42,36 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
   expect(r.stdout).toContain('ftp-stateful on routed');
   expect(r.stdout).toContain('ftp-port-2121 on routed-2121');
-  // 8 rule sets x 8 cells (ftp-stateful) + 4 x 8 (ftp-port-2121).
-  expect(r.stdout).toContain('96 cells: 96 compliant');
+  expect(r.stdout).toContain('ftp-security on routed-bounce');
+  // 8 rule sets x 8 cells (ftp-stateful) + 4 x 8 (ftp-port-2121) + 8 x 2 bounce + 4 x 2 pinhole scope.
+  expect(r.stdout).toContain('120 cells: 120 compliant');
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
   expect(report.version).toBe(1);
   expect(report.driver).toBe('netns');
-  expect(report.results).toHaveLength(96);
+  expect(report.results).toHaveLength(120);
   for (const cell of report.results) {
     expect(Object.keys(cell).sort()).toEqual(
       ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
     );
-    expect([cell.family, cell.serverKind, cell.clientKind, cell.tls, cell.kind]).toEqual(['ipv4', 'vsftpd', 'probe', 'none', 'transfer']);
+    expect([cell.family, cell.serverKind, cell.clientKind, cell.tls]).toEqual(['ipv4', 'vsftpd', 'probe', 'none']);
+    expect(cell.kind).toBe(cell.suite === 'ftp-security' ? 'security' : 'transfer');
     expect(cell.verdict).toBe('compliant');
     expect(cell.observed).toBe(cell.expected);
-    // A blocked cell always says why; a pass has no cause.
-    expect(cell.cause === null).toBe(cell.observed === 'pass');
+    // A blocked transfer always says why and a passing one has no cause; a security cell always
+    // says what stopped the attack or what got through.
+    expect(cell.cause === null).toBe(cell.kind === 'transfer' && cell.observed === 'pass');
   }
   const cell = (ruleset: string, mode: string, command: string) =>
-    report.results.find((c) => c.ruleset === ruleset && c.mode === mode && c.command === command)!;
+    report.results.find((c) => c.suite === 'ftp-stateful' && c.ruleset === ruleset && c.mode === mode && c.command === command)!;
   expect(cell('masquerade-no-helper', 'PORT', 'RETR').cause).toBe('server-refused: 500 Illegal PORT command.');
   expect(cell('no-helper', 'PASV', 'STOR').cause).toMatch(/^data-blocked: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
   expect(cell('passive-range-no-helper', 'EPRT', 'RETR').cause).toMatch(/^data-blocked: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
 
   const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
   const suites = [xml.testsuites.testsuite].flat();
-  expect(suites).toHaveLength(12);
-  expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_tests']), 0)).toBe(96);
+  expect(suites).toHaveLength(20);
+  expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_tests']), 0)).toBe(120);
   expect(suites.every((s: Record<string, string>) => s['@_failures'] === '0' && s['@_errors'] === '0')).toBe(true);
 });
 

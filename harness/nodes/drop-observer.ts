@@ -118,6 +118,11 @@ export class DropObserver implements AsyncDisposable {
     return [...this.events];
   }
 
+  /** Every SYN traced since the last reset, whatever its fate (security probes look for any). */
+  packetsSeen(): PacketSummary[] {
+    return [...this.packets.values()];
+  }
+
   onDrop(listener: (e: DropEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -8,7 +8,7 @@
  * no such evidence is an `error`: pinhole does not guess.
  */
 import type { Observation } from '../model.ts';
-import type { DropEvent } from '../nodes/drop-observer.ts';
+import type { DropEvent, PacketSummary } from '../nodes/drop-observer.ts';
 import type { ProbeReport } from './probe-protocol.ts';
 
 export interface Evidence {
@@ -59,4 +59,63 @@ export function classify(ev: Evidence): Observation {
   if (f.kind === 'timeout') return { ...base, outcome: 'error', cause: `${f.phase}-timeout: no firewall drop observed (${f.detail})` };
   if (f.kind === 'refused') return { ...base, outcome: 'error', cause: `${f.phase}-refused: ${f.detail} (no firewall drop observed; is the server listening?)` };
   return { ...base, outcome: 'error', cause: `${f.phase}-failed: ${f.detail}` };
+}
+
+/** Evidence of an FTP bounce attempt (PORT/EPRT naming a third host). */
+export interface BounceEvidence {
+  report: ProbeReport;
+  drops: DropEvent[];
+  /** SYNs toward the third host that a router traced and did not drop. */
+  reachedVictim: PacketSummary[];
+  /** Firewall expectations toward the third host (`conntrack -L expect` lines). */
+  expectations: string[];
+  victim: string;
+}
+
+/**
+ * A security cell's `pass` means the attack got through (a SYN reached the third host, or the
+ * firewall opened an expectation toward it); `blocked` says which layer stopped it.
+ */
+export function classifyBounce(ev: BounceEvidence): Observation {
+  const { report, drops } = ev;
+  const transcript = [...report.transcript, ...drops.map((d) => `# ${describeDrop(d)}`), ...ev.expectations.map((e) => `# expectation: ${e}`)];
+  const base = { phases: report.phases, transcript, durationMs: report.durationMs };
+  const reached = ev.reachedVictim[0];
+  if (reached) return { ...base, outcome: 'pass', cause: `bounce-reached-victim: SYN ${reached.saddr}:${reached.sport} -> ${reached.daddr}:${reached.dport} crossed the firewall` };
+  if (ev.expectations.length > 0) return { ...base, outcome: 'pass', cause: `expectation-created: the firewall expects a connection to ${ev.victim}: ${ev.expectations[0]}` };
+  const f = report.failure;
+  if (f?.kind === 'reply') return { ...base, outcome: 'blocked', cause: `server-refused: ${lastLine(f.reply)}` };
+  const drop = drops[0];
+  if (drop) return { ...base, outcome: 'blocked', cause: `firewall-dropped: ${describeDrop(drop)}` };
+  return { ...base, outcome: 'error', cause: f ? `${f.phase}-failed: ${f.detail}` : 'bounce-unresolved: the server accepted, yet no packet toward the third host was seen' };
+}
+
+export interface PinholeScopeEvidence {
+  /** The probe dialling a neighbour of the announced passive port. */
+  neighbour: { report: ProbeReport; drops: DropEvent[] };
+  /** A real transfer afterwards, in the same mode. */
+  transfer: { report: ProbeReport; drops: DropEvent[] };
+  /** Expectations still on the firewall after that transfer. */
+  expectationsLeft: string[];
+}
+
+/** `pass` when the neighbour port was reachable or an expectation outlived its transfer. */
+export function classifyPinholeScope(ev: PinholeScopeEvidence): Observation {
+  const n = ev.neighbour.report;
+  const transcript = [...n.transcript, '# then a real transfer:', ...ev.transfer.report.transcript, ...ev.expectationsLeft.map((e) => `# expectation left: ${e}`)];
+  const base = { phases: n.phases, transcript, durationMs: n.durationMs + ev.transfer.report.durationMs };
+  const dialled = n.dataEndpoint ? `${n.dataEndpoint.host}:${n.dataEndpoint.port}` : 'the neighbour port';
+  const drop = ev.neighbour.drops[0];
+  if (!drop) {
+    const f = n.failure;
+    if (!f || f.phase === 'transfer' || (f.phase === 'data-connect' && (f.kind === 'refused' || f.kind === 'reset'))) {
+      return { ...base, outcome: 'pass', cause: `neighbour-reachable: ${dialled}, next to the announced port, crossed the firewall` };
+    }
+    return { ...base, outcome: 'error', cause: `${f.phase}-failed: ${f.detail}` };
+  }
+  if (ev.transfer.report.failure) {
+    return { ...base, outcome: 'error', cause: `transfer-failed: the scope check needs a passing transfer first (${ev.transfer.report.failure.detail})` };
+  }
+  if (ev.expectationsLeft.length > 0) return { ...base, outcome: 'pass', cause: `expectation-left-open: ${ev.expectationsLeft[0]}` };
+  return { ...base, outcome: 'blocked', cause: `neighbour-blocked: ${describeDrop(drop)}; no expectation left after the transfer` };
 }

@@ -163,10 +163,19 @@ export class FtpProbe {
       try {
         // EPSV names only a port: the data connection goes to the control connection's peer (RFC 2428).
         const endpoint = mode === 'PASV' ? parse227(r.text) : { host: control.remoteAddress ?? this.job.host, port: parse229(r.text) };
+        const range = this.job.neighbourIn;
+        if (range) endpoint.port = endpoint.port < range.max ? endpoint.port + 1 : endpoint.port - 1;
         return { kind: 'passive', endpoint };
       } catch (e) {
         return this.fail('protocol', String((e as Error).message), r);
       }
+    }
+    if (this.job.announce) {
+      // A bounce: name somebody else's address; nothing of ours will ever be dialled.
+      const { host, port } = this.job.announce;
+      const arg = mode === 'PORT' ? formatPortArgument(host, port) : formatEprtArgument(host, port);
+      this.expect(await this.command(control, replies, `${mode} ${arg}`), [200]);
+      return { kind: 'active', endpoint: { host, port }, accept: new Promise<Socket>(() => undefined) };
     }
     // Active: announce the address the control connection leaves from, as real clients do.
     const host = control.localAddress ?? '';

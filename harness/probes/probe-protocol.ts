@@ -18,6 +18,10 @@ export interface ProbeJob {
   expect?: string;
   /** STOR: bytes of random data to upload. */
   uploadBytes?: number;
+  /** Security probes, active modes: announce this address in PORT/EPRT instead of the probe's own (a bounce). */
+  announce?: { host: string; port: number };
+  /** Security probes, passive modes: dial a neighbour of the announced port inside this range instead of the port itself. */
+  neighbourIn?: { min: number; max: number };
   /** Safety net only: blocked cells are decided from firewall evidence long before this. */
   timeoutMs: number;
 }

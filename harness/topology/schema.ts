@@ -8,10 +8,11 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
-export const NODE_KINDS = ['ftp-client', 'ftp-server', 'firewall', 'router'] as const;
+export const NODE_KINDS = ['ftp-client', 'ftp-server', 'firewall', 'router', 'host'] as const;
 /**
  * firewall: the one node the user's rule set is applied to. router: a plain forwarding (and
- * possibly NAT) gateway with no rule set under test. Both forward IPv4.
+ * possibly NAT) gateway with no rule set under test. Both forward IPv4. host: a plain end host
+ * with no FTP role, e.g. the third party an FTP bounce attack aims at.
  */
 export type NodeKind = (typeof NODE_KINDS)[number];
 /** Kinds whose interfaces may serve as another node's gateway. */
@@ -217,7 +218,7 @@ const FtpServerNodeSchema = strictObject(
 
 export const NodeSchema = z.discriminatedUnion(
   'kind',
-  [plainNode('ftp-client'), FtpServerNodeSchema, plainNode('firewall'), plainNode('router')],
+  [plainNode('ftp-client'), FtpServerNodeSchema, plainNode('firewall'), plainNode('router'), plainNode('host')],
   {
     error: (iss) => {
       if (iss.code !== 'invalid_union') return undefined;

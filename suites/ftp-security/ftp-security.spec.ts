@@ -1,0 +1,71 @@
+/**
+ * ftp-security: attacks that a rule set (and the server behind it) must not let through. In
+ * these cells `pass` means the attack got through and `blocked` says which layer stopped it.
+ *
+ *   client 192.168.10.10/24 --lan-- lan0 192.168.10.254/24 [fw] wan0 203.0.113.254/24 --wan-- server 203.0.113.10/24
+ *   victim 192.168.10.20/24 --lan-'                        rule set under test           vsftpd :21, passive 50000-50010
+ *
+ * bounce (PORT, EPRT): the client names the victim's address as its data endpoint. The server
+ * must refuse (vsftpd: port_promiscuous=NO, `500 Illegal PORT command.`), the firewall must hold
+ * no expectation toward the victim (the helper, loose=0, ignores an address that is not the
+ * control connection's), and no SYN toward the victim may cross the firewall.
+ *
+ * pinhole-scope (PASV, EPSV): after the server announces port X, the client dials a neighbour
+ * of X inside the passive range; then a real transfer, after which no expectation may be left.
+ * Only meaningful where passive transfers work at all.
+ *
+ * Verified on Linux 6.x, nftables 1.0.6, iptables 1.8.9 (nf_tables), vsftpd 3.0.3:
+ *
+ *   rule set                  bounce PORT/EPRT          pinhole-scope PASV/EPSV
+ *   every ftp-stateful set    blocked (server-refused)  -
+ *   nft-helper                                          blocked (neighbour dropped, no expectation left)
+ *   iptables-ct-helper                                  blocked
+ *   helper-masquerade                                   blocked
+ *   passive-range-no-helper                             pass: a static range opens every port in it
+ *                                                       to anyone, not just the announced one
+ */
+import { fileURLToPath } from 'node:url';
+import { test } from '../../harness/fixtures.ts';
+import type { Expectation } from '../../harness/model.ts';
+import { cell } from '../../harness/suite-kit.ts';
+
+const SUITE = 'ftp-security';
+const TOPOLOGY = 'routed-bounce';
+/** The rule sets are ftp-stateful's: the same firewalls, attacked instead of used. */
+const RULESETS_DIR = fileURLToPath(new URL('../ftp-stateful/', import.meta.url));
+
+const BOUNCE: readonly string[] = [
+  'rulesets/no-helper.nft',
+  'rulesets/related-no-helper.nft',
+  'rulesets/nft-helper.nft',
+  'rulesets/iptables-ct-helper.rules',
+  'rulesets/helper-masquerade.nft',
+  'rulesets/masquerade-no-helper.nft',
+  'rulesets/passive-range-no-helper.nft',
+  'rulesets/helper-wrong-port.nft',
+];
+const PINHOLE_SCOPE: ReadonlyArray<[string, Expectation]> = [
+  ['rulesets/nft-helper.nft', 'blocked'],
+  ['rulesets/iptables-ct-helper.rules', 'blocked'],
+  ['rulesets/helper-masquerade.nft', 'blocked'],
+  ['rulesets/passive-range-no-helper.nft', 'pass'],
+];
+
+test.use({ topologyFile: TOPOLOGY });
+
+const common = { suite: SUITE, topology: TOPOLOGY, suiteDir: RULESETS_DIR, command: 'RETR' as const, tags: ['@security'] };
+const name = (file: string) => file.replace(/^rulesets\//, '');
+
+for (const rulesetFile of BOUNCE) {
+  test.describe(name(rulesetFile), () => {
+    for (const mode of ['PORT', 'EPRT'] as const) {
+      test(...cell({ ...common, rulesetFile, mode, probe: 'bounce', expected: 'blocked' }));
+    }
+    const scope = PINHOLE_SCOPE.find(([file]) => file === rulesetFile);
+    if (scope) {
+      for (const mode of ['PASV', 'EPSV'] as const) {
+        test(...cell({ ...common, rulesetFile, mode, probe: 'pinhole-scope', expected: scope[1] }));
+      }
+    }
+  });
+}
