@@ -1,6 +1,6 @@
 /**
  * ftp-stateful: which rule sets let FTP data connections through one stateful firewall, in
- * each pinned mode, for downloads (RETR) and uploads (STOR).
+ * each pinned mode, for downloads (RETR), uploads (STOR) and directory listings (LIST).
  *
  *   client 192.168.10.10/24 --lan-- lan0 192.168.10.254/24 [fw] wan0 203.0.113.254/24 --wan-- server 203.0.113.10/24
  *                                                          rule set under test          vsftpd :21, passive 50000-50010
@@ -49,7 +49,7 @@ test.use({ topologyFile: TOPOLOGY });
 for (const [rulesetFile, expectations] of TRUTH) {
   test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
     MODES.forEach((mode: Mode, i) => {
-      for (const command of ['RETR', 'STOR'] as const) {
+      for (const command of ['RETR', 'STOR', 'LIST'] as const) {
         const tags = ['@stateful', ...(rulesetFile.includes('masquerade') ? ['@nat'] : [])];
         test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir: SUITE_DIR, rulesetFile, mode, command, expected: expectations[i]!, tags }));
       }
