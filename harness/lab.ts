@@ -10,7 +10,7 @@ import { waitFor } from './exec.ts';
 import type { Family, FtpCommand, Mode, Observation, ServerKind } from './model.ts';
 import { DropObserver, OBSERVER_RULESET, type DropEvent } from './nodes/drop-observer.ts';
 import { VsftpdServer } from './nodes/vsftpd-server.ts';
-import { classify, classifyBounce, classifyPinholeScope } from './probes/classify.ts';
+import { classify, classifyBounce, classifyPinholeScope, type Evidence } from './probes/classify.ts';
 import { ProbeAgentClient } from './probes/probe-agent-client.ts';
 import type { ProbeJob, ProbeReport } from './probes/probe-protocol.ts';
 import { backendFor, snapshotRuleset } from './rulesets/firewall-backend.ts';
@@ -34,10 +34,11 @@ function firstOfKind(topology: StartedTopology, kind: NodeKind): NodeHandle {
   return node;
 }
 
-/** The segment the server is reached on: its first interface. */
+/** The address clients dial: where a port forward publishes the server, else its first interface's. */
 function serverAddress(spec: TopologySpec, server: NodeHandle): string {
-  const iface = Object.values(spec.nodes[server.name]!.interfaces)[0]!;
-  return server.address(iface.segment);
+  const node = spec.nodes[server.name]!;
+  if (node.kind === 'ftp-server' && node.ftp.publishedAt) return node.ftp.publishedAt;
+  return server.address(Object.values(node.interfaces)[0]!.segment);
 }
 
 export class Lab implements AsyncDisposable {
@@ -97,9 +98,12 @@ export class Lab implements AsyncDisposable {
   private async awaitReady(): Promise<void> {
     let last: ProbeReport | undefined;
     await waitFor(
-      `a first transfer from ${this.client.name} to ${this.server.name} with every router's trace monitor reporting`,
+      `a first transfer (EPSV LIST) from ${this.client.name} to ${this.server.name} with every router's trace monitor reporting`,
       async () => {
-        last = await this.agent.run(this.job('PASV', 'LIST')).report;
+        // The server's own address, and EPSV (the data connection goes to the control peer): a
+        // published or pasv_address-announced address only works once a rule set forwards it.
+        const own = this.server.address(Object.values(this.topology.spec.nodes[this.server.name]!.interfaces)[0]!.segment);
+        last = await this.agent.run({ ...this.job('EPSV', 'LIST'), host: own }).report;
         return !last.failure && this.observers.every((o) => o.traced > 0);
       },
       { timeoutMs: 10_000, intervalMs: 50 },
@@ -145,7 +149,32 @@ export class Lab implements AsyncDisposable {
     const { report, drops } = await this.attempt(job);
     const storedSha256 =
       req.command === 'STOR' && !report.failure ? await VsftpdServer.storedSha256(this.server, this.ftp.info, uploadName) : undefined;
-    return classify({ report, drops, storedSha256, command: req.command });
+    return classify({ report, drops, storedSha256, command: req.command, refusedByRouter: await this.routerRefusal(report) });
+  }
+
+  /**
+   * A refused connection whose SYN was aimed at a router's own address: the router neither
+   * forwarded it (no port forward, no expectation) nor had anything listening, and answered RST
+   * itself. Evidence that the path refused it, not the server.
+   */
+  private async routerRefusal(report: ProbeReport): Promise<Evidence['refusedByRouter']> {
+    const f = report.failure;
+    if (f?.kind !== 'refused') return undefined;
+    const target = f.phase === 'control-connect' ? undefined : report.dataEndpoint;
+    if (!target) return undefined;
+    const router = Object.entries(this.topology.spec.nodes).find(
+      ([, node]) => FORWARDING_KINDS.has(node.kind) && Object.values(node.interfaces).some((i) => i.address.split('/')[0] === target.host),
+    )?.[0];
+    const observer = this.observers.find((o) => o.node.name === router);
+    if (!router || !observer) return undefined;
+    // The kernel traced the SYN before it answered RST, but the trace line and the probe's report
+    // travel through different pipes: wait (briefly, by polling) for the trace to arrive.
+    const seen = await waitFor(
+      `${router}'s trace of the SYN to ${target.host}:${target.port}`,
+      async () => observer.packetsSeen().some((p) => p.daddr === target.host && p.dport === target.port),
+      { timeoutMs: 1000, intervalMs: 5 },
+    ).catch(() => false);
+    return seen ? { node: router, host: target.host, port: target.port } : undefined;
   }
 
   /**

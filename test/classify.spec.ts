@@ -114,3 +114,12 @@ test.describe('security probes', () => {
     expect([o.outcome, o.cause]).toEqual(['pass', 'expectation-left-open: proto=6 ...']);
   });
 });
+
+test('a data connection refused by a router at its own address is blocked there, not an error', () => {
+  const f = { phase: 'data-connect' as const, kind: 'refused' as const, detail: '203.0.113.254:50004: ECONNREFUSED' };
+  const atRouter = classify({ report: report(f), drops: [], command: 'RETR', refusedByRouter: { node: 'fw', host: '203.0.113.254', port: 50004 } });
+  expect(atRouter.outcome).toBe('blocked');
+  expect(atRouter.cause).toMatch(/^data-refused-at-router: 203\.0\.113\.254:50004 is fw's own address/);
+  // Without that evidence a refusal is the server's business: an error, not a block.
+  expect(classify({ report: report(f), drops: [], command: 'RETR' }).outcome).toBe('error');
+});

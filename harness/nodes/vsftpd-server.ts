@@ -11,6 +11,8 @@ import type { NodeHandle } from '../drivers/driver.ts';
 export interface FtpServerSettings {
   port: number;
   passivePorts: { min: number; max: number };
+  /** Announced in 227 replies instead of the server's own address (behind a port forward). */
+  pasvAddress?: string | undefined;
 }
 
 /** What a client needs to know to use the server and check its transfers. */
@@ -46,6 +48,7 @@ function vsftpdConfig(s: FtpServerSettings, root: string, emptyDir: string, log:
     'pasv_enable=YES',
     `pasv_min_port=${s.passivePorts.min}`,
     `pasv_max_port=${s.passivePorts.max}`,
+    ...(s.pasvAddress ? [`pasv_address=${s.pasvAddress}`] : []),
     'port_enable=YES',
     // Active data connections come from port 20, as the firewall rules people write expect.
     'connect_from_port_20=YES',

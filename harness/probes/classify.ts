@@ -17,6 +17,8 @@ export interface Evidence {
   /** STOR only: sha256 of the file as the server stored it (undefined when it is missing). */
   storedSha256?: string | undefined;
   command: 'RETR' | 'STOR' | 'LIST';
+  /** The refused data connection was aimed at a router's own address, and that router saw the SYN. */
+  refusedByRouter?: { node: string; host: string; port: number } | undefined;
 }
 
 /** Replies that mean "the server would not use this data address / connection". */
@@ -57,6 +59,10 @@ export function classify(ev: Evidence): Observation {
   }
   if (f.kind === 'mismatch') return { ...base, outcome: 'error', cause: `integrity-mismatch: ${f.detail}` };
   if (f.kind === 'timeout') return { ...base, outcome: 'error', cause: `${f.phase}-timeout: no firewall drop observed (${f.detail})` };
+  if (f.kind === 'refused' && ev.refusedByRouter) {
+    const r = ev.refusedByRouter;
+    return { ...base, outcome: 'blocked', cause: `data-refused-at-router: ${r.host}:${r.port} is ${r.node}'s own address, and ${r.node} neither forwards that port nor expects a connection to it (it answered RST)` };
+  }
   if (f.kind === 'refused') return { ...base, outcome: 'error', cause: `${f.phase}-refused: ${f.detail} (no firewall drop observed; is the server listening?)` };
   return { ...base, outcome: 'error', cause: `${f.phase}-failed: ${f.detail}` };
 }

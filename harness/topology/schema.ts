@@ -172,6 +172,13 @@ export const FtpServerSchema = strictObject({
     .default('vsftpd'),
   port: z.int({ error: PORT_ERROR }).min(1, { error: PORT_ERROR }).max(65535, { error: PORT_ERROR }).default(21),
   passivePorts: PassivePortsSchema.default({ min: 50000, max: 50010 }),
+  /**
+   * Where clients dial the server when it is published through a port forward (DNAT) on a
+   * router or firewall; by default its own first address.
+   */
+  publishedAt: IpAddressSchema.optional().meta({ description: 'the address clients dial (a port forward); default: the server\'s own first address' }),
+  /** vsftpd pasv_address: the address announced in 227 replies instead of the server's own. */
+  pasvAddress: IpAddressSchema.optional().meta({ description: 'address announced in 227 replies (vsftpd pasv_address)' }),
 })
   // The control port inside the passive range would make the server race itself for the port.
   .refine((f) => f.port < f.passivePorts.min || f.port > f.passivePorts.max, {

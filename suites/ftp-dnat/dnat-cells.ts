@@ -1,0 +1,61 @@
+/**
+ * ftp-dnat: an FTP server on a private LAN, published by a port forward (DNAT) on the firewall;
+ * the client on the public side dials the firewall's address. With and without the server's
+ * pasv_address, with and without the helper (whose NAT part rewrites 227 replies).
+ *
+ *   client 203.0.113.10/24 --wan-- wan0 203.0.113.254/24 [fw] lan0 192.168.10.254/24 --lan-- server 192.168.10.10/24
+ *          dials 203.0.113.254:21          DNAT 21 (+ the passive range) -> 192.168.10.10       vsftpd :21, passive 50000-50010
+ *
+ * Verified on Linux 6.x, nftables 1.0.6, vsftpd 3.0.3:
+ *
+ *   topology           rule set        PORT     EPRT     PASV     EPSV   why
+ *   dnat               dnat-helper     pass     pass     pass     pass   nf_nat_ftp rewrites 227's private address to the
+ *                                                                        public one and maps the expected connection
+ *   dnat               dnat-no-helper  blocked  blocked  blocked  pass   PASV names the private address: not a forwarded
+ *                                                                        connection; EPSV names only a port, which is
+ *                                                                        forwarded; active: the server's SYN is NEW
+ *   dnat-pasv-address  dnat-helper     pass     pass     blocked  pass   227 names the public address, not the server's:
+ *                                                                        the helper (loose=0) expects nothing, and the
+ *                                                                        firewall answers the data SYN itself with RST
+ *   dnat-pasv-address  dnat-no-helper  blocked  blocked  pass     pass   public address + forwarded passive range
+ *
+ * pasv_address and the helper do not mix: one of the two, not both.
+ */
+import { fileURLToPath } from 'node:url';
+import { test } from '../../harness/fixtures.ts';
+import { MODES, type Expectation } from '../../harness/model.ts';
+import { cell } from '../../harness/suite-kit.ts';
+
+const SUITE = 'ftp-dnat';
+const SUITE_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+const P: Expectation = 'pass';
+const B: Expectation = 'blocked';
+/** Topology -> rule set file -> expectation per mode (PORT, EPRT, PASV, EPSV). */
+export const DNAT_TRUTH: Record<string, ReadonlyArray<[string, [Expectation, Expectation, Expectation, Expectation]]>> = {
+  dnat: [
+    ['rulesets/dnat-helper.nft', [P, P, P, P]],
+    ['rulesets/dnat-no-helper.nft', [B, B, B, P]],
+  ],
+  'dnat-pasv-address': [
+    ['rulesets/dnat-helper.nft', [P, P, B, P]],
+    ['rulesets/dnat-no-helper.nft', [B, B, P, P]],
+  ],
+};
+
+/**
+ * The cells of one topology. Each topology has a spec file of its own, because Playwright
+ * gives a worker (and so a lab) per file-level topology option.
+ */
+export function defineDnatCells(topology: string): void {
+  test.use({ topologyFile: topology });
+  for (const [rulesetFile, expectations] of DNAT_TRUTH[topology] ?? []) {
+    test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
+      MODES.forEach((mode, i) => {
+        for (const command of ['RETR', 'STOR'] as const) {
+          test(...cell({ suite: SUITE, topology, suiteDir: SUITE_DIR, rulesetFile, mode, command, expected: expectations[i]!, tags: ['@nat', '@dnat'] }));
+        }
+      });
+    });
+  }
+}
