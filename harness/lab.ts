@@ -14,7 +14,7 @@ import { classify, classifyBounce, classifyPinholeScope, type Evidence } from '.
 import { ProbeAgentClient } from './probes/probe-agent-client.ts';
 import type { ProbeJob, ProbeReport } from './probes/probe-protocol.ts';
 import { backendFor, snapshotRuleset } from './rulesets/firewall-backend.ts';
-import type { Ruleset } from './rulesets/load-ruleset.ts';
+import { loadRuleset, type Ruleset } from './rulesets/load-ruleset.ts';
 import { FORWARDING_KINDS, type NodeKind, type TopologySpec } from './topology/schema.ts';
 
 export interface CellRequest {
@@ -51,6 +51,8 @@ export class Lab implements AsyncDisposable {
     readonly client: NodeHandle,
     readonly server: NodeHandle,
     readonly firewall: NodeHandle,
+    /** Routers with a fixed rule set of their own (from the topology), re-applied on every reset. */
+    private readonly routerRulesets: ReadonlyArray<[NodeHandle, Ruleset]>,
     private readonly ftp: VsftpdServer,
     private readonly agent: ProbeAgentClient,
     private readonly observers: DropObserver[],
@@ -69,6 +71,11 @@ export class Lab implements AsyncDisposable {
       if (serverSpec.kind !== 'ftp-server') throw new Error('unreachable: server kind');
 
       const routers = topology.nodes().filter((n) => FORWARDING_KINDS.has(n.kind));
+      const routerRulesets: Array<[NodeHandle, Ruleset]> = [];
+      for (const r of routers) {
+        const node = spec.nodes[r.name]!;
+        if (node.kind === 'router' && node.ruleset) routerRulesets.push([r, await loadRuleset(node.ruleset)]);
+      }
       const [ftp, agent] = await Promise.all([
         VsftpdServer.start(server, serverSpec.ftp),
         ProbeAgentClient.start(client),
@@ -82,7 +89,9 @@ export class Lab implements AsyncDisposable {
       const observers = routers.map((r) => DropObserver.start(r));
       for (const o of observers) resources.defer(() => o[Symbol.asyncDispose]());
 
-      const lab = new Lab(topology, client, server, firewall, ftp, agent, observers, resources);
+      const lab = new Lab(topology, client, server, firewall, routerRulesets, ftp, agent, observers, resources);
+      // Fixed router rule sets are in place before the readiness transfer crosses them.
+      await Promise.all(routerRulesets.map(([r, rs]) => backendFor(rs.format).apply(r, rs)));
       await lab.awaitReady();
       return lab;
     } catch (err) {
@@ -138,7 +147,11 @@ export class Lab implements AsyncDisposable {
   /** The isolation boundary between cells: no lingering session, firewall reset, rule set applied. */
   private async prepare(ruleset: Ruleset): Promise<void> {
     if (this.sessionsMayLinger) await this.ftp.endSessions(this.server);
-    await backendFor(ruleset.format).apply(this.firewall, ruleset);
+    // Every router starts the cell with empty connection tracking: its own rules re-applied too.
+    await Promise.all([
+      backendFor(ruleset.format).apply(this.firewall, ruleset),
+      ...this.routerRulesets.map(([r, rs]) => backendFor(rs.format).apply(r, rs)),
+    ]);
     for (const o of this.observers) o.reset();
   }
 

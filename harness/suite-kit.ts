@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test, expect } from './fixtures.ts';
 import { cellResult, DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
 import type { Lab } from './lab.ts';
-import type { Expectation, FtpCommand, Mode, Observation } from './model.ts';
+import { MODES, type Expectation, type FtpCommand, type Mode, type Observation } from './model.ts';
 
 export type { CellMeta };
 import { loadRuleset, rulesetName, type Ruleset } from './rulesets/load-ruleset.ts';
@@ -83,4 +83,31 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
       expect(observation.outcome, `${ruleset} ${spec.mode} ${spec.command}: expected ${spec.expected}, observed ${observation.outcome}${observation.cause ? ` (${observation.cause})` : ''}`).toBe(spec.expected);
     },
   ];
+}
+
+/** Expectations in mode order: PORT, EPRT, PASV, EPSV. */
+export type ModeTruth = readonly [Expectation, Expectation, Expectation, Expectation];
+
+/**
+ * A whole truth table on one topology: a describe per rule set, a cell per mode and command.
+ * Call it at the top level of a spec file: the topology is a worker option, one per file.
+ */
+export function defineTruthTable(t: {
+  suite: string;
+  suiteDir: string;
+  topology: string;
+  rows: ReadonlyArray<readonly [rulesetFile: string, truth: ModeTruth]>;
+  commands?: readonly FtpCommand[];
+  tags?: string[];
+}): void {
+  test.use({ topologyFile: t.topology });
+  for (const [rulesetFile, truth] of t.rows) {
+    test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
+      MODES.forEach((mode, i) => {
+        for (const command of t.commands ?? ['RETR', 'STOR']) {
+          test(...cell({ suite: t.suite, topology: t.topology, suiteDir: t.suiteDir, rulesetFile, mode, command, expected: truth[i]!, tags: t.tags ?? [] }));
+        }
+      });
+    });
+  }
 }

@@ -28,6 +28,11 @@ export async function validateInputs(topologyFiles: string[], rulesetFiles: stri
     const spec = await collect(problems, () => loadTopology(file));
     if (spec) topologies.push(spec);
   }
+  // Routers' own rule sets are inputs too: checked like the rule sets under test.
+  const routerRulesets = topologies.flatMap((t) => Object.values(t.nodes).flatMap((n) => (n.kind === 'router' && n.ruleset ? [n.ruleset] : [])));
+  for (const file of [...new Set(routerRulesets)]) {
+    await collect(problems, async () => checkRuleset(await loadRuleset(file)));
+  }
   for (const file of rulesetFiles) {
     const rs = await collect(problems, async () => {
       const loaded = await loadRuleset(file);

@@ -61,6 +61,15 @@ export function parseTopology(text: string, file: string): TopologySpec {
     throw new InputError(inFileOrder(problems, file));
   }
   const problems = checkTopology(parsed.data, file, locate);
+  // Router rule sets are named relative to the topology file; from here on they are absolute.
+  for (const [name, node] of Object.entries(parsed.data.nodes)) {
+    if (node.kind !== 'router' || !node.ruleset) continue;
+    node.ruleset = path.resolve(path.dirname(file), node.ruleset);
+    if (!existsSync(node.ruleset)) {
+      const at: YamlPath = ['nodes', name, 'ruleset'];
+      problems.push(formatProblem(file, locate(at), at, `rule set file ${node.ruleset} does not exist`));
+    }
+  }
   if (problems.length > 0) throw new InputError(inFileOrder(problems, file));
   return parsed.data;
 }

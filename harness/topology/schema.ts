@@ -210,12 +210,28 @@ const image = z
   .optional()
   .meta({ description: 'docker driver: the image this node runs (default: the pinhole node image)' });
 
-function plainNode<K extends Exclude<NodeKind, 'ftp-server'>>(kind: K) {
+function plainNode<K extends Exclude<NodeKind, 'ftp-server' | 'router'>>(kind: K) {
   return strictObject(
     { kind: z.literal(kind), interfaces, gateway, image },
     `valid keys for ${kind === 'ftp-client' ? 'an' : 'a'} ${kind} node: kind, interfaces, gateway, image (only ftp-server nodes take ftp settings)`,
   );
 }
+
+/*
+ * A router's own fixed rule set (a home gateway's masquerade and FTP helper, say): applied at
+ * bring-up and on every reset, never the rule set under test. A path relative to the topology
+ * file; the loader makes it absolute and checks that it exists.
+ */
+const RouterNodeSchema = strictObject(
+  {
+    kind: z.literal('router'),
+    interfaces,
+    gateway,
+    image,
+    ruleset: z.string().min(1).optional().meta({ description: "the router's fixed rule set (nft or iptables-save), relative to this file" }),
+  },
+  'valid keys for a router node: kind, interfaces, gateway, image, ruleset',
+);
 
 const FtpServerNodeSchema = strictObject(
   // prefault: a missing `ftp:` is parsed as `{}`, so each field gets its own default.
@@ -225,7 +241,7 @@ const FtpServerNodeSchema = strictObject(
 
 export const NodeSchema = z.discriminatedUnion(
   'kind',
-  [plainNode('ftp-client'), FtpServerNodeSchema, plainNode('firewall'), plainNode('router'), plainNode('host')],
+  [plainNode('ftp-client'), FtpServerNodeSchema, plainNode('firewall'), RouterNodeSchema, plainNode('host')],
   {
     error: (iss) => {
       if (iss.code !== 'invalid_union') return undefined;

@@ -22,17 +22,13 @@
  * pasv_address and the helper do not mix: one of the two, not both.
  */
 import { fileURLToPath } from 'node:url';
-import { test } from '../../harness/fixtures.ts';
-import { MODES, type Expectation } from '../../harness/model.ts';
-import { cell } from '../../harness/suite-kit.ts';
-
-const SUITE = 'ftp-dnat';
-const SUITE_DIR = fileURLToPath(new URL('.', import.meta.url));
+import type { Expectation } from '../../harness/model.ts';
+import { defineTruthTable, type ModeTruth } from '../../harness/suite-kit.ts';
 
 const P: Expectation = 'pass';
 const B: Expectation = 'blocked';
 /** Topology -> rule set file -> expectation per mode (PORT, EPRT, PASV, EPSV). */
-export const DNAT_TRUTH: Record<string, ReadonlyArray<[string, [Expectation, Expectation, Expectation, Expectation]]>> = {
+const DNAT_TRUTH: Record<string, ReadonlyArray<[string, ModeTruth]>> = {
   dnat: [
     ['rulesets/dnat-helper.nft', [P, P, P, P]],
     ['rulesets/dnat-no-helper.nft', [B, B, B, P]],
@@ -43,19 +39,13 @@ export const DNAT_TRUTH: Record<string, ReadonlyArray<[string, [Expectation, Exp
   ],
 };
 
-/**
- * The cells of one topology. Each topology has a spec file of its own, because Playwright
- * gives a worker (and so a lab) per file-level topology option.
- */
+/** The cells of one topology; each topology has a spec file of its own (a worker per topology). */
 export function defineDnatCells(topology: string): void {
-  test.use({ topologyFile: topology });
-  for (const [rulesetFile, expectations] of DNAT_TRUTH[topology] ?? []) {
-    test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
-      MODES.forEach((mode, i) => {
-        for (const command of ['RETR', 'STOR'] as const) {
-          test(...cell({ suite: SUITE, topology, suiteDir: SUITE_DIR, rulesetFile, mode, command, expected: expectations[i]!, tags: ['@nat', '@dnat'] }));
-        }
-      });
-    });
-  }
+  defineTruthTable({
+    suite: 'ftp-dnat',
+    suiteDir: fileURLToPath(new URL('.', import.meta.url)),
+    topology,
+    rows: DNAT_TRUTH[topology] ?? [],
+    tags: ['@nat', '@dnat'],
+  });
 }
