@@ -16,30 +16,18 @@
  *   helper-on-21-only        blocked  blocked  blocked  blocked   the 2121 control connection has no helper
  */
 import { fileURLToPath } from 'node:url';
-import { test } from '../../harness/fixtures.ts';
-import { MODES, type Expectation } from '../../harness/model.ts';
-import { cell } from '../../harness/suite-kit.ts';
+import { defineTruthTable } from '../../harness/suite-kit.ts';
 
-const SUITE = 'ftp-port-2121';
-const TOPOLOGY = 'routed-2121';
-const SUITE_DIR = fileURLToPath(new URL('.', import.meta.url));
-
-/** Rule set file -> one expectation for all four modes (the helper decides all or nothing here). */
-const TRUTH: ReadonlyArray<[string, Expectation]> = [
-  ['rulesets/helper-on-2121.nft', 'pass'],
-  ['rulesets/helper-on-21-and-2121.nft', 'pass'],
-  ['rulesets/iptables-ct-helper-2121.rules', 'pass'],
-  ['rulesets/helper-on-21-only.nft', 'blocked'],
-];
-
-test.use({ topologyFile: TOPOLOGY });
-
-for (const [rulesetFile, expected] of TRUTH) {
-  test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
-    for (const mode of MODES) {
-      for (const command of ['RETR', 'STOR'] as const) {
-        test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir: SUITE_DIR, rulesetFile, mode, command, expected, tags: ['@port'] }));
-      }
-    }
-  });
-}
+// The helper decides all or nothing here: one expectation for every mode of a rule set.
+defineTruthTable({
+  suite: 'ftp-port-2121',
+  suiteDir: fileURLToPath(new URL('.', import.meta.url)),
+  topology: 'routed-2121',
+  rows: [
+    ['rulesets/helper-on-2121.nft', ['pass', 'pass', 'pass', 'pass']],
+    ['rulesets/helper-on-21-and-2121.nft', ['pass', 'pass', 'pass', 'pass']],
+    ['rulesets/iptables-ct-helper-2121.rules', ['pass', 'pass', 'pass', 'pass']],
+    ['rulesets/helper-on-21-only.nft', ['blocked', 'blocked', 'blocked', 'blocked']],
+  ],
+  tags: ['@port'],
+});
