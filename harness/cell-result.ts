@@ -3,16 +3,15 @@
  * the contract's fields are filled in one place.
  */
 import { cellId, type CellResult, type Observation } from './model.ts';
+export { DEFAULT_DIMENSIONS } from './model.ts';
 import { judge } from './verdict.ts';
 
 /** Everything known about a cell before it runs (reporters need it for skipped cells too). */
 export type CellMeta = Pick<
   CellResult,
-  'suite' | 'topology' | 'ruleset' | 'mode' | 'command' | 'family' | 'serverKind' | 'clientKind' | 'tls' | 'kind' | 'expected'
+  'suite' | 'topology' | 'ruleset' | 'mode' | 'command' | 'family' | 'serverKind' | 'clientKind' | 'tls' | 'kind' | 'probe' | 'expected'
 >;
 
-/** The dimensions every cell of this version has unless a scenario says otherwise. */
-export const DEFAULT_DIMENSIONS = { family: 'ipv4', serverKind: 'vsftpd', clientKind: 'probe', tls: 'none', kind: 'transfer' } as const satisfies Partial<CellMeta>;
 
 export function cellResult(meta: CellMeta, nodes: { client: string; server: string }, o: Observation): CellResult {
   return {

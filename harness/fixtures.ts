@@ -6,7 +6,7 @@
 import { test as base } from '@playwright/test';
 import { driverFor } from './drivers/registry.ts';
 import { Lab } from './lab.ts';
-import type { DriverName } from './model.ts';
+import type { DriverName, ServerKind } from './model.ts';
 import { TOPOLOGIES_DIR } from './paths.ts';
 import { loadTopology, resolveTopology } from './topology/load-topology.ts';
 
@@ -15,6 +15,11 @@ export interface PinholeWorkerFixtures {
   driverName: DriverName;
   /** A topology name under topologies/ or a path; set per spec file with `test.use`. */
   topologyFile: string;
+  /**
+   * Runs this FTP server software on every ftp-server node instead of the topology's own choice,
+   * so one topology serves a suite per server; set per spec file with `test.use`.
+   */
+  serverKind: ServerKind | undefined;
   /** Problems that keep this host from running the driver; cells are skipped when any. */
   hostProblems: string[];
   /**
@@ -27,6 +32,7 @@ export interface PinholeWorkerFixtures {
 export const test = base.extend<object, PinholeWorkerFixtures>({
   driverName: [(process.env.PINHOLE_DRIVER as DriverName | undefined) ?? 'netns', { option: true, scope: 'worker' }],
   topologyFile: ['routed', { option: true, scope: 'worker' }],
+  serverKind: [undefined, { option: true, scope: 'worker' }],
   hostProblems: [
     async ({ driverName }, use) => {
       const problems = await driverFor(driverName).preflight();
@@ -35,9 +41,13 @@ export const test = base.extend<object, PinholeWorkerFixtures>({
     { scope: 'worker' },
   ],
   lab: [
-    async ({ driverName, topologyFile }, use) => {
+    async ({ driverName, topologyFile, serverKind }, use) => {
       let lab: Promise<Lab> | undefined;
-      const bringUp = async () => Lab.up(await loadTopology(resolveTopology(topologyFile, TOPOLOGIES_DIR)), driverFor(driverName));
+      const bringUp = async () => {
+        const spec = await loadTopology(resolveTopology(topologyFile, TOPOLOGIES_DIR));
+        if (serverKind) for (const node of Object.values(spec.nodes)) if (node.kind === 'ftp-server') node.ftp.software = serverKind;
+        return Lab.up(spec, driverFor(driverName));
+      };
       try {
         await use(() => (lab ??= bringUp()));
       } finally {

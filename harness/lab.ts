@@ -7,11 +7,13 @@
 import type { Driver, NodeHandle, StartedTopology } from './drivers/driver.ts';
 import { DisposeStack } from './dispose.ts';
 import { waitFor } from './exec.ts';
-import type { Family, FtpCommand, Mode, Observation, ServerKind } from './model.ts';
+import type { ClientKind, Family, FtpCommand, Mode, Observation, ServerKind, TlsMode } from './model.ts';
 import { DropObserver, OBSERVER_RULESET, type DropEvent } from './nodes/drop-observer.ts';
-import { VsftpdServer } from './nodes/vsftpd-server.ts';
+import type { FtpServer } from './nodes/ftp-server.ts';
+import { startFtpServer } from './nodes/start-ftp-server.ts';
 import { classify, classifyBounce, classifyPinholeScope, type Evidence } from './probes/classify.ts';
-import { ProbeAgentClient } from './probes/probe-agent-client.ts';
+import type { FtpClient } from './probes/ftp-client.ts';
+import { startFtpClient } from './probes/start-ftp-client.ts';
 import type { ProbeJob, ProbeReport } from './probes/probe-protocol.ts';
 import { backendFor, snapshotRuleset } from './rulesets/firewall-backend.ts';
 import { loadRuleset, type Ruleset } from './rulesets/load-ruleset.ts';
@@ -21,6 +23,10 @@ export interface CellRequest {
   ruleset: Ruleset;
   mode: Mode;
   command: FtpCommand;
+  /** Which client runs the transfer; default the pinned probe. */
+  client?: ClientKind;
+  /** FTPS: explicit AUTH TLS, CCC after login, or implicit TLS; default none. */
+  tls?: TlsMode;
 }
 
 /** Only a safety net: blocked cells end on drop evidence within milliseconds. */
@@ -53,8 +59,9 @@ export class Lab implements AsyncDisposable {
     readonly firewall: NodeHandle,
     /** Routers with a fixed rule set of their own (from the topology), re-applied on every reset. */
     private readonly routerRulesets: ReadonlyArray<[NodeHandle, Ruleset]>,
-    private readonly ftp: VsftpdServer,
-    private readonly agent: ProbeAgentClient,
+    private readonly ftp: FtpServer,
+    /** The pinned probe: started with the lab, it also checks readiness. */
+    private readonly agent: FtpClient,
     private readonly observers: DropObserver[],
     private readonly resources: DisposeStack,
   ) {}
@@ -77,8 +84,8 @@ export class Lab implements AsyncDisposable {
         if (node.kind === 'router' && node.ruleset) routerRulesets.push([r, await loadRuleset(node.ruleset)]);
       }
       const [ftp, agent] = await Promise.all([
-        VsftpdServer.start(server, serverSpec.ftp),
-        ProbeAgentClient.start(client),
+        startFtpServer(serverSpec.ftp.software, server, serverSpec.ftp),
+        startFtpClient('probe', client),
         ...routers.map(async (r) => {
           const res = await r.exec(['nft', '-f', '-'], { input: OBSERVER_RULESET });
           if (res.code !== 0) throw new Error(`node ${r.name}: cannot install the drop observer: ${res.stderr.trim()}`);
@@ -124,11 +131,22 @@ export class Lab implements AsyncDisposable {
   /** The scenario dimensions this lab really runs: the server's address family and software. */
   get dimensions(): { family: Family; serverKind: ServerKind } {
     const host = serverAddress(this.topology.spec, this.server);
-    const spec = this.topology.spec.nodes[this.server.name]!;
-    return { family: host.includes(':') ? 'ipv6' : 'ipv4', serverKind: spec.kind === 'ftp-server' ? spec.ftp.software : 'vsftpd' };
+    return { family: host.includes(':') ? 'ipv6' : 'ipv4', serverKind: this.ftp.kind };
   }
 
-  private job(mode: Mode, command: FtpCommand, uploadName?: string): Omit<ProbeJob, 'id'> {
+  /** Clients other than the probe start on first use: most labs never need them. */
+  private readonly clients = new Map<ClientKind, Promise<FtpClient>>();
+  private clientFor(kind: ClientKind = 'probe'): Promise<FtpClient> {
+    if (kind === 'probe') return Promise.resolve(this.agent);
+    let c = this.clients.get(kind);
+    if (!c) {
+      this.clients.set(kind, (c = startFtpClient(kind, this.client)));
+      this.resources.defer(async () => (await c!.catch(() => undefined))?.[Symbol.asyncDispose]());
+    }
+    return c;
+  }
+
+  private job(mode: Mode, command: FtpCommand, uploadName?: string, tls: TlsMode = 'none'): Omit<ProbeJob, 'id'> {
     const info = this.ftp.info;
     const common = {
       host: serverAddress(this.topology.spec, this.server),
@@ -137,6 +155,7 @@ export class Lab implements AsyncDisposable {
       password: info.password,
       mode,
       command,
+      tls,
       timeoutMs: PROBE_TIMEOUT_MS,
     };
     if (command === 'RETR') return { ...common, path: info.testFile.path, expect: info.testFile.sha256 };
@@ -146,7 +165,7 @@ export class Lab implements AsyncDisposable {
 
   /** The isolation boundary between cells: no lingering session, firewall reset, rule set applied. */
   private async prepare(ruleset: Ruleset): Promise<void> {
-    if (this.sessionsMayLinger) await this.ftp.endSessions(this.server);
+    if (this.sessionsMayLinger) await this.ftp.endSessions();
     // Every router starts the cell with empty connection tracking: its own rules re-applied too.
     await Promise.all([
       backendFor(ruleset.format).apply(this.firewall, ruleset),
@@ -158,10 +177,9 @@ export class Lab implements AsyncDisposable {
   async runCell(req: CellRequest): Promise<Observation> {
     await this.prepare(req.ruleset);
     const uploadName = `cell-${++this.cells}-${req.mode}.bin`;
-    const job = this.job(req.mode, req.command, uploadName);
-    const { report, drops } = await this.attempt(job);
-    const storedSha256 =
-      req.command === 'STOR' && !report.failure ? await VsftpdServer.storedSha256(this.server, this.ftp.info, uploadName) : undefined;
+    const job = this.job(req.mode, req.command, uploadName, req.tls);
+    const { report, drops } = await this.attempt(job, await this.clientFor(req.client));
+    const storedSha256 = req.command === 'STOR' && !report.failure ? await this.ftp.storedSha256(uploadName) : undefined;
     return classify({ report, drops, storedSha256, command: req.command, refusedByRouter: await this.routerRefusal(report) });
   }
 
@@ -194,7 +212,11 @@ export class Lab implements AsyncDisposable {
    * Runs one probe job and returns its report with the drops that were its own. `alsoOwn`
    * widens "own" for security probes (a packet aimed at a third host).
    */
-  private async attempt(job: Omit<ProbeJob, 'id'>, alsoOwn: (d: DropEvent) => boolean = () => false): Promise<{ report: ProbeReport; drops: DropEvent[] }> {
+  private async attempt(
+    job: Omit<ProbeJob, 'id'>,
+    client: FtpClient = this.agent,
+    alsoOwn: (d: DropEvent) => boolean = () => false,
+  ): Promise<{ report: ProbeReport; drops: DropEvent[] }> {
     // A drop counts only when it is this cell's own packet: the control connection it dials, or
     // the data endpoint once known. A server still retrying an earlier, aborted cell's active
     // data connection must not decide this one. Drops and the endpoint may arrive in any order,
@@ -211,7 +233,7 @@ export class Lab implements AsyncDisposable {
     const decided = new Promise<DropEvent>((resolve) => (decide = resolve));
     const judgeDrops = () => this.observers.flatMap((o) => o.drops()).filter(isOwn).forEach(decide);
     const unsubscribe = this.observers.map((o) => o.onDrop(judgeDrops));
-    const { id, report } = this.agent.run(job, (e) => {
+    const { id, report } = client.run(job, (e) => {
       endpoint = e;
       judgeDrops();
     });
@@ -219,7 +241,7 @@ export class Lab implements AsyncDisposable {
     // The first own drop ends the probe at once: the decision rests on that evidence.
     const first = await Promise.race([report, decided]);
     for (const u of unsubscribe) u();
-    if (!('phases' in first)) this.agent.abort(id);
+    if (!('phases' in first)) client.abort(id);
     const probeReport = await report;
     this.sessionsMayLinger = probeReport.failure !== null;
     return { report: probeReport, drops: this.observers.flatMap((o) => o.drops()).filter(isOwn) };
@@ -235,7 +257,7 @@ export class Lab implements AsyncDisposable {
     const victim = victimNode.address(Object.values(this.topology.spec.nodes[victimNode.name]!.interfaces)[0]!.segment);
     await this.prepare(ruleset);
     const job = { ...this.job(mode, 'RETR'), announce: { host: victim, port: 8021 } };
-    const { report, drops } = await this.attempt(job, (d) => d.packet.daddr === victim);
+    const { report, drops } = await this.attempt(job, this.agent, (d) => d.packet.daddr === victim);
     const reached = this.observers.flatMap((o) => o.packetsSeen().filter((p) => p.daddr === victim && !drops.some((d) => d.packet === p)));
     const expectations = await this.expectationsTo(victim);
     return classifyBounce({ report, drops, reachedVictim: reached, expectations, victim });

@@ -34,6 +34,14 @@ export type TlsMode = (typeof TLS_MODES)[number];
 /** transfer: a real transfer; security: an attack attempt that must fail. */
 export const CELL_KINDS = ['transfer', 'security'] as const;
 export type CellKind = (typeof CELL_KINDS)[number];
+/**
+ * What the cell does. transfer: one transfer. session: several transfers in one control session.
+ * concurrent: several sessions at once. bounce, pinhole-scope, helper-scope: security probes,
+ * whose `pass` means the attack got through.
+ */
+export const PROBES = ['transfer', 'session', 'concurrent', 'bounce', 'pinhole-scope', 'helper-scope'] as const;
+export type Probe = (typeof PROBES)[number];
+export const SECURITY_PROBES: ReadonlySet<Probe> = new Set<Probe>(['bounce', 'pinhole-scope', 'helper-scope']);
 
 /** One phase of an FTP exchange as the probe saw it. */
 export interface PhaseRecord {
@@ -68,6 +76,7 @@ export interface CellResult {
   clientKind: ClientKind;
   tls: TlsMode;
   kind: CellKind;
+  probe: Probe;
   expected: Expectation | null;
   /** null only when the cell was skipped (nothing was observed). */
   observed: Outcome | null;
@@ -82,7 +91,28 @@ export interface RunReport {
   results: CellResult[];
 }
 
-/** Stable cell id: the same cell has the same id in every run, so tools can diff reports. */
-export function cellId(c: Pick<CellResult, 'suite' | 'topology' | 'ruleset' | 'mode' | 'command'>): string {
-  return `${c.suite}/${c.topology}/${c.ruleset}/${c.mode}-${c.command}`;
+/** The dimensions a cell has unless its scenario says otherwise; ids and labels leave them out. */
+export const DEFAULT_DIMENSIONS = {
+  family: 'ipv4',
+  serverKind: 'vsftpd',
+  clientKind: 'probe',
+  tls: 'none',
+  kind: 'transfer',
+  probe: 'transfer',
+} as const satisfies Partial<CellResult>;
+
+type Dimensions = Pick<CellResult, 'family' | 'serverKind' | 'clientKind' | 'tls' | 'probe'>;
+
+/** The cell's non-default dimensions, in a fixed order: `[]` for a plain IPv4 vsftpd probe transfer. */
+export function variantOf(c: Partial<Dimensions>): string[] {
+  const order = ['probe', 'family', 'serverKind', 'clientKind', 'tls'] as const;
+  return order.flatMap((k) => (c[k] === undefined || c[k] === DEFAULT_DIMENSIONS[k] ? [] : [c[k]]));
+}
+
+/**
+ * Stable cell id: the same cell has the same id in every run, so tools can diff reports.
+ * Non-default dimensions are appended (`.../EPSV-RETR+ipv6+curl`), so plain cells keep short ids.
+ */
+export function cellId(c: Pick<CellResult, 'suite' | 'topology' | 'ruleset' | 'mode' | 'command'> & Partial<Dimensions>): string {
+  return [`${c.suite}/${c.topology}/${c.ruleset}/${c.mode}-${c.command}`, ...variantOf(c)].join('+');
 }

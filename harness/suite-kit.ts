@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test, expect } from './fixtures.ts';
 import { cellResult, DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
 import type { Lab } from './lab.ts';
-import { MODES, type Expectation, type FtpCommand, type Mode, type Observation } from './model.ts';
+import { MODES, SECURITY_PROBES, variantOf, type ClientKind, type Expectation, type FtpCommand, type Mode, type Observation, type Probe, type TlsMode } from './model.ts';
 
 export type { CellMeta };
 import { loadRuleset, rulesetName, type Ruleset } from './rulesets/load-ruleset.ts';
@@ -29,22 +29,28 @@ export interface CellSpec {
   /**
    * transfer (default): a real transfer. bounce: PORT/EPRT naming a third host (active modes).
    * pinhole-scope: dial the neighbour of the announced passive port, then check no expectation
-   * outlives a transfer (passive modes). The two security probes' `pass` means the attack got through.
+   * outlives a transfer (passive modes). A security probe's `pass` means the attack got through.
    */
-  probe?: 'transfer' | 'bounce' | 'pinhole-scope';
+  probe?: Probe;
+  /** The client that runs a transfer (default the pinned probe). */
+  client?: ClientKind;
+  /** FTPS variant of a transfer (default none). */
+  tls?: TlsMode;
 }
 
 /** Runs the cell's probe on the lab; a mode that does not fit the probe is a suite bug. */
 function observe(lab: Lab, spec: CellSpec, ruleset: Ruleset): Promise<Observation> {
   switch (spec.probe ?? 'transfer') {
     case 'transfer':
-      return lab.runCell({ ruleset, mode: spec.mode, command: spec.command });
+      return lab.runCell({ ruleset, mode: spec.mode, command: spec.command, client: spec.client ?? 'probe', tls: spec.tls ?? 'none' });
     case 'bounce':
       if (spec.mode !== 'PORT' && spec.mode !== 'EPRT') throw new Error(`a bounce needs an active mode, not ${spec.mode}`);
       return lab.runBounce(ruleset, spec.mode);
     case 'pinhole-scope':
       if (spec.mode !== 'PASV' && spec.mode !== 'EPSV') throw new Error(`pinhole scope needs a passive mode, not ${spec.mode}`);
       return lab.runPinholeScope(ruleset, spec.mode);
+    default:
+      throw new Error(`probe ${spec.probe} is not implemented`);
   }
 }
 
@@ -63,10 +69,21 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
   const file = join(spec.suiteDir, spec.rulesetFile);
   const ruleset = rulesetName(file);
   const probe = spec.probe ?? 'transfer';
-  const kind = probe === 'transfer' ? 'transfer' : 'security';
-  const meta: CellMeta = { suite: spec.suite, topology: spec.topology, ruleset, mode: spec.mode, command: spec.command, ...DEFAULT_DIMENSIONS, kind, expected: spec.expected };
+  const meta: CellMeta = {
+    suite: spec.suite,
+    topology: spec.topology,
+    ruleset,
+    mode: spec.mode,
+    command: spec.command,
+    ...DEFAULT_DIMENSIONS,
+    clientKind: spec.client ?? DEFAULT_DIMENSIONS.clientKind,
+    tls: spec.tls ?? DEFAULT_DIMENSIONS.tls,
+    kind: SECURITY_PROBES.has(probe) ? 'security' : 'transfer',
+    probe,
+    expected: spec.expected,
+  };
   return [
-    probe === 'transfer' ? `${spec.mode} ${spec.command}` : `${probe} ${spec.mode}`,
+    [spec.mode, spec.command, ...variantOf(meta)].join(' '),
     { tag: spec.tags ?? [], annotation: { type: CELL_ANNOTATION, description: JSON.stringify(meta) } },
     async ({ lab: labOnce, hostProblems }, testInfo) => {
       test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);

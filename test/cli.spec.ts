@@ -53,7 +53,7 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(report.results).toHaveLength(216);
   for (const cell of report.results) {
     expect(Object.keys(cell).sort()).toEqual(
-      ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
+      ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'probe', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
     );
     expect([cell.family, cell.serverKind, cell.clientKind, cell.tls]).toEqual(['ipv4', 'vsftpd', 'probe', 'none']);
     expect(cell.kind).toBe(cell.suite === 'ftp-security' ? 'security' : 'transfer');

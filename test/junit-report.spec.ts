@@ -135,6 +135,7 @@ test('every testcase has the cell as properties; the cause is also in system-out
     clientKind: 'probe',
     tls: 'none',
     kind: 'transfer',
+    probe: 'transfer',
   });
   expect(violation['system-out']).toBe('data-connected');
 

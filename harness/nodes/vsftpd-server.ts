@@ -7,23 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { waitFor } from '../exec.ts';
 import type { NodeHandle } from '../drivers/driver.ts';
-
-export interface FtpServerSettings {
-  port: number;
-  passivePorts: { min: number; max: number };
-  /** Announced in 227 replies instead of the server's own address (behind a port forward). */
-  pasvAddress?: string | undefined;
-}
-
-/** What a client needs to know to use the server and check its transfers. */
-export interface FtpServerInfo {
-  node: string;
-  port: number;
-  user: string;
-  password: string;
-  testFile: { path: string; sha256: string; bytes: number };
-  uploadDir: string;
-}
+import type { FtpServer, FtpServerInfo, FtpServerSettings } from './ftp-server.ts';
 
 const TEST_FILE = 'pinhole-test.bin';
 /** Large enough to span many TCP segments and windows, small enough to cost milliseconds. */
@@ -71,11 +55,13 @@ function vsftpdConfig(s: FtpServerSettings, root: string, emptyDir: string, log:
   ].join('\n');
 }
 
-export class VsftpdServer implements AsyncDisposable {
+export class VsftpdServer implements FtpServer {
+  readonly kind = 'vsftpd';
   /** vsftpd's pid as the node sees it (inside a container that differs from the host's). */
   private pidInNode: number | undefined;
 
   private constructor(
+    private readonly node: NodeHandle,
     readonly info: FtpServerInfo,
     private readonly process: ChildProcess,
     readonly logFile: string,
@@ -105,6 +91,7 @@ export class VsftpdServer implements AsyncDisposable {
     child.stderr?.on('data', (d) => (stderr += d));
     child.stdout?.on('data', (d) => (stdout += d));
     const server = new VsftpdServer(
+      node,
       {
         node: node.name,
         port: settings.port,
@@ -134,19 +121,14 @@ export class VsftpdServer implements AsyncDisposable {
     return server;
   }
 
-  /** sha256 of a file a STOR left in the upload directory (checked inside the node). */
-  static async storedSha256(node: NodeHandle, info: FtpServerInfo, name: string): Promise<string | undefined> {
-    const r = await node.exec(['sha256sum', join(info.uploadDir, name)]);
+  async storedSha256(name: string): Promise<string | undefined> {
+    const r = await this.node.exec(['sha256sum', join(this.info.uploadDir, name)]);
     return r.code === 0 ? r.stdout.split(' ')[0] : undefined;
   }
 
-  /**
-   * Ends every FTP session but keeps the listener: an aborted cell's session may still be
-   * dialling its data connection, and must not send packets into the next cell. vsftpd's
-   * session processes die with their parent process (it sets a parent-death signal).
-   */
-  async endSessions(node: NodeHandle): Promise<void> {
-    if (this.pidInNode !== undefined) await node.exec(['pkill', '-KILL', '-P', String(this.pidInNode)]);
+  /** vsftpd's session processes are its children and die with them (it sets a parent-death signal). */
+  async endSessions(): Promise<void> {
+    if (this.pidInNode !== undefined) await this.node.exec(['pkill', '-KILL', '-P', String(this.pidInNode)]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -5,12 +5,14 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { NodeHandle } from '../drivers/driver.ts';
+import type { Endpoint, FtpClient } from './ftp-client.ts';
 import type { AgentRequest, ProbeJob, ProbeProgress, ProbeReport } from './probe-protocol.ts';
 
 const AGENT = fileURLToPath(new URL('./probe-agent.ts', import.meta.url));
 const TSX_LOADER = import.meta.resolve('tsx');
 
-export class ProbeAgentClient implements AsyncDisposable {
+export class ProbeAgentClient implements FtpClient {
+  readonly kind = 'probe';
   private readonly pending = new Map<
     number,
     { resolve: (r: ProbeReport) => void; reject: (e: Error) => void; onEndpoint: (e: { host: string; port: number }) => void }
@@ -54,10 +56,7 @@ export class ProbeAgentClient implements AsyncDisposable {
   }
 
   /** Runs a job; `abort(id)` (the returned id) cuts it short with the phases recorded so far. */
-  run(
-    job: Omit<ProbeJob, 'id'>,
-    onEndpoint: (e: { host: string; port: number }) => void = () => undefined,
-  ): { id: number; report: Promise<ProbeReport> } {
+  run(job: Omit<ProbeJob, 'id'>, onEndpoint: (e: Endpoint) => void = () => undefined): { id: number; report: Promise<ProbeReport> } {
     const id = this.nextId++;
     const report = new Promise<ProbeReport>((resolve, reject) => {
       if (this.exited) return reject(this.exited);

@@ -2,7 +2,7 @@
  * What the harness sends the probe agent and what it answers, one JSON object a line.
  * Only types: the agent side must stay dependency-free.
  */
-import type { FtpCommand, Mode, PhaseRecord } from '../model.ts';
+import type { FtpCommand, Mode, PhaseRecord, TlsMode } from '../model.ts';
 
 export interface ProbeJob {
   id: number;
@@ -12,6 +12,8 @@ export interface ProbeJob {
   password: string;
   mode: Mode;
   command: FtpCommand;
+  /** FTPS: `explicit` AUTH TLS on the control port, `ccc` the same then back to clear text after login, `implicit` TLS from the first byte. */
+  tls?: TlsMode;
   /** RETR: file to download; STOR: name to store; LIST: directory to list. */
   path: string;
   /** RETR: sha256 the download must have. LIST: a name the listing must contain. */

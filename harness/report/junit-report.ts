@@ -5,7 +5,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import junit, { type Builder } from 'junit-report-builder';
-import type { CellResult, DriverName } from '../model.ts';
+import { variantOf, type CellResult, type DriverName } from '../model.ts';
 import { compareCells } from './json-report.ts';
 
 // The package is a CommonJS bundle (`module.exports = builder`) with an ESM-style d.ts
@@ -34,7 +34,7 @@ export function buildJUnitReport(driver: DriverName, cells: readonly CellResult[
       const testCase = suite
         .testCase()
         .className(`${cell.suite}.${cell.topology}.${cell.ruleset}`)
-        .name(`${cell.mode} ${cell.command}`)
+        .name([cell.mode, cell.command, ...variantOf(cell)].join(' '))
         .time(seconds(cell.durationMs))
         .property('mode', cell.mode)
         .property('command', cell.command)
@@ -48,7 +48,8 @@ export function buildJUnitReport(driver: DriverName, cells: readonly CellResult[
         .property('serverKind', cell.serverKind)
         .property('clientKind', cell.clientKind)
         .property('tls', cell.tls)
-        .property('kind', cell.kind);
+        .property('kind', cell.kind)
+        .property('probe', cell.probe);
       switch (cell.verdict) {
         case 'violation':
           testCase.failure(describeMismatch(cell), 'violation');

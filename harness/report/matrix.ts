@@ -3,7 +3,7 @@
  * Every cell carries a word and a mark so it reads the same without colour (CI logs, pipes,
  * colour-blind readers); colour only adds emphasis.
  */
-import { FTP_COMMANDS, MODES, type CellResult, type FtpCommand, type Mode, type Outcome, type Verdict } from '../model.ts';
+import { FTP_COMMANDS, MODES, variantOf, type CellResult, type FtpCommand, type Mode, type Outcome, type Verdict } from '../model.ts';
 
 export interface MatrixOptions {
   color: boolean;
@@ -55,14 +55,16 @@ export function renderMatrix(cells: readonly CellResult[], opts: MatrixOptions):
 function renderGroup(group: readonly CellResult[], paint: Paint): string {
   const first = group[0];
   if (first === undefined) return '';
-  const rulesets = [...new Set(group.map((c) => c.ruleset))];
+  // A row is a rule set, or a rule set with a non-default scenario (`nft-helper curl explicit`).
+  const rowOf = (c: CellResult) => [c.ruleset, ...variantOf(c)].join(' ');
+  const rulesets = [...new Set(group.map(rowOf))];
   const columns = columnsOf(group);
-  const slot = (ruleset: string, col: Column) => `${ruleset}\0${col.mode}\0${col.command}`;
-  // First cell wins a slot. Two cells share one only when they differ by client or server alone
-  // (the id leaves those out); the detail lines below still list every non-compliant cell.
+  const slot = (row: string, col: Column) => `${row}\0${col.mode}\0${col.command}`;
+  // First cell wins a slot. Two cells share one only when they differ by client or server node
+  // name alone; the detail lines below still list every non-compliant cell.
   const bySlot = new Map<string, CellResult>();
   for (const cell of group) {
-    const key = slot(cell.ruleset, cell);
+    const key = slot(rowOf(cell), cell);
     if (!bySlot.has(key)) bySlot.set(key, cell);
   }
 
@@ -88,7 +90,7 @@ function renderGroup(group: readonly CellResult[], paint: Paint): string {
   );
 
   const order = (c: CellResult) =>
-    rulesets.indexOf(c.ruleset) * columns.length + columns.findIndex((col) => col.mode === c.mode && col.command === c.command);
+    rulesets.indexOf(rowOf(c)) * columns.length + columns.findIndex((col) => col.mode === c.mode && col.command === c.command);
   const details = [...group]
     .sort((a, b) => order(a) - order(b))
     .map((cell) => detailLine(cell, paint))
@@ -113,7 +115,7 @@ function matrixCell(cell: CellResult, paint: Paint): Cell {
 
 /** Why a cell is not green, so nobody has to open the JSON to find the cause. */
 function detailLine(cell: CellResult, paint: Paint): string | null {
-  const where = `${cell.ruleset} ${cell.mode} ${cell.command}`;
+  const where = [cell.ruleset, cell.mode, cell.command, ...variantOf(cell)].join(' ');
   const because = cell.cause === null ? '' : ` — ${cell.cause}`;
   if (cell.verdict === 'violation' || cell.verdict === 'inconclusive') {
     const mark = paint(STYLE[cell.verdict], MARK[cell.verdict]);

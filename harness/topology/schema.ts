@@ -7,6 +7,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { SERVER_KINDS } from '../model.ts';
 
 export const NODE_KINDS = ['ftp-client', 'ftp-server', 'firewall', 'router', 'host'] as const;
 /**
@@ -163,7 +164,7 @@ export const PassivePortsSchema = strictObject({ min: dataPort('min'), max: data
   },
 );
 
-export const FTP_SOFTWARE = ['vsftpd'] as const;
+export const FTP_SOFTWARE = SERVER_KINDS;
 const PORT_ERROR = 'port must be a whole number from 1 to 65535';
 
 export const FtpServerSchema = strictObject({

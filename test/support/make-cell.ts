@@ -28,6 +28,7 @@ export function makeCell(
     clientKind: 'probe',
     tls: 'none',
     kind: 'transfer',
+    probe: 'transfer',
     expected,
     observed,
     verdict: judge(expected, observed),

@@ -1,0 +1,41 @@
+/**
+ * The FTP server role: every server software pinhole runs (vsftpd, pure-ftpd, proftpd) is
+ * configured equivalently (anonymous login, a test file of known sha256, an upload directory,
+ * the topology's control port and pinned passive range) and answers the same questions, so a
+ * lab does not care which one it runs.
+ */
+import type { NodeHandle } from '../drivers/driver.ts';
+import type { ServerKind } from '../model.ts';
+
+export interface FtpServerSettings {
+  port: number;
+  passivePorts: { min: number; max: number };
+  /** Announced in 227 replies instead of the server's own address (behind a port forward). */
+  pasvAddress?: string | undefined;
+}
+
+/** What a client needs to know to use the server and check its transfers. */
+export interface FtpServerInfo {
+  node: string;
+  port: number;
+  user: string;
+  password: string;
+  testFile: { path: string; sha256: string; bytes: number };
+  uploadDir: string;
+}
+
+export interface FtpServer extends AsyncDisposable {
+  readonly kind: ServerKind;
+  readonly info: FtpServerInfo;
+  /** The server's own log (evidence for reports). */
+  readonly logFile: string;
+  /**
+   * Ends every FTP session but keeps the listener: an aborted cell's session may still be
+   * dialling its data connection and must not send packets into the next cell.
+   */
+  endSessions(): Promise<void>;
+  /** sha256 of a file a STOR left in the upload directory (checked inside the node). */
+  storedSha256(name: string): Promise<string | undefined>;
+}
+
+export type FtpServerStarter = (node: NodeHandle, settings: FtpServerSettings) => Promise<FtpServer>;
