@@ -5,6 +5,7 @@
  * and turn what the packets did into an Observation.
  */
 import type { Driver, NodeHandle, StartedTopology } from './drivers/driver.ts';
+import { basename } from 'node:path';
 import { DisposeStack } from './dispose.ts';
 import { waitFor } from './exec.ts';
 import type { ClientKind, Family, FtpCommand, Mode, Observation, ServerKind, TlsMode } from './model.ts';
@@ -14,7 +15,8 @@ import { startFtpServer } from './nodes/start-ftp-server.ts';
 import { classify, classifyBounce, classifyPinholeScope, type Evidence } from './probes/classify.ts';
 import type { FtpClient } from './probes/ftp-client.ts';
 import { startFtpClient } from './probes/start-ftp-client.ts';
-import type { ProbeJob, ProbeReport } from './probes/probe-protocol.ts';
+import type { Endpoint } from './probes/ftp-client.ts';
+import type { ProbeJob, ProbeReport, TransferSpec } from './probes/probe-protocol.ts';
 import { backendFor, snapshotRuleset } from './rulesets/firewall-backend.ts';
 import { loadRuleset, type Ruleset } from './rulesets/load-ruleset.ts';
 import { FORWARDING_KINDS, type NodeKind, type TopologySpec } from './topology/schema.ts';
@@ -33,6 +35,10 @@ export interface CellRequest {
 const PROBE_TIMEOUT_MS = Number(process.env.PINHOLE_PROBE_TIMEOUT_MS ?? 8000);
 
 const isActive = (mode: Mode) => mode === 'PORT' || mode === 'EPRT';
+/** A session cell's transfers, in order, in one control session. */
+const SESSION_COMMANDS: readonly FtpCommand[] = ['RETR', 'STOR', 'LIST'];
+/** A concurrent cell's sessions: enough to need several expectations (or passive ports) at once. */
+const CONCURRENT_SESSIONS = 3;
 
 function firstOfKind(topology: StartedTopology, kind: NodeKind): NodeHandle {
   const node = topology.nodes().find((n) => n.kind === kind);
@@ -48,7 +54,7 @@ function serverAddress(spec: TopologySpec, server: NodeHandle): string {
 }
 
 export class Lab implements AsyncDisposable {
-  private cells = 0;
+  private uploads = 0;
   /** An aborted probe may leave a vsftpd session still dialling; a completed one has quit. */
   private sessionsMayLinger = false;
 
@@ -146,7 +152,15 @@ export class Lab implements AsyncDisposable {
     return c;
   }
 
-  private job(mode: Mode, command: FtpCommand, uploadName?: string, tls: TlsMode = 'none'): Omit<ProbeJob, 'id'> {
+  /** One transfer's parameters; every STOR gets a name of its own, so uploads are checked one by one. */
+  private transferSpec(command: FtpCommand): TransferSpec {
+    const info = this.ftp.info;
+    if (command === 'RETR') return { command, path: info.testFile.path, expect: info.testFile.sha256 };
+    if (command === 'STOR') return { command, path: `/upload/transfer-${++this.uploads}.bin`, uploadBytes: 128 * 1024 };
+    return { command, path: '/', expect: basename(info.testFile.path) };
+  }
+
+  private job(mode: Mode, command: FtpCommand, tls: TlsMode = 'none'): Omit<ProbeJob, 'id'> {
     const info = this.ftp.info;
     const common = {
       host: serverAddress(this.topology.spec, this.server),
@@ -154,18 +168,23 @@ export class Lab implements AsyncDisposable {
       user: info.user,
       password: info.password,
       mode,
-      command,
       tls,
       timeoutMs: PROBE_TIMEOUT_MS,
     };
-    if (command === 'RETR') return { ...common, path: info.testFile.path, expect: info.testFile.sha256 };
-    if (command === 'STOR') return { ...common, path: `/upload/${uploadName}`, uploadBytes: 128 * 1024 };
-    return { ...common, path: '/', expect: info.testFile.path.slice(1) };
+    return { ...common, ...this.transferSpec(command) };
+  }
+
+  /** Each upload of a passed job, with what the server really stored. */
+  private async checkUploads(job: Omit<ProbeJob, 'id'>, report: ProbeReport): Promise<NonNullable<Evidence['uploads']>> {
+    if (report.failure) return [];
+    const sent = report.uploads ?? (job.command === 'STOR' && report.sha256 ? [{ path: job.path, sha256: report.sha256 }] : []);
+    return Promise.all(sent.map(async (u) => ({ path: u.path, sent: u.sha256, stored: await this.ftp.storedSha256(basename(u.path)) })));
   }
 
   /** The isolation boundary between cells: no lingering session, firewall reset, rule set applied. */
   private async prepare(ruleset: Ruleset): Promise<void> {
     if (this.sessionsMayLinger) await this.ftp.endSessions();
+    this.sessionsMayLinger = false;
     // Every router starts the cell with empty connection tracking: its own rules re-applied too.
     await Promise.all([
       backendFor(ruleset.format).apply(this.firewall, ruleset),
@@ -176,11 +195,37 @@ export class Lab implements AsyncDisposable {
 
   async runCell(req: CellRequest): Promise<Observation> {
     await this.prepare(req.ruleset);
-    const uploadName = `cell-${++this.cells}-${req.mode}.bin`;
-    const job = this.job(req.mode, req.command, uploadName, req.tls);
-    const { report, drops } = await this.attempt(job, await this.clientFor(req.client));
-    const storedSha256 = req.command === 'STOR' && !report.failure ? await this.ftp.storedSha256(uploadName) : undefined;
-    return classify({ report, drops, storedSha256, command: req.command, refusedByRouter: await this.routerRefusal(report) });
+    return this.transferObserved(this.job(req.mode, req.command, req.tls), await this.clientFor(req.client));
+  }
+
+  private async transferObserved(job: Omit<ProbeJob, 'id'>, client: FtpClient = this.agent): Promise<Observation> {
+    const { report, drops } = await this.attempt(job, client);
+    return classify({ report, drops, uploads: await this.checkUploads(job, report), refusedByRouter: await this.routerRefusal(report) });
+  }
+
+  /**
+   * Several transfers in one control session (RETR, STOR, LIST, each over a new data connection
+   * in the same pinned mode): every one needs its own expectation or passive port.
+   */
+  async runSession(ruleset: Ruleset, mode: Mode): Promise<Observation> {
+    await this.prepare(ruleset);
+    const [first, ...then] = SESSION_COMMANDS.map((c) => this.transferSpec(c));
+    return this.transferObserved({ ...this.job(mode, first!.command), ...first!, then });
+  }
+
+  /** Several sessions at once, each one transfer: all must pass; the first that did not decides. */
+  async runConcurrent(ruleset: Ruleset, mode: Mode, command: FtpCommand): Promise<Observation> {
+    await this.prepare(ruleset);
+    const observed = await Promise.all(Array.from({ length: CONCURRENT_SESSIONS }, () => this.transferObserved(this.job(mode, command))));
+    const worst = observed.find((o) => o.outcome === 'blocked') ?? observed.find((o) => o.outcome === 'error');
+    const n = (o: Observation) => observed.indexOf(o) + 1;
+    return {
+      outcome: worst?.outcome ?? 'pass',
+      cause: worst ? `session ${n(worst)} of ${observed.length}: ${worst.cause}` : null,
+      phases: observed.flatMap((o) => o.phases),
+      transcript: observed.flatMap((o) => [`# session ${n(o)} of ${observed.length}: ${o.outcome}`, ...o.transcript]),
+      durationMs: Math.max(...observed.map((o) => o.durationMs)),
+    };
   }
 
   /**
@@ -221,20 +266,22 @@ export class Lab implements AsyncDisposable {
     // the data endpoint once known. A server still retrying an earlier, aborted cell's active
     // data connection must not decide this one. Drops and the endpoint may arrive in any order,
     // so every drop is kept and re-judged when the endpoint arrives.
-    let endpoint: { host: string; port: number } | undefined;
+    const endpoints: Endpoint[] = [];
     const isOwn = (d: DropEvent) =>
       (d.packet.daddr === job.host && d.packet.dport === job.port) ||
-      (endpoint !== undefined &&
-        d.packet.dport === endpoint.port &&
-        // Active endpoints may be rewritten by NAT on the way (nf_nat_ftp keeps the port when it can).
-        (isActive(job.mode) || d.packet.daddr === endpoint.host)) ||
+      endpoints.some(
+        (endpoint) =>
+          d.packet.dport === endpoint.port &&
+          // Active endpoints may be rewritten by NAT on the way (nf_nat_ftp keeps the port when it can).
+          (isActive(job.mode) || d.packet.daddr === endpoint.host),
+      ) ||
       alsoOwn(d);
     let decide: (d: DropEvent) => void = () => undefined;
     const decided = new Promise<DropEvent>((resolve) => (decide = resolve));
     const judgeDrops = () => this.observers.flatMap((o) => o.drops()).filter(isOwn).forEach(decide);
     const unsubscribe = this.observers.map((o) => o.onDrop(judgeDrops));
     const { id, report } = client.run(job, (e) => {
-      endpoint = e;
+      endpoints.push(e);
       judgeDrops();
     });
 
@@ -243,7 +290,8 @@ export class Lab implements AsyncDisposable {
     for (const u of unsubscribe) u();
     if (!('phases' in first)) client.abort(id);
     const probeReport = await report;
-    this.sessionsMayLinger = probeReport.failure !== null;
+    // Concurrent sessions share the flag: any unfinished one must be ended before the next cell.
+    if (probeReport.failure !== null) this.sessionsMayLinger = true;
     return { report: probeReport, drops: this.observers.flatMap((o) => o.drops()).filter(isOwn) };
   }
 

@@ -45,7 +45,7 @@ export const SECURITY_PROBES: ReadonlySet<Probe> = new Set<Probe>(['bounce', 'pi
 
 /** One phase of an FTP exchange as the probe saw it. */
 export interface PhaseRecord {
-  phase: 'control-connect' | 'greeting' | 'login' | 'mode' | 'data-connect' | 'transfer' | 'integrity';
+  phase: 'control-connect' | 'tls' | 'greeting' | 'login' | 'mode' | 'data-connect' | 'transfer' | 'integrity';
   ok: boolean;
   ms: number;
   detail?: string;

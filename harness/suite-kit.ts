@@ -43,6 +43,10 @@ function observe(lab: Lab, spec: CellSpec, ruleset: Ruleset): Promise<Observatio
   switch (spec.probe ?? 'transfer') {
     case 'transfer':
       return lab.runCell({ ruleset, mode: spec.mode, command: spec.command, client: spec.client ?? 'probe', tls: spec.tls ?? 'none' });
+    case 'session':
+      return lab.runSession(ruleset, spec.mode);
+    case 'concurrent':
+      return lab.runConcurrent(ruleset, spec.mode, spec.command);
     case 'bounce':
       if (spec.mode !== 'PORT' && spec.mode !== 'EPRT') throw new Error(`a bounce needs an active mode, not ${spec.mode}`);
       return lab.runBounce(ruleset, spec.mode);

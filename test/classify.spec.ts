@@ -21,53 +21,53 @@ const drop: DropEvent = {
 };
 
 test('a completed transfer is a pass', () => {
-  const o = classify({ report: report(null, { sha256: 'aa' }), drops: [], command: 'RETR' });
+  const o = classify({ report: report(null, { sha256: 'aa' }), drops: [] });
   expect([o.outcome, o.cause]).toEqual(['pass', null]);
 });
 
 test('a traced drop of the data SYN is data-blocked, naming node, chain and packet', () => {
-  const o = classify({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'aborted' }), drops: [drop], command: 'RETR' });
+  const o = classify({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'aborted' }), drops: [drop] });
   expect(o.outcome).toBe('blocked');
   expect(o.cause).toBe('data-blocked: SYN 192.168.10.10:40000 -> 203.0.113.10:50003 dropped at fw by inet filter forward policy drop');
   expect(o.transcript.at(-1)).toContain('dropped at fw');
 });
 
 test('a traced drop during control connect is control-blocked', () => {
-  const o = classify({ report: report({ phase: 'control-connect', kind: 'aborted', detail: 'aborted' }), drops: [{ ...drop, rule: 'tcp dport 21 drop', packet: { ...drop.packet, dport: 21 } }], command: 'RETR' });
+  const o = classify({ report: report({ phase: 'control-connect', kind: 'aborted', detail: 'aborted' }), drops: [{ ...drop, rule: 'tcp dport 21 drop', packet: { ...drop.packet, dport: 21 } }] });
   expect(o.cause).toMatch(/^control-blocked: .* by inet filter forward rule "tcp dport 21 drop"$/);
 });
 
 test('a refused PORT (bounce protection) is blocked with the server reply', () => {
-  const o = classify({ report: report({ phase: 'mode', kind: 'reply', detail: 'x', reply: '500 Illegal PORT command.', replyCode: 500 }), drops: [], command: 'STOR' });
+  const o = classify({ report: report({ phase: 'mode', kind: 'reply', detail: 'x', reply: '500 Illegal PORT command.', replyCode: 500 }), drops: [] });
   expect([o.outcome, o.cause]).toEqual(['blocked', 'server-refused: 500 Illegal PORT command.']);
 });
 
 test('425 after the transfer command is a refusal of the data connection', () => {
-  const o = classify({ report: report({ phase: 'data-connect', kind: 'reply', detail: 'x', reply: '425 Failed to establish connection.', replyCode: 425 }), drops: [], command: 'RETR' });
+  const o = classify({ report: report({ phase: 'data-connect', kind: 'reply', detail: 'x', reply: '425 Failed to establish connection.', replyCode: 425 }), drops: [] });
   expect([o.outcome, o.cause]).toEqual(['blocked', 'server-refused: 425 Failed to establish connection.']);
 });
 
 test('other server errors are errors, not blocks', () => {
-  const o = classify({ report: report({ phase: 'transfer', kind: 'reply', detail: 'x', reply: '550 Permission denied.', replyCode: 550 }), drops: [], command: 'STOR' });
+  const o = classify({ report: report({ phase: 'transfer', kind: 'reply', detail: 'x', reply: '550 Permission denied.', replyCode: 550 }), drops: [] });
   expect([o.outcome, o.cause]).toEqual(['error', 'server-error: transfer: 550 Permission denied.']);
 });
 
 test('a timeout without a traced drop is an error: pinhole does not guess', () => {
-  const o = classify({ report: report({ phase: 'data-connect', kind: 'timeout', detail: 'no progress within 8000 ms' }), drops: [], command: 'RETR' });
+  const o = classify({ report: report({ phase: 'data-connect', kind: 'timeout', detail: 'no progress within 8000 ms' }), drops: [] });
   expect(o.outcome).toBe('error');
   expect(o.cause).toMatch(/^data-connect-timeout: no firewall drop observed/);
 });
 
 test('a download with the wrong sha256 is an integrity mismatch', () => {
-  const o = classify({ report: report({ phase: 'integrity', kind: 'mismatch', detail: 'sha256 a != expected b' }), drops: [], command: 'RETR' });
+  const o = classify({ report: report({ phase: 'integrity', kind: 'mismatch', detail: 'sha256 a != expected b' }), drops: [] });
   expect([o.outcome, o.cause]).toEqual(['error', 'integrity-mismatch: sha256 a != expected b']);
 });
 
 test('an upload the server stored differently is an integrity mismatch', () => {
-  const o = classify({ report: report(null, { sha256: 'sent' }), drops: [], command: 'STOR', storedSha256: 'other' });
+  const o = classify({ report: report(null, { sha256: 'sent' }), drops: [], uploads: [{ path: '/upload/x', sent: 'sent', stored: 'other' }] });
   expect(o.outcome).toBe('error');
-  expect(o.cause).toBe('integrity-mismatch: sent sha256 sent, server stored sha256 other');
-  const missing = classify({ report: report(null, { sha256: 'sent' }), drops: [], command: 'STOR', storedSha256: undefined });
+  expect(o.cause).toBe('integrity-mismatch: /upload/x: sent sha256 sent, server stored sha256 other');
+  const missing = classify({ report: report(null, { sha256: 'sent' }), drops: [], uploads: [{ path: '/upload/x', sent: 'sent', stored: undefined }] });
   expect(missing.cause).toContain('server has no stored file');
 });
 
@@ -117,9 +117,9 @@ test.describe('security probes', () => {
 
 test('a data connection refused by a router at its own address is blocked there, not an error', () => {
   const f = { phase: 'data-connect' as const, kind: 'refused' as const, detail: '203.0.113.254:50004: ECONNREFUSED' };
-  const atRouter = classify({ report: report(f), drops: [], command: 'RETR', refusedByRouter: { node: 'fw', host: '203.0.113.254', port: 50004 } });
+  const atRouter = classify({ report: report(f), drops: [], refusedByRouter: { node: 'fw', host: '203.0.113.254', port: 50004 } });
   expect(atRouter.outcome).toBe('blocked');
   expect(atRouter.cause).toMatch(/^data-refused-at-router: 203\.0\.113\.254:50004 is fw's own address/);
   // Without that evidence a refusal is the server's business: an error, not a block.
-  expect(classify({ report: report(f), drops: [], command: 'RETR' }).outcome).toBe('error');
+  expect(classify({ report: report(f), drops: [] }).outcome).toBe('error');
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { RunReport } from '../harness/model.ts';
 import { STATE_ROOT } from '../harness/run-state.ts';
+import { DEFAULT_RUN_CELLS } from './support/default-run.ts';
 
 const PINHOLE = 'harness/cli/pinhole.mjs';
 const out = mkdtempSync(join(tmpdir(), 'pinhole-cli-test-'));
@@ -45,12 +46,12 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(r.stdout).toContain('ftp-security on routed-bounce');
   // 8 rule sets x 4 modes x 3 commands (ftp-stateful) + 4 x 8 (ftp-port-2121) + 8 x 2 bounce
   // + 4 x 2 pinhole scope (ftp-security) + 2 topologies x 2 rule sets x 8 (ftp-dnat, ftp-double-nat each).
-  expect(r.stdout).toContain('216 cells: 216 compliant');
+  expect(r.stdout).toContain(`${DEFAULT_RUN_CELLS} cells: ${DEFAULT_RUN_CELLS} compliant`);
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
   expect(report.version).toBe(1);
   expect(report.driver).toBe('netns');
-  expect(report.results).toHaveLength(216);
+  expect(report.results).toHaveLength(DEFAULT_RUN_CELLS);
   for (const cell of report.results) {
     expect(Object.keys(cell).sort()).toEqual(
       ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'probe', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
@@ -72,7 +73,7 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
   const suites = [xml.testsuites.testsuite].flat();
   expect(suites).toHaveLength(28);
-  expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_tests']), 0)).toBe(216);
+  expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_tests']), 0)).toBe(DEFAULT_RUN_CELLS);
   expect(suites.every((s: Record<string, string>) => s['@_failures'] === '0' && s['@_errors'] === '0')).toBe(true);
 });
 

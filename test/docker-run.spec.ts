@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunReport } from '../harness/model.ts';
 import { expect, test } from './support/driver-test.ts';
+import { DEFAULT_RUN_CELLS } from './support/default-run.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'pinhole-docker-test-'));
 
@@ -25,7 +26,7 @@ test('every cell observes the same verdict on docker as on netns', async () => {
   const docker = runReport('docker');
   const netns = runReport('netns');
   expect(docker.driver).toBe('docker');
-  expect(docker.results).toHaveLength(216);
+  expect(docker.results).toHaveLength(DEFAULT_RUN_CELLS);
   const observed = (r: RunReport) => Object.fromEntries(r.results.map((c) => [c.id, c.observed]));
   expect(observed(docker)).toEqual(observed(netns));
 });

@@ -14,9 +14,8 @@ import type { ProbeReport } from './probe-protocol.ts';
 export interface Evidence {
   report: ProbeReport;
   drops: DropEvent[];
-  /** STOR only: sha256 of the file as the server stored it (undefined when it is missing). */
-  storedSha256?: string | undefined;
-  command: 'RETR' | 'STOR' | 'LIST';
+  /** Every upload of the cell: what the client sent, and what the server stored (undefined when missing). */
+  uploads?: Array<{ path: string; sent: string; stored: string | undefined }>;
   /** The refused data connection was aimed at a router's own address, and that router saw the SYN. */
   refusedByRouter?: { node: string; host: string; port: number } | undefined;
 }
@@ -40,9 +39,10 @@ export function classify(ev: Evidence): Observation {
   const f = report.failure;
 
   if (!f) {
-    if (ev.command === 'STOR' && ev.storedSha256 !== report.sha256) {
-      const seen = ev.storedSha256 ? `server stored sha256 ${ev.storedSha256}` : 'server has no stored file';
-      return { ...base, outcome: 'error', cause: `integrity-mismatch: sent sha256 ${report.sha256}, ${seen}` };
+    const bad = ev.uploads?.find((u) => u.stored !== u.sent);
+    if (bad) {
+      const seen = bad.stored ? `server stored sha256 ${bad.stored}` : 'server has no stored file';
+      return { ...base, outcome: 'error', cause: `integrity-mismatch: ${bad.path}: sent sha256 ${bad.sent}, ${seen}` };
     }
     return { ...base, outcome: 'pass', cause: null };
   }

@@ -5,9 +5,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer, Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { PhaseRecord } from '../model.ts';
-import { ReplyReader, formatEprtArgument, formatPortArgument, parse227, parse229, type Reply } from './ftp-replies.ts';
-import type { FailureKind, ProbeFailure, ProbeJob, ProbeReport } from './probe-protocol.ts';
+import { ReplyStream, SocketTap, startTls } from './control-channel.ts';
+import { formatEprtArgument, formatPortArgument, parse227, parse229, type Endpoint, type Reply } from './ftp-replies.ts';
+import type { FailureKind, ProbeFailure, ProbeJob, ProbeReport, TransferSpec } from './probe-protocol.ts';
 
 class ProbeFailed extends Error {
   constructor(readonly failure: ProbeFailure) {
@@ -32,7 +35,14 @@ export class FtpProbe {
   private abortReject: ((e: Error) => void) | undefined;
   private readonly aborted: Promise<never>;
 
-  private dataEndpoint: { host: string; port: number } | undefined;
+  private dataEndpoint: Endpoint | undefined;
+  private socket: Socket | undefined;
+  /** What the control channel is written to: the socket, or TLS over it. */
+  private control: Duplex | undefined;
+  private tap: SocketTap | undefined;
+  private tlsControl: TLSSocket | undefined;
+  private tlsSession: Buffer | undefined;
+  private transfersDone = 0;
 
   /** `onEndpoint` hears the data endpoint before any data packet is sent, so drops can be attributed to it. */
   constructor(
@@ -59,9 +69,10 @@ export class FtpProbe {
     } finally {
       clearTimeout(timer);
       for (const s of this.sockets) s instanceof Server ? s.close() : s.destroy();
+      this.tap?.destroy();
     }
     const endpoint = this.dataEndpoint ? { dataEndpoint: this.dataEndpoint } : {};
-    return { id: this.job.id, phases: this.phases, transcript: this.transcript, failure, ...endpoint, ...result, durationMs: Math.round(performance.now() - this.t0) };
+    return { id: this.job.id, phases: this.phases, transcript: this.transcript, failure, transfersDone: this.transfersDone, ...endpoint, ...result, durationMs: Math.round(performance.now() - this.t0) };
   }
 
   private begin(phase: PhaseRecord['phase']) {
@@ -80,28 +91,102 @@ export class FtpProbe {
   private async exchange(): Promise<Partial<ProbeReport>> {
     const job = this.job;
     this.begin('control-connect');
-    const control = await this.connectTo(job.host, job.port);
-    this.done(`${control.localAddress}:${control.localPort} -> ${job.host}:${job.port}`);
-    const replies = this.replyStream(control);
+    const socket = await this.connectTo(job.host, job.port);
+    this.socket = socket;
+    this.control = socket;
+    this.done(`${socket.localAddress}:${socket.localPort} -> ${job.host}:${job.port}`);
+    const replies = new ReplyStream(
+      socket,
+      (reply) => this.transcript.push(...reply.text.split('\n').map((l) => `< ${l}`)),
+      (e) => new ProbeFailed({ phase: this.phase, kind: e ? kindOf(e) : 'reset', detail: `control connection closed${e ? `: ${e.code ?? e.message}` : ''}` }),
+    );
+    const tls = job.tls ?? 'none';
 
+    if (tls === 'implicit') {
+      this.begin('tls');
+      await this.secureControl(socket, replies);
+      this.done('implicit TLS');
+    }
     this.begin('greeting');
     this.expect(await replies.next(), [220]);
     this.done();
+    if (tls === 'explicit' || tls === 'ccc') {
+      this.begin('tls');
+      this.expect(await this.command(replies, 'AUTH TLS'), [234]);
+      await this.secureControl(socket, replies);
+      this.done('AUTH TLS');
+    }
 
     this.begin('login');
-    let r = await this.command(control, replies, `USER ${job.user}`);
-    if (r.code === 331) r = await this.command(control, replies, `PASS ${job.password}`, 'PASS ****');
+    let r = await this.command(replies, `USER ${job.user}`);
+    if (r.code === 331) r = await this.command(replies, `PASS ${job.password}`, 'PASS ****');
     this.expect(r, [230]);
-    if (job.command !== 'LIST') this.expect(await this.command(control, replies, 'TYPE I'), [200]);
+    if (tls !== 'none') {
+      // Data connections are protected too (PROT P); CCC below clears only the control channel.
+      this.expect(await this.command(replies, 'PBSZ 0'), [200]);
+      this.expect(await this.command(replies, 'PROT P'), [200]);
+    }
+    const transfers: TransferSpec[] = [{ command: job.command, path: job.path, ...pick(job) }, ...(job.then ?? [])];
+    if (transfers.some((t) => t.command !== 'LIST')) this.expect(await this.command(replies, 'TYPE I'), [200]);
     this.done();
+    if (tls === 'ccc') {
+      this.begin('tls');
+      this.expect(await this.command(replies, 'CCC'), [200]);
+      await this.clearControl(socket, replies);
+      this.done('CCC: control channel back in clear text');
+      // A command in clear text before the mode command: the conntrack helper only parses lines
+      // that start where its last seen line ended, and the first clear-text line starts after TLS.
+      this.expect(await this.command(replies, 'NOOP'), [200]);
+    }
 
+    const uploads: Array<{ path: string; sha256: string }> = [];
+    let last: { sha256: string; bytes: number; dataEndpoint: Endpoint } | undefined;
+    for (const [i, t] of transfers.entries()) {
+      last = await this.transfer(replies, t, tls !== 'none');
+      if (t.command === 'STOR') uploads.push({ path: t.path, sha256: last.sha256 });
+      this.transfersDone = i + 1;
+    }
+    this.write('QUIT');
+    return { ...last, uploads, transfersDone: transfers.length };
+  }
+
+  /** Puts TLS on the control connection (over a tap, so CCC can take it off again). */
+  private async secureControl(socket: Socket, replies: ReplyStream): Promise<void> {
+    const ca = this.job.tlsCa;
+    if (!ca) this.fail('error', 'a TLS cell needs the server certificate (tlsCa)');
+    replies.pause();
+    const tap = new SocketTap(socket);
+    const tls = await startTls(tap, { ca }).catch((e: Error) => this.fail('protocol', `TLS handshake: ${e.message}`));
+    tls.on('session', (session: Buffer) => (this.tlsSession = session));
+    this.sockets.add(tls);
+    this.tap = tap;
+    this.tlsControl = tls;
+    this.control = tls;
+    replies.carry(tls);
+  }
+
+  /** CCC: both close_notify alerts, then the same TCP connection in clear text (RFC 4217 §12.3). */
+  private async clearControl(socket: Socket, replies: ReplyStream): Promise<void> {
+    const tls = this.tlsControl;
+    if (!tls || !this.tap) this.fail('error', 'CCC without TLS');
+    replies.pause();
+    const peerClosed = new Promise<void>((resolve) => tls.once('end', () => resolve()));
+    tls.end();
+    await Promise.race([peerClosed, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    this.tap.detach();
+    this.control = socket;
+    replies.carry(socket);
+  }
+
+  /** One transfer over a new data connection in the pinned mode. */
+  private async transfer(replies: ReplyStream, t: TransferSpec, protect: boolean): Promise<{ sha256: string; bytes: number; dataEndpoint: Endpoint }> {
     this.begin('mode');
-    const data = await this.negotiate(control, replies);
+    const data = await this.negotiate(replies);
     this.dataEndpoint = data.endpoint;
     this.onEndpoint(data.endpoint);
     this.done(`${data.endpoint.host}:${data.endpoint.port}`);
 
-    const verb = job.command === 'LIST' ? `LIST ${job.path}` : `${job.command} ${job.path}`;
+    const verb = `${t.command} ${t.path}`;
     let dataSocket: Socket;
     let preliminary: Promise<Reply>;
     if (data.kind === 'passive') {
@@ -109,9 +194,9 @@ export class FtpProbe {
       this.begin('data-connect');
       dataSocket = await this.connectTo(data.endpoint.host, data.endpoint.port);
       this.done();
-      preliminary = quiet(this.command(control, replies, verb));
+      preliminary = quiet(this.command(replies, verb));
     } else {
-      preliminary = quiet(this.command(control, replies, verb));
+      preliminary = quiet(this.command(replies, verb));
       this.begin('data-connect');
       // vsftpd connects before it sends 150; a final reply instead (425) means it could not connect.
       const refused = preliminary.then((rep) => (rep.code >= 200 ? this.fail('reply', `server could not open the data connection: ${rep.text}`, rep) : new Promise<never>(() => undefined)));
@@ -120,26 +205,32 @@ export class FtpProbe {
     }
 
     this.begin('transfer');
+    // With PROT P the FTP client is always the TLS client, whichever side dialled (RFC 4217 §9);
+    // the handshake runs while the server answers the command, as it only then takes the connection.
+    const stream: Duplex = protect
+      ? await startTls(dataSocket, { ca: this.job.tlsCa ?? '', session: this.tlsSession }).catch((e: Error) => this.fail('protocol', `data TLS handshake: ${e.message}`))
+      : dataSocket;
+    if (stream !== dataSocket) this.sockets.add(stream as Socket);
     const hash = createHash('sha256');
     let bytes = 0;
     let listing = '';
     const finished = quiet(new Promise<void>((resolve, reject) => {
-      dataSocket.on('data', (chunk: Buffer) => {
+      stream.on('data', (chunk: Buffer) => {
         hash.update(chunk);
         bytes += chunk.length;
-        if (job.command === 'LIST') listing += chunk.toString('utf8');
+        if (t.command === 'LIST') listing += chunk.toString('utf8');
       });
-      dataSocket.on('end', () => resolve());
-      dataSocket.on('close', () => resolve());
-      dataSocket.on('error', (e: NodeJS.ErrnoException) => reject(new ProbeFailed({ phase: 'transfer', kind: kindOf(e), detail: `data connection: ${e.message}` })));
+      stream.on('end', () => resolve());
+      stream.on('close', () => resolve());
+      stream.on('error', (e: NodeJS.ErrnoException) => reject(new ProbeFailed({ phase: 'transfer', kind: kindOf(e), detail: `data connection: ${e.message}` })));
     }));
     const mark = await preliminary;
     this.expect(mark, [125, 150]);
-    if (job.command === 'STOR') {
-      const payload = randomBytes(job.uploadBytes ?? 65536);
+    if (t.command === 'STOR') {
+      const payload = randomBytes(t.uploadBytes ?? 65536);
       hash.update(payload);
       bytes = payload.length;
-      await new Promise<void>((resolve, reject) => dataSocket.end(payload, () => resolve()).once('error', reject));
+      await new Promise<void>((resolve, reject) => stream.end(payload, () => resolve()).once('error', reject));
     }
     await finished;
     this.expect(await replies.next(), [226, 250]);
@@ -147,22 +238,21 @@ export class FtpProbe {
     this.done(`${bytes} bytes`);
 
     this.begin('integrity');
-    if (job.command === 'RETR' && job.expect && sha256 !== job.expect) this.fail('mismatch', `sha256 ${sha256} != expected ${job.expect}`);
-    if (job.command === 'LIST' && job.expect && !listing.includes(job.expect)) this.fail('mismatch', `listing does not name ${job.expect}`);
-    this.done(job.command === 'STOR' ? 'sent sha256 recorded for the server-side check' : 'sha256 matches');
-    control.write('QUIT\r\n');
+    if (t.command === 'RETR' && t.expect && sha256 !== t.expect) this.fail('mismatch', `sha256 ${sha256} != expected ${t.expect}`);
+    if (t.command === 'LIST' && t.expect && !listing.includes(t.expect)) this.fail('mismatch', `listing does not name ${t.expect}`);
+    this.done(t.command === 'STOR' ? 'sent sha256 recorded for the server-side check' : 'sha256 matches');
     return { sha256, bytes, dataEndpoint: data.endpoint };
   }
 
   /** Sends the pinned mode command; for active modes first opens the listener it announces. */
-  private async negotiate(control: Socket, replies: ReplyStream): Promise<{ kind: 'passive'; endpoint: { host: string; port: number } } | { kind: 'active'; endpoint: { host: string; port: number }; accept: Promise<Socket> }> {
+  private async negotiate(replies: ReplyStream): Promise<{ kind: 'passive'; endpoint: { host: string; port: number } } | { kind: 'active'; endpoint: { host: string; port: number }; accept: Promise<Socket> }> {
     const mode = this.job.mode;
     if (mode === 'PASV' || mode === 'EPSV') {
-      const r = await this.command(control, replies, mode);
+      const r = await this.command(replies, mode);
       this.expect(r, [mode === 'PASV' ? 227 : 229]);
       try {
         // EPSV names only a port: the data connection goes to the control connection's peer (RFC 2428).
-        const endpoint = mode === 'PASV' ? parse227(r.text) : { host: control.remoteAddress ?? this.job.host, port: parse229(r.text) };
+        const endpoint = mode === 'PASV' ? parse227(r.text) : { host: this.controlSocket().remoteAddress ?? this.job.host, port: parse229(r.text) };
         const range = this.job.neighbourIn;
         if (range) endpoint.port = endpoint.port < range.max ? endpoint.port + 1 : endpoint.port - 1;
         return { kind: 'passive', endpoint };
@@ -174,11 +264,11 @@ export class FtpProbe {
       // A bounce: name somebody else's address; nothing of ours will ever be dialled.
       const { host, port } = this.job.announce;
       const arg = mode === 'PORT' ? formatPortArgument(host, port) : formatEprtArgument(host, port);
-      this.expect(await this.command(control, replies, `${mode} ${arg}`), [200]);
+      this.expect(await this.command(replies, `${mode} ${arg}`), [200]);
       return { kind: 'active', endpoint: { host, port }, accept: new Promise<Socket>(() => undefined) };
     }
     // Active: announce the address the control connection leaves from, as real clients do.
-    const host = control.localAddress ?? '';
+    const host = this.controlSocket().localAddress ?? '';
     const listener = createServer();
     this.sockets.add(listener);
     const accept = new Promise<Socket>((resolve) =>
@@ -190,7 +280,7 @@ export class FtpProbe {
     await new Promise<void>((resolve, reject) => listener.listen(0, host, resolve).once('error', reject));
     const port = (listener.address() as { port: number }).port;
     const arg = mode === 'PORT' ? formatPortArgument(host, port) : formatEprtArgument(host, port);
-    this.expect(await this.command(control, replies, `${mode} ${arg}`), [200]);
+    this.expect(await this.command(replies, `${mode} ${arg}`), [200]);
     return { kind: 'active', endpoint: { host, port }, accept };
   }
 
@@ -198,10 +288,20 @@ export class FtpProbe {
     if (!codes.includes(r.code)) this.fail('reply', `expected ${codes.join('/')}, got ${r.text.split('\n').pop()}`, r);
   }
 
-  private async command(control: Socket, replies: ReplyStream, line: string, shown = line): Promise<Reply> {
-    this.transcript.push(`> ${shown}`);
-    control.write(`${line}\r\n`);
+  private async command(replies: ReplyStream, line: string, shown = line): Promise<Reply> {
+    this.write(line, shown);
     return replies.next();
+  }
+
+  private write(line: string, shown = line): void {
+    this.transcript.push(`> ${shown}`);
+    this.control?.write(`${line}\r\n`);
+  }
+
+  /** The TCP connection under the control channel (TLS or not): its addresses name the endpoints. */
+  private controlSocket(): Socket {
+    if (!this.socket) this.fail('error', 'no control connection');
+    return this.socket;
   }
 
   private connectTo(host: string, port: number): Promise<Socket> {
@@ -213,34 +313,6 @@ export class FtpProbe {
     });
   }
 
-  private replyStream(control: Socket): ReplyStream {
-    const reader = new ReplyReader();
-    const queue: Reply[] = [];
-    const waiters: Array<{ resolve: (r: Reply) => void; reject: (e: Error) => void }> = [];
-    let closed: Error | undefined;
-    control.setEncoding('utf8');
-    control.on('data', (chunk: string) => {
-      for (const reply of reader.push(chunk)) {
-        this.transcript.push(...reply.text.split('\n').map((l) => `< ${l}`));
-        const w = waiters.shift();
-        w ? w.resolve(reply) : queue.push(reply);
-      }
-    });
-    const onClose = (e?: NodeJS.ErrnoException) => {
-      closed = new ProbeFailed({ phase: this.phase, kind: e ? kindOf(e) : 'reset', detail: `control connection closed${e ? `: ${e.code ?? e.message}` : ''}` });
-      for (const w of waiters.splice(0)) w.reject(closed);
-    };
-    control.on('error', onClose);
-    control.on('close', () => onClose());
-    return {
-      next: () => {
-        const r = queue.shift();
-        if (r) return Promise.resolve(r);
-        if (closed) return Promise.reject(closed);
-        return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
-      },
-    };
-  }
 }
 
 /** Marks a promise as handled, so a rejection nobody awaits any more (after an abort) cannot crash the agent. */
@@ -249,6 +321,10 @@ function quiet<T>(p: Promise<T>): Promise<T> {
   return p;
 }
 
-interface ReplyStream {
-  next(): Promise<Reply>;
+/** The single-transfer fields of a job (its first transfer). */
+function pick(job: ProbeJob): Omit<TransferSpec, 'command' | 'path'> {
+  return {
+    ...(job.expect !== undefined ? { expect: job.expect } : {}),
+    ...(job.uploadBytes !== undefined ? { uploadBytes: job.uploadBytes } : {}),
+  };
 }

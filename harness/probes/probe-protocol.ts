@@ -4,6 +4,17 @@
  */
 import type { FtpCommand, Mode, PhaseRecord, TlsMode } from '../model.ts';
 
+/** One transfer: RETR a file, STOR a name, or LIST a directory. */
+export interface TransferSpec {
+  command: FtpCommand;
+  /** RETR: file to download; STOR: name to store; LIST: directory to list. */
+  path: string;
+  /** RETR: sha256 the download must have. LIST: a name the listing must contain. */
+  expect?: string;
+  /** STOR: bytes of random data to upload. */
+  uploadBytes?: number;
+}
+
 export interface ProbeJob {
   id: number;
   host: string;
@@ -14,12 +25,16 @@ export interface ProbeJob {
   command: FtpCommand;
   /** FTPS: `explicit` AUTH TLS on the control port, `ccc` the same then back to clear text after login, `implicit` TLS from the first byte. */
   tls?: TlsMode;
+  /** PEM of the certificate a TLS server must present (generated for this run). */
+  tlsCa?: string;
   /** RETR: file to download; STOR: name to store; LIST: directory to list. */
   path: string;
   /** RETR: sha256 the download must have. LIST: a name the listing must contain. */
   expect?: string;
   /** STOR: bytes of random data to upload. */
   uploadBytes?: number;
+  /** Further transfers in the same control session, each over a new data connection in the same mode (probe only). */
+  then?: TransferSpec[];
   /** Security probes, active modes: announce this address in PORT/EPRT instead of the probe's own (a bounce). */
   announce?: { host: string; port: number };
   /** Security probes, passive modes: dial a neighbour of the announced port inside this range instead of the port itself. */
@@ -47,6 +62,10 @@ export interface ProbeReport {
   /** RETR: sha256 of what arrived; STOR: sha256 of what was sent. */
   sha256?: string;
   bytes?: number;
+  /** Every STOR of the session with the sha256 of what was sent (the server side is checked by the harness). */
+  uploads?: Array<{ path: string; sha256: string }>;
+  /** Transfers completed in this session (a session cell runs several). */
+  transfersDone?: number;
   /** The data endpoint: announced by 227/229 (passive) or by the probe's PORT/EPRT (active). */
   dataEndpoint?: { host: string; port: number };
   durationMs: number;

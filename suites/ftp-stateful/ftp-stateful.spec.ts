@@ -1,6 +1,9 @@
 /**
  * ftp-stateful: which rule sets let FTP data connections through one stateful firewall, in
- * each pinned mode, for downloads (RETR), uploads (STOR) and directory listings (LIST).
+ * each pinned mode, for downloads (RETR), uploads (STOR) and directory listings (LIST); then
+ * RETR, STOR and LIST in one control session (`session`: three data connections, each needing
+ * its own expectation or passive port), and three sessions at once (`concurrent`: three
+ * expectations alive together). Both follow the same truth as a single transfer.
  *
  *   client 192.168.10.10/24 --lan-- lan0 192.168.10.254/24 [fw] wan0 203.0.113.254/24 --wan-- server 203.0.113.10/24
  *                                                          rule set under test          vsftpd :21, passive 50000-50010
@@ -49,10 +52,12 @@ test.use({ topologyFile: TOPOLOGY });
 for (const [rulesetFile, expectations] of TRUTH) {
   test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
     MODES.forEach((mode: Mode, i) => {
-      for (const command of ['RETR', 'STOR', 'LIST'] as const) {
-        const tags = ['@stateful', ...(rulesetFile.includes('masquerade') ? ['@nat'] : [])];
-        test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir: SUITE_DIR, rulesetFile, mode, command, expected: expectations[i]!, tags }));
-      }
+      const tags = ['@stateful', ...(rulesetFile.includes('masquerade') ? ['@nat'] : [])];
+      const common = { suite: SUITE, topology: TOPOLOGY, suiteDir: SUITE_DIR, rulesetFile, mode, expected: expectations[i]!, tags };
+      for (const command of ['RETR', 'STOR', 'LIST'] as const) test(...cell({ ...common, command }));
+      // The same truth holds for RETR, STOR and LIST in one session, and for three sessions at once.
+      test(...cell({ ...common, command: 'RETR', probe: 'session', tags: [...tags, '@session'] }));
+      test(...cell({ ...common, command: 'RETR', probe: 'concurrent', tags: [...tags, '@session'] }));
     });
   });
 }
