@@ -12,7 +12,8 @@ import type { ClientKind, Family, FtpCommand, Mode, Observation, ServerKind, Tls
 import { DropObserver, OBSERVER_RULESET, type DropEvent } from './nodes/drop-observer.ts';
 import type { FtpServer } from './nodes/ftp-server.ts';
 import { startFtpServer } from './nodes/start-ftp-server.ts';
-import { classify, classifyBounce, classifyPinholeScope, type Evidence } from './probes/classify.ts';
+import { classify, classifyBounce, classifyHelperScope, classifyPinholeScope, type Evidence } from './probes/classify.ts';
+import { WebAttacker } from './nodes/web-attacker.ts';
 import type { FtpClient } from './probes/ftp-client.ts';
 import { startFtpClient } from './probes/start-ftp-client.ts';
 import type { Endpoint } from './probes/ftp-client.ts';
@@ -39,6 +40,8 @@ const isActive = (mode: Mode) => mode === 'PORT' || mode === 'EPRT';
 const SESSION_COMMANDS: readonly FtpCommand[] = ['RETR', 'STOR', 'LIST'];
 /** A concurrent cell's sessions: enough to need several expectations (or passive ports) at once. */
 const CONCURRENT_SESSIONS = 3;
+/** Where the slipstream attacker's web server listens. */
+const WEB_PORT = 80;
 
 function firstOfKind(topology: StartedTopology, kind: NodeKind): NodeHandle {
   const node = topology.nodes().find((n) => n.kind === kind);
@@ -55,6 +58,7 @@ function serverAddress(spec: TopologySpec, server: NodeHandle): string {
 
 export class Lab implements AsyncDisposable {
   private uploads = 0;
+  private attacker: Promise<WebAttacker> | undefined;
   /** An aborted probe may leave a vsftpd session still dialling; a completed one has quit. */
   private sessionsMayLinger = false;
 
@@ -325,6 +329,25 @@ export class Lab implements AsyncDisposable {
     const transfer = await this.attempt(this.job(mode, 'RETR'));
     const left = await this.expectationsTo();
     return classifyPinholeScope({ neighbour, transfer, expectationsLeft: left });
+  }
+
+  /**
+   * Helper scope (NAT slipstreaming): the client opens a web connection to the server and sends
+   * a PORT/EPRT line inside it; the server, playing the attacker, dials what the line names. With
+   * the helper attached only to the FTP port nothing opens and the firewall drops the dial.
+   */
+  async runHelperScope(ruleset: Ruleset, mode: 'PORT' | 'EPRT'): Promise<Observation> {
+    this.attacker ??= WebAttacker.start(this.server, WEB_PORT).then((a) => {
+      this.resources.defer(() => a[Symbol.asyncDispose]());
+      return a;
+    });
+    (await this.attacker).reset();
+    await this.prepare(ruleset);
+    const job = { ...this.job(mode, 'RETR'), port: WEB_PORT, slipstream: { port: WEB_PORT } };
+    const { report, drops } = await this.attempt(job);
+    const clientAddress = report.dataEndpoint?.host;
+    const expectations = clientAddress ? await this.expectationsTo(clientAddress) : [];
+    return classifyHelperScope({ report, drops, expectations });
   }
 
   /** Expectations the firewall holds (`conntrack -L expect`), optionally only those toward `address`. */

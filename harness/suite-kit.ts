@@ -53,8 +53,9 @@ function observe(lab: Lab, spec: CellSpec, ruleset: Ruleset): Promise<Observatio
     case 'pinhole-scope':
       if (spec.mode !== 'PASV' && spec.mode !== 'EPSV') throw new Error(`pinhole scope needs a passive mode, not ${spec.mode}`);
       return lab.runPinholeScope(ruleset, spec.mode);
-    default:
-      throw new Error(`probe ${spec.probe} is not implemented`);
+    case 'helper-scope':
+      if (spec.mode !== 'PORT' && spec.mode !== 'EPRT') throw new Error(`helper scope needs an active mode, not ${spec.mode}`);
+      return lab.runHelperScope(ruleset, spec.mode);
   }
 }
 

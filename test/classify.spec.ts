@@ -1,6 +1,6 @@
 // From evidence to pass / blocked / error: the rules that turn packets into outcomes.
 import { test, expect } from '@playwright/test';
-import { classify, classifyBounce, classifyPinholeScope } from '../harness/probes/classify.ts';
+import { classify, classifyBounce, classifyHelperScope, classifyPinholeScope } from '../harness/probes/classify.ts';
 import type { DropEvent } from '../harness/nodes/drop-observer.ts';
 import type { ProbeFailure, ProbeReport } from '../harness/probes/probe-protocol.ts';
 
@@ -112,6 +112,36 @@ test.describe('security probes', () => {
   test('pinhole scope: an expectation outliving its transfer is an open pinhole', () => {
     const o = classifyPinholeScope({ neighbour: { report: report({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [drop] }, transfer: passing, expectationsLeft: ['proto=6 ...'] });
     expect([o.outcome, o.cause]).toEqual(['pass', 'expectation-left-open: proto=6 ...']);
+  });
+});
+
+test.describe('helper scope (NAT slipstreaming)', () => {
+  const slip = (failure: ProbeFailure | null) =>
+    report(failure, { transcript: ['> GET / HTTP/1.1', '< HTTP/1.1 200 OK', '> PORT 192,168,10,10,161,75'], dataEndpoint: { host: '192.168.10.10', port: 41291 } });
+  const dialDropped: DropEvent = { ...drop, packet: { saddr: '203.0.113.10', daddr: '192.168.10.10', sport: 47778, dport: 41291, iif: 'wan0' } };
+
+  test("the attacker's dial arriving is the attack getting through", () => {
+    const o = classifyHelperScope({ report: slip(null), drops: [], expectations: [] });
+    expect([o.outcome, o.cause]).toEqual(['pass', 'slipstream-connected: the web server dialled 192.168.10.10:41291 through the firewall after "PORT 192,168,10,10,161,75" in a web connection']);
+  });
+
+  test('the dial dropped with no expectation is blocked', () => {
+    const o = classifyHelperScope({ report: slip({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [dialDropped], expectations: [] });
+    expect(o.outcome).toBe('blocked');
+    expect(o.cause).toMatch(/^firewall-dropped: SYN 203\.0\.113\.10:47778 -> 192\.168\.10\.10:41291 dropped at fw .*; no expectation/);
+  });
+
+  test('an expectation created from a web connection is an opened pinhole even if the dial was lost', () => {
+    const o = classifyHelperScope({ report: slip({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [dialDropped], expectations: ['proto=6 src=203.0.113.10 dst=192.168.10.10 dport=41291'] });
+    expect(o.outcome).toBe('pass');
+    expect(o.cause).toMatch(/^expectation-created: /);
+  });
+
+  test('a dropped web connection proves nothing: error, not blocked', () => {
+    const webDropped = { ...drop, packet: { ...drop.packet, dport: 80 } };
+    const o = classifyHelperScope({ report: slip({ phase: 'control-connect', kind: 'aborted', detail: 'a' }), drops: [webDropped], expectations: [] });
+    expect(o.outcome).toBe('error');
+    expect(o.cause).toMatch(/^control-blocked: the web connection itself was dropped/);
   });
 });
 

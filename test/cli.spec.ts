@@ -72,7 +72,8 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
 
   const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
   const suites = [xml.testsuites.testsuite].flat();
-  expect(suites).toHaveLength(28);
+  // One testsuite per suite, topology and rule set.
+  expect(suites).toHaveLength(new Set(report.results.map((c) => `${c.suite} ${c.topology} ${c.ruleset}`)).size);
   expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_tests']), 0)).toBe(DEFAULT_RUN_CELLS);
   expect(suites.every((s: Record<string, string>) => s['@_failures'] === '0' && s['@_errors'] === '0')).toBe(true);
 });
@@ -161,4 +162,17 @@ test('pinhole run --grep selects cells by tag', async () => {
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
   expect(report.results).toHaveLength(32);
   expect(new Set(report.results.map((c) => c.suite))).toEqual(new Set(['ftp-port-2121']));
+});
+
+test('known-bad rule sets run only when asked for, and every attack that got through is a violation (exit 1)', async () => {
+  const json = join(out, 'known-bad.json');
+  const r = pinhole(['run', '--grep', '@known-bad', '--json', json, '--junit', join(out, 'known-bad.xml')]);
+  expect(r.code, r.stderr).toBe(1);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+  expect(report.results).toHaveLength(6);
+  for (const c of report.results) {
+    expect([c.kind, c.expected, c.observed, c.verdict]).toEqual(['security', 'blocked', 'pass', 'violation']);
+    expect(c.cause).toMatch(c.probe === 'helper-scope' ? /^slipstream-connected: / : /^neighbour-reachable: /);
+  }
+  expect(new Set(report.results.map((c) => c.ruleset))).toEqual(new Set(['passive-range-no-helper', 'web-helper-all-tcp', 'web-iptables-helper-all-tcp']));
 });

