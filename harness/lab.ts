@@ -14,6 +14,7 @@ import type { FtpServer } from './nodes/ftp-server.ts';
 import { startFtpServer } from './nodes/start-ftp-server.ts';
 import { classify, classifyBounce, classifyHelperScope, classifyPinholeScope, type Evidence } from './probes/classify.ts';
 import { WebAttacker } from './nodes/web-attacker.ts';
+import { makeCertificate } from './nodes/tls-certificate.ts';
 import type { FtpClient } from './probes/ftp-client.ts';
 import { startFtpClient } from './probes/start-ftp-client.ts';
 import type { Endpoint } from './probes/ftp-client.ts';
@@ -42,6 +43,8 @@ const SESSION_COMMANDS: readonly FtpCommand[] = ['RETR', 'STOR', 'LIST'];
 const CONCURRENT_SESSIONS = 3;
 /** Where the slipstream attacker's web server listens. */
 const WEB_PORT = 80;
+/** Implicit FTPS's well-known port (RFC 4217 leaves it to history; IANA names it ftps). */
+const IMPLICIT_FTPS_PORT = 990;
 
 function firstOfKind(topology: StartedTopology, kind: NodeKind): NodeHandle {
   const node = topology.nodes().find((n) => n.kind === kind);
@@ -93,8 +96,10 @@ export class Lab implements AsyncDisposable {
         const node = spec.nodes[r.name]!;
         if (node.kind === 'router' && node.ruleset) routerRulesets.push([r, await loadRuleset(node.ruleset)]);
       }
+      // FTPS is offered by every lab (explicit, and implicit on its own port): a certificate costs milliseconds.
+      const cert = await makeCertificate(server);
       const [ftp, agent] = await Promise.all([
-        startFtpServer(serverSpec.ftp.software, server, serverSpec.ftp),
+        startFtpServer(serverSpec.ftp.software, server, { ...serverSpec.ftp, tls: { cert, implicitPort: IMPLICIT_FTPS_PORT } }),
         startFtpClient('probe', client),
         ...routers.map(async (r) => {
           const res = await r.exec(['nft', '-f', '-'], { input: OBSERVER_RULESET });
@@ -172,10 +177,19 @@ export class Lab implements AsyncDisposable {
       user: info.user,
       password: info.password,
       mode,
-      tls,
       timeoutMs: PROBE_TIMEOUT_MS,
+      ...this.tlsJob(tls),
     };
     return { ...common, ...this.transferSpec(command) };
+  }
+
+  /** The job fields of an FTPS variant; a variant the server does not offer is a suite bug. */
+  private tlsJob(tls: TlsMode): Partial<ProbeJob> {
+    if (tls === 'none') return {};
+    const offer = this.ftp.info.tls;
+    const offered = offer && (tls === 'explicit' || (tls === 'implicit' && offer.implicitPort !== undefined) || (tls === 'ccc' && offer.ccc));
+    if (!offered) throw new Error(`${this.ftp.kind} in this lab does not offer FTPS mode ${tls}`);
+    return { tls, tlsCa: offer.ca, ...(tls === 'implicit' ? { port: offer.implicitPort! } : {}) };
   }
 
   /** Each upload of a passed job, with what the server really stored. */

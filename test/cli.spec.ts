@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import type { RunReport } from '../harness/model.ts';
+import { cellId, type RunReport } from '../harness/model.ts';
 import { STATE_ROOT } from '../harness/run-state.ts';
 import { DEFAULT_RUN_CELLS } from './support/default-run.ts';
 
@@ -52,11 +52,16 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(report.version).toBe(1);
   expect(report.driver).toBe('netns');
   expect(report.results).toHaveLength(DEFAULT_RUN_CELLS);
+  expect(new Set(report.results.map((c) => c.id)).size).toBe(DEFAULT_RUN_CELLS);
+  // The catalogue's dimensions really vary in the default run.
+  expect(new Set(report.results.map((c) => c.tls))).toEqual(new Set(['none', 'explicit', 'implicit']));
+  expect(new Set(report.results.map((c) => c.probe))).toEqual(new Set(['transfer', 'session', 'concurrent', 'bounce', 'pinhole-scope', 'helper-scope']));
   for (const cell of report.results) {
     expect(Object.keys(cell).sort()).toEqual(
       ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'probe', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
     );
-    expect([cell.family, cell.serverKind, cell.clientKind, cell.tls]).toEqual(['ipv4', 'vsftpd', 'probe', 'none']);
+    // The id names every non-default dimension, so two cells never share one.
+    expect(cell.id).toBe(cellId(cell));
     expect(cell.kind).toBe(cell.suite === 'ftp-security' ? 'security' : 'transfer');
     expect(cell.verdict).toBe('compliant');
     expect(cell.observed).toBe(cell.expected);

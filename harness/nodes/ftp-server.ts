@@ -6,12 +6,15 @@
  */
 import type { NodeHandle } from '../drivers/driver.ts';
 import type { ServerKind } from '../model.ts';
+import type { TlsCertificate } from './tls-certificate.ts';
 
 export interface FtpServerSettings {
   port: number;
   passivePorts: { min: number; max: number };
   /** Announced in 227 replies instead of the server's own address (behind a port forward). */
   pasvAddress?: string | undefined;
+  /** FTPS: the certificate to serve, and where implicit TLS listens (a server may offer less). */
+  tls?: { cert: TlsCertificate; implicitPort: number } | undefined;
 }
 
 /** What a client needs to know to use the server and check its transfers. */
@@ -22,6 +25,8 @@ export interface FtpServerInfo {
   password: string;
   testFile: { path: string; sha256: string; bytes: number };
   uploadDir: string;
+  /** FTPS as this server offers it: explicit AUTH TLS always, implicit and CCC where it can. */
+  tls?: { ca: string; implicitPort?: number; ccc: boolean };
 }
 
 export interface FtpServer extends AsyncDisposable {

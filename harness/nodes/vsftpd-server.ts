@@ -13,13 +13,33 @@ const TEST_FILE = 'pinhole-test.bin';
 /** Large enough to span many TCP segments and windows, small enough to cost milliseconds. */
 const TEST_FILE_BYTES = 256 * 1024;
 
-function vsftpdConfig(s: FtpServerSettings, root: string, emptyDir: string, log: string): string {
+/**
+ * FTPS, offered but not forced, so plain and TLS cells share one server: anonymous sessions may
+ * use TLS, data is protected when the client asks (PROT P). vsftpd 3.0.3's default cipher list
+ * (DES-CBC3-SHA) is refused by OpenSSL 3, hence an explicit list. Data connections must resume
+ * the control connection's TLS session (vsftpd's default, kept: it is what real servers demand).
+ */
+function tlsLines(tls: NonNullable<FtpServerSettings['tls']>, implicit: boolean): string[] {
+  return [
+    'ssl_enable=YES',
+    'allow_anon_ssl=YES',
+    'force_anon_logins_ssl=NO',
+    'force_anon_data_ssl=NO',
+    `rsa_cert_file=${tls.cert.certFile}`,
+    `rsa_private_key_file=${tls.cert.keyFile}`,
+    'ssl_ciphers=HIGH',
+    'require_ssl_reuse=YES',
+    ...(implicit ? ['implicit_ssl=YES'] : []),
+  ];
+}
+
+function vsftpdConfig(s: FtpServerSettings, root: string, emptyDir: string, log: string, implicit = false): string {
   return [
     // Standalone, in the foreground, so the harness owns the process and sees it die.
     'listen=YES',
     'listen_ipv6=NO',
     'background=NO',
-    `listen_port=${s.port}`,
+    `listen_port=${implicit && s.tls ? s.tls.implicitPort : s.port}`,
     'anonymous_enable=YES',
     'local_enable=NO',
     'no_anon_password=YES',
@@ -51,19 +71,61 @@ function vsftpdConfig(s: FtpServerSettings, root: string, emptyDir: string, log:
     'xferlog_enable=YES',
     'ftpd_banner=pinhole vsftpd ready',
     'hide_ids=YES',
+    ...(s.tls ? tlsLines(s.tls, implicit) : []),
     '',
   ].join('\n');
 }
 
+/** One vsftpd process (pid as the node sees it), listening and ready. */
+interface Instance {
+  process: ChildProcess;
+  pidInNode: number;
+}
+
+/**
+ * Starts vsftpd on a config and waits until it listens. The constant script prints its own pid,
+ * then becomes vsftpd (same pid); arguments are passed as argv ("$0" "$@"), never interpolated.
+ */
+async function launch(node: NodeHandle, conf: string, port: number): Promise<Instance> {
+  const child = node.spawn(['sh', '-c', 'echo $$; exec "$0" "$@"', 'vsftpd', conf]);
+  let stderr = '';
+  let stdout = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  child.stdout?.on('data', (d) => (stdout += d));
+  try {
+    let pidInNode: number | undefined;
+    await waitFor(
+      `vsftpd to listen on port ${port} in node ${node.name}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`vsftpd in node ${node.name} exited ${child.exitCode}: ${stderr.trim()} (config ${conf})`);
+        const r = await node.exec(['ss', '-Hltn', `sport = :${port}`]);
+        pidInNode = Number(stdout.split('\n')[0]) || undefined;
+        return r.stdout.trim() !== '' && pidInNode !== undefined;
+      },
+      { timeoutMs: 5000 },
+    );
+    return { process: child, pidInNode: pidInNode! };
+  } catch (err) {
+    await stop(child);
+    throw err;
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await gone;
+}
+
 export class VsftpdServer implements FtpServer {
   readonly kind = 'vsftpd';
-  /** vsftpd's pid as the node sees it (inside a container that differs from the host's). */
-  private pidInNode: number | undefined;
 
   private constructor(
     private readonly node: NodeHandle,
     readonly info: FtpServerInfo,
-    private readonly process: ChildProcess,
+    /** The plain/explicit-TLS listener, then the implicit-TLS one when FTPS is on. */
+    private readonly instances: Instance[],
     readonly logFile: string,
   ) {}
 
@@ -83,14 +145,17 @@ export class VsftpdServer implements FtpServer {
     await node.writeFile(join(root, TEST_FILE), content);
     await node.writeFile(conf, vsftpdConfig(settings, root, empty, log));
 
-    // The constant script prints its own pid, then becomes vsftpd (same pid); arguments are
-    // passed as argv ("$0" "$@"), never interpolated into the script.
-    const child = node.spawn(['sh', '-c', 'echo $$; exec "$0" "$@"', 'vsftpd', conf]);
-    let stderr = '';
-    let stdout = '';
-    child.stderr?.on('data', (d) => (stderr += d));
-    child.stdout?.on('data', (d) => (stdout += d));
-    const server = new VsftpdServer(
+    const instances = [await launch(node, conf, settings.port)];
+    // Implicit FTPS is a listener of its own in vsftpd (implicit_ssl applies to a whole instance).
+    if (settings.tls) {
+      const implicitConf = join(node.workDir, 'vsftpd-implicit.conf');
+      await node.writeFile(implicitConf, vsftpdConfig(settings, root, empty, join(node.workDir, 'vsftpd-implicit.log'), true));
+      instances.push(await launch(node, implicitConf, settings.tls.implicitPort).catch(async (err) => {
+        await stop(instances[0]!.process);
+        throw err;
+      }));
+    }
+    return new VsftpdServer(
       node,
       {
         node: node.name,
@@ -99,26 +164,12 @@ export class VsftpdServer implements FtpServer {
         password: 'pinhole@',
         testFile: { path: `/${TEST_FILE}`, sha256: createHash('sha256').update(content).digest('hex'), bytes: content.length },
         uploadDir: join(root, 'upload'),
+        // vsftpd has no CCC.
+        ...(settings.tls ? { tls: { ca: settings.tls.cert.pem, implicitPort: settings.tls.implicitPort, ccc: false } } : {}),
       },
-      child,
+      instances,
       log,
     );
-    try {
-      await waitFor(
-        `vsftpd to listen on port ${settings.port} in node ${node.name}`,
-        async () => {
-          if (child.exitCode !== null) throw new Error(`vsftpd in node ${node.name} exited ${child.exitCode}: ${stderr.trim()} (config ${conf})`);
-          const r = await node.exec(['ss', '-Hltn', `sport = :${settings.port}`]);
-          server.pidInNode = Number(stdout.split('\n')[0]) || undefined;
-          return r.stdout.trim() !== '' && server.pidInNode !== undefined;
-        },
-        { timeoutMs: 5000 },
-      );
-    } catch (err) {
-      await server[Symbol.asyncDispose]();
-      throw err;
-    }
-    return server;
   }
 
   async storedSha256(name: string): Promise<string | undefined> {
@@ -128,13 +179,10 @@ export class VsftpdServer implements FtpServer {
 
   /** vsftpd's session processes are its children and die with them (it sets a parent-death signal). */
   async endSessions(): Promise<void> {
-    if (this.pidInNode !== undefined) await this.node.exec(['pkill', '-KILL', '-P', String(this.pidInNode)]);
+    await Promise.all(this.instances.map((i) => this.node.exec(['pkill', '-KILL', '-P', String(i.pidInNode)])));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
-    const gone = new Promise((r) => this.process.once('exit', r));
-    this.process.kill('SIGTERM');
-    await gone;
+    await Promise.all(this.instances.map((i) => stop(i.process)));
   }
 }
