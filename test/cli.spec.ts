@@ -160,20 +160,23 @@ test('Ctrl-C in the middle of a run: exit 130, the interruption reported, nothin
   expect(orphans).toEqual([]);
 });
 
+/** `pinhole run --grep TAG` with its exit code and JSON report. */
+function runGrep(tag: string): { code: number | null; stderr: string; report: RunReport } {
+  const json = join(out, `grep-${tag.replace(/\W/g, '')}.json`);
+  const r = pinhole(['run', '--grep', tag, '--json', json, '--junit', json.replace(/json$/, 'xml')]);
+  return { code: r.code, stderr: r.stderr, report: JSON.parse(readFileSync(json, 'utf8')) as RunReport };
+}
+
 test('pinhole run --grep selects cells by tag', async () => {
-  const json = join(out, 'grep.json');
-  const r = pinhole(['run', '--grep', '@port', '--json', json, '--junit', join(out, 'grep.xml')]);
-  expect(r.code, r.stderr).toBe(0);
-  const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+  const { code, stderr, report } = runGrep('@port');
+  expect(code, stderr).toBe(0);
   expect(report.results).toHaveLength(32);
   expect(new Set(report.results.map((c) => c.suite))).toEqual(new Set(['ftp-port-2121']));
 });
 
 test('known-bad rule sets run only when asked for, and every attack that got through is a violation (exit 1)', async () => {
-  const json = join(out, 'known-bad.json');
-  const r = pinhole(['run', '--grep', '@known-bad', '--json', json, '--junit', join(out, 'known-bad.xml')]);
-  expect(r.code, r.stderr).toBe(1);
-  const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+  const { code, stderr, report } = runGrep('@known-bad');
+  expect(code, stderr).toBe(1);
   expect(report.results).toHaveLength(6);
   for (const c of report.results) {
     expect([c.kind, c.expected, c.observed, c.verdict]).toEqual(['security', 'blocked', 'pass', 'violation']);

@@ -1,6 +1,6 @@
 // A CellResult for reporter and verdict tests: defaults for what a test does not care about,
 // and the verdict computed by the real judge so fixtures can never disagree with it.
-import { cellId, type CellResult, type Expectation, type FtpCommand, type Mode, type Outcome } from '../../harness/model.ts';
+import { cellId, DEFAULT_DIMENSIONS, type CellResult, type Expectation, type FtpCommand, type Mode, type Outcome } from '../../harness/model.ts';
 import { judge } from '../../harness/verdict.ts';
 
 export interface CellPlace {
@@ -23,12 +23,7 @@ export function makeCell(
     id: cellId(key),
     client: 'client',
     server: 'server',
-    family: 'ipv4',
-    serverKind: 'vsftpd',
-    clientKind: 'probe',
-    tls: 'none',
-    kind: 'transfer',
-    probe: 'transfer',
+    ...DEFAULT_DIMENSIONS,
     expected,
     observed,
     verdict: judge(expected, observed),
