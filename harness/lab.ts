@@ -7,7 +7,7 @@
 import type { Driver, NodeHandle, StartedTopology } from './drivers/driver.ts';
 import { DisposeStack } from './dispose.ts';
 import { waitFor } from './exec.ts';
-import type { Family, FtpCommand, Mode, Observation, ServerKind } from './model.ts';
+import { FAMILIES, type Family, type FtpCommand, type Mode, type Observation, type ServerKind } from './model.ts';
 import { DropObserver, OBSERVER_RULESET, type DropEvent } from './nodes/drop-observer.ts';
 import { VsftpdServer } from './nodes/vsftpd-server.ts';
 import { classify, classifyBounce, classifyPinholeScope, type Evidence } from './probes/classify.ts';
@@ -15,12 +15,15 @@ import { ProbeAgentClient } from './probes/probe-agent-client.ts';
 import type { ProbeJob, ProbeReport } from './probes/probe-protocol.ts';
 import { backendFor, snapshotRuleset } from './rulesets/firewall-backend.ts';
 import { loadRuleset, type Ruleset } from './rulesets/load-ruleset.ts';
+import { addressesOf, canonicalAddress, familyOf, hasFamily } from './topology/dual-stack.ts';
 import { FORWARDING_KINDS, type NodeKind, type TopologySpec } from './topology/schema.ts';
 
 export interface CellRequest {
   ruleset: Ruleset;
   mode: Mode;
   command: FtpCommand;
+  /** The family of the address the probe dials; by default the server's IPv4 address if it has one. */
+  family?: Family;
 }
 
 /** Only a safety net: blocked cells end on drop evidence within milliseconds. */
@@ -34,11 +37,16 @@ function firstOfKind(topology: StartedTopology, kind: NodeKind): NodeHandle {
   return node;
 }
 
-/** The address clients dial: where a port forward publishes the server, else its first interface's. */
-function serverAddress(spec: TopologySpec, server: NodeHandle): string {
+/**
+ * The address clients dial: where a port forward publishes the server, else its first
+ * interface's; of `family` when given. A port forward publishes one family: the other one
+ * reaches the server's own address, as dual-stack networks without IPv6 NAT do.
+ */
+function serverAddress(spec: TopologySpec, server: NodeHandle, family?: Family): string {
   const node = spec.nodes[server.name]!;
-  if (node.kind === 'ftp-server' && node.ftp.publishedAt) return node.ftp.publishedAt;
-  return server.address(Object.values(node.interfaces)[0]!.segment);
+  const published = node.kind === 'ftp-server' ? node.ftp.publishedAt : undefined;
+  if (published && (!family || familyOf(published) === family)) return canonicalAddress(published);
+  return server.address(Object.values(node.interfaces)[0]!.segment, family);
 }
 
 export class Lab implements AsyncDisposable {
@@ -77,7 +85,7 @@ export class Lab implements AsyncDisposable {
         if (node.kind === 'router' && node.ruleset) routerRulesets.push([r, await loadRuleset(node.ruleset)]);
       }
       const [ftp, agent] = await Promise.all([
-        VsftpdServer.start(server, serverSpec.ftp),
+        VsftpdServer.start(server, { ...serverSpec.ftp, listenIpv6: hasFamily(serverSpec, 'ipv6') }),
         ProbeAgentClient.start(client),
         ...routers.map(async (r) => {
           const res = await r.exec(['nft', '-f', '-'], { input: OBSERVER_RULESET });
@@ -101,19 +109,25 @@ export class Lab implements AsyncDisposable {
   }
 
   /**
-   * Readiness by observation: with no rule set, a LIST must pass end to end, and every router's
-   * trace monitor must have reported that traffic (`nft monitor` subscribes asynchronously).
+   * Readiness by observation: with no rule set, a LIST must pass end to end in each address
+   * family the server has, and every router's trace monitor must have reported that traffic
+   * (`nft monitor` subscribes asynchronously).
    */
   private async awaitReady(): Promise<void> {
     let last: ProbeReport | undefined;
+    const serverSpec = this.topology.spec.nodes[this.server.name]!;
+    const families = FAMILIES.filter((f) => hasFamily(serverSpec, f));
     await waitFor(
-      `a first transfer (EPSV LIST) from ${this.client.name} to ${this.server.name} with every router's trace monitor reporting`,
+      `a first transfer (EPSV LIST, ${families.join(' and ')}) from ${this.client.name} to ${this.server.name} with every router's trace monitor reporting`,
       async () => {
-        // The server's own address, and EPSV (the data connection goes to the control peer): a
-        // published or pasv_address-announced address only works once a rule set forwards it.
-        const own = this.server.address(Object.values(this.topology.spec.nodes[this.server.name]!.interfaces)[0]!.segment);
-        last = await this.agent.run({ ...this.job('EPSV', 'LIST'), host: own }).report;
-        return !last.failure && this.observers.every((o) => o.traced > 0);
+        for (const family of families) {
+          // The server's own address, and EPSV (the data connection goes to the control peer): a
+          // published or pasv_address-announced address only works once a rule set forwards it.
+          const own = this.server.address(Object.values(serverSpec.interfaces)[0]!.segment, family);
+          last = await this.agent.run({ ...this.job('EPSV', 'LIST'), host: own }).report;
+          if (last.failure) return false;
+        }
+        return this.observers.every((o) => o.traced > 0);
       },
       { timeoutMs: 10_000, intervalMs: 50 },
     ).catch((err: Error) => {
@@ -121,17 +135,21 @@ export class Lab implements AsyncDisposable {
     });
   }
 
-  /** The scenario dimensions this lab really runs: the server's address family and software. */
+  /** The scenario dimensions this lab really runs by default: the server's address family and software. */
   get dimensions(): { family: Family; serverKind: ServerKind } {
-    const host = serverAddress(this.topology.spec, this.server);
-    const spec = this.topology.spec.nodes[this.server.name]!;
-    return { family: host.includes(':') ? 'ipv6' : 'ipv4', serverKind: spec.kind === 'ftp-server' ? spec.ftp.software : 'vsftpd' };
+    return this.dimensionsFor();
   }
 
-  private job(mode: Mode, command: FtpCommand, uploadName?: string): Omit<ProbeJob, 'id'> {
+  /** The dimensions of a cell asking for `family`: the family of the address really dialled. */
+  dimensionsFor(family?: Family): { family: Family; serverKind: ServerKind } {
+    const spec = this.topology.spec.nodes[this.server.name]!;
+    return { family: familyOf(serverAddress(this.topology.spec, this.server, family)), serverKind: spec.kind === 'ftp-server' ? spec.ftp.software : 'vsftpd' };
+  }
+
+  private job(mode: Mode, command: FtpCommand, uploadName?: string, family?: Family): Omit<ProbeJob, 'id'> {
     const info = this.ftp.info;
     const common = {
-      host: serverAddress(this.topology.spec, this.server),
+      host: serverAddress(this.topology.spec, this.server, family),
       port: info.port,
       user: info.user,
       password: info.password,
@@ -158,7 +176,7 @@ export class Lab implements AsyncDisposable {
   async runCell(req: CellRequest): Promise<Observation> {
     await this.prepare(req.ruleset);
     const uploadName = `cell-${++this.cells}-${req.mode}.bin`;
-    const job = this.job(req.mode, req.command, uploadName);
+    const job = this.job(req.mode, req.command, uploadName, req.family);
     const { report, drops } = await this.attempt(job);
     const storedSha256 =
       req.command === 'STOR' && !report.failure ? await VsftpdServer.storedSha256(this.server, this.ftp.info, uploadName) : undefined;
@@ -176,7 +194,7 @@ export class Lab implements AsyncDisposable {
     const target = f.phase === 'control-connect' ? undefined : report.dataEndpoint;
     if (!target) return undefined;
     const router = Object.entries(this.topology.spec.nodes).find(
-      ([, node]) => FORWARDING_KINDS.has(node.kind) && Object.values(node.interfaces).some((i) => i.address.split('/')[0] === target.host),
+      ([, node]) => FORWARDING_KINDS.has(node.kind) && addressesOf(node).includes(target.host),
     )?.[0];
     const observer = this.observers.find((o) => o.node.name === router);
     if (!router || !observer) return undefined;
@@ -229,12 +247,12 @@ export class Lab implements AsyncDisposable {
    * FTP bounce: PORT/EPRT naming a third host (the topology's `host` node). Must be refused by
    * the server, must create no expectation on the firewall, and no SYN may reach the third host.
    */
-  async runBounce(ruleset: Ruleset, mode: 'PORT' | 'EPRT'): Promise<Observation> {
+  async runBounce(ruleset: Ruleset, mode: 'PORT' | 'EPRT', family?: Family): Promise<Observation> {
     const victimNode = this.topology.nodes().find((n) => n.kind === 'host');
     if (!victimNode) throw new Error(`topology ${this.topology.spec.name} has no host node to aim a bounce at`);
-    const victim = victimNode.address(Object.values(this.topology.spec.nodes[victimNode.name]!.interfaces)[0]!.segment);
+    const victim = victimNode.address(Object.values(this.topology.spec.nodes[victimNode.name]!.interfaces)[0]!.segment, family);
     await this.prepare(ruleset);
-    const job = { ...this.job(mode, 'RETR'), announce: { host: victim, port: 8021 } };
+    const job = { ...this.job(mode, 'RETR', undefined, family), announce: { host: victim, port: 8021 } };
     const { report, drops } = await this.attempt(job, (d) => d.packet.daddr === victim);
     const reached = this.observers.flatMap((o) => o.packetsSeen().filter((p) => p.daddr === victim && !drops.some((d) => d.packet === p)));
     const expectations = await this.expectationsTo(victim);
@@ -246,13 +264,13 @@ export class Lab implements AsyncDisposable {
    * neighbour of X inside the passive range instead. Then a real transfer, after which no
    * expectation may be left on the firewall.
    */
-  async runPinholeScope(ruleset: Ruleset, mode: 'PASV' | 'EPSV'): Promise<Observation> {
+  async runPinholeScope(ruleset: Ruleset, mode: 'PASV' | 'EPSV', family?: Family): Promise<Observation> {
     await this.prepare(ruleset);
     const serverSpec = this.topology.spec.nodes[this.server.name]!;
     const range = serverSpec.kind === 'ftp-server' ? serverSpec.ftp.passivePorts : { min: 0, max: 65535 };
-    const neighbour = await this.attempt({ ...this.job(mode, 'RETR'), neighbourIn: range });
+    const neighbour = await this.attempt({ ...this.job(mode, 'RETR', undefined, family), neighbourIn: range });
     await this.prepare(ruleset);
-    const transfer = await this.attempt(this.job(mode, 'RETR'));
+    const transfer = await this.attempt(this.job(mode, 'RETR', undefined, family));
     const left = await this.expectationsTo();
     return classifyPinholeScope({ neighbour, transfer, expectationsLeft: left });
   }

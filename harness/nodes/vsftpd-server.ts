@@ -13,6 +13,8 @@ export interface FtpServerSettings {
   passivePorts: { min: number; max: number };
   /** Announced in 227 replies instead of the server's own address (behind a port forward). */
   pasvAddress?: string | undefined;
+  /** The server has an IPv6 address: listen on both families. */
+  listenIpv6?: boolean;
 }
 
 /** What a client needs to know to use the server and check its transfers. */
@@ -32,8 +34,9 @@ const TEST_FILE_BYTES = 256 * 1024;
 function vsftpdConfig(s: FtpServerSettings, root: string, emptyDir: string, log: string): string {
   return [
     // Standalone, in the foreground, so the harness owns the process and sees it die.
-    'listen=YES',
-    'listen_ipv6=NO',
+    // vsftpd takes one listener: `listen_ipv6` opens one dual-stack socket (IPv4 clients arrive
+    // as IPv4-mapped addresses and get the same PORT/PASV answers as on `listen`).
+    ...(s.listenIpv6 ? ['listen=NO', 'listen_ipv6=YES'] : ['listen=YES', 'listen_ipv6=NO']),
     'background=NO',
     `listen_port=${s.port}`,
     'anonymous_enable=YES',

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { mustRun, run, start, waitFor } from '../../exec.ts';
 import { HostError } from '../../errors.ts';
 import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
+import { cidrsOf, familyOf, gatewaysOf } from '../../topology/dual-stack.ts';
 import type { NodeSpec, TopologySpec } from '../../topology/schema.ts';
 import type { Driver, NodeHandle, PreflightProblem, StartedTopology } from '../driver.ts';
 import { NodeBase, NodeMap } from '../node-base.ts';
@@ -40,6 +41,32 @@ class NetnsNode extends NodeBase {
   spawn(argv: readonly string[]) {
     return start([...inNamespace(this.namespace), ...argv]);
   }
+}
+
+/*
+ * IPv6 holds only what the topology declares. Segments are plain L2 bridges: no IPv6 at all in
+ * their namespaces. Nodes accept no router advertisement and make no SLAAC address or route;
+ * link-local addresses stay (a router needs one to solicit neighbours for forwarded packets)
+ * and skip duplicate address detection, so they are usable at once. Forwarding nodes forward
+ * both families (writing `all.forwarding` sets `default` too, so their interfaces inherit it);
+ * no other node forwards either.
+ * Written inside each namespace: /proc/sys/net belongs to the namespace of the writer.
+ */
+const SEGMENT_SYSCTLS = ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
+const NODE_SYSCTLS = [
+  'net.ipv6.conf.all.accept_ra=0',
+  'net.ipv6.conf.default.accept_ra=0',
+  'net.ipv6.conf.all.autoconf=0',
+  'net.ipv6.conf.default.autoconf=0',
+  'net.ipv6.conf.all.accept_dad=0',
+  'net.ipv6.conf.default.accept_dad=0',
+];
+const FORWARDING_SYSCTLS = ['net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1'];
+/** A new namespace copies the host's IPv4 settings, ip_forward included: end hosts say no. */
+const END_HOST_SYSCTLS = ['net.ipv4.ip_forward=0'];
+
+function sysctl(ns: string, settings: readonly string[]) {
+  return mustRun([...inNamespace(ns), 'sysctl', '-qw', ...settings]);
 }
 
 /** Every process still living in a namespace (vsftpd children, agents, monitors). */
@@ -106,9 +133,16 @@ class NetnsTopology implements StartedTopology {
     this.namespaces.push(...Object.keys(spec.segments).map(segNs), ...Object.keys(spec.nodes).map(nodeNs));
     // One `ip -batch` per namespace keeps bring-up to a handful of process spawns.
     await mustRun(['ip', '-batch', '-'], { input: this.namespaces.map((n) => `netns add ${n}\n`).join('') });
+    // Before any interface exists: a new interface takes its IPv6 settings from `default`.
+    await Promise.all([
+      ...Object.keys(spec.segments).map((s) => sysctl(segNs(s), SEGMENT_SYSCTLS)),
+      ...Object.entries(spec.nodes).map(([n, node]) => sysctl(nodeNs(n), [...NODE_SYSCTLS, ...(FORWARDING_KINDS.has(node.kind) ? FORWARDING_SYSCTLS : END_HOST_SYSCTLS)])),
+    ]);
 
     const segmentCommands = new Map<string, string[]>(
-      Object.keys(spec.segments).map((s) => [s, ['link add br0 type bridge', 'link set br0 up']]),
+      // No multicast snooping: IPv6 neighbour solicitations go to multicast groups, and a
+      // snooping bridge would forward them only once it had heard the member's MLD report.
+      Object.keys(spec.segments).map((s) => [s, ['link add br0 type bridge mcast_snooping 0', 'link set br0 up']]),
     );
     const nodeCommands = new Map<string, string[]>();
     let port = 0;
@@ -122,9 +156,12 @@ class NetnsTopology implements StartedTopology {
         segmentCommands
           .get(iface.segment)
           ?.push(`link add ${bridgePort} type veth peer name ${ifname} netns ${nodeNs(nodeName)}`, `link set ${bridgePort} master br0 up`);
-        cmds.push(`addr add ${iface.address} dev ${ifname}`, `link set ${ifname} up`);
+        // nodad: a declared IPv6 address is usable at once instead of tentative for a second or two.
+        for (const cidr of cidrsOf(iface)) cmds.push(`addr add ${cidr} dev ${ifname}${familyOf(cidr) === 'ipv6' ? ' nodad' : ''}`);
+        cmds.push(`link set ${ifname} up`);
       }
-      if (node.gateway) cmds.push(`route add default via ${node.gateway}`);
+      // `ip` takes the route's family from the gateway address: one default route per family.
+      for (const gateway of gatewaysOf(node)) cmds.push(`route add default via ${gateway}`);
       nodeCommands.set(nodeName, cmds);
     }
     for (const [seg, cmds] of segmentCommands) {
@@ -132,10 +169,6 @@ class NetnsTopology implements StartedTopology {
     }
     for (const [nodeName, cmds] of nodeCommands) {
       await mustRun(['ip', '-n', nodeNs(nodeName), '-batch', '-'], { input: cmds.join('\n') + '\n' });
-      if (FORWARDING_KINDS.has(spec.nodes[nodeName]!.kind)) {
-        // Inside the node's namespace: /proc/sys/net belongs to the namespace of the writer.
-        await mustRun([...inNamespace(nodeNs(nodeName)), 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
-      }
     }
   }
 
