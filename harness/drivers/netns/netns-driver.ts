@@ -245,6 +245,7 @@ export const REQUIRED_TOOLS: ReadonlyArray<[string, string]> = [
   ['unshare', 'util-linux'],
   ['nft', 'nftables'],
   ['iptables-nft-restore', 'iptables'],
+  ['ip6tables-nft-restore', 'iptables'],
   ['conntrack', 'conntrack'],
   ['vsftpd', 'vsftpd'],
   ['sha256sum', 'coreutils'],
