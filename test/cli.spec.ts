@@ -43,19 +43,23 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(r.stdout).toContain('ftp-stateful on routed');
   expect(r.stdout).toContain('ftp-port-2121 on routed-2121');
   expect(r.stdout).toContain('ftp-security on routed-bounce');
+  expect(r.stdout).toContain('ftp-ipv6 on routed-dualstack');
   // 8 rule sets x 4 modes x 3 commands (ftp-stateful) + 4 x 8 (ftp-port-2121) + 8 x 2 bounce
-  // + 4 x 2 pinhole scope (ftp-security) + 2 topologies x 2 rule sets x 8 (ftp-dnat, ftp-double-nat each).
-  expect(r.stdout).toContain('216 cells: 216 compliant');
+  // + 4 x 2 pinhole scope (ftp-security) + 2 topologies x 2 rule sets x 8 (ftp-dnat, ftp-double-nat each)
+  // + 7 rule sets x (EPRT, EPSV over IPv6 x 3 commands + PORT, PASV over IPv4 x RETR) (ftp-ipv6).
+  expect(r.stdout).toContain('272 cells: 272 compliant');
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
   expect(report.version).toBe(1);
   expect(report.driver).toBe('netns');
-  expect(report.results).toHaveLength(216);
+  expect(report.results).toHaveLength(272);
   for (const cell of report.results) {
     expect(Object.keys(cell).sort()).toEqual(
       ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
     );
-    expect([cell.family, cell.serverKind, cell.clientKind, cell.tls]).toEqual(['ipv4', 'vsftpd', 'probe', 'none']);
+    expect([cell.serverKind, cell.clientKind, cell.tls]).toEqual(['vsftpd', 'probe', 'none']);
+    // IPv6 exactly where a suite dials the server's IPv6 address: ftp-ipv6's EPRT and EPSV cells.
+    expect(cell.family).toBe(cell.suite === 'ftp-ipv6' && (cell.mode === 'EPRT' || cell.mode === 'EPSV') ? 'ipv6' : 'ipv4');
     expect(cell.kind).toBe(cell.suite === 'ftp-security' ? 'security' : 'transfer');
     expect(cell.verdict).toBe('compliant');
     expect(cell.observed).toBe(cell.expected);
@@ -68,11 +72,13 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(cell('masquerade-no-helper', 'PORT', 'RETR').cause).toBe('server-refused: 500 Illegal PORT command.');
   expect(cell('no-helper', 'PASV', 'STOR').cause).toMatch(/^data-blocked: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
   expect(cell('passive-range-no-helper', 'EPRT', 'RETR').cause).toMatch(/^data-blocked: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
+  const ipv6 = report.results.find((c) => c.suite === 'ftp-ipv6' && c.ruleset === 'inet-no-helper' && c.mode === 'EPSV' && c.command === 'RETR')!;
+  expect(ipv6.cause).toMatch(/^data-blocked: SYN \[2001:db8:10::10\]:\d+ -> \[2001:db8:20::10\]:500(0\d|10) dropped at fw by inet filter forward policy drop$/);
 
   const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
   const suites = [xml.testsuites.testsuite].flat();
-  expect(suites).toHaveLength(28);
-  expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_tests']), 0)).toBe(216);
+  expect(suites).toHaveLength(35);
+  expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_tests']), 0)).toBe(272);
   expect(suites.every((s: Record<string, string>) => s['@_failures'] === '0' && s['@_errors'] === '0')).toBe(true);
 });
 
