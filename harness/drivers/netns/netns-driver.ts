@@ -65,6 +65,15 @@ const FORWARDING_SYSCTLS = ['net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwardi
 /** A new namespace copies the host's IPv4 settings, ip_forward included: end hosts say no. */
 const END_HOST_SYSCTLS = ['net.ipv4.ip_forward=0'];
 
+/*
+ * Bridge ports get interface indexes far above any node's own. The kernel handles a link change
+ * at once only when a device's index differs from its peer's (linkwatch_urgent_event); when a
+ * node's veth end and its bridge port happen to share an index (each namespace counts from 1),
+ * the change waits for linkwatch's next batch, up to a second, and so does the IPv6 link-local
+ * address a router needs before it can solicit neighbours for forwarded packets.
+ */
+const BRIDGE_PORT_INDEX = 1000;
+
 function sysctl(ns: string, settings: readonly string[]) {
   return mustRun([...inNamespace(ns), 'sysctl', '-qw', ...settings]);
 }
@@ -152,10 +161,13 @@ class NetnsTopology implements StartedTopology {
       this.handles.set(nodeName, new NetnsNode(nodeName, node, nodeNs(nodeName), work));
       const cmds = ['link set lo up'];
       for (const [ifname, iface] of Object.entries(node.interfaces)) {
-        const bridgePort = `v${port++}`;
+        const bridgePort = `v${port}`;
         segmentCommands
           .get(iface.segment)
-          ?.push(`link add ${bridgePort} type veth peer name ${ifname} netns ${nodeNs(nodeName)}`, `link set ${bridgePort} master br0 up`);
+          ?.push(
+            `link add ${bridgePort} index ${BRIDGE_PORT_INDEX + port++} type veth peer name ${ifname} netns ${nodeNs(nodeName)}`,
+            `link set ${bridgePort} master br0 up`,
+          );
         // nodad: a declared IPv6 address is usable at once instead of tentative for a second or two.
         for (const cidr of cidrsOf(iface)) cmds.push(`addr add ${cidr} dev ${ifname}${familyOf(cidr) === 'ipv6' ? ' nodad' : ''}`);
         cmds.push(`link set ${ifname} up`);
