@@ -80,6 +80,14 @@ function dockerProblems(spec: TopologySpec): string[] {
   return problems;
 }
 
+/** The link-local address the kernel derives from a MAC address (EUI-64, RFC 4291 appendix A). */
+export function eui64LinkLocal(mac: string): string {
+  const m = mac.split(':').map((h) => parseInt(h, 16));
+  if (m.length !== 6 || m.some((b) => !(b >= 0 && b <= 255))) throw new Error(`not a MAC address: ${mac}`);
+  const [a, b, c, d, e, f] = m as [number, number, number, number, number, number];
+  return ipaddr.fromByteArray([0xfe, 0x80, 0, 0, 0, 0, 0, 0, a ^ 0x02, b, c, 0xff, 0xfe, d, e, f]).toString();
+}
+
 /** A dual-stack node's IPv6 settings; Docker's own default for its IPv4-only networks disables IPv6. */
 const IPV6_SYSCTLS: Readonly<Record<string, string>> = {
   'net.ipv6.conf.all.disable_ipv6': '0',
@@ -127,16 +135,26 @@ class DockerNode extends NodeBase {
  * the topology's default routes, not Docker's.
  */
 async function shapeNode(node: DockerNode, spec: NodeSpec): Promise<void> {
-  const links = JSON.parse((await node.exec(['ip', '-j', 'addr', 'show'])).stdout) as Array<{ ifname: string; addr_info: Array<{ local: string }> }>;
+  const links = JSON.parse((await node.exec(['ip', '-j', 'addr', 'show'])).stdout) as Array<{ ifname: string; address: string; addr_info: Array<{ local: string }> }>;
   const cmds: string[] = [];
   for (const [ifname, iface] of Object.entries(spec.interfaces)) {
     // Docker attached the interface with its IPv4 address: that finds it whatever Docker named it.
     const ipv4 = addressOfInterface(iface, 'ipv4');
-    const current = links.find((l) => l.addr_info.some((a) => a.local === ipv4))?.ifname;
-    if (!current) throw new Error(`node ${node.name}: no interface carries ${ipv4}`);
+    const link = links.find((l) => l.addr_info.some((a) => a.local === ipv4));
+    if (!link) throw new Error(`node ${node.name}: no interface carries ${ipv4}`);
+    const current = link.ifname;
+    const ipv6 = cidrsOf(iface).filter((c) => familyOf(c) === 'ipv6');
+    /*
+     * The kernel's link-local would be tentative for a second or two (duplicate address
+     * detection, which a container's read-only /proc/sys cannot turn off per interface), and a
+     * router cannot solicit neighbours for forwarded packets until it is not. Instead: the same
+     * EUI-64 address, added without DAD, as the netns driver's nodes have it.
+     */
+    if (ipv6.length > 0) cmds.push(`link set ${current} addrgenmode none`);
     if (current !== ifname) cmds.push(`link set ${current} down`, `link set ${current} name ${ifname}`, `link set ${ifname} up`);
+    if (ipv6.length > 0) cmds.push(`addr flush dev ${ifname} scope link`, `addr add ${eui64LinkLocal(link.address)}/64 dev ${ifname} nodad`);
     // nodad: usable at once instead of tentative for a second or two.
-    for (const cidr of cidrsOf(iface)) if (familyOf(cidr) === 'ipv6') cmds.push(`addr add ${cidr} dev ${ifname} nodad`);
+    for (const cidr of ipv6) cmds.push(`addr add ${cidr} dev ${ifname} nodad`);
   }
   cmds.push('route flush exact 0.0.0.0/0');
   if (hasFamily(spec, 'ipv6')) cmds.push('route flush exact ::/0');
