@@ -63,6 +63,15 @@ test('routed-dualstack: both families as declared, forwarding on the firewall on
     expect(await addrs('client', 'inet6')).toEqual({ eth0: ['2001:db8:10::10/64'] });
     expect(await addrs('server', 'inet6')).toEqual({ eth0: ['2001:db8:20::10/64'] });
 
+    // Usable at once: no address waits for duplicate address detection, link-locals included
+    // (a router needs its link-local to solicit neighbours for the packets it forwards).
+    for (const node of ['client', 'fw', 'server']) {
+      const links = JSON.parse((await topology.node(node).exec(['ip', '-j', '-6', 'addr', 'show'])).stdout) as Array<{ ifname: string; addr_info: Array<{ local: string; scope: string; tentative?: boolean }> }>;
+      const ifaces = links.filter((l) => l.ifname !== 'lo');
+      expect(ifaces.every((l) => l.addr_info.some((a) => a.scope === 'link')), `${node} has a link-local on every interface`).toBe(true);
+      expect(ifaces.flatMap((l) => l.addr_info.filter((a) => a.tentative).map((a) => `${l.ifname} ${a.local}`)), node).toEqual([]);
+    }
+
     const defaultRoute = async (node: string, family: '-4' | '-6') => (await topology.node(node).exec(['ip', family, 'route', 'show', 'default'])).stdout.trim();
     expect(await defaultRoute('client', '-6')).toMatch(/^default via 2001:db8:10::254 dev eth0 /);
     expect(await defaultRoute('client', '-4')).toMatch(/^default via 192\.168\.10\.254 dev eth0/);
