@@ -149,8 +149,9 @@ class NetnsTopology implements StartedTopology {
     ]);
 
     const segmentCommands = new Map<string, string[]>(
-      // No multicast snooping: IPv6 neighbour solicitations go to multicast groups, and a
-      // snooping bridge would forward them only once it had heard the member's MLD report.
+      // No multicast snooping: IPv6 neighbour solicitations go to solicited-node multicast
+      // groups, which a snooping bridge forwards by the MLD reports it happened to hear; without
+      // it they are flooded to every port, like ARP broadcasts.
       Object.keys(spec.segments).map((s) => [s, ['link add br0 type bridge mcast_snooping 0', 'link set br0 up']]),
     );
     const nodeCommands = new Map<string, string[]>();
