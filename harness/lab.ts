@@ -8,7 +8,7 @@ import type { Driver, NodeHandle, StartedTopology } from './drivers/driver.ts';
 import { basename } from 'node:path';
 import { DisposeStack } from './dispose.ts';
 import { waitFor } from './exec.ts';
-import type { ClientKind, Family, FtpCommand, Mode, Observation, ServerKind, TlsMode } from './model.ts';
+import { FAMILIES, type ClientKind, type Family, type FtpCommand, type Mode, type Observation, type ServerKind, type TlsMode } from './model.ts';
 import { DropObserver, OBSERVER_RULESET, type DropEvent } from './nodes/drop-observer.ts';
 import type { FtpServer } from './nodes/ftp-server.ts';
 import { startFtpServer } from './nodes/start-ftp-server.ts';
@@ -21,6 +21,7 @@ import type { Endpoint } from './probes/ftp-client.ts';
 import type { ProbeJob, ProbeReport, TransferSpec } from './probes/probe-protocol.ts';
 import { backendFor, snapshotRuleset } from './rulesets/firewall-backend.ts';
 import { loadRuleset, type Ruleset } from './rulesets/load-ruleset.ts';
+import { addressesOf, canonicalAddress, familyOf, hasFamily } from './topology/dual-stack.ts';
 import { FORWARDING_KINDS, type NodeKind, type TopologySpec } from './topology/schema.ts';
 
 export interface CellRequest {
@@ -31,6 +32,8 @@ export interface CellRequest {
   client?: ClientKind;
   /** FTPS: explicit AUTH TLS, CCC after login, or implicit TLS; default none. */
   tls?: TlsMode;
+  /** The family of the address the client dials; by default the server's IPv4 address if it has one. */
+  family?: Family;
 }
 
 /** Only a safety net: blocked cells end on drop evidence within milliseconds. */
@@ -52,11 +55,16 @@ function firstOfKind(topology: StartedTopology, kind: NodeKind): NodeHandle {
   return node;
 }
 
-/** The address clients dial: where a port forward publishes the server, else its first interface's. */
-function serverAddress(spec: TopologySpec, server: NodeHandle): string {
+/**
+ * The address clients dial: where a port forward publishes the server, else its first
+ * interface's; of `family` when given. A port forward publishes one family: the other one
+ * reaches the server's own address, as dual-stack networks without IPv6 NAT do.
+ */
+function serverAddress(spec: TopologySpec, server: NodeHandle, family?: Family): string {
   const node = spec.nodes[server.name]!;
-  if (node.kind === 'ftp-server' && node.ftp.publishedAt) return node.ftp.publishedAt;
-  return server.address(Object.values(node.interfaces)[0]!.segment);
+  const published = node.kind === 'ftp-server' ? node.ftp.publishedAt : undefined;
+  if (published && (!family || familyOf(published) === family)) return canonicalAddress(published);
+  return server.address(Object.values(node.interfaces)[0]!.segment, family);
 }
 
 export class Lab implements AsyncDisposable {
@@ -99,7 +107,11 @@ export class Lab implements AsyncDisposable {
       // FTPS is offered by every lab (explicit, and implicit on its own port): a certificate costs milliseconds.
       const cert = await makeCertificate(server);
       const [ftp, agent] = await Promise.all([
-        startFtpServer(serverSpec.ftp.software, server, { ...serverSpec.ftp, tls: { cert, implicitPort: IMPLICIT_FTPS_PORT } }),
+        startFtpServer(serverSpec.ftp.software, server, {
+          ...serverSpec.ftp,
+          listenIpv6: hasFamily(serverSpec, 'ipv6'),
+          tls: { cert, implicitPort: IMPLICIT_FTPS_PORT },
+        }),
         startFtpClient('probe', client),
         ...routers.map(async (r) => {
           const res = await r.exec(['nft', '-f', '-'], { input: OBSERVER_RULESET });
@@ -123,19 +135,25 @@ export class Lab implements AsyncDisposable {
   }
 
   /**
-   * Readiness by observation: with no rule set, a LIST must pass end to end, and every router's
-   * trace monitor must have reported that traffic (`nft monitor` subscribes asynchronously).
+   * Readiness by observation: with no rule set, a LIST must pass end to end in each address
+   * family the server has, and every router's trace monitor must have reported that traffic
+   * (`nft monitor` subscribes asynchronously).
    */
   private async awaitReady(): Promise<void> {
     let last: ProbeReport | undefined;
+    const serverSpec = this.topology.spec.nodes[this.server.name]!;
+    const families = FAMILIES.filter((f) => hasFamily(serverSpec, f));
     await waitFor(
-      `a first transfer (EPSV LIST) from ${this.client.name} to ${this.server.name} with every router's trace monitor reporting`,
+      `a first transfer (EPSV LIST, ${families.join(' and ')}) from ${this.client.name} to ${this.server.name} with every router's trace monitor reporting`,
       async () => {
-        // The server's own address, and EPSV (the data connection goes to the control peer): a
-        // published or pasv_address-announced address only works once a rule set forwards it.
-        const own = this.server.address(Object.values(this.topology.spec.nodes[this.server.name]!.interfaces)[0]!.segment);
-        last = await this.agent.run({ ...this.job('EPSV', 'LIST'), host: own }).report;
-        return !last.failure && this.observers.every((o) => o.traced > 0);
+        for (const family of families) {
+          // The server's own address, and EPSV (the data connection goes to the control peer): a
+          // published or pasv_address-announced address only works once a rule set forwards it.
+          const own = this.server.address(Object.values(serverSpec.interfaces)[0]!.segment, family);
+          last = await this.agent.run({ ...this.job('EPSV', 'LIST'), host: own }).report;
+          if (last.failure) return false;
+        }
+        return this.observers.every((o) => o.traced > 0);
       },
       { timeoutMs: 10_000, intervalMs: 50 },
     ).catch((err: Error) => {
@@ -143,10 +161,14 @@ export class Lab implements AsyncDisposable {
     });
   }
 
-  /** The scenario dimensions this lab really runs: the server's address family and software. */
+  /** The scenario dimensions this lab really runs by default: the server's address family and software. */
   get dimensions(): { family: Family; serverKind: ServerKind } {
-    const host = serverAddress(this.topology.spec, this.server);
-    return { family: host.includes(':') ? 'ipv6' : 'ipv4', serverKind: this.ftp.kind };
+    return this.dimensionsFor();
+  }
+
+  /** The dimensions of a cell asking for `family`: the family of the address really dialled. */
+  dimensionsFor(family?: Family): { family: Family; serverKind: ServerKind } {
+    return { family: familyOf(serverAddress(this.topology.spec, this.server, family)), serverKind: this.ftp.kind };
   }
 
   /** Clients other than the probe start on first use: most labs never need them. */
@@ -169,10 +191,10 @@ export class Lab implements AsyncDisposable {
     return { command, path: '/', expect: basename(info.testFile.path) };
   }
 
-  private job(mode: Mode, command: FtpCommand, tls: TlsMode = 'none'): Omit<ProbeJob, 'id'> {
+  private job(mode: Mode, command: FtpCommand, tls: TlsMode = 'none', family?: Family): Omit<ProbeJob, 'id'> {
     const info = this.ftp.info;
     const common = {
-      host: serverAddress(this.topology.spec, this.server),
+      host: serverAddress(this.topology.spec, this.server, family),
       port: info.port,
       user: info.user,
       password: info.password,
@@ -213,7 +235,7 @@ export class Lab implements AsyncDisposable {
 
   async runCell(req: CellRequest): Promise<Observation> {
     await this.prepare(req.ruleset);
-    return this.transferObserved(this.job(req.mode, req.command, req.tls), await this.clientFor(req.client));
+    return this.transferObserved(this.job(req.mode, req.command, req.tls, req.family), await this.clientFor(req.client));
   }
 
   private async transferObserved(job: Omit<ProbeJob, 'id'>, client: FtpClient = this.agent): Promise<Observation> {
@@ -257,7 +279,7 @@ export class Lab implements AsyncDisposable {
     const target = f.phase === 'control-connect' ? undefined : report.dataEndpoint;
     if (!target) return undefined;
     const router = Object.entries(this.topology.spec.nodes).find(
-      ([, node]) => FORWARDING_KINDS.has(node.kind) && Object.values(node.interfaces).some((i) => i.address.split('/')[0] === target.host),
+      ([, node]) => FORWARDING_KINDS.has(node.kind) && addressesOf(node).includes(target.host),
     )?.[0];
     const observer = this.observers.find((o) => o.node.name === router);
     if (!router || !observer) return undefined;
@@ -317,12 +339,12 @@ export class Lab implements AsyncDisposable {
    * FTP bounce: PORT/EPRT naming a third host (the topology's `host` node). Must be refused by
    * the server, must create no expectation on the firewall, and no SYN may reach the third host.
    */
-  async runBounce(ruleset: Ruleset, mode: 'PORT' | 'EPRT'): Promise<Observation> {
+  async runBounce(ruleset: Ruleset, mode: 'PORT' | 'EPRT', family?: Family): Promise<Observation> {
     const victimNode = this.topology.nodes().find((n) => n.kind === 'host');
     if (!victimNode) throw new Error(`topology ${this.topology.spec.name} has no host node to aim a bounce at`);
-    const victim = victimNode.address(Object.values(this.topology.spec.nodes[victimNode.name]!.interfaces)[0]!.segment);
+    const victim = victimNode.address(Object.values(this.topology.spec.nodes[victimNode.name]!.interfaces)[0]!.segment, family);
     await this.prepare(ruleset);
-    const job = { ...this.job(mode, 'RETR'), announce: { host: victim, port: 8021 } };
+    const job = { ...this.job(mode, 'RETR', 'none', family), announce: { host: victim, port: 8021 } };
     const { report, drops } = await this.attempt(job, this.agent, (d) => d.packet.daddr === victim);
     const reached = this.observers.flatMap((o) => o.packetsSeen().filter((p) => p.daddr === victim && !drops.some((d) => d.packet === p)));
     const expectations = await this.expectationsTo(victim);
@@ -334,13 +356,13 @@ export class Lab implements AsyncDisposable {
    * neighbour of X inside the passive range instead. Then a real transfer, after which no
    * expectation may be left on the firewall.
    */
-  async runPinholeScope(ruleset: Ruleset, mode: 'PASV' | 'EPSV'): Promise<Observation> {
+  async runPinholeScope(ruleset: Ruleset, mode: 'PASV' | 'EPSV', family?: Family): Promise<Observation> {
     await this.prepare(ruleset);
     const serverSpec = this.topology.spec.nodes[this.server.name]!;
     const range = serverSpec.kind === 'ftp-server' ? serverSpec.ftp.passivePorts : { min: 0, max: 65535 };
-    const neighbour = await this.attempt({ ...this.job(mode, 'RETR'), neighbourIn: range });
+    const neighbour = await this.attempt({ ...this.job(mode, 'RETR', 'none', family), neighbourIn: range });
     await this.prepare(ruleset);
-    const transfer = await this.attempt(this.job(mode, 'RETR'));
+    const transfer = await this.attempt(this.job(mode, 'RETR', 'none', family));
     const left = await this.expectationsTo();
     return classifyPinholeScope({ neighbour, transfer, expectationsLeft: left });
   }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test, expect } from './fixtures.ts';
 import { cellResult, DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
 import type { Lab } from './lab.ts';
-import { MODES, SECURITY_PROBES, variantOf, type ClientKind, type Expectation, type FtpCommand, type Mode, type Observation, type Probe, type TlsMode } from './model.ts';
+import { MODES, SECURITY_PROBES, variantOf, type ClientKind, type Expectation, type Family, type FtpCommand, type Mode, type Observation, type Probe, type TlsMode } from './model.ts';
 
 export type { CellMeta };
 import { loadRuleset, rulesetName, type Ruleset } from './rulesets/load-ruleset.ts';
@@ -27,6 +27,11 @@ export interface CellSpec {
   /** Playwright tags (`@nat`, `@port`...): `pinhole run --grep @port` selects by them. */
   tags?: string[];
   /**
+   * The family of the server address the probe dials (default: IPv4 where the server has it).
+   * An IPv6 cell uses EPRT or EPSV: PORT and PASV carry IPv4 addresses only (RFC 2428).
+   */
+  family?: Family;
+  /**
    * transfer (default): a real transfer. bounce: PORT/EPRT naming a third host (active modes).
    * pinhole-scope: dial the neighbour of the announced passive port, then check no expectation
    * outlives a transfer (passive modes). A security probe's `pass` means the attack got through.
@@ -42,17 +47,17 @@ export interface CellSpec {
 function observe(lab: Lab, spec: CellSpec, ruleset: Ruleset): Promise<Observation> {
   switch (spec.probe ?? 'transfer') {
     case 'transfer':
-      return lab.runCell({ ruleset, mode: spec.mode, command: spec.command, client: spec.client ?? 'probe', tls: spec.tls ?? 'none' });
+      return lab.runCell({ ruleset, mode: spec.mode, command: spec.command, client: spec.client ?? 'probe', tls: spec.tls ?? 'none', ...(spec.family ? { family: spec.family } : {}) });
     case 'session':
       return lab.runSession(ruleset, spec.mode);
     case 'concurrent':
       return lab.runConcurrent(ruleset, spec.mode, spec.command);
     case 'bounce':
       if (spec.mode !== 'PORT' && spec.mode !== 'EPRT') throw new Error(`a bounce needs an active mode, not ${spec.mode}`);
-      return lab.runBounce(ruleset, spec.mode);
+      return lab.runBounce(ruleset, spec.mode, spec.family);
     case 'pinhole-scope':
       if (spec.mode !== 'PASV' && spec.mode !== 'EPSV') throw new Error(`pinhole scope needs a passive mode, not ${spec.mode}`);
-      return lab.runPinholeScope(ruleset, spec.mode);
+      return lab.runPinholeScope(ruleset, spec.mode, spec.family);
     case 'helper-scope':
       if (spec.mode !== 'PORT' && spec.mode !== 'EPRT') throw new Error(`helper scope needs an active mode, not ${spec.mode}`);
       return lab.runHelperScope(ruleset, spec.mode);
@@ -71,6 +76,9 @@ function rulesetOnce(file: string): Promise<Ruleset> {
  * Playwright reports the cell at the spec's line, not here.
  */
 export function cell(spec: CellSpec): Parameters<typeof test> {
+  if (spec.family === 'ipv6' && (spec.mode === 'PORT' || spec.mode === 'PASV')) {
+    throw new Error(`${spec.suite} ${spec.rulesetFile}: ${spec.mode} carries IPv4 addresses only (RFC 2428); an IPv6 cell uses EPRT or EPSV`);
+  }
   const file = join(spec.suiteDir, spec.rulesetFile);
   const ruleset = rulesetName(file);
   const probe = spec.probe ?? 'transfer';
@@ -81,6 +89,7 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
     mode: spec.mode,
     command: spec.command,
     ...DEFAULT_DIMENSIONS,
+    family: spec.family ?? DEFAULT_DIMENSIONS.family,
     clientKind: spec.client ?? DEFAULT_DIMENSIONS.clientKind,
     tls: spec.tls ?? DEFAULT_DIMENSIONS.tls,
     kind: SECURITY_PROBES.has(probe) ? 'security' : 'transfer',
@@ -94,7 +103,7 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
       test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);
       const lab = await labOnce();
       const observation = await observe(lab, spec, await rulesetOnce(file));
-      const result = cellResult({ ...meta, ...lab.dimensions }, { client: lab.client.name, server: lab.server.name }, observation);
+      const result = cellResult({ ...meta, ...lab.dimensionsFor(spec.family) }, { client: lab.client.name, server: lab.server.name }, observation);
       await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(result), contentType: 'application/json' });
       if (observation.outcome !== spec.expected) {
         await testInfo.attach('transcript', { body: observation.transcript.join('\n'), contentType: 'text/plain' });
@@ -110,24 +119,45 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
 /** Expectations in mode order: PORT, EPRT, PASV, EPSV. */
 export type ModeTruth = readonly [Expectation, Expectation, Expectation, Expectation];
 
+/** One expectation per mode of `M`, in its order. */
+export type TruthOf<M extends readonly Mode[]> = { readonly [K in keyof M]: Expectation };
+
 /**
  * A whole truth table on one topology: a describe per rule set, a cell per mode and command.
  * Call it at the top level of a spec file: the topology is a worker option, one per file.
+ * `modes` narrows the columns (an IPv6 table has EPRT and EPSV only); `family` picks the
+ * server address the cells dial.
  */
-export function defineTruthTable(t: {
+export function defineTruthTable<const M extends readonly Mode[] = typeof MODES>(t: {
   suite: string;
   suiteDir: string;
   topology: string;
-  rows: ReadonlyArray<readonly [rulesetFile: string, truth: ModeTruth]>;
+  modes?: M;
+  rows: ReadonlyArray<readonly [rulesetFile: string, truth: TruthOf<M>]>;
   commands?: readonly FtpCommand[];
+  family?: Family;
   tags?: string[];
 }): void {
+  const modes: readonly Mode[] = t.modes ?? MODES;
   test.use({ topologyFile: t.topology });
   for (const [rulesetFile, truth] of t.rows) {
+    if (truth.length !== modes.length) throw new Error(`${t.suite} ${rulesetFile}: ${truth.length} expectations for ${modes.length} modes (${modes.join(', ')})`);
     test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
-      MODES.forEach((mode, i) => {
+      modes.forEach((mode, i) => {
         for (const command of t.commands ?? ['RETR', 'STOR']) {
-          test(...cell({ suite: t.suite, topology: t.topology, suiteDir: t.suiteDir, rulesetFile, mode, command, expected: truth[i]!, tags: t.tags ?? [] }));
+          test(
+            ...cell({
+              suite: t.suite,
+              topology: t.topology,
+              suiteDir: t.suiteDir,
+              rulesetFile,
+              mode,
+              command,
+              expected: truth[i]!,
+              tags: t.tags ?? [],
+              ...(t.family ? { family: t.family } : {}),
+            }),
+          );
         }
       });
     });

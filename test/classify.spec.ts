@@ -32,6 +32,12 @@ test('a traced drop of the data SYN is data-blocked, naming node, chain and pack
   expect(o.transcript.at(-1)).toContain('dropped at fw');
 });
 
+test('an IPv6 drop brackets its addresses, so the port stays readable', () => {
+  const packet = { saddr: '2001:db8:20::10', daddr: '2001:db8:10::10', sport: 20, dport: 36105, iif: 'wan0' };
+  const o = classify({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'aborted' }), drops: [{ ...drop, packet }] });
+  expect(o.cause).toBe('data-blocked: SYN [2001:db8:20::10]:20 -> [2001:db8:10::10]:36105 dropped at fw by inet filter forward policy drop');
+});
+
 test('a traced drop during control connect is control-blocked', () => {
   const o = classify({ report: report({ phase: 'control-connect', kind: 'aborted', detail: 'aborted' }), drops: [{ ...drop, rule: 'tcp dport 21 drop', packet: { ...drop.packet, dport: 21 } }] });
   expect(o.cause).toMatch(/^control-blocked: .* by inet filter forward rule "tcp dport 21 drop"$/);

@@ -44,8 +44,7 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(r.stdout).toContain('ftp-stateful on routed');
   expect(r.stdout).toContain('ftp-port-2121 on routed-2121');
   expect(r.stdout).toContain('ftp-security on routed-bounce');
-  // 8 rule sets x 4 modes x 3 commands (ftp-stateful) + 4 x 8 (ftp-port-2121) + 8 x 2 bounce
-  // + 4 x 2 pinhole scope (ftp-security) + 2 topologies x 2 rule sets x 8 (ftp-dnat, ftp-double-nat each).
+  expect(r.stdout).toContain('ftp-ipv6 on routed-dualstack');
   expect(r.stdout).toContain(`${DEFAULT_RUN_CELLS} cells: ${DEFAULT_RUN_CELLS} compliant`);
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
@@ -62,6 +61,8 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
     );
     // The id names every non-default dimension, so two cells never share one.
     expect(cell.id).toBe(cellId(cell));
+    // IPv6 exactly where a suite dials the server's IPv6 address: ftp-ipv6's EPRT and EPSV cells.
+    expect(cell.family).toBe(cell.suite === 'ftp-ipv6' && (cell.mode === 'EPRT' || cell.mode === 'EPSV') ? 'ipv6' : 'ipv4');
     expect(cell.kind).toBe(cell.suite === 'ftp-security' ? 'security' : 'transfer');
     expect(cell.verdict).toBe('compliant');
     expect(cell.observed).toBe(cell.expected);
@@ -74,6 +75,8 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(cell('masquerade-no-helper', 'PORT', 'RETR').cause).toBe('server-refused: 500 Illegal PORT command.');
   expect(cell('no-helper', 'PASV', 'STOR').cause).toMatch(/^data-blocked: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
   expect(cell('passive-range-no-helper', 'EPRT', 'RETR').cause).toMatch(/^data-blocked: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
+  const ipv6 = report.results.find((c) => c.suite === 'ftp-ipv6' && c.ruleset === 'inet-no-helper' && c.mode === 'EPSV' && c.command === 'RETR')!;
+  expect(ipv6.cause).toMatch(/^data-blocked: SYN \[2001:db8:10::10\]:\d+ -> \[2001:db8:20::10\]:500(0\d|10) dropped at fw by inet filter forward policy drop$/);
 
   const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
   const suites = [xml.testsuites.testsuite].flat();

@@ -1,7 +1,7 @@
 // The driver contract, run against each driver (the netns and docker projects): `routed` comes
 // up with the declared addresses, interface names and routes, takes a rule set in the firewall
 // node, and leaves nothing behind.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { driverFor } from '../harness/drivers/registry.ts';
 import { TOPOLOGIES_DIR } from '../harness/paths.ts';
 import { runDir } from '../harness/run-state.ts';
@@ -42,6 +42,55 @@ test('routed: addresses, interface names, routes, a rule set applied, nothing le
   } finally {
     await topology[Symbol.asyncDispose]();
   }
+  expect(await leftovers(id)).toEqual([]);
+  expect(existsSync(runDir(id))).toBe(false);
+});
+
+test('routed-dualstack: both families as declared, forwarding on the firewall only, the host untouched, nothing left', async ({ driverName }) => {
+  // Read, never written: a Docker network with IPv6 would set the host's IPv6 forwarding for good.
+  const hostForwarding = () => readFileSync('/proc/sys/net/ipv6/conf/all/forwarding', 'utf8').trim();
+  const before = hostForwarding();
+  const topology = await driverFor(driverName).up(await loadTopology(`${TOPOLOGIES_DIR}/routed-dualstack.topo.yaml`));
+  const id = topology.id;
+  try {
+    // Global addresses only: link-locals are every IPv6 interface's own (a router needs them).
+    const addrs = async (node: string, family: 'inet' | 'inet6') => {
+      const links = JSON.parse((await topology.node(node).exec(['ip', '-j', 'addr', 'show', 'scope', 'global'])).stdout) as Array<{ ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number }> }>;
+      return Object.fromEntries(links.map((l) => [l.ifname, l.addr_info.filter((a) => a.family === family).map((a) => `${a.local}/${a.prefixlen}`)]));
+    };
+    expect(await addrs('fw', 'inet6')).toEqual({ lan0: ['2001:db8:10::254/64'], wan0: ['2001:db8:20::254/64'] });
+    expect(await addrs('fw', 'inet')).toEqual({ lan0: ['192.168.10.254/24'], wan0: ['203.0.113.254/24'] });
+    expect(await addrs('client', 'inet6')).toEqual({ eth0: ['2001:db8:10::10/64'] });
+    expect(await addrs('server', 'inet6')).toEqual({ eth0: ['2001:db8:20::10/64'] });
+
+    // Usable at once: no address waits for duplicate address detection, link-locals included
+    // (a router needs its link-local to solicit neighbours for the packets it forwards).
+    for (const node of ['client', 'fw', 'server']) {
+      const links = JSON.parse((await topology.node(node).exec(['ip', '-j', '-6', 'addr', 'show'])).stdout) as Array<{ ifname: string; addr_info: Array<{ local: string; scope: string; tentative?: boolean }> }>;
+      const ifaces = links.filter((l) => l.ifname !== 'lo');
+      expect(ifaces.every((l) => l.addr_info.some((a) => a.scope === 'link')), `${node} has a link-local on every interface`).toBe(true);
+      expect(ifaces.flatMap((l) => l.addr_info.filter((a) => a.tentative).map((a) => `${l.ifname} ${a.local}`)), node).toEqual([]);
+    }
+
+    const defaultRoute = async (node: string, family: '-4' | '-6') => (await topology.node(node).exec(['ip', family, 'route', 'show', 'default'])).stdout.trim();
+    expect(await defaultRoute('client', '-6')).toMatch(/^default via 2001:db8:10::254 dev eth0 /);
+    expect(await defaultRoute('client', '-4')).toMatch(/^default via 192\.168\.10\.254 dev eth0/);
+    expect(await defaultRoute('server', '-6')).toMatch(/^default via 2001:db8:20::254 dev eth0 /);
+    expect(await defaultRoute('fw', '-6')).toBe('');
+    expect((await topology.node('client').exec(['ip', 'route', 'get', '2001:db8:20::10'])).stdout).toContain('via 2001:db8:10::254 dev eth0');
+
+    const forwarding = async (node: string) =>
+      (await topology.node(node).exec(['sysctl', '-n', 'net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding', 'net.ipv6.conf.all.accept_ra'])).stdout.split('\n').filter(Boolean);
+    expect(await forwarding('fw')).toEqual(['1', '1', '0']);
+    expect(await forwarding('client')).toEqual(['0', '0', '0']);
+    expect(await forwarding('server')).toEqual(['0', '0', '0']);
+
+    expect(topology.node('server').address('wan')).toBe('203.0.113.10');
+    expect(topology.node('server').address('wan', 'ipv6')).toBe('2001:db8:20::10');
+  } finally {
+    await topology[Symbol.asyncDispose]();
+  }
+  expect(hostForwarding()).toBe(before);
   expect(await leftovers(id)).toEqual([]);
   expect(existsSync(runDir(id))).toBe(false);
 });

@@ -106,3 +106,26 @@ test('no colour means no escape codes at all', () => {
 test('nothing to show', () => {
   expect(renderMatrix([], { color: false })).toBe('no cells');
 });
+
+test('a dual-stack group labels its IPv6 columns and keeps each family in its own column', () => {
+  const v6 = (mode: Mode, command: FtpCommand, observed: Expectation, expected: Expectation = observed): CellResult => ({
+    ...cell('routed-dualstack', 'ip6-helper', mode, command, expected, observed),
+    family: 'ipv6',
+  });
+  const text = renderMatrix(
+    [
+      v6('EPSV', 'RETR', 'pass'),
+      cell('routed-dualstack', 'ip6-helper', 'EPSV', 'RETR', 'blocked', 'blocked', 'data-blocked'),
+      v6('EPRT', 'RETR', 'pass', 'blocked'),
+      cell('routed-dualstack', 'ip6-helper', 'PORT', 'RETR', 'blocked', 'blocked', 'data-blocked'),
+    ],
+    { color: false },
+  );
+  expect(text.split('\n').slice(0, 5)).toEqual([
+    'ftp-stateful on routed-dualstack',
+    '            PORT     EPRT over IPv6  EPSV     EPSV over IPv6',
+    '            RETR     RETR            RETR     RETR',
+    'ip6-helper  block ✓  pass ✗          block ✓  pass ✓',
+    '✗ ip6-helper EPRT RETR over IPv6: expected blocked, observed pass',
+  ]);
+});

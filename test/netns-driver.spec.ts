@@ -4,7 +4,7 @@ import { test, expect } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { run } from '../harness/exec.ts';
 import { NetnsDriver } from '../harness/drivers/netns/netns-driver.ts';
-import { nodeNamespace } from '../harness/drivers/netns/netns-names.ts';
+import { nodeNamespace, segmentNamespace } from '../harness/drivers/netns/netns-names.ts';
 import { Lab } from '../harness/lab.ts';
 import { TOPOLOGIES_DIR } from '../harness/paths.ts';
 import { runDir } from '../harness/run-state.ts';
@@ -16,7 +16,7 @@ const routed = () => loadTopology(`${TOPOLOGIES_DIR}/routed.topo.yaml`);
 const namespaces = async () => (await run(['ip', 'netns', 'list'])).stdout;
 
 test('segments live in namespaces of their own: the host gains no link, route or rule', async () => {
-  const host = async () => [(await run(['ip', '-o', 'link'])).stdout, (await run(['ip', 'route'])).stdout, (await run(['nft', 'list', 'ruleset'])).stdout];
+  const host = async () => [(await run(['ip', '-o', 'link'])).stdout, (await run(['ip', 'route'])).stdout, (await run(['nft', '--stateless', 'list', 'ruleset'])).stdout];
   const before = await host();
   const topology = await new NetnsDriver().up(await routed());
   const id = topology.id;
@@ -27,6 +27,36 @@ test('segments live in namespaces of their own: the host gains no link, route or
     // Bridges and veth peers are inside pinhole's own namespaces, rules inside the firewall's.
     expect(await host()).toEqual(before);
     expect(await namespaces()).toContain(nodeNamespace(id, 'fw'));
+  } finally {
+    await topology[Symbol.asyncDispose]();
+  }
+  expect(await namespaces()).not.toContain(id);
+  expect(existsSync(runDir(id))).toBe(false);
+});
+
+test('dual stack: segments carry no IPv6 of their own, nodes take no router advertisement, the host gains nothing', async () => {
+  const host = async () => [(await run(['ip', '-o', 'link'])).stdout, (await run(['ip', '-6', 'route'])).stdout, (await run(['ip', '-6', 'addr'])).stdout];
+  const before = await host();
+  const topology = await new NetnsDriver().up(await loadTopology(`${TOPOLOGIES_DIR}/routed-dualstack.topo.yaml`));
+  const id = topology.id;
+  try {
+    // The bridges are plain L2: no address of any family, not even a link-local.
+    for (const segment of ['lan', 'wan']) {
+      const addrs = (await run(['ip', '-n', segmentNamespace(id, segment), '-o', 'addr', 'show'])).stdout;
+      expect(addrs.split('\n').filter((l) => l.includes('inet')).filter((l) => !/ lo /.test(l))).toEqual([]);
+    }
+    // Every node interface: no RA, no SLAAC, no duplicate address detection; IPv6 forwarding per interface on the firewall only.
+    for (const [node, ifnames, forwards] of [['client', ['eth0'], '0'], ['fw', ['lan0', 'wan0'], '1'], ['server', ['eth0'], '0']] as const) {
+      for (const ifname of ifnames) {
+        const conf = (key: string) => `net.ipv6.conf.${ifname}.${key}`;
+        const r = await topology.node(node).exec(['sysctl', '-n', conf('accept_ra'), conf('autoconf'), conf('accept_dad'), conf('forwarding')]);
+        expect(r.stdout.split('\n').filter(Boolean), `${node} ${ifname}`).toEqual(['0', '0', '0', forwards]);
+      }
+    }
+    // Nothing but the declared prefixes, link-local and the default route in the client's main table.
+    const routes = JSON.parse((await topology.node('client').exec(['ip', '-j', '-6', 'route', 'show'])).stdout) as Array<{ dst: string; gateway?: string }>;
+    expect(routes.map((r) => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}`).sort()).toEqual(['2001:db8:10::/64', 'default via 2001:db8:10::254', 'fe80::/64']);
+    expect(await host()).toEqual(before);
   } finally {
     await topology[Symbol.asyncDispose]();
   }

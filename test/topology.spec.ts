@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { InputError } from '../harness/errors.ts';
+import { addressOfInterface, gatewaysOf, subnetsOf } from '../harness/topology/dual-stack.ts';
 import { loadTopology, parseTopology, resolveTopology } from '../harness/topology/load-topology.ts';
 import { renderTopologyJsonSchema, TOPOLOGY_JSON_SCHEMA_FILE } from '../harness/topology/write-json-schema.ts';
 
@@ -101,6 +102,22 @@ test.describe('valid topologies', () => {
       port: 21,
       passivePorts: { min: 50000, max: 50010 },
     });
+  });
+
+  test('dual stack: one value or a list read alike; an address by family, IPv4 by default, as the kernel prints it', async () => {
+    const spec = await loadTopology(path.join(fixtures, 'valid', 'dual-stack-mixed.topo.yaml'));
+    const client = spec.nodes.client!;
+    const eth0 = client.interfaces.eth0!;
+    // The list names IPv6 first; a reader that asks for no family still gets IPv4, as before dual stack.
+    expect(addressOfInterface(eth0)).toBe('192.168.10.10');
+    expect(addressOfInterface(eth0, 'ipv4')).toBe('192.168.10.10');
+    expect(addressOfInterface(eth0, 'ipv6')).toBe('2001:db8:10::10');
+    expect(addressOfInterface(spec.nodes.server!.interfaces.eth0!, 'ipv6')).toBeUndefined();
+    expect(addressOfInterface(spec.nodes.fw!.interfaces.wan0!)).toBe('203.0.113.254');
+    expect(gatewaysOf(client)).toEqual(['2001:db8:10::254', '192.168.10.254']);
+    expect(gatewaysOf(spec.nodes.fw!)).toEqual([]);
+    expect(subnetsOf(spec.segments.lan!)).toEqual(['2001:db8:10::/64', '192.168.10.0/24']);
+    expect(subnetsOf(spec.segments.wan!)).toEqual(['203.0.113.0/24']);
   });
 
   test('a partial ftp section keeps the defaults of the keys it leaves out', () => {

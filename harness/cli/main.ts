@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     .command('explore')
     .description('run the four modes x RETR and STOR through one rule set and show what passes')
     .requiredOption('--topology <name|file>', 'a topology name under topologies/ or a .topo.yaml path')
-    .requiredOption('--ruleset <file>', 'an nftables file (nft -f) or an iptables-save file')
+    .requiredOption('--ruleset <file>', 'an nftables file (nft -f), or an iptables-save or ip6tables-save file')
     .addOption(driverOption())
     .option('--json <file>', 'also write JSON results')
     .option('--junit <file>', 'also write JUnit XML')

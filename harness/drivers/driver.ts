@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { ExecOptions, ExecResult } from '../exec.ts';
-import type { DriverName } from '../model.ts';
+import type { DriverName, Family } from '../model.ts';
 import type { NodeKind, TopologySpec } from '../topology/schema.ts';
 
 export interface NodeHandle {
@@ -18,8 +18,11 @@ export interface NodeHandle {
   writeFile(path: string, content: string | Buffer, mode?: number): Promise<void>;
   /** A directory private to this node and this run, for configs, logs and FTP roots. */
   readonly workDir: string;
-  /** The node's address on a segment, without prefix length. */
-  address(segment: string): string;
+  /**
+   * The node's address on a segment, without prefix length: of `family` when given (it throws
+   * when the node has none there), else its IPv4 address if it has one, else its first.
+   */
+  address(segment: string, family?: Family): string;
 }
 
 export interface StartedTopology extends AsyncDisposable {

@@ -6,10 +6,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import type { ExecOptions, ExecResult } from '../exec.ts';
+import type { Family } from '../model.ts';
+import { addressOfInterface } from '../topology/dual-stack.ts';
 import type { NodeSpec } from '../topology/schema.ts';
 import type { NodeHandle } from './driver.ts';
-
-export const addressOnly = (cidr: string): string => cidr.split('/')[0] ?? cidr;
 
 export abstract class NodeBase implements NodeHandle {
   constructor(
@@ -29,9 +29,12 @@ export abstract class NodeBase implements NodeHandle {
     await writeFile(path, content, { mode });
   }
 
-  address(segment: string): string {
-    for (const iface of Object.values(this.spec.interfaces)) if (iface.segment === segment) return addressOnly(iface.address);
-    throw new Error(`node ${this.name} has no interface on segment ${segment}`);
+  address(segment: string, family?: Family): string {
+    const iface = Object.values(this.spec.interfaces).find((i) => i.segment === segment);
+    if (!iface) throw new Error(`node ${this.name} has no interface on segment ${segment}`);
+    const address = addressOfInterface(iface, family);
+    if (!address) throw new Error(`node ${this.name} has no ${family} address on segment ${segment}`);
+    return address;
   }
 }
 

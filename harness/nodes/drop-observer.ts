@@ -44,7 +44,11 @@ export interface DropEvent {
   at: number;
 }
 
-/** Parses one line of `nft monitor trace` (nftables 1.0.x text format). */
+/**
+ * Parses one line of `nft monitor trace` (nftables 1.0.x text format), IPv4 (`ip saddr`) and
+ * IPv6 (`ip6 saddr`) alike. The monitor names rules from the rule set it read when it started
+ * and never reads it again, so a rule applied later shows as `unknown rule handle N`.
+ */
 export function parseTraceLine(line: string): { id: string; chain: string; packet?: PacketSummary; drop?: string; seen: boolean } | undefined {
   const m = /^trace id (\w+) (\S+ \S+ \S+) (.*)$/.exec(line.trim());
   if (!m) return undefined;
@@ -65,8 +69,8 @@ export function parseTraceLine(line: string): { id: string; chain: string; packe
     };
   }
   if (/^policy drop\b/.test(rest)) return { id, chain, drop: 'policy drop', seen: true };
-  const verdict = /^rule (.*) \(verdict (drop|reject)\)$/.exec(rest);
-  if (verdict) return { id, chain, drop: verdict[1], seen: true };
+  const verdict = /^(?:rule (.*)|unknown rule (handle \d+)) \(verdict (?:drop|reject)\)$/.exec(rest);
+  if (verdict) return { id, chain, drop: verdict[1] ?? verdict[2], seen: true };
   return { id, chain, seen: true };
 }
 

@@ -13,6 +13,8 @@ export interface FtpServerSettings {
   passivePorts: { min: number; max: number };
   /** Announced in 227 replies instead of the server's own address (behind a port forward). */
   pasvAddress?: string | undefined;
+  /** The server has an IPv6 address: listen on both families. */
+  listenIpv6?: boolean;
   /** FTPS: the certificate to serve, and where implicit TLS listens (a server may offer less). */
   tls?: { cert: TlsCertificate; implicitPort: number } | undefined;
 }

@@ -36,8 +36,9 @@ function tlsLines(tls: NonNullable<FtpServerSettings['tls']>, implicit: boolean)
 function vsftpdConfig(s: FtpServerSettings, root: string, emptyDir: string, log: string, implicit = false): string {
   return [
     // Standalone, in the foreground, so the harness owns the process and sees it die.
-    'listen=YES',
-    'listen_ipv6=NO',
+    // vsftpd takes one listener: `listen_ipv6` opens one dual-stack socket (IPv4 clients arrive
+    // as IPv4-mapped addresses and get the same PORT/PASV answers as on `listen`).
+    ...(s.listenIpv6 ? ['listen=NO', 'listen_ipv6=YES'] : ['listen=YES', 'listen_ipv6=NO']),
     'background=NO',
     `listen_port=${implicit && s.tls ? s.tls.implicitPort : s.port}`,
     'anonymous_enable=YES',

@@ -23,9 +23,14 @@ export interface Evidence {
 /** Replies that mean "the server would not use this data address / connection". */
 const DATA_REFUSAL_CODES = new Set([425, 426]);
 
+/** `203.0.113.10:21`, `[2001:db8:20::10]:21`: an IPv6 address is bracketed before its port (RFC 5952, section 6). */
+function endpoint(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
 function describeDrop(d: DropEvent): string {
   const p = d.packet;
-  return `SYN ${p.saddr}:${p.sport} -> ${p.daddr}:${p.dport} dropped at ${d.node} by ${d.chain} ${d.rule === 'policy drop' ? 'policy drop' : `rule "${d.rule}"`}`;
+  return `SYN ${endpoint(p.saddr, p.sport)} -> ${endpoint(p.daddr, p.dport)} dropped at ${d.node} by ${d.chain} ${d.rule === 'policy drop' ? 'policy drop' : `rule "${d.rule}"`}`;
 }
 
 function lastLine(text: string | undefined): string {
@@ -61,7 +66,7 @@ export function classify(ev: Evidence): Observation {
   if (f.kind === 'timeout') return { ...base, outcome: 'error', cause: `${f.phase}-timeout: no firewall drop observed (${f.detail})` };
   if (f.kind === 'refused' && ev.refusedByRouter) {
     const r = ev.refusedByRouter;
-    return { ...base, outcome: 'blocked', cause: `data-refused-at-router: ${r.host}:${r.port} is ${r.node}'s own address, and ${r.node} neither forwards that port nor expects a connection to it (it answered RST)` };
+    return { ...base, outcome: 'blocked', cause: `data-refused-at-router: ${endpoint(r.host, r.port)} is ${r.node}'s own address, and ${r.node} neither forwards that port nor expects a connection to it (it answered RST)` };
   }
   if (f.kind === 'refused') return { ...base, outcome: 'error', cause: `${f.phase}-refused: ${f.detail} (no firewall drop observed; is the server listening?)` };
   return { ...base, outcome: 'error', cause: `${f.phase}-failed: ${f.detail}` };
@@ -87,7 +92,7 @@ export function classifyBounce(ev: BounceEvidence): Observation {
   const transcript = [...report.transcript, ...drops.map((d) => `# ${describeDrop(d)}`), ...ev.expectations.map((e) => `# expectation: ${e}`)];
   const base = { phases: report.phases, transcript, durationMs: report.durationMs };
   const reached = ev.reachedVictim[0];
-  if (reached) return { ...base, outcome: 'pass', cause: `bounce-reached-victim: SYN ${reached.saddr}:${reached.sport} -> ${reached.daddr}:${reached.dport} crossed the firewall` };
+  if (reached) return { ...base, outcome: 'pass', cause: `bounce-reached-victim: SYN ${endpoint(reached.saddr, reached.sport)} -> ${endpoint(reached.daddr, reached.dport)} crossed the firewall` };
   if (ev.expectations.length > 0) return { ...base, outcome: 'pass', cause: `expectation-created: the firewall expects a connection to ${ev.victim}: ${ev.expectations[0]}` };
   const f = report.failure;
   if (f?.kind === 'reply') return { ...base, outcome: 'blocked', cause: `server-refused: ${lastLine(f.reply)}` };

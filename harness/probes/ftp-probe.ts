@@ -292,6 +292,12 @@ export class FtpProbe {
   /** Sends the pinned mode command; for active modes first opens the listener it announces. */
   private async negotiate(replies: ReplyStream): Promise<{ kind: 'passive'; endpoint: { host: string; port: number } } | { kind: 'active'; endpoint: { host: string; port: number }; accept: Promise<Socket> }> {
     const mode = this.job.mode;
+    // RFC 2428: PORT and PASV carry IPv4 addresses only. Over IPv6, vsftpd 3.0.3 answers PORT
+    // with `500 Illegal PORT command.` and PASV with `227 ... (0,0,0,0,p1,p2)`: no transfer a
+    // real client would make, so the probe refuses to pretend.
+    if ((mode === 'PORT' || mode === 'PASV') && this.controlSocket().remoteFamily === 'IPv6') {
+      this.fail('protocol', `${mode} carries IPv4 addresses only (RFC 2428); over IPv6 use ${mode === 'PORT' ? 'EPRT' : 'EPSV'}`);
+    }
     if (mode === 'PASV' || mode === 'EPSV') {
       const r = await this.command(replies, mode);
       this.expect(r, [mode === 'PASV' ? 227 : 229]);

@@ -3,7 +3,7 @@
  * Every cell carries a word and a mark so it reads the same without colour (CI logs, pipes,
  * colour-blind readers); colour only adds emphasis.
  */
-import { FTP_COMMANDS, MODES, variantOf, type CellResult, type FtpCommand, type Mode, type Outcome, type Verdict } from '../model.ts';
+import { FAMILIES, FTP_COMMANDS, MODES, variantOf, type CellResult, type Family, type FtpCommand, type Mode, type Outcome, type Verdict } from '../model.ts';
 
 export interface MatrixOptions {
   color: boolean;
@@ -36,8 +36,12 @@ const ABSENT = '-';
 
 interface Column {
   mode: Mode;
+  family: Family;
   command: FtpCommand;
 }
+
+/** IPv4 is the unmarked case; an IPv6 column or cell says so. */
+const overFamily = (family: Family) => (family === 'ipv6' ? ' over IPv6' : '');
 
 /** A table cell: `text` is what the reader sees, `styled` the same text with ANSI codes. */
 interface Cell {
@@ -55,11 +59,12 @@ export function renderMatrix(cells: readonly CellResult[], opts: MatrixOptions):
 function renderGroup(group: readonly CellResult[], paint: Paint): string {
   const first = group[0];
   if (first === undefined) return '';
-  // A row is a rule set, or a rule set with a non-default scenario (`nft-helper curl explicit`).
-  const rowOf = (c: CellResult) => [c.ruleset, ...variantOf(c)].join(' ');
+  // A row is a rule set, or a rule set with a non-default scenario (`nft-helper curl explicit`);
+  // the address family is a column (`EPSV over IPv6`), not a row.
+  const rowOf = (c: CellResult) => [c.ruleset, ...variantOf({ ...c, family: undefined })].join(' ');
   const rulesets = [...new Set(group.map(rowOf))];
   const columns = columnsOf(group);
-  const slot = (row: string, col: Column) => `${row}\0${col.mode}\0${col.command}`;
+  const slot = (row: string, col: Column) => `${row}\0${col.mode}\0${col.family}\0${col.command}`;
   // First cell wins a slot. Two cells share one only when they differ by client or server node
   // name alone; the detail lines below still list every non-compliant cell.
   const bySlot = new Map<string, CellResult>();
@@ -69,7 +74,8 @@ function renderGroup(group: readonly CellResult[], paint: Paint): string {
   }
 
   const plain = (text: string): Cell => ({ text, styled: text });
-  const modeRow = [plain(''), ...columns.map((col, i) => plain(i === 0 || columns[i - 1]?.mode !== col.mode ? col.mode : ''))];
+  const sameGroup = (a: Column | undefined, b: Column) => a?.mode === b.mode && a.family === b.family;
+  const modeRow = [plain(''), ...columns.map((col, i) => plain(sameGroup(columns[i - 1], col) ? '' : `${col.mode}${overFamily(col.family)}`))];
   const commandRow = [plain(''), ...columns.map((col) => plain(col.command))];
   const bodyRows = rulesets.map((ruleset) => [
     plain(ruleset),
@@ -99,11 +105,13 @@ function renderGroup(group: readonly CellResult[], paint: Paint): string {
   return [paint('bold', `${first.suite} on ${first.topology}`), ...table, ...details].join('\n');
 }
 
-/** The (mode, command) pairs the group ran, mode-major, in protocol order rather than by name. */
+/** The (mode, family, command) triples the group ran, mode-major, in protocol order rather than by name. */
 function columnsOf(group: readonly CellResult[]): Column[] {
-  const present = new Set(group.map((c) => `${c.mode} ${c.command}`));
+  const present = new Set(group.map((c) => `${c.mode} ${c.family} ${c.command}`));
   return MODES.flatMap((mode) =>
-    FTP_COMMANDS.filter((command) => present.has(`${mode} ${command}`)).map((command) => ({ mode, command })),
+    FAMILIES.flatMap((family) =>
+      FTP_COMMANDS.filter((command) => present.has(`${mode} ${family} ${command}`)).map((command) => ({ mode, family, command })),
+    ),
   );
 }
 
@@ -115,7 +123,7 @@ function matrixCell(cell: CellResult, paint: Paint): Cell {
 
 /** Why a cell is not green, so nobody has to open the JSON to find the cause. */
 function detailLine(cell: CellResult, paint: Paint): string | null {
-  const where = [cell.ruleset, cell.mode, cell.command, ...variantOf(cell)].join(' ');
+  const where = [cell.ruleset, cell.mode, cell.command, ...variantOf({ ...cell, family: undefined })].join(' ') + overFamily(cell.family);
   const because = cell.cause === null ? '' : ` — ${cell.cause}`;
   if (cell.verdict === 'violation' || cell.verdict === 'inconclusive') {
     const mark = paint(STYLE[cell.verdict], MARK[cell.verdict]);

@@ -5,7 +5,7 @@
  */
 import type { NodeHandle } from '../drivers/driver.ts';
 import { OBSERVER_RULESET } from '../nodes/drop-observer.ts';
-import type { Ruleset, RulesetFormat } from './load-ruleset.ts';
+import { RESTORE_COMMAND, type Ruleset, type RulesetFormat } from './load-ruleset.ts';
 
 export interface FirewallBackend {
   readonly format: RulesetFormat;
@@ -42,16 +42,21 @@ export class NftBackend implements FirewallBackend {
   }
 }
 
+/** iptables-save or ip6tables-save text, restored into nftables by the family's own tool. */
 export class IptablesBackend implements FirewallBackend {
-  readonly format = 'iptables' as const;
+  constructor(readonly format: keyof typeof RESTORE_COMMAND) {}
 
   async apply(node: NodeHandle, rs: Ruleset): Promise<void> {
     await execOrThrow(node, RESET_THEN_NFT, `flush ruleset\n${OBSERVER_RULESET}`);
-    await execOrThrow(node, ['iptables-nft-restore'], rs.text);
+    await execOrThrow(node, [RESTORE_COMMAND[this.format]], rs.text);
   }
 }
 
-const BACKENDS: Record<RulesetFormat, FirewallBackend> = { nft: new NftBackend(), iptables: new IptablesBackend() };
+const BACKENDS: Record<RulesetFormat, FirewallBackend> = {
+  nft: new NftBackend(),
+  iptables: new IptablesBackend('iptables'),
+  ip6tables: new IptablesBackend('ip6tables'),
+};
 
 export function backendFor(format: RulesetFormat): FirewallBackend {
   return BACKENDS[format];

@@ -13,12 +13,16 @@ export type YamlPath = readonly (string | number)[];
 /** The 1-based line of the YAML node at `path` (or of its nearest existing parent). */
 export type Locate = (path: YamlPath) => number;
 
-/** `nodes.client.interfaces.eth0`; odd keys are quoted so the path stays unambiguous. */
+/** `nodes.client.interfaces.eth0`, `...address[1]`; odd keys are quoted so the path stays unambiguous. */
 export function formatPath(path: YamlPath): string {
   if (path.length === 0) return '(top level)';
   return path
-    .map((key) => (typeof key === 'string' && /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(String(key))))
-    .join('.');
+    .map((key, i) => {
+      if (typeof key === 'number') return `[${key}]`;
+      const text = /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(String(key));
+      return i === 0 ? text : `.${text}`;
+    })
+    .join('');
 }
 
 /** The one problem format of pinhole: `FILE:LINE: PATH: MESSAGE`. */
@@ -29,18 +33,33 @@ export function formatProblem(file: string, line: number, path: YamlPath, messag
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 type Report = (path: YamlPath, message: string) => void;
 
+/** One value of a one-or-a-list field, with where it sits: `[]` for the single form, `[i]` in a list. */
+interface Entry {
+  text: string;
+  at: YamlPath;
+}
+
+function entriesOf(value: string | readonly string[] | undefined): Entry[] {
+  if (value === undefined) return [];
+  return typeof value === 'string' ? [{ text: value, at: [] }] : value.map((text, i) => ({ text, at: [i] }));
+}
+
 interface Attachment {
   node: string;
   kind: NodeSpec['kind'];
   ifname: string;
   segment: string;
-  /** Parsed interface address and prefix length. */
-  cidr: Cidr;
+  /** Parsed interface addresses with prefix length, at most one per family. */
+  cidrs: Cidr[];
 }
+
+/** A segment's subnets, at most one per family. */
+type Subnets = ReadonlyMap<string, Cidr[]>;
 
 const familyName = (a: ipaddr.IPv4 | ipaddr.IPv6) => (a.kind() === 'ipv4' ? 'IPv4' : 'IPv6');
 const sameFamily = (a: ipaddr.IPv4 | ipaddr.IPv6, b: ipaddr.IPv4 | ipaddr.IPv6) => a.kind() === b.kind();
 const contains = ([net, bits]: Cidr, addr: ipaddr.IPv4 | ipaddr.IPv6) => sameFamily(net, addr) && addr.match(net, bits);
+const cidrText = ([net, bits]: Cidr) => `${net.toString()}/${bits}`;
 const where = (a: Attachment) => `${a.node} ${a.ifname}`;
 const list = (items: readonly string[]) => (items.length > 0 ? items.join(', ') : '(none)');
 
@@ -49,9 +68,9 @@ export function checkTopology(spec: TopologySpec, file: string, locate: Locate):
   const report: Report = (path, message) => problems.push(formatProblem(file, locate(path), path, message));
   const at = (path: YamlPath) => `${formatPath(path)} (line ${locate(path)})`;
 
-  const subnets = new Map(Object.entries(spec.segments).map(([name, s]) => [name, ipaddr.parseCIDR(s.subnet) as Cidr]));
+  const subnets = new Map(Object.entries(spec.segments).map(([name, s]) => [name, entriesOf(s.subnet).map((e) => ipaddr.parseCIDR(e.text) as Cidr)]));
   checkRoles(spec, report);
-  checkOverlaps(subnets, report);
+  checkOverlaps(spec, report);
   const attachments = checkInterfaces(spec, subnets, report, at);
   checkSegmentUse(subnets, attachments, report);
   checkGateways(spec, attachments, report);
@@ -77,29 +96,26 @@ function checkRoles(spec: TopologySpec, report: Report): void {
 }
 
 /** Overlapping segments would make routing ambiguous: the kernel picks one connected route. */
-function checkOverlaps(subnets: ReadonlyMap<string, Cidr>, report: Report): void {
+function checkOverlaps(spec: TopologySpec, report: Report): void {
   const seen: [string, Cidr][] = [];
-  for (const [name, cidr] of subnets) {
-    for (const [other, otherCidr] of seen) {
-      if (contains(cidr, otherCidr[0]) || contains(otherCidr, cidr[0])) {
-        report(
-          ['segments', name, 'subnet'],
-          `subnet ${cidr[0].toString()}/${cidr[1]} of segment ${name} overlaps subnet ` +
-            `${otherCidr[0].toString()}/${otherCidr[1]} of segment ${other}`,
-        );
+  for (const [name, segment] of Object.entries(spec.segments)) {
+    for (const { text, at } of entriesOf(segment.subnet)) {
+      const cidr = ipaddr.parseCIDR(text) as Cidr;
+      for (const [other, otherCidr] of seen) {
+        if (contains(cidr, otherCidr[0]) || contains(otherCidr, cidr[0])) {
+          report(['segments', name, 'subnet', ...at], `subnet ${cidrText(cidr)} of segment ${name} overlaps subnet ${cidrText(otherCidr)} of segment ${other}`);
+        }
       }
+      seen.push([name, cidr]);
     }
-    seen.push([name, cidr]);
   }
 }
 
-/** Every interface on a known segment, in its subnet, with its prefix, once per node and segment. */
-function checkInterfaces(
-  spec: TopologySpec,
-  subnets: ReadonlyMap<string, Cidr>,
-  report: Report,
-  at: (path: YamlPath) => string,
-): Attachment[] {
+/**
+ * Every interface on a known segment, once per node and segment; each of its addresses unique,
+ * in the segment's subnet of the same family, with that subnet's prefix.
+ */
+function checkInterfaces(spec: TopologySpec, subnets: Subnets, report: Report, at: (path: YamlPath) => string): Attachment[] {
   const attachments: Attachment[] = [];
   // Keyed by the normalized address, so 2001:db8::1 and 2001:0db8:0::1 are the same address.
   const owners = new Map<string, YamlPath>();
@@ -107,16 +123,17 @@ function checkInterfaces(
     const segmentsOfNode = new Map<string, string>();
     for (const [ifname, iface] of Object.entries(nodeSpec.interfaces)) {
       const path = ['nodes', node, 'interfaces', ifname];
-      const cidr = ipaddr.parseCIDR(iface.address) as Cidr;
-      const [addr, bits] = cidr;
+      const addresses = entriesOf(iface.address).map((e) => ({ ...e, cidr: ipaddr.parseCIDR(e.text) as Cidr, path: [...path, 'address', ...e.at] }));
 
-      const key = addr.toNormalizedString();
-      const owner = owners.get(key);
-      if (owner) report([...path, 'address'], `duplicate address ${addr.toString()}: also assigned at ${at(owner)}`);
-      else owners.set(key, [...path, 'address']);
+      for (const { cidr, path: addressPath } of addresses) {
+        const key = cidr[0].toNormalizedString();
+        const owner = owners.get(key);
+        if (owner) report(addressPath, `duplicate address ${cidr[0].toString()}: also assigned at ${at(owner)}`);
+        else owners.set(key, addressPath);
+      }
 
-      const subnet = subnets.get(iface.segment);
-      if (!subnet) {
+      const segmentSubnets = subnets.get(iface.segment);
+      if (!segmentSubnets) {
         report([...path, 'segment'], `unknown segment ${JSON.stringify(iface.segment)}; known segments: ${list([...subnets.keys()])}`);
         continue;
       }
@@ -128,35 +145,43 @@ function checkInterfaces(
         );
       }
       segmentsOfNode.set(iface.segment, ifname);
-      attachments.push({ node, kind: nodeSpec.kind, ifname, segment: iface.segment, cidr });
+      attachments.push({ node, kind: nodeSpec.kind, ifname, segment: iface.segment, cidrs: addresses.map((a) => a.cidr) });
 
-      const [net, netBits] = subnet;
-      const segmentText = `segment ${iface.segment} (${net.toString()}/${netBits})`;
-      if (!sameFamily(addr, net)) {
-        report([...path, 'address'], `${iface.address} is ${familyName(addr)} but ${segmentText} is ${familyName(net)}`);
-        continue;
-      }
-      const inside = contains(subnet, addr);
-      if (!inside) report([...path, 'address'], `${iface.address} is outside ${segmentText}`);
-      if (bits !== netBits) {
-        report([...path, 'address'], `prefix length /${bits} differs from ${segmentText}; use /${netBits}`);
-      } else if (inside && addr.kind() === 'ipv4' && bits <= 30) {
-        // /31 (RFC 3021) and /32 have no network or broadcast address to avoid.
-        const network = ipaddr.IPv4.networkAddressFromCIDR(iface.address).toString();
-        const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(iface.address).toString();
-        if (addr.toString() === network) {
-          report([...path, 'address'], `${addr.toString()} is the network address of ${segmentText}; use a host address`);
-        } else if (addr.toString() === broadcast) {
-          report([...path, 'address'], `${addr.toString()} is the broadcast address of ${segmentText}; use a host address`);
-        }
+      for (const { text, cidr, path: addressPath } of addresses) {
+        checkAddressInSegment(text, cidr, iface.segment, segmentSubnets, (message) => report(addressPath, message));
       }
     }
   }
   return attachments;
 }
 
+/** One interface address against its segment's subnet of the same family. */
+function checkAddressInSegment(text: string, [addr, bits]: Cidr, segment: string, segmentSubnets: readonly Cidr[], report: (message: string) => void): void {
+  const subnet = segmentSubnets.find(([net]) => sameFamily(net, addr));
+  if (!subnet) {
+    const families = [...new Set(segmentSubnets.map(([net]) => familyName(net)))].join(' and ');
+    report(
+      `${text} is ${familyName(addr)} but segment ${segment} (${segmentSubnets.map(cidrText).join(', ')}) is ${families} only: ` +
+        `it has no ${familyName(addr)} subnet (a dual-stack segment lists one subnet per family)`,
+    );
+    return;
+  }
+  const segmentText = `segment ${segment} (${cidrText(subnet)})`;
+  const inside = contains(subnet, addr);
+  if (!inside) report(`${text} is outside ${segmentText}`);
+  if (bits !== subnet[1]) {
+    report(`prefix length /${bits} differs from ${segmentText}; use /${subnet[1]}`);
+  } else if (inside && addr.kind() === 'ipv4' && bits <= 30) {
+    // /31 (RFC 3021) and /32 have no network or broadcast address to avoid.
+    const network = ipaddr.IPv4.networkAddressFromCIDR(text).toString();
+    const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(text).toString();
+    if (addr.toString() === network) report(`${addr.toString()} is the network address of ${segmentText}; use a host address`);
+    else if (addr.toString() === broadcast) report(`${addr.toString()} is the broadcast address of ${segmentText}; use a host address`);
+  }
+}
+
 /** A segment with one end is a bridge to nowhere: almost always a typo in a segment name. */
-function checkSegmentUse(subnets: ReadonlyMap<string, Cidr>, attachments: readonly Attachment[], report: Report): void {
+function checkSegmentUse(subnets: Subnets, attachments: readonly Attachment[], report: Report): void {
   for (const segment of subnets.keys()) {
     const on = attachments.filter((a) => a.segment === segment);
     if (on.length === 0) report(['segments', segment], `no interface attaches to segment ${segment}; a segment needs at least two`);
@@ -166,36 +191,46 @@ function checkSegmentUse(subnets: ReadonlyMap<string, Cidr>, attachments: readon
   }
 }
 
-/** A default route must point at a forwarding node's address on a segment this node is on. */
+/**
+ * A default route must point at a forwarding node's address on a segment this node is on, and
+ * the node needs an address of the gateway's family there to reach it.
+ */
 function checkGateways(spec: TopologySpec, attachments: readonly Attachment[], report: Report): void {
   for (const [node, nodeSpec] of Object.entries(spec.nodes)) {
-    if (nodeSpec.gateway === undefined) continue;
-    const path = ['nodes', node, 'gateway'];
-    const gw = ipaddr.parse(nodeSpec.gateway);
-    const mySegments = attachments.filter((a) => a.node === node).map((a) => a.segment);
-    const candidates = attachments.filter(
-      (a) => a.node !== node && FORWARDING_KINDS.has(a.kind) && mySegments.includes(a.segment),
-    );
-    const valid = `valid gateways for ${node}: ${list(candidates.map((a) => `${a.cidr[0].toString()} (${where(a)} on ${a.segment})`))}`;
-    const owner = attachments.find((a) => sameFamily(a.cidr[0], gw) && a.cidr[0].toNormalizedString() === gw.toNormalizedString());
+    const mine = attachments.filter((a) => a.node === node);
+    const mySegments = mine.map((a) => a.segment);
+    for (const { text, at } of entriesOf(nodeSpec.gateway)) {
+      const path = ['nodes', node, 'gateway', ...at];
+      const gw = ipaddr.parse(text);
+      const candidates = attachments
+        .filter((a) => a.node !== node && FORWARDING_KINDS.has(a.kind) && mySegments.includes(a.segment))
+        .flatMap((a) => a.cidrs.filter(([addr]) => sameFamily(addr, gw)).map(([addr]) => `${addr.toString()} (${where(a)} on ${a.segment})`));
+      const valid = `valid gateways for ${node}: ${list(candidates)}`;
+      const owner = attachments.find((a) => a.cidrs.some(([addr]) => sameFamily(addr, gw) && addr.toNormalizedString() === gw.toNormalizedString()));
 
-    if (!owner) {
-      report(path, `gateway ${nodeSpec.gateway} is not the address of any interface in this topology; ${valid}`);
-    } else if (owner.node === node) {
-      report(path, `gateway ${nodeSpec.gateway} is ${node}'s own address (${owner.ifname}); ${valid}`);
-    } else if (!FORWARDING_KINDS.has(owner.kind)) {
-      report(
-        path,
-        `gateway ${nodeSpec.gateway} belongs to ${where(owner)}, an ${owner.kind} node; ` +
-          `a gateway must be a firewall or router interface; ${valid}`,
-      );
-    } else if (!mySegments.includes(owner.segment)) {
-      report(
-        path,
-        `gateway ${nodeSpec.gateway} (${where(owner)}) is on segment ${owner.segment}, ` +
-          (mySegments.length > 0 ? `but ${node} is only on ${mySegments.join(', ')}` : `but ${node} is on no known segment`) +
-          `; ${valid}`,
-      );
+      if (!owner) {
+        report(path, `gateway ${text} is not the address of any interface in this topology; ${valid}`);
+      } else if (owner.node === node) {
+        report(path, `gateway ${text} is ${node}'s own address (${owner.ifname}); ${valid}`);
+      } else if (!FORWARDING_KINDS.has(owner.kind)) {
+        report(path, `gateway ${text} belongs to ${where(owner)}, an ${owner.kind} node; a gateway must be a firewall or router interface; ${valid}`);
+      } else if (!mySegments.includes(owner.segment)) {
+        report(
+          path,
+          `gateway ${text} (${where(owner)}) is on segment ${owner.segment}, ` +
+            (mySegments.length > 0 ? `but ${node} is only on ${mySegments.join(', ')}` : `but ${node} is on no known segment`) +
+            `; ${valid}`,
+        );
+      } else {
+        const local = mine.find((a) => a.segment === owner.segment)!;
+        if (!local.cidrs.some(([addr]) => sameFamily(addr, gw))) {
+          report(
+            path,
+            `gateway ${text} is ${familyName(gw)} but ${node} has no ${familyName(gw)} address on segment ${owner.segment}: ` +
+              `give ${local.ifname} one, or the route cannot reach its gateway`,
+          );
+        }
+      }
     }
   }
 }

@@ -12,8 +12,8 @@ import { SERVER_KINDS } from '../model.ts';
 export const NODE_KINDS = ['ftp-client', 'ftp-server', 'firewall', 'router', 'host'] as const;
 /**
  * firewall: the one node the user's rule set is applied to. router: a plain forwarding (and
- * possibly NAT) gateway with no rule set under test. Both forward IPv4. host: a plain end host
- * with no FTP role, e.g. the third party an FTP bounce attack aims at.
+ * possibly NAT) gateway with no rule set under test. Both forward IPv4 and IPv6. host: a plain
+ * end host with no FTP role, e.g. the third party an FTP bounce attack aims at.
  */
 export type NodeKind = (typeof NODE_KINDS)[number];
 /** Kinds whose interfaces may serve as another node's gateway. */
@@ -135,14 +135,61 @@ export const SubnetSchema = z
   })
   .meta({ description: 'subnet in CIDR notation, host bits zero', examples: ['192.168.10.0/24'] });
 
-export const SegmentSchema = strictObject({ subnet: SubnetSchema }).meta({
-  description: 'An L2 segment (a bridge); every interface on it must lie in its subnet',
+/**
+ * Dual stack: one value, or a list of at most one per address family. The single form stays
+ * valid, so every IPv4-only topology reads as it always did. What the list holds, in messages.
+ */
+interface PerFamilyWords {
+  /** `a subnet` */
+  one: string;
+  /** `subnets` */
+  many: string;
+  /** `on one segment` */
+  where: string;
+  /** Why one per family: the sentence after the colon. */
+  why: string;
+}
+
+function onePerFamily(item: z.ZodType<string, string>, familyOfItem: (text: string) => Family | undefined, words: PerFamilyWords) {
+  const list = z
+    .array(item)
+    .min(1, { error: `an empty list: give ${words.one}, or a list of one IPv4 and one IPv6` })
+    .superRefine((items, ctx) => {
+      const first = new Map<Family, string>();
+      items.forEach((text, i) => {
+        const family = familyOfItem(text);
+        if (!family) return;
+        const earlier = first.get(family);
+        if (earlier === undefined) first.set(family, text);
+        else ctx.addIssue({ code: 'custom', path: [i], message: `two ${family} ${words.many} ${words.where} (${earlier} and ${text}): ${words.why}` });
+      });
+    })
+    .meta({ maxItems: 2 });
+  return z.union([item, list], {
+    error: (iss) => (iss.code === 'invalid_union' ? `expected ${words.one} or a list of ${words.many} (at most one IPv4 and one IPv6)` : undefined),
+  });
+}
+
+export const SegmentSchema = strictObject({
+  subnet: onePerFamily(SubnetSchema, cidrFamily, {
+    one: 'a subnet',
+    many: 'subnets',
+    where: 'on one segment',
+    why: 'a segment has at most one subnet per address family',
+  }).meta({ description: 'the segment\'s subnet, or a list of one IPv4 and one IPv6 subnet (dual stack)' }),
+}).meta({
+  description: 'An L2 segment (a bridge); every interface address on it must lie in its subnet of the same family',
 });
 
 export const InterfaceSchema = strictObject({
   // A plain string, not a name pattern: check-topology then says "unknown segment, known: ...".
   segment: z.string().meta({ description: 'name of a segment under `segments`' }),
-  address: HostCidrSchema,
+  address: onePerFamily(HostCidrSchema, cidrFamily, {
+    one: 'an address',
+    many: 'addresses',
+    where: 'on one interface',
+    why: 'an interface has at most one address per address family',
+  }).meta({ description: 'address/prefix, or a list of one IPv4 and one IPv6 address (dual stack)' }),
 });
 
 /*
@@ -195,10 +242,17 @@ const interfaces = nonEmptyRecord(InterfaceNameSchema, InterfaceSchema, 'a node 
   id: 'Interfaces',
   description: 'interface name -> segment and address; at least one',
 });
-const gateway = IpAddressSchema.meta({
-  id: 'Gateway',
-  description: 'default route: an address of a firewall or router interface on a shared segment',
-}).optional();
+const gateway = onePerFamily(IpAddressSchema, addressFamily, {
+  one: 'a gateway address',
+  many: 'gateways',
+  where: 'for one node',
+  why: 'a node has one default route per address family',
+})
+  .meta({
+    id: 'Gateway',
+    description: 'default route: an address of a firewall or router interface on a shared segment; or one IPv4 and one IPv6 such address (dual stack)',
+  })
+  .optional();
 
 /*
  * The container image a node runs on the docker driver (the netns driver runs the host's own

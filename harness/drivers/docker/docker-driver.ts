@@ -6,9 +6,19 @@
  * routers, default routes via the topology's gateway instead of Docker's, and interfaces
  * renamed inside each container to the names the topology declares.
  *
+ * IPv6 is added by pinhole inside the containers, never through Docker's IPv6 networks: a
+ * network created with EnableIPv6 and an IPv6 subnet makes dockerd (20.10, default
+ * --ip-forward) write 1 to the HOST's net.ipv6.conf.{all,default}.forwarding, which it never
+ * reverts, and gives the host bridge the subnet's first address: the host would be left
+ * changed and could route between segments around the firewall. A bridge forwards IPv6 frames
+ * whatever its IPAM says, so the networks stay IPv4-only (Docker's bridge driver needs IPv4
+ * anyway) and each node gets its IPv6 addresses and default route with `ip` inside, its IPv6
+ * sysctls at create time (Docker disables IPv6 in containers of IPv4-only networks).
+ *
  * The run's state directory and the repository are bind-mounted at their own paths, so a path
  * means the same thing on the host and in every node (vsftpd's config, the probe agent).
  */
+import { realpathSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -19,9 +29,10 @@ import { HostError, InputError } from '../../errors.ts';
 import { run } from '../../exec.ts';
 import { REPO_ROOT } from '../../paths.ts';
 import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
-import { FORWARDING_KINDS, type NodeSpec, type TopologySpec } from '../../topology/schema.ts';
+import { addressOfInterface, cidrsOf, familyOf, gatewaysOf, hasFamily, subnetsOf } from '../../topology/dual-stack.ts';
+import { FORWARDING_KINDS, type NodeSpec, type SegmentSpec, type TopologySpec } from '../../topology/schema.ts';
 import type { Driver, NodeHandle, PreflightProblem, StartedTopology } from '../driver.ts';
-import { addressOnly, NodeBase, NodeMap } from '../node-base.ts';
+import { NodeBase, NodeMap } from '../node-base.ts';
 import { execInContainer, spawnInContainer } from './docker-exec.ts';
 import { containerName, networkName, NODE_LABEL, RUN_LABEL } from './docker-names.ts';
 import { NodeContainer } from './node-container.ts';
@@ -32,23 +43,70 @@ import { ensureNodeImage, imageExists, nodeImageRecipe } from './node-image.ts';
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
 
-/** Docker gives each bridge network's first host address to the host side of the bridge. */
-function dockerReservedProblems(spec: TopologySpec): string[] {
+/**
+ * The probe agent loads tsx from node_modules by its real path. A git worktree or a hoisting
+ * package manager keeps node_modules outside the repository (a symlink): mount it too.
+ */
+const NODE_MODULES = realpathSync(join(REPO_ROOT, 'node_modules'));
+const outsideRepo = (dir: string) => (dir.startsWith(REPO_ROOT) ? [] : [dir]);
+
+const ipv4SubnetOf = (seg: SegmentSpec) => subnetsOf(seg).find((s) => familyOf(s) === 'ipv4');
+
+/**
+ * What a topology asks that Docker networks cannot give: a segment without an IPv4 subnet
+ * (Docker's bridge driver requires one), and a node on the address Docker gives each bridge
+ * network's host side (the IPv4 subnet's first host).
+ */
+function dockerProblems(spec: TopologySpec): string[] {
   const problems: string[] = [];
   for (const [segName, seg] of Object.entries(spec.segments)) {
-    const [net] = ipaddr.parseCIDR(seg.subnet);
+    const subnet = ipv4SubnetOf(seg);
+    if (!subnet) {
+      problems.push(`topology ${spec.name}: segments.${segName}.subnet: segment ${segName} has no IPv4 subnet; Docker bridge networks need one (add one, or use the netns driver for IPv6-only segments)`);
+      continue;
+    }
+    const [net] = ipaddr.parseCIDR(subnet);
     const bytes = net.toByteArray();
     bytes[bytes.length - 1]! += 1;
     const gateway = ipaddr.fromByteArray(bytes).toString();
     for (const [nodeName, node] of Object.entries(spec.nodes)) {
       for (const [ifname, iface] of Object.entries(node.interfaces)) {
-        if (iface.segment === segName && addressOnly(iface.address) === gateway) {
+        if (iface.segment === segName && addressOfInterface(iface, 'ipv4') === gateway) {
           problems.push(`topology ${spec.name}: nodes.${nodeName}.interfaces.${ifname}.address: ${gateway} is the host's address on a Docker bridge network; the docker driver needs node addresses off the first host of each subnet`);
         }
       }
     }
   }
   return problems;
+}
+
+/** The link-local address the kernel derives from a MAC address (EUI-64, RFC 4291 appendix A). */
+export function eui64LinkLocal(mac: string): string {
+  const m = mac.split(':').map((h) => parseInt(h, 16));
+  if (m.length !== 6 || m.some((b) => !(b >= 0 && b <= 255))) throw new Error(`not a MAC address: ${mac}`);
+  const [a, b, c, d, e, f] = m as [number, number, number, number, number, number];
+  return ipaddr.fromByteArray([0xfe, 0x80, 0, 0, 0, 0, 0, 0, a ^ 0x02, b, c, 0xff, 0xfe, d, e, f]).toString();
+}
+
+/** A dual-stack node's IPv6 settings; Docker's own default for its IPv4-only networks disables IPv6. */
+const IPV6_SYSCTLS: Readonly<Record<string, string>> = {
+  'net.ipv6.conf.all.disable_ipv6': '0',
+  'net.ipv6.conf.default.disable_ipv6': '0',
+  'net.ipv6.conf.all.accept_ra': '0',
+  'net.ipv6.conf.default.accept_ra': '0',
+  'net.ipv6.conf.all.autoconf': '0',
+  'net.ipv6.conf.default.autoconf': '0',
+};
+
+/** Forwarding on routers only: a container's namespace copies the host's ip_forward otherwise. */
+function sysctlsFor(node: NodeSpec): Record<string, string> {
+  const ipv6 = hasFamily(node, 'ipv6');
+  const forwards = FORWARDING_KINDS.has(node.kind);
+  return {
+    ...(ipv6 ? IPV6_SYSCTLS : {}),
+    'net.ipv4.ip_forward': forwards ? '1' : '0',
+    ...(ipv6 ? { 'net.ipv6.conf.all.forwarding': forwards ? '1' : '0' } : {}),
+  };
 }
 
 /** The run directory is bind-mounted at its own path, so NodeBase.writeFile reaches the container. */
@@ -72,17 +130,35 @@ class DockerNode extends NodeBase {
   }
 }
 
-/** Inside the container: declared interface names, and the topology's default route, not Docker's. */
+/**
+ * Inside the container: declared interface names, the IPv6 addresses Docker does not know, and
+ * the topology's default routes, not Docker's.
+ */
 async function shapeNode(node: DockerNode, spec: NodeSpec): Promise<void> {
-  const links = JSON.parse((await node.exec(['ip', '-j', 'addr', 'show'])).stdout) as Array<{ ifname: string; addr_info: Array<{ local: string }> }>;
+  const links = JSON.parse((await node.exec(['ip', '-j', 'addr', 'show'])).stdout) as Array<{ ifname: string; address: string; addr_info: Array<{ local: string }> }>;
   const cmds: string[] = [];
   for (const [ifname, iface] of Object.entries(spec.interfaces)) {
-    const current = links.find((l) => l.addr_info.some((a) => a.local === addressOnly(iface.address)))?.ifname;
-    if (!current) throw new Error(`node ${node.name}: no interface carries ${iface.address}`);
+    // Docker attached the interface with its IPv4 address: that finds it whatever Docker named it.
+    const ipv4 = addressOfInterface(iface, 'ipv4');
+    const link = links.find((l) => l.addr_info.some((a) => a.local === ipv4));
+    if (!link) throw new Error(`node ${node.name}: no interface carries ${ipv4}`);
+    const current = link.ifname;
+    const ipv6 = cidrsOf(iface).filter((c) => familyOf(c) === 'ipv6');
+    /*
+     * The kernel's link-local would be tentative for a second or two (duplicate address
+     * detection, which a container's read-only /proc/sys cannot turn off per interface), and a
+     * router cannot solicit neighbours for forwarded packets until it is not. Instead: the same
+     * EUI-64 address, added without DAD, as the netns driver's nodes have it.
+     */
+    if (ipv6.length > 0) cmds.push(`link set ${current} addrgenmode none`);
     if (current !== ifname) cmds.push(`link set ${current} down`, `link set ${current} name ${ifname}`, `link set ${ifname} up`);
+    if (ipv6.length > 0) cmds.push(`addr flush dev ${ifname} scope link`, `addr add ${eui64LinkLocal(link.address)}/64 dev ${ifname} nodad`);
+    // nodad: usable at once instead of tentative for a second or two.
+    for (const cidr of ipv6) cmds.push(`addr add ${cidr} dev ${ifname} nodad`);
   }
   cmds.push('route flush exact 0.0.0.0/0');
-  if (spec.gateway) cmds.push(`route add default via ${spec.gateway}`);
+  if (hasFamily(spec, 'ipv6')) cmds.push('route flush exact ::/0');
+  for (const gateway of gatewaysOf(spec)) cmds.push(`route add default via ${gateway}`);
   const r = await node.exec(['ip', '-batch', '-'], { input: cmds.join('\n') + '\n' });
   if (r.code !== 0) throw new Error(`node ${node.name}: ${r.stderr.trim()}`);
 }
@@ -117,7 +193,7 @@ class DockerTopology implements StartedTopology {
         Name: name,
         Driver: 'bridge',
         Internal: false,
-        IPAM: { Config: [{ Subnet: s.subnet }] },
+        IPAM: { Config: [{ Subnet: ipv4SubnetOf(s)! }] },
         Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
         Labels: { [RUN_LABEL]: id },
       });
@@ -132,11 +208,12 @@ class DockerTopology implements StartedTopology {
           .withCommand(['sleep', 'infinity'])
           .withInit()
           .withAddedCapabilities('NET_ADMIN', 'NET_RAW')
-          .withAttachments(Object.values(node.interfaces).map((i) => ({ network: networkName(id, i.segment), address: addressOnly(i.address) })))
-          .withSysctls(FORWARDING_KINDS.has(node.kind) ? { 'net.ipv4.ip_forward': '1' } : {})
+          .withAttachments(Object.values(node.interfaces).map((i) => ({ network: networkName(id, i.segment), address: addressOfInterface(i, 'ipv4')! })))
+          .withSysctls(sysctlsFor(node))
           .withBindMounts([
             { source: dir, target: dir, mode: 'rw' },
             { source: REPO_ROOT, target: REPO_ROOT, mode: 'ro' },
+            ...outsideRepo(NODE_MODULES).map((m) => ({ source: m, target: m, mode: 'ro' as const })),
           ])
           .withAutoCleanup(false)
           .start();
@@ -205,8 +282,8 @@ export class DockerDriver implements Driver {
   async up(spec: TopologySpec): Promise<StartedTopology> {
     const problems = await this.preflight();
     if (problems.length > 0) throw new HostError(problems.map((p) => `${p.what}: ${p.fix}`).join('\n'));
-    const reserved = dockerReservedProblems(spec);
-    if (reserved.length > 0) throw new InputError(reserved);
+    const unfit = dockerProblems(spec);
+    if (unfit.length > 0) throw new InputError(unfit);
     const image = await ensureNodeImage(this.docker);
     const topology = new DockerTopology(spec, newRunId(), this.docker);
     try {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { mustRun, run, start, waitFor } from '../../exec.ts';
 import { HostError } from '../../errors.ts';
 import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
+import { cidrsOf, familyOf, gatewaysOf } from '../../topology/dual-stack.ts';
 import type { NodeSpec, TopologySpec } from '../../topology/schema.ts';
 import type { Driver, NodeHandle, PreflightProblem, StartedTopology } from '../driver.ts';
 import { NodeBase, NodeMap } from '../node-base.ts';
@@ -40,6 +41,41 @@ class NetnsNode extends NodeBase {
   spawn(argv: readonly string[]) {
     return start([...inNamespace(this.namespace), ...argv]);
   }
+}
+
+/*
+ * IPv6 holds only what the topology declares. Segments are plain L2 bridges: no IPv6 at all in
+ * their namespaces. Nodes accept no router advertisement and make no SLAAC address or route;
+ * link-local addresses stay (a router needs one to solicit neighbours for forwarded packets)
+ * and skip duplicate address detection, so they are usable at once. Forwarding nodes forward
+ * both families (writing `all.forwarding` sets `default` too, so their interfaces inherit it);
+ * no other node forwards either.
+ * Written inside each namespace: /proc/sys/net belongs to the namespace of the writer.
+ */
+const SEGMENT_SYSCTLS = ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
+const NODE_SYSCTLS = [
+  'net.ipv6.conf.all.accept_ra=0',
+  'net.ipv6.conf.default.accept_ra=0',
+  'net.ipv6.conf.all.autoconf=0',
+  'net.ipv6.conf.default.autoconf=0',
+  'net.ipv6.conf.all.accept_dad=0',
+  'net.ipv6.conf.default.accept_dad=0',
+];
+const FORWARDING_SYSCTLS = ['net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1'];
+/** A new namespace copies the host's IPv4 settings, ip_forward included: end hosts say no. */
+const END_HOST_SYSCTLS = ['net.ipv4.ip_forward=0'];
+
+/*
+ * Bridge ports get interface indexes far above any node's own. The kernel handles a link change
+ * at once only when a device's index differs from its peer's (linkwatch_urgent_event); when a
+ * node's veth end and its bridge port happen to share an index (each namespace counts from 1),
+ * the change waits for linkwatch's next batch, up to a second, and so does the IPv6 link-local
+ * address a router needs before it can solicit neighbours for forwarded packets.
+ */
+const BRIDGE_PORT_INDEX = 1000;
+
+function sysctl(ns: string, settings: readonly string[]) {
+  return mustRun([...inNamespace(ns), 'sysctl', '-qw', ...settings]);
 }
 
 /** Every process still living in a namespace (vsftpd children, agents, monitors). */
@@ -106,9 +142,17 @@ class NetnsTopology implements StartedTopology {
     this.namespaces.push(...Object.keys(spec.segments).map(segNs), ...Object.keys(spec.nodes).map(nodeNs));
     // One `ip -batch` per namespace keeps bring-up to a handful of process spawns.
     await mustRun(['ip', '-batch', '-'], { input: this.namespaces.map((n) => `netns add ${n}\n`).join('') });
+    // Before any interface exists: a new interface takes its IPv6 settings from `default`.
+    await Promise.all([
+      ...Object.keys(spec.segments).map((s) => sysctl(segNs(s), SEGMENT_SYSCTLS)),
+      ...Object.entries(spec.nodes).map(([n, node]) => sysctl(nodeNs(n), [...NODE_SYSCTLS, ...(FORWARDING_KINDS.has(node.kind) ? FORWARDING_SYSCTLS : END_HOST_SYSCTLS)])),
+    ]);
 
     const segmentCommands = new Map<string, string[]>(
-      Object.keys(spec.segments).map((s) => [s, ['link add br0 type bridge', 'link set br0 up']]),
+      // No multicast snooping: IPv6 neighbour solicitations go to solicited-node multicast
+      // groups, which a snooping bridge forwards by the MLD reports it happened to hear; without
+      // it they are flooded to every port, like ARP broadcasts.
+      Object.keys(spec.segments).map((s) => [s, ['link add br0 type bridge mcast_snooping 0', 'link set br0 up']]),
     );
     const nodeCommands = new Map<string, string[]>();
     let port = 0;
@@ -118,13 +162,19 @@ class NetnsTopology implements StartedTopology {
       this.handles.set(nodeName, new NetnsNode(nodeName, node, nodeNs(nodeName), work));
       const cmds = ['link set lo up'];
       for (const [ifname, iface] of Object.entries(node.interfaces)) {
-        const bridgePort = `v${port++}`;
+        const bridgePort = `v${port}`;
         segmentCommands
           .get(iface.segment)
-          ?.push(`link add ${bridgePort} type veth peer name ${ifname} netns ${nodeNs(nodeName)}`, `link set ${bridgePort} master br0 up`);
-        cmds.push(`addr add ${iface.address} dev ${ifname}`, `link set ${ifname} up`);
+          ?.push(
+            `link add ${bridgePort} index ${BRIDGE_PORT_INDEX + port++} type veth peer name ${ifname} netns ${nodeNs(nodeName)}`,
+            `link set ${bridgePort} master br0 up`,
+          );
+        // nodad: a declared IPv6 address is usable at once instead of tentative for a second or two.
+        for (const cidr of cidrsOf(iface)) cmds.push(`addr add ${cidr} dev ${ifname}${familyOf(cidr) === 'ipv6' ? ' nodad' : ''}`);
+        cmds.push(`link set ${ifname} up`);
       }
-      if (node.gateway) cmds.push(`route add default via ${node.gateway}`);
+      // `ip` takes the route's family from the gateway address: one default route per family.
+      for (const gateway of gatewaysOf(node)) cmds.push(`route add default via ${gateway}`);
       nodeCommands.set(nodeName, cmds);
     }
     for (const [seg, cmds] of segmentCommands) {
@@ -132,10 +182,6 @@ class NetnsTopology implements StartedTopology {
     }
     for (const [nodeName, cmds] of nodeCommands) {
       await mustRun(['ip', '-n', nodeNs(nodeName), '-batch', '-'], { input: cmds.join('\n') + '\n' });
-      if (FORWARDING_KINDS.has(spec.nodes[nodeName]!.kind)) {
-        // Inside the node's namespace: /proc/sys/net belongs to the namespace of the writer.
-        await mustRun([...inNamespace(nodeNs(nodeName)), 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
-      }
     }
   }
 
@@ -212,6 +258,7 @@ export const REQUIRED_TOOLS: ReadonlyArray<[string, string]> = [
   ['unshare', 'util-linux'],
   ['nft', 'nftables'],
   ['iptables-nft-restore', 'iptables'],
+  ['ip6tables-nft-restore', 'iptables'],
   ['conntrack', 'conntrack'],
   ['vsftpd', 'vsftpd'],
   ['sha256sum', 'coreutils'],
