@@ -3,7 +3,7 @@
  * expectation the suite verified. The cell's identity travels in an annotation (so reporters
  * know skipped cells too); the observation travels in an attachment.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { test, expect } from './fixtures.ts';
 import { cellResult, DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
 import type { Lab } from './lab.ts';
@@ -107,22 +107,32 @@ export type ModeTruth = readonly [Expectation, Expectation, Expectation, Expecta
 
 /**
  * A whole truth table on one topology: a describe per rule set, a cell per mode and command.
- * Call it at the top level of a spec file: the topology is a worker option, one per file.
+ * Call it at the top level of a spec file: the topology is a worker option, one per file (a
+ * file may hold several tables on the same topology, e.g. one per client).
  */
 export function defineTruthTable(t: {
   suite: string;
   suiteDir: string;
   topology: string;
-  rows: ReadonlyArray<readonly [rulesetFile: string, truth: ModeTruth]>;
+  /** Rule set file (relative to suiteDir) and one expectation per mode, in the order of `modes`. */
+  rows: ReadonlyArray<readonly [rulesetFile: string, truth: ModeTruth | readonly Expectation[]]>;
+  /** The modes the table covers, in column order (default all four): a client may pin fewer. */
+  modes?: readonly Mode[];
   commands?: readonly FtpCommand[];
   tags?: string[];
+  /** The client that runs every cell (default the pinned probe). */
+  client?: ClientKind;
 }): void {
+  const modes = t.modes ?? MODES;
   test.use({ topologyFile: t.topology });
   for (const [rulesetFile, truth] of t.rows) {
-    test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
-      MODES.forEach((mode, i) => {
+    if (truth.length !== modes.length) {
+      throw new Error(`${t.suite}: ${rulesetFile}: ${truth.length} expectations for ${modes.length} modes (${modes.join(', ')})`);
+    }
+    test.describe(basename(rulesetFile), () => {
+      modes.forEach((mode, i) => {
         for (const command of t.commands ?? ['RETR', 'STOR']) {
-          test(...cell({ suite: t.suite, topology: t.topology, suiteDir: t.suiteDir, rulesetFile, mode, command, expected: truth[i]!, tags: t.tags ?? [] }));
+          test(...cell({ suite: t.suite, topology: t.topology, suiteDir: t.suiteDir, rulesetFile, mode, command, expected: truth[i]!, tags: t.tags ?? [], ...(t.client ? { client: t.client } : {}) }));
         }
       });
     });
