@@ -9,6 +9,7 @@
  * The run's state directory and the repository are bind-mounted at their own paths, so a path
  * means the same thing on the host and in every node (vsftpd's config, the probe agent).
  */
+import { realpathSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -31,6 +32,13 @@ import { ensureNodeImage, imageExists, nodeImageRecipe } from './node-image.ts';
 // resource carries the run label that `pinhole clean` and the next run use instead.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
+
+/**
+ * The probe agent loads tsx from node_modules by its real path. A git worktree or a hoisting
+ * package manager keeps node_modules outside the repository (a symlink): mount it too.
+ */
+const NODE_MODULES = realpathSync(join(REPO_ROOT, 'node_modules'));
+const outsideRepo = (dir: string) => (dir.startsWith(REPO_ROOT) ? [] : [dir]);
 
 /** Docker gives each bridge network's first host address to the host side of the bridge. */
 function dockerReservedProblems(spec: TopologySpec): string[] {
@@ -137,6 +145,7 @@ class DockerTopology implements StartedTopology {
           .withBindMounts([
             { source: dir, target: dir, mode: 'rw' },
             { source: REPO_ROOT, target: REPO_ROOT, mode: 'ro' },
+            ...outsideRepo(NODE_MODULES).map((m) => ({ source: m, target: m, mode: 'ro' as const })),
           ])
           .withAutoCleanup(false)
           .start();
