@@ -43,19 +43,23 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(r.stdout).toContain('ftp-stateful on routed');
   expect(r.stdout).toContain('ftp-port-2121 on routed-2121');
   expect(r.stdout).toContain('ftp-security on routed-bounce');
+  expect(r.stdout).toContain('ftp-clients on routed');
   // 8 rule sets x 4 modes x 3 commands (ftp-stateful) + 4 x 8 (ftp-port-2121) + 8 x 2 bounce
-  // + 4 x 2 pinhole scope (ftp-security) + 2 topologies x 2 rule sets x 8 (ftp-dnat, ftp-double-nat each).
-  expect(r.stdout).toContain('216 cells: 216 compliant');
+  // + 4 x 2 pinhole scope (ftp-security) + 2 topologies x 2 rule sets x 8 (ftp-dnat, ftp-double-nat each)
+  // + 8 rule sets x 3 commands x (4 modes curl + 3 modes lftp) (ftp-clients).
+  expect(r.stdout).toContain('384 cells: 384 compliant');
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
   expect(report.version).toBe(1);
   expect(report.driver).toBe('netns');
-  expect(report.results).toHaveLength(216);
+  expect(report.results).toHaveLength(384);
   for (const cell of report.results) {
     expect(Object.keys(cell).sort()).toEqual(
       ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'probe', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
     );
-    expect([cell.family, cell.serverKind, cell.clientKind, cell.tls]).toEqual(['ipv4', 'vsftpd', 'probe', 'none']);
+    expect([cell.family, cell.serverKind, cell.tls]).toEqual(['ipv4', 'vsftpd', 'none']);
+    // ftp-clients cells name their client at the end of the id (`...+curl`); all others are the probe's.
+    expect(cell.clientKind).toBe(cell.suite === 'ftp-clients' ? cell.id.split('+').at(-1) : 'probe');
     expect(cell.kind).toBe(cell.suite === 'ftp-security' ? 'security' : 'transfer');
     expect(cell.verdict).toBe('compliant');
     expect(cell.observed).toBe(cell.expected);
@@ -68,11 +72,20 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(cell('masquerade-no-helper', 'PORT', 'RETR').cause).toBe('server-refused: 500 Illegal PORT command.');
   expect(cell('no-helper', 'PASV', 'STOR').cause).toMatch(/^data-blocked: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
   expect(cell('passive-range-no-helper', 'EPRT', 'RETR').cause).toMatch(/^data-blocked: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
+  expect(report.results.filter((c) => c.clientKind === 'curl')).toHaveLength(96);
+  expect(report.results.filter((c) => c.clientKind === 'lftp')).toHaveLength(72);
+  // Real clients: the same causes as the probe, curl's EPRT refusal decided before its fallback to PORT.
+  const clientCell = (clientKind: string, ruleset: string, mode: string, command: string) =>
+    report.results.find((c) => c.suite === 'ftp-clients' && c.clientKind === clientKind && c.ruleset === ruleset && c.mode === mode && c.command === command)!;
+  expect(clientCell('curl', 'masquerade-no-helper', 'EPRT', 'RETR').cause).toBe('server-refused: 500 Illegal EPRT command.');
+  expect(clientCell('lftp', 'masquerade-no-helper', 'PORT', 'STOR').cause).toBe('server-refused: 500 Illegal PORT command.');
+  expect(clientCell('lftp', 'no-helper', 'EPSV', 'LIST').cause).toMatch(/^data-blocked: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
+  expect(clientCell('curl', 'nft-helper', 'EPRT', 'STOR').id).toBe('ftp-clients/routed/nft-helper/EPRT-STOR+curl');
 
   const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
   const suites = [xml.testsuites.testsuite].flat();
-  expect(suites).toHaveLength(28);
-  expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_tests']), 0)).toBe(216);
+  expect(suites).toHaveLength(36);
+  expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_tests']), 0)).toBe(384);
   expect(suites.every((s: Record<string, string>) => s['@_failures'] === '0' && s['@_errors'] === '0')).toBe(true);
 });
 

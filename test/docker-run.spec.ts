@@ -25,7 +25,7 @@ test('every cell observes the same verdict on docker as on netns', async () => {
   const docker = runReport('docker');
   const netns = runReport('netns');
   expect(docker.driver).toBe('docker');
-  expect(docker.results).toHaveLength(216);
+  expect(docker.results).toHaveLength(384);
   const observed = (r: RunReport) => Object.fromEntries(r.results.map((c) => [c.id, c.observed]));
   expect(observed(docker)).toEqual(observed(netns));
 });
