@@ -26,9 +26,24 @@ export interface JobFiles {
   upload: string;
 }
 
-interface Run {
-  /** Stops the run; the report still comes back, with `failure.kind = 'aborted'`. */
-  abort(): void;
+/** One job's stop switch: the harness may pull it before the program has even started. */
+class StopSwitch {
+  private isPulled = false;
+  private onPull: (() => void) | undefined;
+
+  get pulled(): boolean {
+    return this.isPulled;
+  }
+
+  pull(): void {
+    this.isPulled = true;
+    this.onPull?.();
+  }
+
+  /** What pulling does once the program runs. */
+  wire(stop: () => void): void {
+    this.onPull = stop;
+  }
 }
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
@@ -36,7 +51,7 @@ const sha256 = (data: Buffer | string) => createHash('sha256').update(data).dige
 export abstract class SpawnedFtpClient implements FtpClient {
   abstract readonly kind: ClientKind;
   private nextId = 1;
-  private readonly runs = new Map<number, { run: Run; report: Promise<ProbeReport> }>();
+  private readonly runs = new Map<number, { stop: StopSwitch; report: Promise<ProbeReport> }>();
 
   protected constructor(
     readonly node: NodeHandle,
@@ -68,31 +83,18 @@ export abstract class SpawnedFtpClient implements FtpClient {
 
   run(job: Omit<ProbeJob, 'id'>, onEndpoint: (e: Endpoint) => void = () => undefined): { id: number; report: Promise<ProbeReport> } {
     const id = this.nextId++;
-    let aborted = false;
-    let stopRun = () => undefined as void;
-    const run: Run = {
-      abort: () => {
-        aborted = true;
-        stopRun();
-      },
-    };
-    const report = this.execute({ ...job, id }, onEndpoint, {
-      aborted: () => aborted,
-      onAbort: (stop) => (stopRun = stop),
-    }).finally(() => this.runs.delete(id));
-    this.runs.set(id, { run, report });
+    const stop = new StopSwitch();
+    const report = this.execute({ ...job, id }, onEndpoint, stop).finally(() => this.runs.delete(id));
+    this.runs.set(id, { stop, report });
     return { id, report };
   }
 
+  /** Stops the job; its report still comes back, with `failure.kind = 'aborted'` and the phases so far. */
   abort(id: number): void {
-    this.runs.get(id)?.run.abort();
+    this.runs.get(id)?.stop.pull();
   }
 
-  private async execute(
-    job: ProbeJob,
-    onEndpoint: (e: Endpoint) => void,
-    control: { aborted: () => boolean; onAbort: (stop: () => void) => void },
-  ): Promise<ProbeReport> {
+  private async execute(job: ProbeJob, onEndpoint: (e: Endpoint) => void, stop: StopSwitch): Promise<ProbeReport> {
     const t0 = performance.now();
     const family: Family = job.host.includes(':') ? 'ipv6' : 'ipv4';
     if (!this.pinnableModes(family).includes(job.mode)) {
@@ -105,7 +107,7 @@ export abstract class SpawnedFtpClient implements FtpClient {
     const files: JobFiles = { download: join(this.filesDir, `job-${job.id}.download`), upload: join(this.filesDir, `job-${job.id}.upload`) };
     try {
       const upload = job.command === 'STOR' ? await this.writeUpload(files.upload, job.uploadBytes ?? 65536) : undefined;
-      const exit = await this.runProgram(job, files, session, control);
+      const exit = await this.runProgram(job, files, session, stop);
       if (!session.failure && exit.code !== 0) session.fail(this.exitFailure(exit.code, session));
       if (!session.failure && !session.transferred) {
         session.fail({ phase: session.phase, kind: 'error', detail: `${this.kind} exited 0, yet its output shows no completed transfer` });
@@ -126,29 +128,23 @@ export abstract class SpawnedFtpClient implements FtpClient {
   }
 
   /** Runs the program once; returns when it has exited, however that came about. */
-  private async runProgram(
-    job: ProbeJob,
-    files: JobFiles,
-    session: ClientSession,
-    control: { aborted: () => boolean; onAbort: (stop: () => void) => void },
-  ): Promise<{ code: number | null; stdout: string }> {
-    if (control.aborted()) {
+  private async runProgram(job: ProbeJob, files: JobFiles, session: ClientSession, stop: StopSwitch): Promise<{ code: number | null; stdout: string }> {
+    if (stop.pulled) {
       session.fail({ phase: session.phase, kind: 'aborted', detail: 'aborted by the harness before the client started' });
       return { code: null, stdout: '' };
     }
     const read = this.lineReader();
-    let proc: NodeProcess | undefined;
     // The first failure ends the run at once: what the client does after it (a fallback to
     // another mode, retries) is not evidence about the pinned mode.
-    const stopWith = (f?: ProbeFailure) => {
-      if (f) session.fail(f);
-      void proc?.stop();
-    };
-    proc = NodeProcess.start(this.node, this.argv(job, files), (line) => {
+    const proc = NodeProcess.start(this.node, this.argv(job, files), (line) => {
       for (const event of read(line)) session.feed(event);
-      if (session.failure) stopWith();
+      if (session.failure) void proc.stop();
     });
-    control.onAbort(() => stopWith({ phase: session.phase, kind: 'aborted', detail: 'aborted by the harness' }));
+    const stopWith = (f: ProbeFailure) => {
+      session.fail(f);
+      void proc.stop();
+    };
+    stop.wire(() => stopWith({ phase: session.phase, kind: 'aborted', detail: 'aborted by the harness' }));
     const timer = setTimeout(() => stopWith({ phase: session.phase, kind: 'timeout', detail: `no result within ${job.timeoutMs} ms` }), job.timeoutMs);
     try {
       const { code } = await proc.exited;
@@ -184,7 +180,7 @@ export abstract class SpawnedFtpClient implements FtpClient {
 
   async [Symbol.asyncDispose](): Promise<void> {
     const pending = [...this.runs.values()];
-    for (const { run } of pending) run.abort();
+    for (const { stop } of pending) stop.pull();
     await Promise.all(pending.map(({ report }) => report.catch(() => undefined)));
   }
 }
