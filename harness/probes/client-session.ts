@@ -43,7 +43,7 @@ const GREETING = '(greeting)';
 const isPassive = (mode: Mode) => mode === 'PASV' || mode === 'EPSV';
 
 /** The failure kind behind a connect error as clients print it (`Connection refused`, `Connection timed out`). */
-export function connectFailureKind(reason: string): FailureKind {
+export function connectionFailureKind(reason: string): FailureKind {
   if (/refused/i.test(reason)) return 'refused';
   if (/timed? ?out/i.test(reason)) return 'timeout';
   if (/reset/i.test(reason)) return 'reset';

@@ -3,7 +3,7 @@
  * traffic with `> ` and `< ` and its own notes with `* `; only the notes that carry a fact the
  * harness needs are read, the rest (progress, `{ [65536 bytes data]`) is ignored.
  */
-import { connectFailureKind, type ClientEvent } from './client-session.ts';
+import { connectionFailureKind, type ClientEvent } from './client-session.ts';
 
 /** `* Connected to 203.0.113.10 (203.0.113.10) port 21 (#0)`: host, numeric address, port. */
 const CONNECTED = /^\* Connected to \S+ \(([^)]+)\) port (\d+)/;
@@ -37,7 +37,7 @@ export function curlLineReader(): (line: string) => ClientEvent[] {
     }
     if (line === '* Connection accepted from server') return [{ type: 'data-connected', detail: 'accepted from the server' }];
     m = CONNECT_FAILED.exec(line);
-    if (m) return [{ type: 'connection-failed', kind: connectFailureKind(m[3]!), detail: `connect to ${m[1]}:${m[2]} failed: ${m[3]}` }];
+    if (m) return [{ type: 'connection-failed', kind: connectionFailureKind(m[3]!), detail: `connect to ${m[1]}:${m[2]} failed: ${m[3]}` }];
     for (const f of FALLBACKS) {
       m = f.exec(line);
       if (m) return [{ type: 'fallback', detail: m[1]! }];

@@ -29,9 +29,10 @@ const MODE_SETTINGS: Partial<Record<Mode, string>> = {
 /**
  * Settings for a run that shows the first failure instead of hiding it: one try (lftp retries
  * up to 1000 times by default, with reconnects 15 s apart), no switching modes by itself, no
- * TLS attempt (the cell is plain FTP; lftp would otherwise try AUTH TLS first), overwrite.
+ * TLS attempt (the cell is plain FTP; lftp tries AUTH TLS first for any user but anonymous),
+ * overwrite (lftp refuses to replace a local file by default).
  */
-const RUN_SETTINGS = 'set net:max-retries 1; set net:persist-retries 0; set ftp:auto-passive-mode off; set ftp:ssl-allow off; set xfer:clobber on';
+const RUN_SETTINGS = 'set net:max-retries 1; set ftp:auto-passive-mode off; set ftp:ssl-allow off; set xfer:clobber on';
 
 /**
  * What may stand in the script: absolute paths of letters, digits, `._-` and `/`. None of

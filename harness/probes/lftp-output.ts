@@ -4,7 +4,7 @@
  * error message (`get: /file: Fatal error: ...`) has no prefix.
  */
 import type { Endpoint } from './ftp-client.ts';
-import { connectFailureKind, type ClientEvent } from './client-session.ts';
+import { connectionFailureKind, type ClientEvent } from './client-session.ts';
 
 /** `---- Connecting to 203.0.113.10 (203.0.113.10) port 21`: the control connection. */
 const CONNECTING_CONTROL = /^---- Connecting to \S+ \(([^)]+)\) port (\d+)/;
@@ -42,7 +42,7 @@ export function lftpLineReader(): (line: string) => ClientEvent[] {
     m = ACCEPTED_DATA.exec(line);
     if (m) return [{ type: 'data-connected', detail: `accepted from ${m[1]}:${m[2]}` }];
     m = SOCKET_ERROR.exec(line);
-    if (m) return [{ type: 'connection-failed', kind: connectFailureKind(m[1]!), detail: line.slice(5) }];
+    if (m) return [{ type: 'connection-failed', kind: connectionFailureKind(m[1]!), detail: line.slice(5) }];
     if (line === '**** Timeout - reconnecting') return [{ type: 'connection-failed', kind: 'timeout', detail: 'no progress within net:timeout' }];
     m = MODE_SWITCH.exec(line);
     if (m) return [{ type: 'fallback', detail: m[1]! }];
