@@ -3,7 +3,7 @@
  * expectation the suite verified. The cell's identity travels in an annotation (so reporters
  * know skipped cells too); the observation travels in an attachment.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { test, expect } from './fixtures.ts';
 import { cellResult, DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
 import type { Lab } from './lab.ts';
@@ -124,25 +124,30 @@ export type TruthOf<M extends readonly Mode[]> = { readonly [K in keyof M]: Expe
 
 /**
  * A whole truth table on one topology: a describe per rule set, a cell per mode and command.
- * Call it at the top level of a spec file: the topology is a worker option, one per file.
- * `modes` narrows the columns (an IPv6 table has EPRT and EPSV only); `family` picks the
- * server address the cells dial.
+ * Call it at the top level of a spec file: the topology is a worker option, one per file (a
+ * file may hold several tables on the same topology, e.g. one per client).
+ * `modes` narrows the columns (an IPv6 table has EPRT and EPSV only, a client may pin fewer);
+ * `family` picks the server address the cells dial.
  */
 export function defineTruthTable<const M extends readonly Mode[] = typeof MODES>(t: {
   suite: string;
   suiteDir: string;
   topology: string;
+  /** The modes the table covers, in column order (default all four). */
   modes?: M;
+  /** Rule set file (relative to suiteDir) and one expectation per mode, in the order of `modes`. */
   rows: ReadonlyArray<readonly [rulesetFile: string, truth: TruthOf<M>]>;
   commands?: readonly FtpCommand[];
   family?: Family;
   tags?: string[];
+  /** The client that runs every cell (default the pinned probe). */
+  client?: ClientKind;
 }): void {
   const modes: readonly Mode[] = t.modes ?? MODES;
   test.use({ topologyFile: t.topology });
   for (const [rulesetFile, truth] of t.rows) {
     if (truth.length !== modes.length) throw new Error(`${t.suite} ${rulesetFile}: ${truth.length} expectations for ${modes.length} modes (${modes.join(', ')})`);
-    test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
+    test.describe(basename(rulesetFile), () => {
       modes.forEach((mode, i) => {
         for (const command of t.commands ?? ['RETR', 'STOR']) {
           test(
@@ -156,6 +161,7 @@ export function defineTruthTable<const M extends readonly Mode[] = typeof MODES>
               expected: truth[i]!,
               tags: t.tags ?? [],
               ...(t.family ? { family: t.family } : {}),
+              ...(t.client ? { client: t.client } : {}),
             }),
           );
         }

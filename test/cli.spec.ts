@@ -45,6 +45,7 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(r.stdout).toContain('ftp-port-2121 on routed-2121');
   expect(r.stdout).toContain('ftp-security on routed-bounce');
   expect(r.stdout).toContain('ftp-ipv6 on routed-dualstack');
+  expect(r.stdout).toContain('ftp-clients on routed');
   expect(r.stdout).toContain(`${DEFAULT_RUN_CELLS} cells: ${DEFAULT_RUN_CELLS} compliant`);
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
@@ -63,6 +64,8 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
     expect(cell.id).toBe(cellId(cell));
     // IPv6 exactly where a suite dials the server's IPv6 address: ftp-ipv6's EPRT and EPSV cells.
     expect(cell.family).toBe(cell.suite === 'ftp-ipv6' && (cell.mode === 'EPRT' || cell.mode === 'EPSV') ? 'ipv6' : 'ipv4');
+    // ftp-clients cells name their client at the end of the id (`...+curl`); all others are the probe's.
+    expect(cell.clientKind).toBe(cell.suite === 'ftp-clients' ? cell.id.split('+').at(-1) : 'probe');
     expect(cell.kind).toBe(cell.suite === 'ftp-security' ? 'security' : 'transfer');
     expect(cell.verdict).toBe('compliant');
     expect(cell.observed).toBe(cell.expected);
@@ -77,6 +80,16 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(cell('passive-range-no-helper', 'EPRT', 'RETR').cause).toMatch(/^data-blocked: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
   const ipv6 = report.results.find((c) => c.suite === 'ftp-ipv6' && c.ruleset === 'inet-no-helper' && c.mode === 'EPSV' && c.command === 'RETR')!;
   expect(ipv6.cause).toMatch(/^data-blocked: SYN \[2001:db8:10::10\]:\d+ -> \[2001:db8:20::10\]:500(0\d|10) dropped at fw by inet filter forward policy drop$/);
+
+  expect(report.results.filter((c) => c.clientKind === 'curl')).toHaveLength(96);
+  expect(report.results.filter((c) => c.clientKind === 'lftp')).toHaveLength(72);
+  // Real clients: the same causes as the probe, curl's EPRT refusal decided before its fallback to PORT.
+  const clientCell = (clientKind: string, ruleset: string, mode: string, command: string) =>
+    report.results.find((c) => c.suite === 'ftp-clients' && c.clientKind === clientKind && c.ruleset === ruleset && c.mode === mode && c.command === command)!;
+  expect(clientCell('curl', 'masquerade-no-helper', 'EPRT', 'RETR').cause).toBe('server-refused: 500 Illegal EPRT command.');
+  expect(clientCell('lftp', 'masquerade-no-helper', 'PORT', 'STOR').cause).toBe('server-refused: 500 Illegal PORT command.');
+  expect(clientCell('lftp', 'no-helper', 'EPSV', 'LIST').cause).toMatch(/^data-blocked: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
+  expect(clientCell('curl', 'nft-helper', 'EPRT', 'STOR').id).toBe('ftp-clients/routed/nft-helper/EPRT-STOR+curl');
 
   const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
   const suites = [xml.testsuites.testsuite].flat();

@@ -23,6 +23,9 @@ function runReport(driver: string): RunReport {
 }
 
 test('every cell observes the same verdict on docker as on netns', async () => {
+  // Two whole default runs (384 cells: about 2.2 min on docker, 45 s on netns on a 2-core
+  // machine), each bounded by pinhole()'s own deadline.
+  test.setTimeout(2 * 300_000);
   const docker = runReport('docker');
   const netns = runReport('netns');
   expect(docker.driver).toBe('docker');

@@ -1,12 +1,14 @@
 // The driver contract, run against each driver (the netns and docker projects): `routed` comes
 // up with the declared addresses, interface names and routes, takes a rule set in the firewall
-// node, and leaves nothing behind.
+// node, and leaves nothing behind; programs started in a node can be stopped there.
 import { existsSync, readFileSync } from 'node:fs';
 import { driverFor } from '../harness/drivers/registry.ts';
+import { startFtpServer } from '../harness/nodes/start-ftp-server.ts';
 import { TOPOLOGIES_DIR } from '../harness/paths.ts';
 import { runDir } from '../harness/run-state.ts';
 import { backendFor, snapshotRuleset } from '../harness/rulesets/firewall-backend.ts';
 import { loadRuleset } from '../harness/rulesets/load-ruleset.ts';
+import { startFtpClient } from '../harness/probes/start-ftp-client.ts';
 import { loadTopology } from '../harness/topology/load-topology.ts';
 import { expect, leftovers, test } from './support/driver-test.ts';
 
@@ -93,4 +95,40 @@ test('routed-dualstack: both families as declared, forwarding on the firewall on
   expect(hostForwarding()).toBe(before);
   expect(await leftovers(id)).toEqual([]);
   expect(existsSync(runDir(id))).toBe(false);
+});
+
+// Real clients run once per job inside the client node. Stopping one must kill it there (on
+// docker, killing the `docker exec` CLI would leave it running in the container) and still
+// answer a report with the phases reached. A data connection the firewall drops keeps each
+// client waiting in data-connect until it is aborted.
+test('real clients: abort kills the client inside the node, the report says aborted with its phases', async ({ driverName }) => {
+  const spec = await loadTopology(`${TOPOLOGIES_DIR}/routed.topo.yaml`);
+  const topology = await driverFor(driverName).up(spec);
+  const id = topology.id;
+  try {
+    const serverSpec = spec.nodes.server!;
+    if (serverSpec.kind !== 'ftp-server') throw new Error('routed: server is not an ftp-server');
+    await using ftp = await startFtpServer('vsftpd', topology.node('server'), serverSpec.ftp);
+    const noHelper = await loadRuleset('suites/ftp-stateful/rulesets/no-helper.nft');
+    await backendFor(noHelper.format).apply(topology.node('fw'), noHelper);
+    const client = topology.node('client');
+    for (const kind of ['curl', 'lftp'] as const) {
+      await using ftpClient = await startFtpClient(kind, client);
+      const job = { host: '203.0.113.10', port: ftp.info.port, user: ftp.info.user, password: ftp.info.password, mode: 'EPSV' as const, command: 'RETR' as const, path: ftp.info.testFile.path, timeoutMs: 20_000 };
+      let announced: () => void = () => undefined;
+      const endpoint = new Promise<void>((resolve) => (announced = resolve));
+      const { id: jobId, report } = ftpClient.run(job, () => announced());
+      await endpoint;
+      ftpClient.abort(jobId);
+      const r = await report;
+      expect(r.failure, kind).toMatchObject({ phase: 'data-connect', kind: 'aborted' });
+      expect(r.phases.map((p) => `${p.phase} ${p.ok}`), kind).toEqual(['control-connect true', 'greeting true', 'login true', 'mode true', 'data-connect false']);
+      expect(r.dataEndpoint?.port, kind).toBeGreaterThanOrEqual(50000);
+      expect(r.durationMs, kind).toBeLessThan(job.timeoutMs);
+      expect((await client.exec(['pgrep', '-x', kind])).stdout.trim(), `${kind} still runs in the client node`).toBe('');
+    }
+  } finally {
+    await topology[Symbol.asyncDispose]();
+  }
+  expect(await leftovers(id)).toEqual([]);
 });

@@ -1,6 +1,6 @@
 // Parsing of the FTP replies and commands that carry data endpoints (RFC 959, RFC 2428).
 import { test, expect } from '@playwright/test';
-import { ReplyReader, formatEprtArgument, formatPortArgument, parse227, parse229 } from '../harness/probes/ftp-replies.ts';
+import { ReplyReader, formatEprtArgument, formatPortArgument, parse227, parse229, parseEprtArgument, parsePortArgument } from '../harness/probes/ftp-replies.ts';
 
 test.describe('227 (PASV)', () => {
   test('port is p1*256+p2', () => {
@@ -39,6 +39,19 @@ test.describe('PORT and EPRT arguments', () => {
   test('EPRT names the address family', () => {
     expect(formatEprtArgument('192.168.10.10', 40000)).toBe('|1|192.168.10.10|40000|');
     expect(formatEprtArgument('2001:db8::10', 40000)).toBe('|2|2001:db8::10|40000|');
+  });
+  test('a PORT or EPRT a client sent reads back to the endpoint it announces', () => {
+    // As curl 7.88 and lftp 4.9 printed them on the routed topology.
+    expect(parsePortArgument('192,168,10,10,229,213')).toEqual({ host: '192.168.10.10', port: 229 * 256 + 213 });
+    expect(parseEprtArgument('|1|192.168.10.10|35699|')).toEqual({ host: '192.168.10.10', port: 35699 });
+    expect(parseEprtArgument(formatEprtArgument('2001:db8::10', 40000))).toEqual({ host: '2001:db8::10', port: 40000 });
+  });
+  test('EPRT: any delimiter used consistently, a known family, a port in range', () => {
+    expect(parseEprtArgument('!1!10.0.0.1!2121!')).toEqual({ host: '10.0.0.1', port: 2121 });
+    expect(() => parseEprtArgument('|3|10.0.0.1|2121|')).toThrow(/cannot parse EPRT/);
+    expect(() => parseEprtArgument('|1|10.0.0.1!2121|')).toThrow(/cannot parse EPRT/);
+    expect(() => parseEprtArgument('|1|10.0.0.1|70000|')).toThrow(/out of range/);
+    expect(() => parsePortArgument('192,168,10,10,229')).toThrow(/cannot parse PORT command/);
   });
 });
 

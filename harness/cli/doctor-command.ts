@@ -23,7 +23,7 @@ export async function doctorCommand(): Promise<number> {
   const problems = await netns.preflight();
   lines.push(`netns driver (default): ${problems.length === 0 ? 'ready' : 'NOT ready'}`);
   for (const p of problems) lines.push(`  ✗ ${p.what} — fix: ${p.fix}`);
-  if (problems.length === 0) lines.push('  ✓ root, iproute2, util-linux, nftables, iptables (nft backend), conntrack, vsftpd');
+  if (problems.length === 0) lines.push('  ✓ root, iproute2, util-linux, nftables, iptables (nft backend), conntrack, vsftpd, curl, lftp');
   for (const [mod, why] of KERNEL_MODULES) {
     const present = existsSync(`/sys/module/${mod}`);
     lines.push(`  ${present ? '✓' : '?'} ${mod}: ${why}${present ? '' : ' — not visible: built in without parameters, or loaded on first use; the helper-masquerade cells prove it'}`);

@@ -17,10 +17,19 @@ export interface Endpoint {
 
 /** `227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)`: port is p1*256+p2. */
 export function parse227(text: string): Endpoint {
+  return parseHostPortNumbers(text, '227 reply');
+}
+
+/** The argument of a `PORT` command a client sent (`PORT h1,h2,h3,h4,p1,p2`): the same six numbers as a 227. */
+export function parsePortArgument(text: string): Endpoint {
+  return parseHostPortNumbers(text, 'PORT command');
+}
+
+function parseHostPortNumbers(text: string, what: string): Endpoint {
   const m = /(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3})/.exec(text);
-  if (!m) throw new Error(`cannot parse 227 reply: ${text}`);
+  if (!m) throw new Error(`cannot parse ${what}: ${text}`);
   const n = m.slice(1).map(Number);
-  if (n.some((x) => x > 255)) throw new Error(`cannot parse 227 reply (number above 255): ${text}`);
+  if (n.some((x) => x > 255)) throw new Error(`cannot parse ${what} (number above 255): ${text}`);
   const [h1, h2, h3, h4, p1, p2] = n as [number, number, number, number, number, number];
   return { host: `${h1}.${h2}.${h3}.${h4}`, port: p1 * 256 + p2 };
 }
@@ -44,6 +53,15 @@ export function formatPortArgument(host: string, port: number): string {
 /** The argument of `EPRT`: `|1|addr|port|` for IPv4, `|2|addr|port|` for IPv6. */
 export function formatEprtArgument(host: string, port: number): string {
   return `|${host.includes(':') ? 2 : 1}|${host}|${port}|`;
+}
+
+/** Reads an `EPRT` argument back (RFC 2428: any delimiter, used consistently; 1 = IPv4, 2 = IPv6). */
+export function parseEprtArgument(text: string): Endpoint {
+  const m = /(.)([12])\1([0-9A-Fa-f.:]+)\1(\d{1,5})\1/.exec(text);
+  if (!m) throw new Error(`cannot parse EPRT argument: ${text}`);
+  const port = Number(m[4]);
+  if (port < 1 || port > 65535) throw new Error(`cannot parse EPRT argument (port out of range): ${text}`);
+  return { host: m[3]!, port };
 }
 
 /**

@@ -9,5 +9,6 @@
  *   ftp-security    8 x 2 bounce + 3 x 2 pinhole scope + 2 x 2 helper scope             26
  *   ftp-tls         9 rows x 4 x 2                                                      72
  *   ftp-ipv6        7 x (EPRT, EPSV over IPv6 x 3 + PORT, PASV over IPv4 x RETR)        56
+ *   ftp-clients     8 x 3 commands x (4 modes curl + 3 modes lftp)                     168
  */
-export const DEFAULT_RUN_CELLS = 410;
+export const DEFAULT_RUN_CELLS = 578;

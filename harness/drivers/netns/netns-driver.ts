@@ -261,6 +261,9 @@ export const REQUIRED_TOOLS: ReadonlyArray<[string, string]> = [
   ['ip6tables-nft-restore', 'iptables'],
   ['conntrack', 'conntrack'],
   ['vsftpd', 'vsftpd'],
+  // The real clients of the ftp-clients suite run from the host's file system too.
+  ['curl', 'curl'],
+  ['lftp', 'lftp'],
   ['sha256sum', 'coreutils'],
   ['ss', 'iproute2'],
 ];
