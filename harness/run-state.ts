@@ -4,7 +4,8 @@
  * a run that is still going on beside it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Root-owned and on tmpfs: gone at reboot, never in the user's checkout. */
@@ -31,11 +32,26 @@ async function startTimeOf(pid: number): Promise<string | undefined> {
   }
 }
 
+/** Where a claim is written before it is renamed into place; not a run, so clean() never sees it. */
+const STAGING_PREFIX = '.claim-';
+
+/**
+ * A run directory never exists without its owner record: the record is written aside and the
+ * directory renamed into place (atomic). Otherwise another pinhole process's clean() could find
+ * the directory in between, read no owner, take it for a crashed run and remove it.
+ */
 export async function claimRun(id: string): Promise<string> {
   const dir = runDir(id);
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  const owner = { pid: process.pid, start: await startTimeOf(process.pid) };
-  await writeFile(join(dir, 'owner.json'), JSON.stringify(owner));
+  const staging = join(STATE_ROOT, `${STAGING_PREFIX}${id}-${process.pid}`);
+  await mkdir(staging, { recursive: true, mode: 0o755 });
+  try {
+    const owner = { pid: process.pid, start: await startTimeOf(process.pid) };
+    await writeFile(join(staging, 'owner.json'), JSON.stringify(owner));
+    await rename(staging, dir);
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
   return dir;
 }
 
@@ -64,9 +80,17 @@ export async function releaseRun(id: string): Promise<void> {
 }
 
 export async function knownRunIds(): Promise<string[]> {
+  let names: string[];
   try {
-    return await readdir(STATE_ROOT);
+    names = await readdir(STATE_ROOT);
   } catch {
     return [];
   }
+  const ids: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(STAGING_PREFIX)) ids.push(name);
+    // A claim whose process died before renaming it: nothing else refers to it.
+    else if (!existsSync(`/proc/${name.split('-').pop()}`)) await rm(join(STATE_ROOT, name), { recursive: true, force: true });
+  }
+  return ids;
 }

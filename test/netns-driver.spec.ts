@@ -15,9 +15,20 @@ import { loadTopology } from '../harness/topology/load-topology.ts';
 const routed = () => loadTopology(`${TOPOLOGIES_DIR}/routed.topo.yaml`);
 const namespaces = async () => (await run(['ip', 'netns', 'list'])).stdout;
 
+/*
+ * The host's links, routes, addresses and rules, read only. A Docker engine on the same machine
+ * changes its own devices and rule counters whenever any container talks: those lines are left
+ * out (pinhole's netns devices are named v<N> and after the topology, never like Docker's).
+ */
+const DOCKER_DEVICE = /\b(?:docker\d+|br-[0-9a-f]{12}|veth[0-9a-f]{7})\b/;
+async function hostView(): Promise<string[]> {
+  const lines = async (argv: string[]) => (await run(argv)).stdout.split('\n').filter((l) => !DOCKER_DEVICE.test(l));
+  const views = [['ip', '-o', 'link'], ['ip', 'route'], ['ip', '-6', 'route'], ['ip', '-o', 'addr'], ['nft', '-s', 'list', 'ruleset']];
+  return (await Promise.all(views.map(lines))).flat();
+}
+
 test('segments live in namespaces of their own: the host gains no link, route or rule', async () => {
-  const host = async () => [(await run(['ip', '-o', 'link'])).stdout, (await run(['ip', 'route'])).stdout, (await run(['nft', '--stateless', 'list', 'ruleset'])).stdout];
-  const before = await host();
+  const before = await hostView();
   const topology = await new NetnsDriver().up(await routed());
   const id = topology.id;
   try {
@@ -25,7 +36,7 @@ test('segments live in namespaces of their own: the host gains no link, route or
     await backendFor(rs.format).apply(topology.node('fw'), rs);
     expect(await snapshotRuleset(topology.node('fw'))).toContain('masquerade');
     // Bridges and veth peers are inside pinhole's own namespaces, rules inside the firewall's.
-    expect(await host()).toEqual(before);
+    expect(await hostView()).toEqual(before);
     expect(await namespaces()).toContain(nodeNamespace(id, 'fw'));
   } finally {
     await topology[Symbol.asyncDispose]();
@@ -35,8 +46,7 @@ test('segments live in namespaces of their own: the host gains no link, route or
 });
 
 test('dual stack: segments carry no IPv6 of their own, nodes take no router advertisement, the host gains nothing', async () => {
-  const host = async () => [(await run(['ip', '-o', 'link'])).stdout, (await run(['ip', '-6', 'route'])).stdout, (await run(['ip', '-6', 'addr'])).stdout];
-  const before = await host();
+  const before = await hostView();
   const topology = await new NetnsDriver().up(await loadTopology(`${TOPOLOGIES_DIR}/routed-dualstack.topo.yaml`));
   const id = topology.id;
   try {
@@ -56,7 +66,7 @@ test('dual stack: segments carry no IPv6 of their own, nodes take no router adve
     // Nothing but the declared prefixes, link-local and the default route in the client's main table.
     const routes = JSON.parse((await topology.node('client').exec(['ip', '-j', '-6', 'route', 'show'])).stdout) as Array<{ dst: string; gateway?: string }>;
     expect(routes.map((r) => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}`).sort()).toEqual(['2001:db8:10::/64', 'default via 2001:db8:10::254', 'fe80::/64']);
-    expect(await host()).toEqual(before);
+    expect(await hostView()).toEqual(before);
   } finally {
     await topology[Symbol.asyncDispose]();
   }
@@ -101,4 +111,23 @@ test('clean removes what a killed run left and spares live runs', async () => {
   } finally {
     await live[Symbol.asyncDispose]();
   }
+});
+
+test('two cleans at once remove a killed run without tripping over each other', async () => {
+  // Every `pinhole run` cleans at start and end, so on a shared machine two may race for one leftover.
+  const script = `
+    import { NetnsDriver } from '${process.cwd()}/harness/drivers/netns/netns-driver.ts';
+    import { loadTopology } from '${process.cwd()}/harness/topology/load-topology.ts';
+    const t = await new NetnsDriver().up(await loadTopology('${TOPOLOGIES_DIR}/routed-dualstack.topo.yaml'));
+    console.log(t.id);
+    setInterval(() => {}, 1000);`;
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const id = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d).trim())));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  const removed = await Promise.all([new NetnsDriver().clean(), new NetnsDriver().clean()]);
+  expect(removed.flat()).toContain(nodeNamespace(id, 'fw'));
+  expect(await namespaces()).not.toContain(`pinhole-${id}-`);
+  expect(existsSync(runDir(id))).toBe(false);
 });

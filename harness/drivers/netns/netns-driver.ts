@@ -85,10 +85,14 @@ async function pidsIn(ns: string): Promise<number[]> {
 }
 
 /** Kills whatever runs in the namespaces, waits until they are empty, then deletes them. */
+async function namespacesPresent(names: readonly string[]): Promise<string[]> {
+  const existing = new Set((await run(['ip', 'netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]));
+  return names.filter((n) => existing.has(n));
+}
+
 async function removeNamespaces(names: string[]): Promise<void> {
   if (names.length === 0) return;
-  const existing = new Set((await run(['ip', 'netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]));
-  const present = names.filter((n) => existing.has(n));
+  const present = await namespacesPresent(names);
   for (const ns of present) {
     for (const pid of await pidsIn(ns)) {
       try {
@@ -110,7 +114,13 @@ async function removeNamespaces(names: string[]): Promise<void> {
     );
   } finally {
     // Remove the names even if a process lingers: it holds an anonymous namespace that dies with it.
-    if (present.length > 0) await mustRun(['ip', '-batch', '-'], { input: present.map((n) => `netns del ${n}\n`).join('') });
+    // -force: past a name another pinhole process's clean removed first (a crashed run's
+    // leftovers are everybody's to clean); only a name still there afterwards is a failure.
+    if (present.length > 0) {
+      const r = await run(['ip', '-force', '-batch', '-'], { input: present.map((n) => `netns del ${n}\n`).join('') });
+      const left = r.code === 0 ? [] : await namespacesPresent(present);
+      if (left.length > 0) throw new Error(`cannot remove namespaces ${left.join(', ')}: ${r.stderr.trim()}`);
+    }
   }
 }
 
