@@ -3,11 +3,11 @@
  * expectation the suite verified. The cell's identity travels in an annotation (so reporters
  * know skipped cells too); the observation travels in an attachment.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { test, expect } from './fixtures.ts';
 import { cellResult, DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
 import type { Lab } from './lab.ts';
-import { MODES, SECURITY_PROBES, variantOf, type ClientKind, type Expectation, type FtpCommand, type Mode, type Observation, type Probe, type TlsMode } from './model.ts';
+import { MODES, SECURITY_PROBES, variantOf, type ClientKind, type Expectation, type FtpCommand, type Mode, type Observation, type Probe, type ServerKind, type TlsMode } from './model.ts';
 
 export type { CellMeta };
 import { loadRuleset, rulesetName, type Ruleset } from './rulesets/load-ruleset.ts';
@@ -36,6 +36,12 @@ export interface CellSpec {
   client?: ClientKind;
   /** FTPS variant of a transfer (default none). */
   tls?: TlsMode;
+  /**
+   * The server software the cell is declared for (default vsftpd). The spec file must run it
+   * (`test.use({ serverKind })`, done by defineTruthTable); a lab running other software fails
+   * the cell instead of passing it for the wrong server.
+   */
+  serverKind?: ServerKind;
 }
 
 /** Runs the cell's probe on the lab; a mode that does not fit the probe is a suite bug. */
@@ -81,6 +87,7 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
     mode: spec.mode,
     command: spec.command,
     ...DEFAULT_DIMENSIONS,
+    serverKind: spec.serverKind ?? DEFAULT_DIMENSIONS.serverKind,
     clientKind: spec.client ?? DEFAULT_DIMENSIONS.clientKind,
     tls: spec.tls ?? DEFAULT_DIMENSIONS.tls,
     kind: SECURITY_PROBES.has(probe) ? 'security' : 'transfer',
@@ -93,6 +100,9 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
     async ({ lab: labOnce, hostProblems }, testInfo) => {
       test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);
       const lab = await labOnce();
+      if (lab.dimensions.serverKind !== meta.serverKind) {
+        throw new Error(`cell declared for ${meta.serverKind}, but the lab runs ${lab.dimensions.serverKind}: set test.use({ serverKind: '${meta.serverKind}' }) at the top of the spec file`);
+      }
       const observation = await observe(lab, spec, await rulesetOnce(file));
       const result = cellResult({ ...meta, ...lab.dimensions }, { client: lab.client.name, server: lab.server.name }, observation);
       await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(result), contentType: 'application/json' });
@@ -112,7 +122,9 @@ export type ModeTruth = readonly [Expectation, Expectation, Expectation, Expecta
 
 /**
  * A whole truth table on one topology: a describe per rule set, a cell per mode and command.
- * Call it at the top level of a spec file: the topology is a worker option, one per file.
+ * Call it at the top level of a spec file: the topology (and the server software, when given)
+ * are worker options, one per file. A rule set file may live in another suite's directory
+ * (`../ftp-stateful/rulesets/x.nft`): suites share rule sets by reference, never by copy.
  */
 export function defineTruthTable(t: {
   suite: string;
@@ -121,13 +133,16 @@ export function defineTruthTable(t: {
   rows: ReadonlyArray<readonly [rulesetFile: string, truth: ModeTruth]>;
   commands?: readonly FtpCommand[];
   tags?: string[];
+  /** Runs this server software on the topology's server node (default: the topology's own). */
+  serverKind?: ServerKind;
 }): void {
-  test.use({ topologyFile: t.topology });
+  test.use({ topologyFile: t.topology, ...(t.serverKind ? { serverKind: t.serverKind } : {}) });
   for (const [rulesetFile, truth] of t.rows) {
-    test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
+    test.describe(basename(rulesetFile), () => {
       MODES.forEach((mode, i) => {
         for (const command of t.commands ?? ['RETR', 'STOR']) {
-          test(...cell({ suite: t.suite, topology: t.topology, suiteDir: t.suiteDir, rulesetFile, mode, command, expected: truth[i]!, tags: t.tags ?? [] }));
+          const where = { suite: t.suite, topology: t.topology, suiteDir: t.suiteDir, rulesetFile };
+          test(...cell({ ...where, mode, command, expected: truth[i]!, tags: t.tags ?? [], ...(t.serverKind ? { serverKind: t.serverKind } : {}) }));
         }
       });
     });

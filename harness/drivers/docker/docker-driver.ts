@@ -72,6 +72,17 @@ class DockerNode extends NodeBase {
   }
 }
 
+/**
+ * NET_ADMIN and NET_RAW everywhere (rule sets, routes, interface renames, tracing). SYS_ADMIN on
+ * FTP servers only: pure-ftpd serves the `ftp` user's home to anonymous users, so it runs in a
+ * private mount namespace with the node's FTP root bind-mounted over that home
+ * (pure-ftpd-server.ts), and unshare(CLONE_NEWNS) and mount(2) need it; Docker's default seccomp
+ * profile allows both exactly when the container has SYS_ADMIN.
+ */
+function capabilitiesFor(node: NodeSpec): string[] {
+  return ['NET_ADMIN', 'NET_RAW', ...(node.kind === 'ftp-server' ? ['SYS_ADMIN'] : [])];
+}
+
 /** Inside the container: declared interface names, and the topology's default route, not Docker's. */
 async function shapeNode(node: DockerNode, spec: NodeSpec): Promise<void> {
   const links = JSON.parse((await node.exec(['ip', '-j', 'addr', 'show'])).stdout) as Array<{ ifname: string; addr_info: Array<{ local: string }> }>;
@@ -131,7 +142,7 @@ class DockerTopology implements StartedTopology {
           .withLabels({ [RUN_LABEL]: id, [NODE_LABEL]: nodeName })
           .withCommand(['sleep', 'infinity'])
           .withInit()
-          .withAddedCapabilities('NET_ADMIN', 'NET_RAW')
+          .withAddedCapabilities(...capabilitiesFor(node))
           .withAttachments(Object.values(node.interfaces).map((i) => ({ network: networkName(id, i.segment), address: addressOnly(i.address) })))
           .withSysctls(FORWARDING_KINDS.has(node.kind) ? { 'net.ipv4.ip_forward': '1' } : {})
           .withBindMounts([
