@@ -61,8 +61,8 @@ export interface LaunchRequest {
   /** The server in the foreground; it must keep the pid it is started with (exec, no fork). */
   argv: string[];
   port: number;
-  /** The server's own log, quoted in errors. */
-  logFile: string;
+  /** The server's own logs, quoted in errors. */
+  logFiles: string[];
   /** Quoted in errors, so a reader finds what the server was told. */
   configFile?: string;
 }
@@ -87,12 +87,13 @@ export async function launchServer(node: NodeHandle, req: LaunchRequest): Promis
   const pid = () => Number(stdout.split('\n')[0]) || undefined;
   const where = `${req.software} in node ${node.name}`;
   const evidence = async () => {
-    const log = await node.exec(['tail', '-n', '20', req.logFile]).catch(() => undefined);
-    return [
-      stderr.trim() && `stderr: ${stderr.trim()}`,
-      log?.code === 0 && log.stdout.trim() && `log ${req.logFile}: ${log.stdout.trim()}`,
-      req.configFile && `config ${req.configFile}`,
-    ].filter(Boolean).join('; ');
+    const logs = await Promise.all(
+      req.logFiles.map(async (file) => {
+        const tail = await node.exec(['tail', '-n', '20', file]).catch(() => undefined);
+        return tail?.code === 0 && tail.stdout.trim() && `log ${file}: ${tail.stdout.trim()}`;
+      }),
+    );
+    return [stderr.trim() && `stderr: ${stderr.trim()}`, ...logs, req.configFile && `config ${req.configFile}`].filter(Boolean).join('; ') || 'no output';
   };
   try {
     await waitFor(

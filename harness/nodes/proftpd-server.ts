@@ -75,7 +75,7 @@ export class ProftpdServer extends FtpServerProcess {
     const conf = join(node.workDir, 'proftpd.conf');
     await node.writeFile(conf, proftpdConfig(settings, { root, work: node.workDir, modules, log, xferLog: join(node.workDir, 'proftpd-xfer.log') }));
     // -n: in the foreground, the pid launchServer reports stays the listener's.
-    const launched = await launchServer(node, { software: 'proftpd', argv: [binary, '-n', '-c', conf], port: settings.port, logFile: log, configFile: conf });
+    const launched = await launchServer(node, { software: 'proftpd', argv: [binary, '-n', '-c', conf], port: settings.port, logFiles: [log], configFile: conf });
     return new ProftpdServer(node, info, [launched], log);
   }
 }

@@ -15,16 +15,20 @@ import { bundleFile } from './ftp-server-bundle.ts';
 import { FtpServerProcess, launchServer, prepareFtpRoot } from './ftp-server-process.ts';
 
 /**
- * Runs in the private mount namespace: mounts $1 over the ftp user's home, then becomes the
- * server ("$@" after the shift). `mount --bind` does not propagate out: `unshare
- * --propagation private` made every mount in the namespace private first.
+ * Runs in the private mount namespace: mounts the FTP root ($1) over the ftp user's home, then
+ * becomes the server ("$@" after the shift) with the console file ($2) as its standard input.
+ * `mount --bind` does not propagate out: `unshare --propagation private` made every mount in
+ * the namespace private first. pure-ftpd writes its fatal start-up replies ("421 ...") to file
+ * descriptor 0, as if to an inetd client: a file opened read-write there keeps them as evidence
+ * (and is no socket, which would make pure-ftpd serve it as an inetd connection).
  */
 const FTP_ROOT_AS_FTP_HOME = [
   'home=$(getent passwd ftp | cut -d: -f6)',
   'if [ -z "$home" ] || [ ! -d "$home" ]; then echo "the ftp user has no home directory to mount the FTP root over (pure-ftpd serves that home to anonymous users)" >&2; exit 1; fi',
   'mount --bind "$1" "$home" || exit 1',
-  'shift',
-  'exec "$@"',
+  'console=$2',
+  'shift 2',
+  'exec "$@" 0<>"$console"',
 ].join('\n');
 
 function pureFtpdOptions(s: FtpServerSettings, log: string): string[] {
@@ -53,9 +57,10 @@ export class PureFtpdServer extends FtpServerProcess {
     const binary = await bundleFile('pure-ftpd', 'usr/sbin/pure-ftpd');
     const { root, info } = await prepareFtpRoot(node, settings);
     const log = join(node.workDir, 'pure-ftpd.log');
+    const consoleFile = join(node.workDir, 'pure-ftpd.console');
     // unshare without --fork execs in place, so the pid stays the one launchServer reports.
-    const argv = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', FTP_ROOT_AS_FTP_HOME, 'pure-ftpd-root', root, binary, ...pureFtpdOptions(settings, log)];
-    const launched = await launchServer(node, { software: 'pure-ftpd', argv, port: settings.port, logFile: log });
+    const argv = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', FTP_ROOT_AS_FTP_HOME, 'pure-ftpd-root', root, consoleFile, binary, ...pureFtpdOptions(settings, log)];
+    const launched = await launchServer(node, { software: 'pure-ftpd', argv, port: settings.port, logFiles: [consoleFile, log] });
     return new PureFtpdServer(node, info, [launched], log);
   }
 }

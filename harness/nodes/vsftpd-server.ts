@@ -83,7 +83,7 @@ export class VsftpdServer extends FtpServerProcess {
     await node.writeFile(conf, vsftpdConfig(settings, root, empty, log));
 
     const launch = (config: string, port: number, logFile: string) =>
-      launchServer(node, { software: 'vsftpd', argv: ['vsftpd', config], port, logFile, configFile: config });
+      launchServer(node, { software: 'vsftpd', argv: ['vsftpd', config], port, logFiles: [logFile], configFile: config });
     const listeners: LaunchedServer[] = [await launch(conf, settings.port, log)];
     // Implicit FTPS is a listener of its own in vsftpd (implicit_ssl applies to a whole instance).
     if (settings.tls) {

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 
 # command -> Debian package
 declare -A NEEDS=(
-  [ip]=iproute2 [ss]=iproute2 [nsenter]=util-linux [unshare]=util-linux
+  [ip]=iproute2 [ss]=iproute2 [nsenter]=util-linux [unshare]=util-linux [mount]=mount
   [nft]=nftables [iptables-nft-restore]=iptables [conntrack]=conntrack
   [vsftpd]=vsftpd [pkill]=procps [sysctl]=procps [sha256sum]=coreutils
   [curl]=curl [lftp]=lftp [openssl]=openssl

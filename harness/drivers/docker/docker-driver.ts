@@ -73,14 +73,16 @@ class DockerNode extends NodeBase {
 }
 
 /**
- * NET_ADMIN and NET_RAW everywhere (rule sets, routes, interface renames, tracing). SYS_ADMIN on
- * FTP servers only: pure-ftpd serves the `ftp` user's home to anonymous users, so it runs in a
- * private mount namespace with the node's FTP root bind-mounted over that home
- * (pure-ftpd-server.ts), and unshare(CLONE_NEWNS) and mount(2) need it; Docker's default seccomp
- * profile allows both exactly when the container has SYS_ADMIN.
+ * NET_ADMIN and NET_RAW everywhere (rule sets, routes, interface renames, tracing). On FTP
+ * servers, what pure-ftpd needs (pure-ftpd-server.ts): SYS_ADMIN, because it serves the `ftp`
+ * user's home to anonymous users and so runs in a private mount namespace with the node's FTP
+ * root bind-mounted over that home (Docker's default seccomp profile allows unshare(CLONE_NEWNS)
+ * and mount(2) exactly when the container has SYS_ADMIN); DAC_READ_SEARCH and SYS_NICE, because
+ * it keeps them among the capabilities it sets at start and exits ("421 Unable to switch
+ * capabilities") when the bounding set lacks them.
  */
 function capabilitiesFor(node: NodeSpec): string[] {
-  return ['NET_ADMIN', 'NET_RAW', ...(node.kind === 'ftp-server' ? ['SYS_ADMIN'] : [])];
+  return ['NET_ADMIN', 'NET_RAW', ...(node.kind === 'ftp-server' ? ['SYS_ADMIN', 'DAC_READ_SEARCH', 'SYS_NICE'] : [])];
 }
 
 /** Inside the container: declared interface names, and the topology's default route, not Docker's. */
