@@ -13,9 +13,12 @@ import { DEFAULT_RUN_CELLS } from './support/default-run.ts';
 const PINHOLE = 'harness/cli/pinhole.mjs';
 const out = mkdtempSync(join(tmpdir(), 'pinhole-cli-test-'));
 
-function pinhole(args: string[], opts: { user?: string } = {}) {
+/** The whole default run takes about two minutes on netns (proftpd's cells a third of it). */
+const DEFAULT_RUN_TIMEOUT_MS = 360_000;
+
+function pinhole(args: string[], opts: { user?: string; timeoutMs?: number } = {}) {
   const argv = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, PINHOLE, ...args] : [process.execPath, PINHOLE, ...args];
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: 120_000 });
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: opts.timeoutMs ?? 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, pid: r.pid };
 }
 
@@ -39,13 +42,16 @@ function runsOwnedBy(pid: number): string[] {
 test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract and JUnit written', async () => {
   const json = join(out, 'results.json');
   const junit = join(out, 'junit.xml');
-  const r = pinhole(['run', '--json', json, '--junit', junit]);
+  test.setTimeout(DEFAULT_RUN_TIMEOUT_MS + 60_000);
+  const r = pinhole(['run', '--json', json, '--junit', junit], { timeoutMs: DEFAULT_RUN_TIMEOUT_MS });
   expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
   expect(r.stdout).toContain('ftp-stateful on routed');
+  expect(r.stdout).toContain('ftp-servers on routed');
   expect(r.stdout).toContain('ftp-port-2121 on routed-2121');
   expect(r.stdout).toContain('ftp-security on routed-bounce');
   // 8 rule sets x 4 modes x 3 commands (ftp-stateful) + 4 x 8 (ftp-port-2121) + 8 x 2 bounce
-  // + 4 x 2 pinhole scope (ftp-security) + 2 topologies x 2 rule sets x 8 (ftp-dnat, ftp-double-nat each).
+  // + 4 x 2 pinhole scope (ftp-security) + 2 topologies x 2 rule sets x 8 (ftp-dnat, ftp-double-nat each)
+  // + 2 servers x 8 rule sets x 4 modes x 3 commands (ftp-servers).
   expect(r.stdout).toContain(`${DEFAULT_RUN_CELLS} cells: ${DEFAULT_RUN_CELLS} compliant`);
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
@@ -56,6 +62,7 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   // The catalogue's dimensions really vary in the default run.
   expect(new Set(report.results.map((c) => c.tls))).toEqual(new Set(['none', 'explicit', 'implicit']));
   expect(new Set(report.results.map((c) => c.probe))).toEqual(new Set(['transfer', 'session', 'concurrent', 'bounce', 'pinhole-scope', 'helper-scope']));
+  expect(new Set(report.results.map((c) => c.serverKind))).toEqual(new Set(['vsftpd', 'pure-ftpd', 'proftpd']));
   for (const cell of report.results) {
     expect(Object.keys(cell).sort()).toEqual(
       ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'probe', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
@@ -74,6 +81,15 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(cell('masquerade-no-helper', 'PORT', 'RETR').cause).toBe('server-refused: 500 Illegal PORT command.');
   expect(cell('no-helper', 'PASV', 'STOR').cause).toMatch(/^data-blocked: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
   expect(cell('passive-range-no-helper', 'EPRT', 'RETR').cause).toMatch(/^data-blocked: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
+  // The same client behind masquerade without helper, answered the way each server software does.
+  const server = (kind: string, ruleset: string, mode: string) =>
+    report.results.find((c) => c.suite === 'ftp-servers' && c.serverKind === kind && c.ruleset === ruleset && c.mode === mode && c.command === 'RETR')!;
+  expect(server('pure-ftpd', 'masquerade-no-helper', 'EPRT').cause).toBe("server-refused: 500 I won't open a connection to 192.168.10.10 (only to 203.0.113.254)");
+  expect(server('proftpd', 'masquerade-no-helper', 'PORT').cause).toMatch(
+    /^data-refused-at-router: the server dialled 203\.0\.113\.254:(\d+), fw's own address \(the control connection's peer\), not the announced 192\.168\.10\.10:\1; .*: 425 Unable to build data connection: Connection refused$/,
+  );
+  // Like vsftpd, both dial active data connections from port 20.
+  for (const kind of ['pure-ftpd', 'proftpd']) expect(server(kind, 'no-helper', 'PORT').cause).toMatch(/^data-blocked: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
 
   const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
   const suites = [xml.testsuites.testsuite].flat();

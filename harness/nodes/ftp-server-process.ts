@@ -156,6 +156,11 @@ export abstract class FtpServerProcess implements FtpServer {
     readonly logFile: string,
   ) {}
 
+  /** The listeners' pids as the node sees them (to check which program really answers). */
+  get pids(): number[] {
+    return this.listeners.map((l) => l.pidInNode);
+  }
+
   async storedSha256(name: string): Promise<string | undefined> {
     const r = await this.node.exec(['sha256sum', join(this.info.uploadDir, name)]);
     return r.code === 0 ? r.stdout.split(' ')[0] : undefined;
