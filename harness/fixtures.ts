@@ -45,8 +45,7 @@ export const test = base.extend<object, PinholeWorkerFixtures>({
       let lab: Promise<Lab> | undefined;
       const bringUp = async () => {
         const spec = await loadTopology(resolveTopology(topologyFile, TOPOLOGIES_DIR));
-        if (serverKind) for (const node of Object.values(spec.nodes)) if (node.kind === 'ftp-server') node.ftp.software = serverKind;
-        return Lab.up(spec, driverFor(driverName));
+        return Lab.up(spec, driverFor(driverName), { serverKind });
       };
       try {
         await use(() => (lab ??= bringUp()));

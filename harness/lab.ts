@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { DisposeStack } from './dispose.ts';
 import { waitFor } from './exec.ts';
 import { FAMILIES, type ClientKind, type Family, type FtpCommand, type Mode, type Observation, type ServerKind, type TlsMode } from './model.ts';
-import { DropObserver, OBSERVER_RULESET, type DropEvent } from './nodes/drop-observer.ts';
+import { DropObserver, OBSERVER_RULESET, type DropEvent, type PacketSummary } from './nodes/drop-observer.ts';
 import type { FtpServer } from './nodes/ftp-server.ts';
 import { startFtpServer } from './nodes/start-ftp-server.ts';
 import { classify, classifyBounce, classifyHelperScope, classifyPinholeScope, type Evidence } from './probes/classify.ts';
@@ -87,7 +87,8 @@ export class Lab implements AsyncDisposable {
     private readonly resources: DisposeStack,
   ) {}
 
-  static async up(spec: TopologySpec, driver: Driver): Promise<Lab> {
+  /** `serverKind` runs that software on the server node instead of the topology's own choice. */
+  static async up(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerKind | undefined } = {}): Promise<Lab> {
     const resources = new DisposeStack();
     try {
       const topology = await driver.up(spec);
@@ -107,7 +108,7 @@ export class Lab implements AsyncDisposable {
       // FTPS is offered by every lab (explicit, and implicit on its own port): a certificate costs milliseconds.
       const cert = await makeCertificate(server);
       const [ftp, agent] = await Promise.all([
-        startFtpServer(serverSpec.ftp.software, server, {
+        startFtpServer(opts.serverKind ?? serverSpec.ftp.software, server, {
           ...serverSpec.ftp,
           listenIpv6: hasFamily(serverSpec, 'ipv6'),
           tls: { cert, implicitPort: IMPLICIT_FTPS_PORT },
@@ -240,7 +241,7 @@ export class Lab implements AsyncDisposable {
 
   private async transferObserved(job: Omit<ProbeJob, 'id'>, client: FtpClient = this.agent): Promise<Observation> {
     const { report, drops } = await this.attempt(job, client);
-    return classify({ report, drops, uploads: await this.checkUploads(job, report), refusedByRouter: await this.routerRefusal(report) });
+    return classify({ report, drops, uploads: await this.checkUploads(job, report), refusedByRouter: await this.routerRefusal(report, job.mode) });
   }
 
   /**
@@ -269,28 +270,38 @@ export class Lab implements AsyncDisposable {
   }
 
   /**
-   * A refused connection whose SYN was aimed at a router's own address: the router neither
+   * A refused data connection whose SYN was aimed at a router's own address: the router neither
    * forwarded it (no port forward, no expectation) nor had anything listening, and answered RST
-   * itself. Evidence that the path refused it, not the server.
+   * itself. Evidence that the path refused it, not the server. Two ways to get there: the client
+   * dials an address nobody forwards, or (active modes, reply 425) the server dials the control
+   * connection's peer instead of a foreign announced address, as proftpd does, and behind
+   * masquerade that peer is the router.
    */
-  private async routerRefusal(report: ProbeReport): Promise<Evidence['refusedByRouter']> {
+  private async routerRefusal(report: ProbeReport, mode: Mode): Promise<Evidence['refusedByRouter']> {
     const f = report.failure;
-    if (f?.kind !== 'refused') return undefined;
-    const target = f.phase === 'control-connect' ? undefined : report.dataEndpoint;
-    if (!target) return undefined;
-    const router = Object.entries(this.topology.spec.nodes).find(
-      ([, node]) => FORWARDING_KINDS.has(node.kind) && addressesOf(node).includes(target.host),
-    )?.[0];
-    const observer = this.observers.find((o) => o.node.name === router);
-    if (!router || !observer) return undefined;
+    const announced = report.dataEndpoint;
+    if (!f || !announced || f.phase === 'control-connect') return undefined;
+    if (f.kind === 'refused') return this.synToRouterOwnAddress((p) => p.daddr === announced.host && p.dport === announced.port);
+    if (f.kind === 'reply' && f.replyCode === 425 && isActive(mode)) {
+      const seen = await this.synToRouterOwnAddress((p) => p.dport === announced.port && p.daddr !== announced.host);
+      return seen && { ...seen, announced };
+    }
+    return undefined;
+  }
+
+  /** A router's trace of a SYN to one of its own addresses, matching `matches`. */
+  private async synToRouterOwnAddress(matches: (p: PacketSummary) => boolean): Promise<{ node: string; host: string; port: number } | undefined> {
+    const ownAddresses = (node: string) => addressesOf(this.topology.spec.nodes[node]!);
+    const find = () => {
+      for (const o of this.observers) {
+        const p = o.packetsSeen().find((p) => matches(p) && ownAddresses(o.node.name).includes(p.daddr));
+        if (p) return { node: o.node.name, host: p.daddr, port: p.dport };
+      }
+      return undefined;
+    };
     // The kernel traced the SYN before it answered RST, but the trace line and the probe's report
     // travel through different pipes: wait (briefly, by polling) for the trace to arrive.
-    const seen = await waitFor(
-      `${router}'s trace of the SYN to ${target.host}:${target.port}`,
-      async () => observer.packetsSeen().some((p) => p.daddr === target.host && p.dport === target.port),
-      { timeoutMs: 1000, intervalMs: 5 },
-    ).catch(() => false);
-    return seen ? { node: router, host: target.host, port: target.port } : undefined;
+    return waitFor('a router\'s trace of a SYN to its own address', async () => find(), { timeoutMs: 1000, intervalMs: 5 }).catch(() => undefined);
   }
 
   /**

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { test, expect } from './fixtures.ts';
 import { cellResult, DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
 import type { Lab } from './lab.ts';
-import { MODES, SECURITY_PROBES, variantOf, type ClientKind, type Expectation, type Family, type FtpCommand, type Mode, type Observation, type Probe, type TlsMode } from './model.ts';
+import { MODES, SECURITY_PROBES, variantOf, type ClientKind, type Expectation, type Family, type FtpCommand, type Mode, type Observation, type Probe, type ServerKind, type TlsMode } from './model.ts';
 
 export type { CellMeta };
 import { loadRuleset, rulesetName, type Ruleset } from './rulesets/load-ruleset.ts';
@@ -41,6 +41,12 @@ export interface CellSpec {
   client?: ClientKind;
   /** FTPS variant of a transfer (default none). */
   tls?: TlsMode;
+  /**
+   * The server software the cell is declared for (default vsftpd). The spec file must run it
+   * (`test.use({ serverKind })`, done by defineTruthTable); a lab running other software fails
+   * the cell instead of passing it for the wrong server.
+   */
+  serverKind?: ServerKind;
 }
 
 /** Runs the cell's probe on the lab; a mode that does not fit the probe is a suite bug. */
@@ -90,6 +96,7 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
     command: spec.command,
     ...DEFAULT_DIMENSIONS,
     family: spec.family ?? DEFAULT_DIMENSIONS.family,
+    serverKind: spec.serverKind ?? DEFAULT_DIMENSIONS.serverKind,
     clientKind: spec.client ?? DEFAULT_DIMENSIONS.clientKind,
     tls: spec.tls ?? DEFAULT_DIMENSIONS.tls,
     kind: SECURITY_PROBES.has(probe) ? 'security' : 'transfer',
@@ -102,6 +109,9 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
     async ({ lab: labOnce, hostProblems }, testInfo) => {
       test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);
       const lab = await labOnce();
+      if (lab.dimensions.serverKind !== meta.serverKind) {
+        throw new Error(`cell declared for ${meta.serverKind}, but the lab runs ${lab.dimensions.serverKind}: set test.use({ serverKind: '${meta.serverKind}' }) at the top of the spec file`);
+      }
       const observation = await observe(lab, spec, await rulesetOnce(file));
       const result = cellResult({ ...meta, ...lab.dimensionsFor(spec.family) }, { client: lab.client.name, server: lab.server.name }, observation);
       await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(result), contentType: 'application/json' });
@@ -124,10 +134,12 @@ export type TruthOf<M extends readonly Mode[]> = { readonly [K in keyof M]: Expe
 
 /**
  * A whole truth table on one topology: a describe per rule set, a cell per mode and command.
- * Call it at the top level of a spec file: the topology is a worker option, one per file (a
- * file may hold several tables on the same topology, e.g. one per client).
- * `modes` narrows the columns (an IPv6 table has EPRT and EPSV only, a client may pin fewer);
- * `family` picks the server address the cells dial.
+ * Call it at the top level of a spec file: the topology (and the server software, when given)
+ * are worker options, one per file; a file may hold several tables on the same topology, e.g.
+ * one per client. `modes` narrows the columns (an IPv6 table has EPRT and EPSV only, a client
+ * may pin fewer); `family` picks the server address the cells dial. A rule set file may live in
+ * another suite's directory (`../ftp-stateful/rulesets/x.nft`): suites share rule sets by
+ * reference, never by copy.
  */
 export function defineTruthTable<const M extends readonly Mode[] = typeof MODES>(t: {
   suite: string;
@@ -142,9 +154,11 @@ export function defineTruthTable<const M extends readonly Mode[] = typeof MODES>
   tags?: string[];
   /** The client that runs every cell (default the pinned probe). */
   client?: ClientKind;
+  /** Runs this server software on the topology's server node (default: the topology's own). */
+  serverKind?: ServerKind;
 }): void {
   const modes: readonly Mode[] = t.modes ?? MODES;
-  test.use({ topologyFile: t.topology });
+  test.use({ topologyFile: t.topology, ...(t.serverKind ? { serverKind: t.serverKind } : {}) });
   for (const [rulesetFile, truth] of t.rows) {
     if (truth.length !== modes.length) throw new Error(`${t.suite} ${rulesetFile}: ${truth.length} expectations for ${modes.length} modes (${modes.join(', ')})`);
     test.describe(basename(rulesetFile), () => {
@@ -162,6 +176,7 @@ export function defineTruthTable<const M extends readonly Mode[] = typeof MODES>
               tags: t.tags ?? [],
               ...(t.family ? { family: t.family } : {}),
               ...(t.client ? { client: t.client } : {}),
+              ...(t.serverKind ? { serverKind: t.serverKind } : {}),
             }),
           );
         }

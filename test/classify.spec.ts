@@ -159,3 +159,35 @@ test('a data connection refused by a router at its own address is blocked there,
   // Without that evidence a refusal is the server's business: an error, not a block.
   expect(classify({ report: report(f), drops: [] }).outcome).toBe('error');
 });
+
+test.describe('replies of pure-ftpd and proftpd (captured on ftp-servers, masquerade-no-helper)', () => {
+  test("pure-ftpd's refusal of a PORT/EPRT naming another host than the control peer is blocked with its reply", () => {
+    const reply = "500 I won't open a connection to 192.168.10.10 (only to 203.0.113.254)";
+    const o = classify({ report: report({ phase: 'mode', kind: 'reply', detail: 'x', reply, replyCode: 500 }), drops: [] });
+    expect([o.outcome, o.cause]).toEqual(['blocked', `server-refused: ${reply}`]);
+  });
+
+  const proftpd425 = { phase: 'data-connect' as const, kind: 'reply' as const, detail: 'x', reply: '425 Unable to build data connection: Connection refused', replyCode: 425 };
+  const announced = { dataEndpoint: { host: '192.168.10.10', port: 44017 } };
+
+  test("proftpd dialling the control peer (a router's own address) instead of the announced one is blocked at that router", () => {
+    const refusedByRouter = { node: 'fw', host: '203.0.113.254', port: 44017, announced: announced.dataEndpoint };
+    const o = classify({ report: report(proftpd425, announced), drops: [], refusedByRouter });
+    expect(o.outcome).toBe('blocked');
+    expect(o.cause).toBe(
+      "data-refused-at-router: the server dialled 203.0.113.254:44017, fw's own address (the control connection's peer), not the announced 192.168.10.10:44017; fw neither forwards that port nor expects a connection to it (it answered RST): 425 Unable to build data connection: Connection refused",
+    );
+  });
+
+  test("without the router's trace, proftpd's 425 is still the server refusing the data connection", () => {
+    const o = classify({ report: report(proftpd425, announced), drops: [] });
+    expect([o.outcome, o.cause]).toEqual(['blocked', 'server-refused: 425 Unable to build data connection: Connection refused']);
+  });
+
+  test("a traced drop of the server's active SYN (from port 20) decides, whatever the server replied", () => {
+    const activeDrop = { ...drop, packet: { saddr: '203.0.113.10', daddr: '192.168.10.10', sport: 20, dport: 44017, iif: 'wan0' } };
+    const o = classify({ report: report(proftpd425, announced), drops: [activeDrop] });
+    expect(o.outcome).toBe('blocked');
+    expect(o.cause).toBe('data-blocked: SYN 203.0.113.10:20 -> 192.168.10.10:44017 dropped at fw by inet filter forward policy drop');
+  });
+});

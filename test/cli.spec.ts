@@ -13,9 +13,12 @@ import { DEFAULT_RUN_CELLS } from './support/default-run.ts';
 const PINHOLE = 'harness/cli/pinhole.mjs';
 const out = mkdtempSync(join(tmpdir(), 'pinhole-cli-test-'));
 
-function pinhole(args: string[], opts: { user?: string } = {}) {
+/** The whole default run takes about two minutes on netns (proftpd's cells a third of it). */
+const DEFAULT_RUN_TIMEOUT_MS = 360_000;
+
+function pinhole(args: string[], opts: { user?: string; timeoutMs?: number } = {}) {
   const argv = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, PINHOLE, ...args] : [process.execPath, PINHOLE, ...args];
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: 120_000 });
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: opts.timeoutMs ?? 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, pid: r.pid };
 }
 
@@ -39,9 +42,11 @@ function runsOwnedBy(pid: number): string[] {
 test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract and JUnit written', async () => {
   const json = join(out, 'results.json');
   const junit = join(out, 'junit.xml');
-  const r = pinhole(['run', '--json', json, '--junit', junit]);
+  test.setTimeout(DEFAULT_RUN_TIMEOUT_MS + 60_000);
+  const r = pinhole(['run', '--json', json, '--junit', junit], { timeoutMs: DEFAULT_RUN_TIMEOUT_MS });
   expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
   expect(r.stdout).toContain('ftp-stateful on routed');
+  expect(r.stdout).toContain('ftp-servers on routed');
   expect(r.stdout).toContain('ftp-port-2121 on routed-2121');
   expect(r.stdout).toContain('ftp-security on routed-bounce');
   expect(r.stdout).toContain('ftp-ipv6 on routed-dualstack');
@@ -56,6 +61,7 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   // The catalogue's dimensions really vary in the default run.
   expect(new Set(report.results.map((c) => c.tls))).toEqual(new Set(['none', 'explicit', 'implicit']));
   expect(new Set(report.results.map((c) => c.probe))).toEqual(new Set(['transfer', 'session', 'concurrent', 'bounce', 'pinhole-scope', 'helper-scope']));
+  expect(new Set(report.results.map((c) => c.serverKind))).toEqual(new Set(['vsftpd', 'pure-ftpd', 'proftpd']));
   for (const cell of report.results) {
     expect(Object.keys(cell).sort()).toEqual(
       ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'probe', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
@@ -90,6 +96,15 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(clientCell('lftp', 'masquerade-no-helper', 'PORT', 'STOR').cause).toBe('server-refused: 500 Illegal PORT command.');
   expect(clientCell('lftp', 'no-helper', 'EPSV', 'LIST').cause).toMatch(/^data-blocked: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
   expect(clientCell('curl', 'nft-helper', 'EPRT', 'STOR').id).toBe('ftp-clients/routed/nft-helper/EPRT-STOR+curl');
+  // The same client behind masquerade without helper, answered the way each server software does.
+  const server = (kind: string, ruleset: string, mode: string) =>
+    report.results.find((c) => c.suite === 'ftp-servers' && c.serverKind === kind && c.ruleset === ruleset && c.mode === mode && c.command === 'RETR')!;
+  expect(server('pure-ftpd', 'masquerade-no-helper', 'EPRT').cause).toBe("server-refused: 500 I won't open a connection to 192.168.10.10 (only to 203.0.113.254)");
+  expect(server('proftpd', 'masquerade-no-helper', 'PORT').cause).toMatch(
+    /^data-refused-at-router: the server dialled 203\.0\.113\.254:(\d+), fw's own address \(the control connection's peer\), not the announced 192\.168\.10\.10:\1; .*: 425 Unable to build data connection: Connection refused$/,
+  );
+  // Like vsftpd, both dial active data connections from port 20.
+  for (const kind of ['pure-ftpd', 'proftpd']) expect(server(kind, 'no-helper', 'PORT').cause).toMatch(/^data-blocked: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
 
   const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
   const suites = [xml.testsuites.testsuite].flat();

@@ -17,7 +17,7 @@ export default defineConfig<{ driverName: DriverName }>({
     { name: 'netns', testIgnore: /docker-.*\.spec\.ts/, use: { driverName: 'netns' } },
     {
       name: 'docker',
-      testMatch: /(driver-contract|docker-.*)\.spec\.ts/,
+      testMatch: /(driver-contract|docker-.*|ftp-servers)\.spec\.ts/,
       use: { driverName: 'docker' },
       dependencies: ['netns'],
       workers: 1,

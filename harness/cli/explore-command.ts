@@ -1,12 +1,12 @@
 /**
  * `pinhole explore`: no expectations, just what the packets do. The four modes x RETR and STOR
- * through one rule set on one topology, run in-process (no Playwright): a quick question from a
+ * through one rule set on one topology (and server software), run in-process (no Playwright): a quick question from a
  * person, answered in a second.
  */
 import { driverFor } from '../drivers/registry.ts';
 import { Lab } from '../lab.ts';
 import { cellResult, DEFAULT_DIMENSIONS } from '../cell-result.ts';
-import { MODES, type CellResult } from '../model.ts';
+import { MODES, type CellResult, type ServerKind } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { buildJsonReport, writeJsonReport } from '../report/json-report.ts';
 import { writeJUnitReport } from '../report/junit-report.ts';
@@ -20,6 +20,8 @@ export interface ExploreOptions {
   topology: string;
   ruleset: string;
   driver: string;
+  /** Runs this software on the server node instead of the topology's. */
+  server?: ServerKind;
   json?: string;
   junit?: string;
 }
@@ -40,7 +42,7 @@ export async function exploreCommand(opts: ExploreOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const cells: CellResult[] = [];
-  const lab = await Lab.up(spec, driver);
+  const lab = await Lab.up(spec, driver, { serverKind: opts.server });
   try {
     for (const mode of MODES) {
       for (const command of ['RETR', 'STOR'] as const) {

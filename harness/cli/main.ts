@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { driverFor } from '../drivers/registry.ts';
 import { HostError, InputError } from '../errors.ts';
+import { SERVER_KINDS } from '../model.ts';
 import { doctorCommand } from './doctor-command.ts';
 import { exploreCommand } from './explore-command.ts';
 import { imagesBuildCommand } from './images-command.ts';
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
     .requiredOption('--topology <name|file>', 'a topology name under topologies/ or a .topo.yaml path')
     .requiredOption('--ruleset <file>', 'an nftables file (nft -f), or an iptables-save or ip6tables-save file')
     .addOption(driverOption())
+    .addOption(new Option('--server <software>', "FTP server software on the topology's server node (default: the topology's)").choices([...SERVER_KINDS]))
     .option('--json <file>', 'also write JSON results')
     .option('--junit <file>', 'also write JUnit XML')
     .action(async (opts) => {

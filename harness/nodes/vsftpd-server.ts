@@ -2,16 +2,10 @@
  * A real vsftpd in the server node: anonymous download of a test file of known sha256, an
  * upload directory for STOR, the topology's control port and pinned passive range.
  */
-import type { ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { waitFor } from '../exec.ts';
 import type { NodeHandle } from '../drivers/driver.ts';
-import type { FtpServer, FtpServerInfo, FtpServerSettings } from './ftp-server.ts';
-
-const TEST_FILE = 'pinhole-test.bin';
-/** Large enough to span many TCP segments and windows, small enough to cost milliseconds. */
-const TEST_FILE_BYTES = 256 * 1024;
+import type { FtpServerSettings } from './ftp-server.ts';
+import { FtpServerProcess, launchServer, prepareFtpRoot, stopListeners, type LaunchedServer } from './ftp-server-process.ts';
 
 /**
  * FTPS, offered but not forced, so plain and TLS cells share one server: anonymous sessions may
@@ -77,113 +71,33 @@ function vsftpdConfig(s: FtpServerSettings, root: string, emptyDir: string, log:
   ].join('\n');
 }
 
-/** One vsftpd process (pid as the node sees it), listening and ready. */
-interface Instance {
-  process: ChildProcess;
-  pidInNode: number;
-}
-
-/**
- * Starts vsftpd on a config and waits until it listens. The constant script prints its own pid,
- * then becomes vsftpd (same pid); arguments are passed as argv ("$0" "$@"), never interpolated.
- */
-async function launch(node: NodeHandle, conf: string, port: number): Promise<Instance> {
-  const child = node.spawn(['sh', '-c', 'echo $$; exec "$0" "$@"', 'vsftpd', conf]);
-  let stderr = '';
-  let stdout = '';
-  child.stderr?.on('data', (d) => (stderr += d));
-  child.stdout?.on('data', (d) => (stdout += d));
-  try {
-    let pidInNode: number | undefined;
-    await waitFor(
-      `vsftpd to listen on port ${port} in node ${node.name}`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`vsftpd in node ${node.name} exited ${child.exitCode}: ${stderr.trim()} (config ${conf})`);
-        const r = await node.exec(['ss', '-Hltn', `sport = :${port}`]);
-        pidInNode = Number(stdout.split('\n')[0]) || undefined;
-        return r.stdout.trim() !== '' && pidInNode !== undefined;
-      },
-      { timeoutMs: 5000 },
-    );
-    return { process: child, pidInNode: pidInNode! };
-  } catch (err) {
-    await stop(child);
-    throw err;
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await gone;
-}
-
-export class VsftpdServer implements FtpServer {
+export class VsftpdServer extends FtpServerProcess {
   readonly kind = 'vsftpd';
 
-  private constructor(
-    private readonly node: NodeHandle,
-    readonly info: FtpServerInfo,
-    /** The plain/explicit-TLS listener, then the implicit-TLS one when FTPS is on. */
-    private readonly instances: Instance[],
-    readonly logFile: string,
-  ) {}
-
   static async start(node: NodeHandle, settings: FtpServerSettings): Promise<VsftpdServer> {
-    const root = join(node.workDir, 'ftp-root');
+    const { root, info } = await prepareFtpRoot(node, settings);
     const empty = join(node.workDir, 'vsftpd-empty');
     const log = join(node.workDir, 'vsftpd.log');
     const conf = join(node.workDir, 'vsftpd.conf');
-    const mustExec = async (argv: string[]) => {
-      const r = await node.exec(argv);
-      if (r.code !== 0) throw new Error(`node ${node.name}: ${argv.join(' ')}: ${r.stderr.trim()}`);
-    };
-    // vsftpd refuses an anonymous root the ftp user can write to; uploads go to a subdirectory.
-    await mustExec(['mkdir', '-p', join(root, 'upload'), empty]);
-    await mustExec(['chown', 'ftp:ftp', join(root, 'upload')]);
-    const content = randomBytes(TEST_FILE_BYTES);
-    await node.writeFile(join(root, TEST_FILE), content);
+    const mkdir = await node.exec(['mkdir', '-p', empty]);
+    if (mkdir.code !== 0) throw new Error(`node ${node.name}: mkdir ${empty}: ${mkdir.stderr.trim()}`);
     await node.writeFile(conf, vsftpdConfig(settings, root, empty, log));
 
-    const instances = [await launch(node, conf, settings.port)];
+    const launch = (config: string, port: number, logFile: string) =>
+      launchServer(node, { software: 'vsftpd', argv: ['vsftpd', config], port, logFiles: [logFile], configFile: config });
+    const listeners: LaunchedServer[] = [await launch(conf, settings.port, log)];
     // Implicit FTPS is a listener of its own in vsftpd (implicit_ssl applies to a whole instance).
     if (settings.tls) {
       const implicitConf = join(node.workDir, 'vsftpd-implicit.conf');
-      await node.writeFile(implicitConf, vsftpdConfig(settings, root, empty, join(node.workDir, 'vsftpd-implicit.log'), true));
-      instances.push(await launch(node, implicitConf, settings.tls.implicitPort).catch(async (err) => {
-        await stop(instances[0]!.process);
+      const implicitLog = join(node.workDir, 'vsftpd-implicit.log');
+      await node.writeFile(implicitConf, vsftpdConfig(settings, root, empty, implicitLog, true));
+      listeners.push(await launch(implicitConf, settings.tls.implicitPort, implicitLog).catch(async (err) => {
+        await stopListeners(node, listeners);
         throw err;
       }));
     }
-    return new VsftpdServer(
-      node,
-      {
-        node: node.name,
-        port: settings.port,
-        user: 'anonymous',
-        password: 'pinhole@',
-        testFile: { path: `/${TEST_FILE}`, sha256: createHash('sha256').update(content).digest('hex'), bytes: content.length },
-        uploadDir: join(root, 'upload'),
-        // vsftpd has no CCC.
-        ...(settings.tls ? { tls: { ca: settings.tls.cert.pem, implicitPort: settings.tls.implicitPort, ccc: false } } : {}),
-      },
-      instances,
-      log,
-    );
-  }
-
-  async storedSha256(name: string): Promise<string | undefined> {
-    const r = await this.node.exec(['sha256sum', join(this.info.uploadDir, name)]);
-    return r.code === 0 ? r.stdout.split(' ')[0] : undefined;
-  }
-
-  /** vsftpd's session processes are its children and die with them (it sets a parent-death signal). */
-  async endSessions(): Promise<void> {
-    await Promise.all(this.instances.map((i) => this.node.exec(['pkill', '-KILL', '-P', String(i.pidInNode)])));
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await Promise.all(this.instances.map((i) => stop(i.process)));
+    // vsftpd has no CCC.
+    const tls = settings.tls ? { tls: { ca: settings.tls.cert.pem, implicitPort: settings.tls.implicitPort, ccc: false } } : {};
+    return new VsftpdServer(node, { ...info, ...tls }, listeners, log);
   }
 }

@@ -16,8 +16,11 @@ export interface Evidence {
   drops: DropEvent[];
   /** Every upload of the cell: what the client sent, and what the server stored (undefined when missing). */
   uploads?: Array<{ path: string; sent: string; stored: string | undefined }>;
-  /** The refused data connection was aimed at a router's own address, and that router saw the SYN. */
-  refusedByRouter?: { node: string; host: string; port: number } | undefined;
+  /**
+   * The refused data connection was aimed at a router's own address, and that router saw the
+   * SYN. `announced` when the server dialled there instead of the address PORT/EPRT announced.
+   */
+  refusedByRouter?: { node: string; host: string; port: number; announced?: { host: string; port: number } | undefined } | undefined;
 }
 
 /** Replies that mean "the server would not use this data address / connection". */
@@ -56,6 +59,14 @@ export function classify(ev: Evidence): Observation {
     const which = f.phase === 'control-connect' ? 'control-blocked' : 'data-blocked';
     return { ...base, outcome: 'blocked', cause: `${which}: ${describeDrop(firstDrop)}` };
   }
+  const r = ev.refusedByRouter;
+  if (r?.announced && f.kind === 'reply') {
+    return {
+      ...base,
+      outcome: 'blocked',
+      cause: `data-refused-at-router: the server dialled ${endpoint(r.host, r.port)}, ${r.node}'s own address (the control connection's peer), not the announced ${endpoint(r.announced.host, r.announced.port)}; ${r.node} neither forwards that port nor expects a connection to it (it answered RST): ${lastLine(f.reply)}`,
+    };
+  }
   if (f.kind === 'reply') {
     if (f.phase === 'mode' || (f.replyCode !== undefined && DATA_REFUSAL_CODES.has(f.replyCode))) {
       return { ...base, outcome: 'blocked', cause: `server-refused: ${lastLine(f.reply)}` };
@@ -64,8 +75,7 @@ export function classify(ev: Evidence): Observation {
   }
   if (f.kind === 'mismatch') return { ...base, outcome: 'error', cause: `integrity-mismatch: ${f.detail}` };
   if (f.kind === 'timeout') return { ...base, outcome: 'error', cause: `${f.phase}-timeout: no firewall drop observed (${f.detail})` };
-  if (f.kind === 'refused' && ev.refusedByRouter) {
-    const r = ev.refusedByRouter;
+  if (f.kind === 'refused' && r) {
     return { ...base, outcome: 'blocked', cause: `data-refused-at-router: ${endpoint(r.host, r.port)} is ${r.node}'s own address, and ${r.node} neither forwards that port nor expects a connection to it (it answered RST)` };
   }
   if (f.kind === 'refused') return { ...base, outcome: 'error', cause: `${f.phase}-refused: ${f.detail} (no firewall drop observed; is the server listening?)` };

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Makes this Debian host able to run pinhole: installs the Debian packages the netns driver
-# needs (only the missing ones) and the npm dependencies (only when package-lock.json changed).
+# needs (only the missing ones), unpacks the other FTP servers (ftp-server-bundles.sh) and the
+# npm dependencies (only when package-lock.json changed).
 # Says precisely what is missing and exits 3 when it cannot install it itself.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 # command -> Debian package
 declare -A NEEDS=(
-  [ip]=iproute2 [ss]=iproute2 [nsenter]=util-linux [unshare]=util-linux
+  [ip]=iproute2 [ss]=iproute2 [nsenter]=util-linux [unshare]=util-linux [mount]=mount
   [nft]=nftables [iptables-nft-restore]=iptables [conntrack]=conntrack
   [vsftpd]=vsftpd [pkill]=procps [sysctl]=procps [sha256sum]=coreutils
   [curl]=curl [lftp]=lftp [openssl]=openssl
@@ -33,7 +34,15 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+# pure-ftpd and proftpd cannot be installed beside vsftpd: they run from unpacked bundles.
+bash harness/setup/ftp-server-bundles.sh
+
+# A symlinked node_modules is another checkout's install (git worktrees share one): npm ci would
+# empty that shared tree first, under everyone using it, and a fresh checkout's lock file is
+# always newer than it. Install in the checkout that owns it instead.
+if [[ -L node_modules ]]; then
+  [[ -f node_modules/.package-lock.json ]] || echo "pinhole: node_modules links to $(readlink node_modules), which has no npm install: run npm ci there" >&2
+elif [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "pinhole: installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -131,6 +131,19 @@ class DockerNode extends NodeBase {
 }
 
 /**
+ * NET_ADMIN and NET_RAW everywhere (rule sets, routes, interface renames, tracing). On FTP
+ * servers, what pure-ftpd needs (pure-ftpd-server.ts): SYS_ADMIN, because it serves the `ftp`
+ * user's home to anonymous users and so runs in a private mount namespace with the node's FTP
+ * root bind-mounted over that home (Docker's default seccomp profile allows unshare(CLONE_NEWNS)
+ * and mount(2) exactly when the container has SYS_ADMIN); DAC_READ_SEARCH and SYS_NICE, because
+ * it keeps them among the capabilities it sets at start and exits ("421 Unable to switch
+ * capabilities") when the bounding set lacks them.
+ */
+function capabilitiesFor(node: NodeSpec): string[] {
+  return ['NET_ADMIN', 'NET_RAW', ...(node.kind === 'ftp-server' ? ['SYS_ADMIN', 'DAC_READ_SEARCH', 'SYS_NICE'] : [])];
+}
+
+/**
  * Inside the container: declared interface names, the IPv6 addresses Docker does not know, and
  * the topology's default routes, not Docker's.
  */
@@ -207,7 +220,7 @@ class DockerTopology implements StartedTopology {
           .withLabels({ [RUN_LABEL]: id, [NODE_LABEL]: nodeName })
           .withCommand(['sleep', 'infinity'])
           .withInit()
-          .withAddedCapabilities('NET_ADMIN', 'NET_RAW')
+          .withAddedCapabilities(...capabilitiesFor(node))
           .withAttachments(Object.values(node.interfaces).map((i) => ({ network: networkName(id, i.segment), address: addressOfInterface(i, 'ipv4')! })))
           .withSysctls(sysctlsFor(node))
           .withBindMounts([

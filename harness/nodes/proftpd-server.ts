@@ -1,0 +1,81 @@
+/**
+ * A real proftpd in the server node, configured like vsftpd: anonymous only, the test file to
+ * download, `upload/` for STOR, the topology's control port, pinned passive range and announced
+ * passive address (MasqueradeAddress), and AllowForeignAddress off.
+ *
+ * proftpd 1.3.8 answers a PORT/EPRT naming another host than the control peer with `200` and
+ * then dials the control peer's address instead (observed; vsftpd and pure-ftpd refuse with
+ * 500): bounce protection all the same, but a different failure behind a masquerading firewall.
+ *
+ * Every file proftpd writes (pid, scoreboard, logs) is in the node's directory, and the host
+ * facilities it would use by default (wtmp, lastlog, PAM, /etc/ftpusers, the controls socket,
+ * the delay table) are switched off, so nothing outside the run directory changes.
+ */
+import { join } from 'node:path';
+import type { NodeHandle } from '../drivers/driver.ts';
+import type { FtpServerSettings } from './ftp-server.ts';
+import { bundleFile } from './ftp-server-bundle.ts';
+import { FtpServerProcess, launchServer, prepareFtpRoot } from './ftp-server-process.ts';
+
+/** proftpd quotes a value with spaces; the values here are paths and addresses pinhole made. */
+function proftpdConfig(s: FtpServerSettings, p: { root: string; work: string; modules: string; log: string; xferLog: string }): string {
+  return [
+    'ServerType standalone',
+    'ServerName "pinhole"',
+    'DefaultServer on',
+    `Port ${s.port}`,
+    // One socket for IPv4 and IPv6, like pure-ftpd's two.
+    'UseIPv6 on',
+    'User nobody',
+    'Group nogroup',
+    'Umask 022',
+    // The bundle's modules, not the compiled-in /usr/lib/proftpd (nothing is installed there).
+    // None is loaded yet; FTPS (mod_tls) will be.
+    `ModulePath ${p.modules}`,
+    `PidFile ${join(p.work, 'proftpd.pid')}`,
+    `ScoreboardFile ${join(p.work, 'proftpd.scoreboard')}`,
+    `SystemLog ${p.log}`,
+    `TransferLog ${p.xferLog}`,
+    'WtmpLog off',
+    'UseLastlog off',
+    'AuthPAM off',
+    'UseFtpUsers off',
+    'ControlsEngine off',
+    // mod_delay pads USER/PASS against timing attacks: it only slows cells down.
+    'DelayEngine off',
+    'UseReverseDNS off',
+    `PassivePorts ${s.passivePorts.min} ${s.passivePorts.max}`,
+    ...(s.pasvAddress ? [`MasqueradeAddress ${s.pasvAddress}`] : []),
+    // Bounce protection (the default, stated so it is visible).
+    'AllowForeignAddress off',
+    // Active data connections from port 20 (L-1), like vsftpd's connect_from_port_20: proftpd
+    // 1.3.8 otherwise dials from an ephemeral port (observed), as it does once root is revoked.
+    'RootRevoke off',
+    `<Anonymous ${p.root}>`,
+    '  User ftp',
+    '  Group ftp',
+    '  UserAlias anonymous ftp',
+    // The ftp user's shell is nologin.
+    '  RequireValidShell off',
+    // Looked up in the <Anonymous> context once a session is anonymous.
+    '  AllowForeignAddress off',
+    '</Anonymous>',
+    '',
+  ].join('\n');
+}
+
+export class ProftpdServer extends FtpServerProcess {
+  readonly kind = 'proftpd';
+
+  static async start(node: NodeHandle, settings: FtpServerSettings): Promise<ProftpdServer> {
+    const binary = await bundleFile('proftpd', 'usr/sbin/proftpd');
+    const modules = await bundleFile('proftpd', 'usr/lib/proftpd');
+    const { root, info } = await prepareFtpRoot(node, settings);
+    const log = join(node.workDir, 'proftpd.log');
+    const conf = join(node.workDir, 'proftpd.conf');
+    await node.writeFile(conf, proftpdConfig(settings, { root, work: node.workDir, modules, log, xferLog: join(node.workDir, 'proftpd-xfer.log') }));
+    // -n: in the foreground, the pid launchServer reports stays the listener's.
+    const launched = await launchServer(node, { software: 'proftpd', argv: [binary, '-n', '-c', conf], port: settings.port, logFiles: [log], configFile: conf });
+    return new ProftpdServer(node, info, [launched], log);
+  }
+}

@@ -1,0 +1,5 @@
+// ftp-servers with proftpd on `routed`: the ftp-stateful rule sets, RETR/STOR/LIST in every
+// mode. The picture, the truth table and how proftpd differs from vsftpd: server-cells.ts.
+import { defineServerCells } from './server-cells.ts';
+
+defineServerCells('proftpd');
