@@ -18,7 +18,10 @@ export default defineConfig({
   testDir: '.',
   testMatch: '**/*.spec.ts',
   fullyParallel: false,
-  workers: Number(process.env.PINHOLE_WORKERS ?? 1),
+  // Spec files (one lab each) run in parallel: two workers on the netns driver, where labs are
+  // namespaces that cannot see each other. One on docker: Docker refuses two networks with the
+  // same subnet, and the catalogue's topologies share subnets.
+  workers: Number(process.env.PINHOLE_WORKERS ?? (process.env.PINHOLE_DRIVER === 'docker' ? 1 : 2)),
   // A cell costs milliseconds; this only bounds a wedged cell, whose probe has its own deadline.
   timeout: 30_000,
   retries: 0,

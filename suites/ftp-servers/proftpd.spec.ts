@@ -1,4 +1,4 @@
-// ftp-servers with proftpd on `routed`: the ftp-stateful rule sets, RETR/STOR/LIST in every
+// ftp-servers with proftpd on `routed`: the ftp-stateful rule sets, RETR/STOR in every
 // mode. The picture, the truth table and how proftpd differs from vsftpd: server-cells.ts.
 import { defineServerCells } from './server-cells.ts';
 

@@ -69,7 +69,7 @@ export function defineServerCells(serverKind: Exclude<ServerKind, 'vsftpd'>): vo
     topology: 'routed',
     serverKind,
     rows: TRUTH,
-    commands: ['RETR', 'STOR', 'LIST'],
+    commands: ['RETR', 'STOR'],
     tags: ['@servers', `@${serverKind}`],
   });
 }

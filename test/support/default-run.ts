@@ -10,6 +10,6 @@
  *   ftp-tls         9 rows x 4 x 2                                                      72
  *   ftp-ipv6        7 x (EPRT, EPSV over IPv6 x 3 + PORT, PASV over IPv4 x RETR)        56
  *   ftp-clients     8 x 3 commands x (4 modes curl + 3 modes lftp)                     168
- *   ftp-servers     2 servers (pure-ftpd, proftpd) x 8 x 4 x 3                         192
+ *   ftp-servers     2 servers (pure-ftpd, proftpd) x 8 x 4 x 2                         128
  */
-export const DEFAULT_RUN_CELLS = 770;
+export const DEFAULT_RUN_CELLS = 706;
