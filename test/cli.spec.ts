@@ -59,7 +59,7 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(report.results).toHaveLength(DEFAULT_RUN_CELLS);
   expect(new Set(report.results.map((c) => c.id)).size).toBe(DEFAULT_RUN_CELLS);
   // The catalogue's dimensions really vary in the default run.
-  expect(new Set(report.results.map((c) => c.tls))).toEqual(new Set(['none', 'explicit', 'implicit']));
+  expect(new Set(report.results.map((c) => c.tls))).toEqual(new Set(['none', 'explicit', 'implicit', 'ccc']));
   expect(new Set(report.results.map((c) => c.probe))).toEqual(new Set(['transfer', 'session', 'concurrent', 'bounce', 'pinhole-scope', 'helper-scope']));
   expect(new Set(report.results.map((c) => c.serverKind))).toEqual(new Set(['vsftpd', 'pure-ftpd', 'proftpd']));
   for (const cell of report.results) {

@@ -14,6 +14,7 @@
 import { join } from 'node:path';
 import type { NodeHandle } from '../drivers/driver.ts';
 import type { FtpServerSettings } from './ftp-server.ts';
+import type { TlsCertificate } from './tls-certificate.ts';
 import { bundleFile } from './ftp-server-bundle.ts';
 import { FtpServerProcess, launchServer, prepareFtpRoot } from './ftp-server-process.ts';
 
@@ -60,8 +61,28 @@ function proftpdConfig(s: FtpServerSettings, p: { root: string; work: string; mo
     // Looked up in the <Anonymous> context once a session is anonymous.
     '  AllowForeignAddress off',
     '</Anonymous>',
+    ...(s.tls ? tlsLines(s.tls.cert, p.work) : []),
     '',
   ].join('\n');
+}
+
+/**
+ * FTPS with mod_tls (from the bundle's proftpd-mod-crypto), offered but not forced, so plain and
+ * TLS cells share one server. proftpd, unlike vsftpd and pure-ftpd, answers CCC: the control
+ * channel goes back to clear text after login while data stays protected. Data connections must
+ * resume the control connection's TLS session (mod_tls's default, kept).
+ */
+function tlsLines(cert: TlsCertificate, work: string): string[] {
+  return [
+    'LoadModule mod_tls.c',
+    'TLSEngine on',
+    'TLSRequired off',
+    `TLSECCertificateFile ${cert.certFile}`,
+    `TLSECCertificateKeyFile ${cert.keyFile}`,
+    'TLSProtocol TLSv1.2 TLSv1.3',
+    `TLSLog ${join(work, 'proftpd-tls.log')}`,
+    'TLSRenegotiate none',
+  ];
 }
 
 export class ProftpdServer extends FtpServerProcess {
@@ -76,6 +97,9 @@ export class ProftpdServer extends FtpServerProcess {
     await node.writeFile(conf, proftpdConfig(settings, { root, work: node.workDir, modules, log, xferLog: join(node.workDir, 'proftpd-xfer.log') }));
     // -n: in the foreground, the pid launchServer reports stays the listener's.
     const launched = await launchServer(node, { software: 'proftpd', argv: [binary, '-n', '-c', conf], port: settings.port, logFiles: [log], configFile: conf });
-    return new ProftpdServer(node, info, [launched], log);
+    // No implicit FTPS: mod_tls offers it only per virtual host, and one listener is enough to
+    // show what TLS does to the helper; CCC is what proftpd adds.
+    const tls = settings.tls ? { tls: { ca: settings.tls.cert.pem, ccc: true } } : {};
+    return new ProftpdServer(node, { ...info, ...tls }, [launched], log);
   }
 }

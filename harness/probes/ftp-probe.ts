@@ -215,7 +215,13 @@ export class FtpProbe {
     const tls = this.tlsControl;
     if (!tls || !this.tap) this.fail('error', 'CCC without TLS');
     replies.pause();
-    const peerClosed = new Promise<void>((resolve) => tls.once('end', () => resolve()));
+    // The TLS layer is done once the peer's close_notify came ('end') or ours went out and the
+    // layer closed: proftpd shuts its side down before it answers 200, so no alert follows ours.
+    const peerClosed = new Promise<void>((resolve) => {
+      tls.once('end', () => resolve());
+      tls.once('close', () => resolve());
+    });
+    tls.resume();
     tls.end();
     await Promise.race([peerClosed, new Promise((resolve) => setTimeout(resolve, 1000))]);
     this.tap.detach();

@@ -7,9 +7,9 @@
  *   ftp-dnat        2 topologies x 2 rule sets x 4 x 2                                  32
  *   ftp-double-nat  2 x 2 x 4 x 2                                                       32
  *   ftp-security    8 x 2 bounce + 3 x 2 pinhole scope + 2 x 2 helper scope             26
- *   ftp-tls         9 rows x 4 x 2                                                      72
+ *   ftp-tls         9 rows x 4 x 2 (vsftpd) + 3 rows x 4 x RETR (proftpd, CCC)          84
  *   ftp-ipv6        7 x (EPRT, EPSV over IPv6 x 3 + PORT, PASV over IPv4 x RETR)        56
  *   ftp-clients     8 x 3 commands x (4 modes curl + 3 modes lftp)                     168
  *   ftp-servers     2 servers (pure-ftpd, proftpd) x 8 x 4 x 2                         128
  */
-export const DEFAULT_RUN_CELLS = 706;
+export const DEFAULT_RUN_CELLS = 718;
