@@ -26,18 +26,9 @@
  * CCC (clear the control channel after login, so the helper can read it again) needs a server
  * that offers it; vsftpd does not.
  */
-import { fileURLToPath } from 'node:url';
-import { test } from '../../harness/fixtures.ts';
-import { MODES, type TlsMode } from '../../harness/model.ts';
-import { cell, type ModeTruth } from '../../harness/suite-kit.ts';
+import { B, defineTlsCells, P, type TlsRow } from './tls-cells.ts';
 
-const SUITE = 'ftp-tls';
-const TOPOLOGY = 'routed';
-const SUITE_DIR = fileURLToPath(new URL('.', import.meta.url));
-const P = 'pass';
-const B = 'blocked';
-
-const TRUTH: ReadonlyArray<readonly [rulesetFile: string, tls: TlsMode, truth: ModeTruth]> = [
+const TRUTH: readonly TlsRow[] = [
   ['rulesets/ftps-helper.nft', 'none', [P, P, P, P]],
   ['rulesets/ftps-helper.nft', 'explicit', [B, B, B, B]],
   ['rulesets/ftps-helper.nft', 'implicit', [B, B, B, B]],
@@ -49,14 +40,4 @@ const TRUTH: ReadonlyArray<readonly [rulesetFile: string, tls: TlsMode, truth: M
   ['rulesets/ftps-open-data-ports.nft', 'implicit', [P, P, P, P]],
 ];
 
-test.use({ topologyFile: TOPOLOGY });
-
-for (const [rulesetFile, tls, truth] of TRUTH) {
-  test.describe(`${rulesetFile.replace(/^rulesets\//, '')} ${tls}`, () => {
-    MODES.forEach((mode, i) => {
-      for (const command of ['RETR', 'STOR'] as const) {
-        test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir: SUITE_DIR, rulesetFile, mode, command, tls, expected: truth[i]!, tags: ['@tls'] }));
-      }
-    });
-  });
-}
+defineTlsCells({ rows: TRUTH, commands: ['RETR', 'STOR'], tags: ['@tls'] });

@@ -20,29 +20,12 @@
  * one (observed with strace: a timed select in its daemon loop after SIGCHLD), so its cells
  * cost ten times vsftpd's.
  */
-import { fileURLToPath } from 'node:url';
-import { test } from '../../harness/fixtures.ts';
-import { MODES, type TlsMode } from '../../harness/model.ts';
-import { cell, type ModeTruth } from '../../harness/suite-kit.ts';
+import { B, defineTlsCells, P, type TlsRow } from './tls-cells.ts';
 
-const SUITE = 'ftp-tls';
-const TOPOLOGY = 'routed';
-const SUITE_DIR = fileURLToPath(new URL('.', import.meta.url));
-const P = 'pass';
-const B = 'blocked';
-
-const TRUTH: ReadonlyArray<readonly [rulesetFile: string, tls: TlsMode, truth: ModeTruth]> = [
+const TRUTH: readonly TlsRow[] = [
   ['rulesets/ftps-helper.nft', 'explicit', [B, B, B, B]],
   ['rulesets/ftps-helper.nft', 'ccc', [P, P, P, P]],
   ['rulesets/ftps-passive-range.nft', 'ccc', [B, B, P, P]],
 ];
 
-test.use({ topologyFile: TOPOLOGY, serverKind: 'proftpd' });
-
-for (const [rulesetFile, tls, truth] of TRUTH) {
-  test.describe(`${rulesetFile.replace(/^rulesets\//, '')} ${tls} proftpd`, () => {
-    MODES.forEach((mode, i) => {
-      test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir: SUITE_DIR, rulesetFile, mode, command: 'RETR', tls, serverKind: 'proftpd', expected: truth[i]!, tags: ['@tls', '@proftpd'] }));
-    });
-  });
-}
+defineTlsCells({ rows: TRUTH, commands: ['RETR'], serverKind: 'proftpd', tags: ['@tls', '@proftpd'] });
