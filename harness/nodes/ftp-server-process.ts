@@ -118,15 +118,17 @@ export async function launchServer(node: NodeHandle, req: LaunchRequest): Promis
 const STOP_TIMEOUT_MS = 3000;
 
 /**
- * SIGTERM inside the node (a container's `docker exec` client does not pass signals on), then
- * wait; SIGKILL when the server does not go within the deadline.
+ * SIGTERM inside the node, then wait until the harness's child exits; SIGKILL when the server
+ * does not go within the deadline. The signal goes to the pid in the node, never to the child
+ * itself: on docker the child is the `docker exec` client, which does not pass signals on and
+ * exits only once the server has, so its exit is the proof the listener is gone.
  */
 async function stopChild(node: NodeHandle, child: ChildProcess, pidInNode: number | undefined): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise<boolean>((r) => child.once('exit', () => r(true)));
   const signal = async (sig: 'TERM' | 'KILL') => {
     if (pidInNode !== undefined) await node.exec(['kill', `-${sig}`, String(pidInNode)]).catch(() => undefined);
-    child.kill(`SIG${sig}`);
+    else child.kill(`SIG${sig}`);
   };
   await signal('TERM');
   let timer: NodeJS.Timeout | undefined;
@@ -134,6 +136,7 @@ async function stopChild(node: NodeHandle, child: ChildProcess, pidInNode: numbe
   clearTimeout(timer);
   if (!inTime) {
     await signal('KILL');
+    child.kill('SIGKILL');
     await gone;
   }
 }

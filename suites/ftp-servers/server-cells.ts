@@ -40,6 +40,11 @@
  * sessions as the passive range has ports (5 here); proftpd's master sleeps 0.2 s after every
  * interrupted select(2) (each session that ends interrupts it), so its cells take about 0.35 s
  * where pure-ftpd's take 5 ms: the cost of its process model, not of the rule set.
+ *
+ * Behind a port forward (ftp-dnat's topologies and rule sets) both servers gave ftp-dnat's truth
+ * table unchanged, pure-ftpd's --forcepassiveip and proftpd's MasqueradeAddress exactly like
+ * vsftpd's pasv_address (PASV blocked with the helper, passing with the forwarded range): observed,
+ * not repeated here as cells.
  */
 import { fileURLToPath } from 'node:url';
 import type { Expectation, ServerKind } from '../../harness/model.ts';
