@@ -2,7 +2,7 @@
  * One cell's identity and its JSON-contract row. Suites and `explore` both build rows here, so
  * the contract's fields are filled in one place.
  */
-import { cellId, type CellResult, type Observation } from './model.ts';
+import { cellId, type Advice, type CellResult, type Observation } from './model.ts';
 export { DEFAULT_DIMENSIONS } from './model.ts';
 import { judge } from './verdict.ts';
 
@@ -13,7 +13,12 @@ export type CellMeta = Pick<
 >;
 
 
-export function cellResult(meta: CellMeta, nodes: { client: string; server: string }, o: Observation): CellResult {
+export function cellResult(
+  meta: CellMeta,
+  nodes: { client: string; server: string },
+  o: Observation,
+  found: { advice?: Advice | null; evidence?: string | null } = {},
+): CellResult {
   return {
     id: cellId(meta),
     ...meta,
@@ -21,6 +26,8 @@ export function cellResult(meta: CellMeta, nodes: { client: string; server: stri
     observed: o.outcome,
     verdict: judge(meta.expected, o.outcome),
     cause: o.cause,
+    advice: found.advice ?? null,
+    evidence: found.evidence ?? null,
     durationMs: o.durationMs,
   };
 }
@@ -35,6 +42,8 @@ export function unobservedResult(meta: CellMeta, how: { skipped: boolean; cause:
     observed: how.skipped ? null : 'error',
     verdict: how.skipped ? 'skipped' : 'inconclusive',
     cause: how.cause,
+    advice: null,
+    evidence: null,
     durationMs: how.durationMs,
   };
 }

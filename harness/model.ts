@@ -81,8 +81,60 @@ export interface CellResult {
   /** null only when the cell was skipped (nothing was observed). */
   observed: Outcome | null;
   verdict: Verdict;
+  /**
+   * `code: detail`. The code is one of CAUSE_CODES (stable, for tools); the detail is for people
+   * and may change. null when the cell passed.
+   */
   cause: string | null;
+  /** The smallest rule change found that makes a failing transfer pass; null when none applies. */
+  advice: Advice | null;
+  /** The directory holding this cell's evidence files, relative to the JSON report; null when none was kept. */
+  evidence: string | null;
   durationMs: number;
+}
+
+/**
+ * A rule change in the rule set's own format (nft commands, or iptables-save lines under their
+ * `*table` header). `verified`: the same cell was re-run with the change applied and passed.
+ */
+export interface Advice {
+  change: string;
+  verified: boolean;
+}
+
+/**
+ * The stable first word of `cause`. Failures of the path: firewall-drop (a rule or policy dropped
+ * it, with the helper and expectation in place or not needed), no-helper (the control connection
+ * had no FTP helper), helper-before-conntrack (a `ct helper set` rule runs before connection
+ * tracking and attaches nothing), no-expectation (a helper was attached but expected no data
+ * connection), tls-blind (TLS hid the control channel from the helper), nat-not-rewritten (an
+ * address crossed NAT unrewritten, so the far end saw a private address), server-refused (the
+ * server replied no), data-refused-at-router (a router answered the data SYN with RST itself).
+ * Harness or server trouble (outcome error): integrity-mismatch, timeout, server-error,
+ * probe-error. Security probes: attack-reached (it got through), attack-blocked.
+ */
+export const CAUSE_CODES = [
+  'firewall-drop',
+  'no-helper',
+  'helper-before-conntrack',
+  'no-expectation',
+  'tls-blind',
+  'nat-not-rewritten',
+  'server-refused',
+  'data-refused-at-router',
+  'integrity-mismatch',
+  'timeout',
+  'server-error',
+  'probe-error',
+  'attack-reached',
+  'attack-blocked',
+] as const;
+export type CauseCode = (typeof CAUSE_CODES)[number];
+
+/** The code of a `code: detail` cause, or undefined when it does not start with a known code. */
+export function causeCode(cause: string | null): CauseCode | undefined {
+  const code = cause?.split(':', 1)[0]?.trim();
+  return (CAUSE_CODES as readonly string[]).includes(code ?? '') ? (code as CauseCode) : undefined;
 }
 
 export interface RunReport {

@@ -28,6 +28,9 @@ const CellResultSchema = z.object({
   observed: z.enum(['pass', 'blocked', 'error']).nullable(),
   verdict: z.enum(VERDICTS),
   cause: z.string().nullable(),
+  // Reports written before advice and evidence existed read back as "none found".
+  advice: z.object({ change: z.string(), verified: z.boolean() }).nullable().default(null),
+  evidence: z.string().nullable().default(null),
   durationMs: z.number(),
 }) satisfies z.ZodType<CellResult>;
 

@@ -28,6 +28,8 @@ export function makeCell(
     observed,
     verdict: judge(expected, observed),
     cause: extra.cause ?? null,
+    advice: null,
+    evidence: null,
     durationMs: extra.durationMs ?? 10,
   };
 }
