@@ -19,7 +19,12 @@ import type { FtpClient } from './probes/ftp-client.ts';
 import { startFtpClient } from './probes/start-ftp-client.ts';
 import type { Endpoint } from './probes/ftp-client.ts';
 import type { ProbeJob, ProbeReport, TransferSpec } from './probes/probe-protocol.ts';
-import { backendFor, snapshotRuleset } from './rulesets/firewall-backend.ts';
+import { backendFor } from './rulesets/firewall-backend.ts';
+import { adviceCandidates } from './evidence/advise.ts';
+import { diagnose } from './evidence/diagnose.ts';
+import { parseExpectCounters, readFirewallState, type ExpectCounters, type FirewallState } from './evidence/firewall-state.ts';
+import { nftStructure } from './evidence/nft-structure.ts';
+import { causeCode, type Advice, type CellKind } from './model.ts';
 import { loadRuleset, type Ruleset } from './rulesets/load-ruleset.ts';
 import { addressesOf, canonicalAddress, familyOf, hasFamily } from './topology/dual-stack.ts';
 import { FORWARDING_KINDS, type NodeKind, type TopologySpec } from './topology/schema.ts';
@@ -67,8 +72,29 @@ function serverAddress(spec: TopologySpec, server: NodeHandle, family?: Family):
   return server.address(Object.values(node.interfaces)[0]!.segment, family);
 }
 
+/** What `explain` and `advise` need to know about the cell that just ran. */
+export interface CellFacts {
+  kind: CellKind;
+  mode: Mode;
+  tls: TlsMode;
+  family?: Family | undefined;
+  /** Also read the firewall's state for a cell that passed (one expected to be blocked). */
+  keepState?: boolean;
+}
+
+/** `verify` (default): re-run each candidate; `suggest`: name the first without re-running; `off`. */
+const ADVICE_MODE = process.env.PINHOLE_ADVICE ?? 'verify';
+/** Candidates tried per cell at most: each is a whole re-run. */
+const MAX_ADVICE_TRIES = 3;
+
 export class Lab implements AsyncDisposable {
   private uploads = 0;
+  /** The firewall's expectation counters when the current cell's rule set was applied. */
+  private counters: ExpectCounters = { created: 0, matched: 0 };
+  /** The current cell's rule set and its first failed probe job, for diagnosis. */
+  private current: { ruleset: Ruleset; failed?: { job: Omit<ProbeJob, 'id'>; report: ProbeReport } } | undefined;
+  /** The change that fixed an earlier cell of the same rule set and cause is tried first. */
+  private readonly adviceHints = new Map<string, string>();
   private attacker: Promise<WebAttacker> | undefined;
   /** An aborted probe may leave a vsftpd session still dialling; a completed one has quit. */
   private sessionsMayLinger = false;
@@ -227,10 +253,12 @@ export class Lab implements AsyncDisposable {
     if (this.sessionsMayLinger) await this.ftp.endSessions();
     this.sessionsMayLinger = false;
     // Every router starts the cell with empty connection tracking: its own rules re-applied too.
-    await Promise.all([
+    const [stats] = await Promise.all([
       backendFor(ruleset.format).apply(this.firewall, ruleset),
       ...this.routerRulesets.map(([r, rs]) => backendFor(rs.format).apply(r, rs)),
     ]);
+    this.counters = parseExpectCounters(stats);
+    this.current = { ruleset };
     for (const o of this.observers) o.reset();
   }
 
@@ -262,7 +290,8 @@ export class Lab implements AsyncDisposable {
     const n = (o: Observation) => observed.indexOf(o) + 1;
     return {
       outcome: worst?.outcome ?? 'pass',
-      cause: worst ? `session ${n(worst)} of ${observed.length}: ${worst.cause}` : null,
+      // The code stays first; which session failed first is said at the end.
+      cause: worst ? `${worst.cause} (session ${n(worst)} of ${observed.length})` : null,
       phases: observed.flatMap((o) => o.phases),
       transcript: observed.flatMap((o) => [`# session ${n(o)} of ${observed.length}: ${o.outcome}`, ...o.transcript]),
       durationMs: Math.max(...observed.map((o) => o.durationMs)),
@@ -343,6 +372,7 @@ export class Lab implements AsyncDisposable {
     const probeReport = await report;
     // Concurrent sessions share the flag: any unfinished one must be ended before the next cell.
     if (probeReport.failure !== null) this.sessionsMayLinger = true;
+    if (probeReport.failure !== null && this.current && !this.current.failed) this.current.failed = { job, report: probeReport };
     return { report: probeReport, drops: this.observers.flatMap((o) => o.drops()).filter(isOwn) };
   }
 
@@ -403,9 +433,67 @@ export class Lab implements AsyncDisposable {
     return r.stdout.split('\n').filter((l) => l.includes('proto=') && (!address || l.includes(`dst=${address} `)));
   }
 
-  /** The firewall's rule set as the kernel holds it, with counters (evidence for reports). */
-  snapshotFirewall(): Promise<string> {
-    return snapshotRuleset(this.firewall);
+  /**
+   * Why a cell did not pass, from the firewall's own state read at once (before anything else
+   * touches it): the classified cause refined by diagnose(), and that state as evidence.
+   */
+  async explain(o: Observation, cell: CellFacts): Promise<{ observation: Observation; state: FirewallState | undefined }> {
+    const current = this.current;
+    if (!current || (o.outcome === 'pass' && !cell.keepState)) return { observation: o, state: undefined };
+    const state = await readFirewallState(this.firewall, current.ruleset.format);
+    const failed = current.failed;
+    if (cell.kind !== 'transfer' || !failed || o.cause === null) return { observation: o, state };
+    const cause = diagnose({
+      cause: o.cause,
+      mode: cell.mode,
+      tls: cell.tls,
+      control: { host: failed.job.host, port: failed.job.port },
+      announced: failed.report.dataEndpoint,
+      firewall: this.firewall.name,
+      before: this.counters,
+      state,
+      structure: nftStructure(state.rulesetJson),
+    });
+    return { observation: cause === o.cause ? o : { ...o, cause }, state };
+  }
+
+  /**
+   * The smallest rule change that makes a blocked transfer pass, verified by re-running the cell
+   * through `rerun` with the change applied. null when no candidate fits or none passes.
+   */
+  async advise(o: Observation, cell: CellFacts, state: FirewallState | undefined, rerun: (rs: Ruleset) => Promise<Observation>): Promise<Advice | null> {
+    const ruleset = this.current?.ruleset;
+    if (ADVICE_MODE === 'off' || o.outcome !== 'blocked' || cell.kind !== 'transfer' || !ruleset || !state) return null;
+    const serverSpec = this.topology.spec.nodes[this.server.name]!;
+    if (serverSpec.kind !== 'ftp-server') return null;
+    const family = this.dimensionsFor(cell.family).family;
+    const code = causeCode(o.cause);
+    const candidates = adviceCandidates({
+      code,
+      mode: cell.mode,
+      family,
+      tls: cell.tls,
+      format: ruleset.format,
+      structure: nftStructure(state.rulesetJson),
+      server: {
+        address: this.server.address(Object.values(serverSpec.interfaces)[0]!.segment, family),
+        port: this.ftp.info.port,
+        passivePorts: serverSpec.ftp.passivePorts,
+      },
+    });
+    if (candidates.length === 0) return null;
+    if (ADVICE_MODE === 'suggest') return { change: candidates[0]!.change, verified: false };
+    const key = JSON.stringify([ruleset.file, code, cell.mode, family, cell.tls]);
+    const hint = this.adviceHints.get(key);
+    const ordered = [...candidates].sort((a, b) => Number(b.change === hint) - Number(a.change === hint));
+    for (const c of ordered.slice(0, MAX_ADVICE_TRIES)) {
+      const again = await rerun({ ...ruleset, text: c.apply(ruleset.text) });
+      if (again.outcome === 'pass') {
+        this.adviceHints.set(key, c.change);
+        return { change: c.change, verified: true };
+      }
+    }
+    return null;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -111,7 +111,8 @@ export interface Advice {
  * address crossed NAT unrewritten, so the far end saw a private address), server-refused (the
  * server replied no), data-refused-at-router (a router answered the data SYN with RST itself).
  * Harness or server trouble (outcome error): integrity-mismatch, timeout, server-error,
- * probe-error. Security probes: attack-reached (it got through), attack-blocked.
+ * probe-error. A security probe that got through: attack-reached; one that was stopped carries
+ * the code of what stopped it (firewall-drop, server-refused).
  */
 export const CAUSE_CODES = [
   'firewall-drop',
@@ -127,7 +128,6 @@ export const CAUSE_CODES = [
   'server-error',
   'probe-error',
   'attack-reached',
-  'attack-blocked',
 ] as const;
 export type CauseCode = (typeof CAUSE_CODES)[number];
 

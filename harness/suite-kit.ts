@@ -11,6 +11,7 @@ import { MODES, SECURITY_PROBES, variantOf, type ClientKind, type Expectation, t
 
 export type { CellMeta };
 import { loadRuleset, rulesetName, type Ruleset } from './rulesets/load-ruleset.ts';
+import { DEFAULT_JSON_REPORT, evidenceRoot, writeEvidence } from './evidence/evidence-files.ts';
 
 export const CELL_ANNOTATION = 'pinhole-cell';
 export const RESULT_ATTACHMENT = 'pinhole-result';
@@ -112,14 +113,21 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
       if (lab.dimensions.serverKind !== meta.serverKind) {
         throw new Error(`cell declared for ${meta.serverKind}, but the lab runs ${lab.dimensions.serverKind}: set test.use({ serverKind: '${meta.serverKind}' }) at the top of the spec file`);
       }
-      const observation = await observe(lab, spec, await rulesetOnce(file));
-      const result = cellResult({ ...meta, ...lab.dimensionsFor(spec.family) }, { client: lab.client.name, server: lab.server.name }, observation);
-      await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(result), contentType: 'application/json' });
-      if (observation.outcome !== spec.expected) {
-        await testInfo.attach('transcript', { body: observation.transcript.join('\n'), contentType: 'text/plain' });
-        await testInfo.attach('phases', { body: JSON.stringify(observation.phases, null, 2), contentType: 'application/json' });
-        await testInfo.attach('firewall-ruleset', { body: await lab.snapshotFirewall(), contentType: 'text/plain' });
+      const facts = { kind: meta.kind, mode: spec.mode, tls: meta.tls, family: spec.family, keepState: spec.expected === 'blocked' };
+      const ruleset = await rulesetOnce(file);
+      const { observation, state } = await lab.explain(await observe(lab, spec, ruleset), facts);
+      // Advice re-runs the cell, so it comes after the firewall's state was read.
+      const advice = await lab.advise(observation, facts, state, (rs) => observe(lab, spec, rs));
+      const dims = { ...meta, ...lab.dimensionsFor(spec.family) };
+      const nodes = { client: lab.client.name, server: lab.server.name };
+      let result = cellResult(dims, nodes, observation, { advice });
+      // Evidence for every cell that did not pass or did not do what the suite expects.
+      if (observation.outcome !== 'pass' || result.verdict !== 'compliant') {
+        const written = await writeEvidence(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT, { cell: result, observation, advice, state });
+        result = cellResult(dims, nodes, observation, { advice, evidence: written.dir });
+        for (const f of written.files) await testInfo.attach(f, { path: join(evidenceRoot(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT), '..', written.dir, f) });
       }
+      await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(result), contentType: 'application/json' });
       // One diagnostic line per check: expected and observed, and why.
       expect(observation.outcome, `${ruleset} ${spec.mode} ${spec.command}: expected ${spec.expected}, observed ${observation.outcome}${observation.cause ? ` (${observation.cause})` : ''}`).toBe(spec.expected);
     },

@@ -25,22 +25,22 @@ test('a completed transfer is a pass', () => {
   expect([o.outcome, o.cause]).toEqual(['pass', null]);
 });
 
-test('a traced drop of the data SYN is data-blocked, naming node, chain and packet', () => {
+test('a traced drop of the data SYN is a firewall drop of the data connection, naming node, chain and packet', () => {
   const o = classify({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'aborted' }), drops: [drop] });
   expect(o.outcome).toBe('blocked');
-  expect(o.cause).toBe('data-blocked: SYN 192.168.10.10:40000 -> 203.0.113.10:50003 dropped at fw by inet filter forward policy drop');
+  expect(o.cause).toBe('firewall-drop: data connection: SYN 192.168.10.10:40000 -> 203.0.113.10:50003 dropped at fw by inet filter forward policy drop');
   expect(o.transcript.at(-1)).toContain('dropped at fw');
 });
 
 test('an IPv6 drop brackets its addresses, so the port stays readable', () => {
   const packet = { saddr: '2001:db8:20::10', daddr: '2001:db8:10::10', sport: 20, dport: 36105, iif: 'wan0' };
   const o = classify({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'aborted' }), drops: [{ ...drop, packet }] });
-  expect(o.cause).toBe('data-blocked: SYN [2001:db8:20::10]:20 -> [2001:db8:10::10]:36105 dropped at fw by inet filter forward policy drop');
+  expect(o.cause).toBe('firewall-drop: data connection: SYN [2001:db8:20::10]:20 -> [2001:db8:10::10]:36105 dropped at fw by inet filter forward policy drop');
 });
 
-test('a traced drop during control connect is control-blocked', () => {
+test('a traced drop during control connect is a firewall drop of the control connection', () => {
   const o = classify({ report: report({ phase: 'control-connect', kind: 'aborted', detail: 'aborted' }), drops: [{ ...drop, rule: 'tcp dport 21 drop', packet: { ...drop.packet, dport: 21 } }] });
-  expect(o.cause).toMatch(/^control-blocked: .* by inet filter forward rule "tcp dport 21 drop"$/);
+  expect(o.cause).toMatch(/^firewall-drop: control connection: .* by inet filter forward rule "tcp dport 21 drop"$/);
 });
 
 test('a refused PORT (bounce protection) is blocked with the server reply', () => {
@@ -61,7 +61,7 @@ test('other server errors are errors, not blocks', () => {
 test('a timeout without a traced drop is an error: pinhole does not guess', () => {
   const o = classify({ report: report({ phase: 'data-connect', kind: 'timeout', detail: 'no progress within 8000 ms' }), drops: [] });
   expect(o.outcome).toBe('error');
-  expect(o.cause).toMatch(/^data-connect-timeout: no firewall drop observed/);
+  expect(o.cause).toMatch(/^timeout: data-connect: no firewall drop observed/);
 });
 
 test('a download with the wrong sha256 is an integrity mismatch', () => {
@@ -87,37 +87,37 @@ test.describe('security probes', () => {
 
   test('a SYN that reached the third host means the bounce got through, whatever else happened', () => {
     const o = classifyBounce({ report: report({ phase: 'data-connect', kind: 'timeout', detail: 't' }), drops: [], reachedVictim: [victimSyn], expectations: [], victim: '192.168.10.20' });
-    expect([o.outcome, o.cause]).toEqual(['pass', 'bounce-reached-victim: SYN 203.0.113.10:20 -> 192.168.10.20:8021 crossed the firewall']);
+    expect([o.outcome, o.cause]).toEqual(['pass', 'attack-reached: bounce: SYN 203.0.113.10:20 -> 192.168.10.20:8021 crossed the firewall']);
   });
 
   test('an expectation toward the third host is an opened pinhole', () => {
     const line = 'proto=6 src=203.0.113.10 dst=192.168.10.20 sport=0 dport=8021 helper=ftp';
     const o = classifyBounce({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [], reachedVictim: [], expectations: [line], victim: '192.168.10.20' });
     expect(o.outcome).toBe('pass');
-    expect(o.cause).toMatch(/^expectation-created: /);
+    expect(o.cause).toMatch(/^attack-reached: bounce: the firewall expects a connection to /);
   });
 
   test('a bounce the server accepted but the firewall dropped is blocked by the firewall', () => {
     const o = classifyBounce({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [{ ...drop, packet: victimSyn }], reachedVictim: [], expectations: [], victim: '192.168.10.20' });
     expect(o.outcome).toBe('blocked');
-    expect(o.cause).toMatch(/^firewall-dropped: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.20:8021 dropped at fw/);
+    expect(o.cause).toMatch(/^firewall-drop: bounce: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.20:8021 dropped at fw/);
   });
 
   const passing = { report: report(null), drops: [] };
   test('pinhole scope: neighbour dropped and nothing left after the transfer is blocked', () => {
     const o = classifyPinholeScope({ neighbour: { report: report({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [drop] }, transfer: passing, expectationsLeft: [] });
     expect(o.outcome).toBe('blocked');
-    expect(o.cause).toMatch(/^neighbour-blocked: SYN .* dropped at fw/);
+    expect(o.cause).toMatch(/^firewall-drop: neighbour port: SYN .* dropped at fw/);
   });
 
   test('pinhole scope: a neighbour the server answered with RST crossed the firewall', () => {
     const o = classifyPinholeScope({ neighbour: { report: report({ phase: 'data-connect', kind: 'refused', detail: 'ECONNREFUSED' }, { dataEndpoint: { host: '203.0.113.10', port: 50004 } }), drops: [] }, transfer: passing, expectationsLeft: [] });
-    expect([o.outcome, o.cause]).toEqual(['pass', 'neighbour-reachable: 203.0.113.10:50004, next to the announced port, crossed the firewall']);
+    expect([o.outcome, o.cause]).toEqual(['pass', 'attack-reached: neighbour port: 203.0.113.10:50004, next to the announced port, crossed the firewall']);
   });
 
   test('pinhole scope: an expectation outliving its transfer is an open pinhole', () => {
     const o = classifyPinholeScope({ neighbour: { report: report({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [drop] }, transfer: passing, expectationsLeft: ['proto=6 ...'] });
-    expect([o.outcome, o.cause]).toEqual(['pass', 'expectation-left-open: proto=6 ...']);
+    expect([o.outcome, o.cause]).toEqual(['pass', 'attack-reached: expectation left open: proto=6 ...']);
   });
 });
 
@@ -128,26 +128,26 @@ test.describe('helper scope (NAT slipstreaming)', () => {
 
   test("the attacker's dial arriving is the attack getting through", () => {
     const o = classifyHelperScope({ report: slip(null), drops: [], expectations: [] });
-    expect([o.outcome, o.cause]).toEqual(['pass', 'slipstream-connected: the web server dialled 192.168.10.10:41291 through the firewall after "PORT 192,168,10,10,161,75" in a web connection']);
+    expect([o.outcome, o.cause]).toEqual(['pass', 'attack-reached: slipstream: the web server dialled 192.168.10.10:41291 through the firewall after "PORT 192,168,10,10,161,75" in a web connection']);
   });
 
   test('the dial dropped with no expectation is blocked', () => {
     const o = classifyHelperScope({ report: slip({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [dialDropped], expectations: [] });
     expect(o.outcome).toBe('blocked');
-    expect(o.cause).toMatch(/^firewall-dropped: SYN 203\.0\.113\.10:47778 -> 192\.168\.10\.10:41291 dropped at fw .*; no expectation/);
+    expect(o.cause).toMatch(/^firewall-drop: slipstream: SYN 203\.0\.113\.10:47778 -> 192\.168\.10\.10:41291 dropped at fw .*; no expectation/);
   });
 
   test('an expectation created from a web connection is an opened pinhole even if the dial was lost', () => {
     const o = classifyHelperScope({ report: slip({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [dialDropped], expectations: ['proto=6 src=203.0.113.10 dst=192.168.10.10 dport=41291'] });
     expect(o.outcome).toBe('pass');
-    expect(o.cause).toMatch(/^expectation-created: /);
+    expect(o.cause).toMatch(/^attack-reached: slipstream: the helper parsed a web connection: /);
   });
 
   test('a dropped web connection proves nothing: error, not blocked', () => {
     const webDropped = { ...drop, packet: { ...drop.packet, dport: 80 } };
     const o = classifyHelperScope({ report: slip({ phase: 'control-connect', kind: 'aborted', detail: 'a' }), drops: [webDropped], expectations: [] });
     expect(o.outcome).toBe('error');
-    expect(o.cause).toMatch(/^control-blocked: the web connection itself was dropped/);
+    expect(o.cause).toMatch(/^firewall-drop: the web connection itself was dropped/);
   });
 });
 
@@ -188,6 +188,6 @@ test.describe('replies of pure-ftpd and proftpd (captured on ftp-servers, masque
     const activeDrop = { ...drop, packet: { saddr: '203.0.113.10', daddr: '192.168.10.10', sport: 20, dport: 44017, iif: 'wan0' } };
     const o = classify({ report: report(proftpd425, announced), drops: [activeDrop] });
     expect(o.outcome).toBe('blocked');
-    expect(o.cause).toBe('data-blocked: SYN 203.0.113.10:20 -> 192.168.10.10:44017 dropped at fw by inet filter forward policy drop');
+    expect(o.cause).toBe('firewall-drop: data connection: SYN 203.0.113.10:20 -> 192.168.10.10:44017 dropped at fw by inet filter forward policy drop');
   });
 });

@@ -56,8 +56,9 @@ export function classify(ev: Evidence): Observation {
   }
   const firstDrop = drops[0];
   if (firstDrop) {
-    const which = f.phase === 'control-connect' ? 'control-blocked' : 'data-blocked';
-    return { ...base, outcome: 'blocked', cause: `${which}: ${describeDrop(firstDrop)}` };
+    // `data connection` is refined later from the firewall's conntrack state (diagnose.ts).
+    const which = f.phase === 'control-connect' ? 'control connection' : 'data connection';
+    return { ...base, outcome: 'blocked', cause: `firewall-drop: ${which}: ${describeDrop(firstDrop)}` };
   }
   const r = ev.refusedByRouter;
   if (r?.announced && f.kind === 'reply') {
@@ -74,12 +75,12 @@ export function classify(ev: Evidence): Observation {
     return { ...base, outcome: 'error', cause: `server-error: ${f.phase}: ${lastLine(f.reply)}` };
   }
   if (f.kind === 'mismatch') return { ...base, outcome: 'error', cause: `integrity-mismatch: ${f.detail}` };
-  if (f.kind === 'timeout') return { ...base, outcome: 'error', cause: `${f.phase}-timeout: no firewall drop observed (${f.detail})` };
+  if (f.kind === 'timeout') return { ...base, outcome: 'error', cause: `timeout: ${f.phase}: no firewall drop observed (${f.detail})` };
   if (f.kind === 'refused' && r) {
     return { ...base, outcome: 'blocked', cause: `data-refused-at-router: ${endpoint(r.host, r.port)} is ${r.node}'s own address, and ${r.node} neither forwards that port nor expects a connection to it (it answered RST)` };
   }
-  if (f.kind === 'refused') return { ...base, outcome: 'error', cause: `${f.phase}-refused: ${f.detail} (no firewall drop observed; is the server listening?)` };
-  return { ...base, outcome: 'error', cause: `${f.phase}-failed: ${f.detail}` };
+  if (f.kind === 'refused') return { ...base, outcome: 'error', cause: `probe-error: ${f.phase} refused: ${f.detail} (no firewall drop observed; is the server listening?)` };
+  return { ...base, outcome: 'error', cause: `probe-error: ${f.phase}: ${f.detail}` };
 }
 
 /** Evidence of an FTP bounce attempt (PORT/EPRT naming a third host). */
@@ -102,13 +103,13 @@ export function classifyBounce(ev: BounceEvidence): Observation {
   const transcript = [...report.transcript, ...drops.map((d) => `# ${describeDrop(d)}`), ...ev.expectations.map((e) => `# expectation: ${e}`)];
   const base = { phases: report.phases, transcript, durationMs: report.durationMs };
   const reached = ev.reachedVictim[0];
-  if (reached) return { ...base, outcome: 'pass', cause: `bounce-reached-victim: SYN ${endpoint(reached.saddr, reached.sport)} -> ${endpoint(reached.daddr, reached.dport)} crossed the firewall` };
-  if (ev.expectations.length > 0) return { ...base, outcome: 'pass', cause: `expectation-created: the firewall expects a connection to ${ev.victim}: ${ev.expectations[0]}` };
+  if (reached) return { ...base, outcome: 'pass', cause: `attack-reached: bounce: SYN ${endpoint(reached.saddr, reached.sport)} -> ${endpoint(reached.daddr, reached.dport)} crossed the firewall` };
+  if (ev.expectations.length > 0) return { ...base, outcome: 'pass', cause: `attack-reached: bounce: the firewall expects a connection to ${ev.victim}: ${ev.expectations[0]}` };
   const f = report.failure;
   if (f?.kind === 'reply') return { ...base, outcome: 'blocked', cause: `server-refused: ${lastLine(f.reply)}` };
   const drop = drops[0];
-  if (drop) return { ...base, outcome: 'blocked', cause: `firewall-dropped: ${describeDrop(drop)}` };
-  return { ...base, outcome: 'error', cause: f ? `${f.phase}-failed: ${f.detail}` : 'bounce-unresolved: the server accepted, yet no packet toward the third host was seen' };
+  if (drop) return { ...base, outcome: 'blocked', cause: `firewall-drop: bounce: ${describeDrop(drop)}` };
+  return { ...base, outcome: 'error', cause: f ? `probe-error: ${f.phase}: ${f.detail}` : 'probe-error: bounce unresolved: the server accepted, yet no packet toward the third host was seen' };
 }
 
 export interface PinholeScopeEvidence {
@@ -130,15 +131,15 @@ export function classifyPinholeScope(ev: PinholeScopeEvidence): Observation {
   if (!drop) {
     const f = n.failure;
     if (!f || f.phase === 'transfer' || (f.phase === 'data-connect' && (f.kind === 'refused' || f.kind === 'reset'))) {
-      return { ...base, outcome: 'pass', cause: `neighbour-reachable: ${dialled}, next to the announced port, crossed the firewall` };
+      return { ...base, outcome: 'pass', cause: `attack-reached: neighbour port: ${dialled}, next to the announced port, crossed the firewall` };
     }
-    return { ...base, outcome: 'error', cause: `${f.phase}-failed: ${f.detail}` };
+    return { ...base, outcome: 'error', cause: `probe-error: ${f.phase}: ${f.detail}` };
   }
   if (ev.transfer.report.failure) {
-    return { ...base, outcome: 'error', cause: `transfer-failed: the scope check needs a passing transfer first (${ev.transfer.report.failure.detail})` };
+    return { ...base, outcome: 'error', cause: `probe-error: the scope check needs a passing transfer first (${ev.transfer.report.failure.detail})` };
   }
-  if (ev.expectationsLeft.length > 0) return { ...base, outcome: 'pass', cause: `expectation-left-open: ${ev.expectationsLeft[0]}` };
-  return { ...base, outcome: 'blocked', cause: `neighbour-blocked: ${describeDrop(drop)}; no expectation left after the transfer` };
+  if (ev.expectationsLeft.length > 0) return { ...base, outcome: 'pass', cause: `attack-reached: expectation left open: ${ev.expectationsLeft[0]}` };
+  return { ...base, outcome: 'blocked', cause: `firewall-drop: neighbour port: ${describeDrop(drop)}; no expectation left after the transfer` };
 }
 
 export interface HelperScopeEvidence {
@@ -160,10 +161,10 @@ export function classifyHelperScope(ev: HelperScopeEvidence): Observation {
   const f = report.failure;
   const at = report.dataEndpoint ? `${report.dataEndpoint.host}:${report.dataEndpoint.port}` : 'the client';
   const line = report.transcript.filter((l) => l.startsWith('> ')).pop()?.slice(2) ?? 'an active-mode line';
-  if (!f) return { ...base, outcome: 'pass', cause: `slipstream-connected: the web server dialled ${at} through the firewall after "${line}" in a web connection` };
-  if (ev.expectations.length > 0) return { ...base, outcome: 'pass', cause: `expectation-created: the helper parsed a web connection: ${ev.expectations[0]}` };
+  if (!f) return { ...base, outcome: 'pass', cause: `attack-reached: slipstream: the web server dialled ${at} through the firewall after "${line}" in a web connection` };
+  if (ev.expectations.length > 0) return { ...base, outcome: 'pass', cause: `attack-reached: slipstream: the helper parsed a web connection: ${ev.expectations[0]}` };
   const drop = drops[0];
-  if (drop && f.phase === 'control-connect') return { ...base, outcome: 'error', cause: `control-blocked: the web connection itself was dropped, so the probe proves nothing (${describeDrop(drop)})` };
-  if (drop) return { ...base, outcome: 'blocked', cause: `firewall-dropped: ${describeDrop(drop)}; no expectation from the line in the web connection` };
-  return { ...base, outcome: 'error', cause: `${f.phase}-failed: ${f.detail}` };
+  if (drop && f.phase === 'control-connect') return { ...base, outcome: 'error', cause: `firewall-drop: the web connection itself was dropped, so the probe proves nothing (${describeDrop(drop)})` };
+  if (drop) return { ...base, outcome: 'blocked', cause: `firewall-drop: slipstream: ${describeDrop(drop)}; no expectation from the line in the web connection` };
+  return { ...base, outcome: 'error', cause: `probe-error: ${f.phase}: ${f.detail}` };
 }

@@ -326,6 +326,8 @@ export class FtpProbe {
     }
     const { endpoint, accept } = await this.listenForData();
     const arg = mode === 'PORT' ? formatPortArgument(endpoint.host, endpoint.port) : formatEprtArgument(endpoint.host, endpoint.port);
+    // Known before the server answers: a refused PORT is diagnosed by the address it named.
+    this.dataEndpoint = endpoint;
     this.expect(await this.command(replies, `${mode} ${arg}`), [200]);
     return { kind: 'active', endpoint, accept };
   }

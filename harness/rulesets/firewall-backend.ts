@@ -9,13 +9,19 @@ import { RESTORE_COMMAND, type Ruleset, type RulesetFormat } from './load-rulese
 
 export interface FirewallBackend {
   readonly format: RulesetFormat;
-  /** Flushes rules and conntrack in the node, then applies the rule set plus the drop observer. */
-  apply(node: NodeHandle, rs: Ruleset): Promise<void>;
+  /**
+   * Flushes rules and conntrack in the node, then applies the rule set plus the drop observer.
+   * Resolves to the node's conntrack statistics (/proc/net/stat/nf_conntrack) read in the same
+   * process start, between the flush and the new rules: a cell's expectation counts are the
+   * difference from them.
+   */
+  apply(node: NodeHandle, rs: Ruleset): Promise<string>;
 }
 
-async function execOrThrow(node: NodeHandle, argv: string[], input?: string): Promise<void> {
+async function execOrThrow(node: NodeHandle, argv: string[], input?: string): Promise<string> {
   const r = await node.exec(argv, input === undefined ? {} : { input });
   if (r.code !== 0) throw new Error(`${argv.join(' ')} in node ${node.name} exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+  return r.stdout;
 }
 
 /**
@@ -23,7 +29,11 @@ async function execOrThrow(node: NodeHandle, argv: string[], input?: string): Pr
  * process start in the node per reset, which matters where each exec is an Engine API call.
  * The script is a constant; nothing from the rule set is ever part of it.
  */
-const RESET_THEN_NFT = ['sh', '-c', 'set -e; conntrack -F >/dev/null 2>&1 || conntrack -F; conntrack -F expect >/dev/null 2>&1 || conntrack -F expect; exec nft -f -'];
+const RESET_THEN_NFT = [
+  'sh',
+  '-c',
+  'set -e; conntrack -F >/dev/null 2>&1 || conntrack -F; conntrack -F expect >/dev/null 2>&1 || conntrack -F expect; cat /proc/net/stat/nf_conntrack; exec nft -f -',
+];
 
 /**
  * The node's rule set as the kernel holds it now, with counters. iptables-nft rules live in
@@ -36,9 +46,9 @@ export async function snapshotRuleset(node: NodeHandle): Promise<string> {
 export class NftBackend implements FirewallBackend {
   readonly format = 'nft' as const;
 
-  async apply(node: NodeHandle, rs: Ruleset): Promise<void> {
+  async apply(node: NodeHandle, rs: Ruleset): Promise<string> {
     // One atomic nft transaction: old rules out, the user's rules and the observer in.
-    await execOrThrow(node, RESET_THEN_NFT, `flush ruleset\n${rs.text}\n${OBSERVER_RULESET}`);
+    return execOrThrow(node, RESET_THEN_NFT, `flush ruleset\n${rs.text}\n${OBSERVER_RULESET}`);
   }
 }
 
@@ -46,9 +56,10 @@ export class NftBackend implements FirewallBackend {
 export class IptablesBackend implements FirewallBackend {
   constructor(readonly format: keyof typeof RESTORE_COMMAND) {}
 
-  async apply(node: NodeHandle, rs: Ruleset): Promise<void> {
-    await execOrThrow(node, RESET_THEN_NFT, `flush ruleset\n${OBSERVER_RULESET}`);
+  async apply(node: NodeHandle, rs: Ruleset): Promise<string> {
+    const stats = await execOrThrow(node, RESET_THEN_NFT, `flush ruleset\n${OBSERVER_RULESET}`);
     await execOrThrow(node, [RESTORE_COMMAND[this.format]], rs.text);
+    return stats;
   }
 }
 

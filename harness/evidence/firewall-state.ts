@@ -1,0 +1,122 @@
+/**
+ * What the firewall's kernel knew when a cell ended: its connection-tracking entries (with the
+ * helper each one carries), the expectations still waiting, how many expectations were created
+ * and used during the cell, and the rule set with its counters. This is the evidence that tells
+ * "no helper" from "helper but no expectation" from "expected, yet dropped".
+ */
+import type { NodeHandle } from '../drivers/driver.ts';
+import type { RulesetFormat } from '../rulesets/load-ruleset.ts';
+
+export interface ConntrackTuple {
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+}
+
+export interface ConntrackEntry {
+  proto: string;
+  /** The direction the first packet took, as it arrived (before NAT). */
+  orig: ConntrackTuple;
+  /** The answer's direction as the kernel expects it (after NAT): `reply.dst` is what the far end sees as its peer. */
+  reply: ConntrackTuple;
+  /** The conntrack helper attached to the connection (`helper=ftp`), if any. */
+  helper: string | undefined;
+  line: string;
+}
+
+/**
+ * Expectation counters of the node's network namespace (/proc/net/stat/nf_conntrack, summed
+ * over CPUs): `created` counts expectations a helper registered, `matched` connections that
+ * arrived as one of them (RELATED). Never reset, so a cell reads the difference.
+ */
+export interface ExpectCounters {
+  created: number;
+  matched: number;
+}
+
+export interface FirewallState {
+  entries: ConntrackEntry[];
+  /** `conntrack -L expect` lines: expectations not yet used or expired. */
+  expectations: string[];
+  counters: ExpectCounters;
+  /** `nft -a list ruleset`: the rule set as the kernel holds it, counters and rule handles included. */
+  ruleset: string;
+  /** `nft -j list ruleset`, parsed: the rule set's structure for diagnosis and advice. */
+  rulesetJson: unknown;
+  /** `iptables-save -c` (or ip6tables) for iptables rule sets: the user's own format with packet counters. */
+  saved: string | undefined;
+  /** The raw text of every section, for the evidence files. */
+  raw: Record<string, string>;
+}
+
+export function parseConntrackLine(line: string): ConntrackEntry | undefined {
+  const proto = /^\s*(\w+)\s+\d+\s/.exec(line)?.[1];
+  if (!proto) return undefined;
+  const all = (key: string) => [...line.matchAll(new RegExp(`\\b${key}=(\\S+)`, 'g'))].map((m) => m[1]!);
+  const [src, dst, sport, dport] = [all('src'), all('dst'), all('sport'), all('dport')];
+  if (src.length < 2 || dst.length < 2 || sport.length < 2 || dport.length < 2) return undefined;
+  const tuple = (i: number): ConntrackTuple => ({ src: src[i]!, dst: dst[i]!, sport: Number(sport[i]), dport: Number(dport[i]) });
+  return { proto, orig: tuple(0), reply: tuple(1), helper: /\bhelper=(\S+)/.exec(line)?.[1], line: line.trim() };
+}
+
+/** Sums the expect_create and expect_new columns of every CPU's line (hexadecimal). */
+export function parseExpectCounters(text: string): ExpectCounters {
+  const lines = text.split('\n').filter((l) => l.trim());
+  const header = lines.findIndex((l) => /\bexpect_create\b/.test(l));
+  if (header < 0) return { created: 0, matched: 0 };
+  const names = lines[header]!.trim().split(/\s+/);
+  const col = (name: string) => names.indexOf(name);
+  const sum = (i: number) => lines.slice(header + 1).reduce((n, l) => n + (Number.parseInt(l.trim().split(/\s+/)[i] ?? '0', 16) || 0), 0);
+  return { created: sum(col('expect_create')), matched: sum(col('expect_new')) };
+}
+
+/**
+ * One process start in the node for all of it (each exec is an Engine API call on Docker).
+ * A constant script: nothing from the rule set or the topology is part of it. Sections are
+ * separated by marker lines no tool prints.
+ */
+const MARK = '@@pinhole-section ';
+const STATE_SCRIPT = [
+  'for s in conntrack expect counters ruleset json saved; do',
+  `  echo "${MARK}$s"`,
+  '  case $s in',
+  '    conntrack) conntrack -L 2>/dev/null ;;',
+  '    expect) conntrack -L expect 2>/dev/null ;;',
+  '    counters) cat /proc/net/stat/nf_conntrack ;;',
+  '    ruleset) nft -a list ruleset ;;',
+  '    json) nft -j list ruleset ;;',
+  '    saved) if [ "$1" != nft ]; then "$1-save" -c 2>/dev/null; fi ;;',
+  '  esac',
+  'done',
+].join('\n');
+
+export function parseSections(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let current: string | undefined;
+  for (const line of text.replace(/\n$/, '').split('\n')) {
+    if (line.startsWith(MARK)) out[(current = line.slice(MARK.length).trim())] = '';
+    else if (current !== undefined) out[current] += `${line}\n`;
+  }
+  return out;
+}
+
+export async function readFirewallState(node: NodeHandle, format: RulesetFormat): Promise<FirewallState> {
+  const r = await node.exec(['sh', '-c', STATE_SCRIPT, 'pinhole-state', format]);
+  const raw = parseSections(r.stdout);
+  let rulesetJson: unknown = undefined;
+  try {
+    rulesetJson = JSON.parse(raw.json ?? '');
+  } catch {
+    rulesetJson = undefined;
+  }
+  return {
+    entries: (raw.conntrack ?? '').split('\n').flatMap((l) => parseConntrackLine(l) ?? []),
+    expectations: (raw.expect ?? '').split('\n').filter((l) => l.includes('proto=')),
+    counters: parseExpectCounters(raw.counters ?? ''),
+    ruleset: raw.ruleset ?? '',
+    rulesetJson,
+    saved: format === 'nft' ? undefined : raw.saved,
+    raw,
+  };
+}
