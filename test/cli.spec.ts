@@ -2,11 +2,11 @@
 // the JSON contract and JUnit, and nothing left behind on bad input.
 import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { cellId, type RunReport } from '../harness/model.ts';
+import { causeCode, cellId, type RunReport } from '../harness/model.ts';
 import { STATE_ROOT } from '../harness/run-state.ts';
 import { DEFAULT_RUN_CELLS } from './support/default-run.ts';
 
@@ -104,7 +104,22 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
     /^data-refused-at-router: the server dialled 203\.0\.113\.254:(\d+), fw's own address \(the control connection's peer\), not the announced 192\.168\.10\.10:\1; .*: 425 Unable to build data connection: Connection refused$/,
   );
   // Like vsftpd, both dial active data connections from port 20.
-  for (const kind of ['pure-ftpd', 'proftpd']) expect(server(kind, 'no-helper', 'PORT').cause).toMatch(/^data-blocked: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
+  for (const kind of ['pure-ftpd', 'proftpd']) expect(server(kind, 'no-helper', 'PORT').cause).toMatch(/^no-helper: .*: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
+
+  // Every cell that did not pass says why with a code of the contract, from evidence: no data
+  // drop is left undiagnosed, and its evidence directory is beside the report.
+  const failing = report.results.filter((c) => c.observed !== 'pass');
+  expect(failing.length).toBeGreaterThan(300);
+  for (const c of failing) {
+    expect(causeCode(c.cause), `${c.id}: ${c.cause}`).toBeDefined();
+    expect(c.cause, c.id).not.toMatch(/^firewall-drop: data connection: /);
+    expect(existsSync(join(out, c.evidence ?? 'none', 'transcript.txt')), `${c.id}: evidence ${c.evidence}`).toBe(true);
+  }
+  const codes = new Set(failing.map((c) => causeCode(c.cause)));
+  for (const code of ['no-helper', 'nat-not-rewritten', 'tls-blind', 'no-expectation', 'server-refused', 'firewall-drop'] as const) expect(codes, code).toContain(code);
+  // A blocked transfer whose cause a rule can fix carries verified advice.
+  const fixable = failing.filter((c) => c.kind === 'transfer' && ['no-helper', 'tls-blind'].includes(causeCode(c.cause) ?? ''));
+  expect(fixable.filter((c) => !c.advice?.verified).map((c) => c.id)).toEqual([]);
 
   const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
   const suites = [xml.testsuites.testsuite].flat();
@@ -124,7 +139,7 @@ test('pinhole explore: observed verdicts for the eight cells, with causes', asyn
     expect([c.expected, c.verdict]).toEqual([null, 'observed']);
     expect(c.observed).toBe(c.mode === 'PASV' || c.mode === 'EPSV' ? 'pass' : 'blocked');
   }
-  expect(r.stdout).toMatch(/passive-range-no-helper PORT RETR: blocked — data-blocked: /);
+  expect(r.stdout).toMatch(/passive-range-no-helper PORT RETR: blocked — no-helper: /);
   expect(runsOwnedBy(r.pid!)).toEqual([]);
 });
 

@@ -170,3 +170,22 @@ test('a cause with XML metacharacters survives the round trip', ({}, testInfo) =
   expect(props(tc).cause).toBe(cause);
   expect(tc['system-out']).toBe(cause);
 });
+
+test('advice and evidence reach CI: properties, and [[ATTACHMENT|path]] lines in system-out', ({}, testInfo) => {
+  const file = testInfo.outputPath('evidence.xml');
+  const failed: CellResult = {
+    ...cell({ ruleset: 'no-helper', mode: 'PORT', command: 'RETR' }, 'pass', 'blocked', 'no-helper: conntrack shows ...'),
+    advice: { change: 'insert rule inet filter forward ct state related accept', verified: true },
+    evidence: 'evidence/ftp-stateful__routed__no-helper__PORT-RETR',
+  };
+  writeJUnitReport(file, 'netns', [failed], (c) => (c.evidence ? [`/r/${c.evidence}/wan0.pcap`, `/r/${c.evidence}/transcript.txt`] : []));
+  const tc = find(parser.parse(readFileSync(file, 'utf8')) as XmlReport, 'ftp-stateful routed no-helper', 'PORT RETR');
+  expect(props(tc)).toMatchObject({ advice: failed.advice!.change, adviceVerified: 'true', evidence: failed.evidence });
+  expect(String(tc['system-out']).split('\n')).toEqual([
+    'no-helper: conntrack shows ...',
+    'advice (verified by re-running the cell):',
+    failed.advice!.change,
+    `[[ATTACHMENT|/r/${failed.evidence}/wan0.pcap]]`,
+    `[[ATTACHMENT|/r/${failed.evidence}/transcript.txt]]`,
+  ]);
+});

@@ -129,3 +129,16 @@ test('a dual-stack group labels its IPv6 columns and keeps each family in its ow
     '✗ ip6-helper EPRT RETR over IPv6: expected blocked, observed pass',
   ]);
 });
+
+test('a cell with advice shows the change under its detail line, ready to copy', () => {
+  const blocked: CellResult = {
+    ...cell('routed', 'no-helper', 'PORT', 'RETR', 'pass', 'blocked', 'no-helper: conntrack shows no helper=ftp'),
+    advice: { change: 'add ct helper inet filter ftp { type "ftp" protocol tcp; l3proto inet; }\ninsert rule inet filter forward tcp dport 21 ct helper set "ftp"', verified: true },
+  };
+  expect(renderMatrix([blocked], { color: false }).split('\n').slice(4, 8)).toEqual([
+    '✗ no-helper PORT RETR: expected pass, observed blocked — no-helper: conntrack shows no helper=ftp',
+    '    passes with this change (verified by re-running the cell):',
+    '      add ct helper inet filter ftp { type "ftp" protocol tcp; l3proto inet; }',
+    '      insert rule inet filter forward tcp dport 21 ct helper set "ftp"',
+  ]);
+});

@@ -4,7 +4,8 @@
  * each side of it. Plain files, so a person opens them with less and Wireshark, CI keeps them as
  * artifacts, and JUnit and the HTML report link to them.
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Advice, CellResult, Observation } from '../model.ts';
 import type { FirewallState } from './firewall-state.ts';
@@ -74,19 +75,20 @@ export async function writeEvidence(jsonReport: string, parts: EvidenceParts): P
   return { dir: relative(dirname(resolve(jsonReport)), dir), files: Object.keys(files).sort() };
 }
 
-/** The evidence files of a cell, as absolute paths (for JUnit attachments). */
-export async function evidenceFiles(jsonReport: string, dir: string): Promise<string[]> {
-  const abs = join(dirname(resolve(jsonReport)), dir);
+/** The evidence files of a cell, as absolute paths (for JUnit attachments); none when it kept none. */
+export function evidenceFiles(jsonReport: string, cell: Pick<CellResult, 'evidence'>): string[] {
+  if (!cell.evidence) return [];
+  const abs = join(dirname(resolve(jsonReport)), cell.evidence);
   try {
-    return (await readdir(abs)).sort().map((f) => join(abs, f));
+    return readdirSync(abs).sort().map((f) => join(abs, f));
   } catch {
     return [];
   }
 }
 
 /** A new run starts without the previous run's evidence, so no stale file is linked. */
-export async function clearEvidence(jsonReport: string): Promise<void> {
-  await rm(evidenceRoot(jsonReport), { recursive: true, force: true });
+export function clearEvidence(jsonReport: string): void {
+  rmSync(evidenceRoot(jsonReport), { recursive: true, force: true });
 }
 
 function indent(text: string): string {

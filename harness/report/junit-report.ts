@@ -20,7 +20,12 @@ export function describeMismatch(cell: CellResult): string {
   return cell.cause === null ? line : `${line} (${cell.cause})`;
 }
 
-export function buildJUnitReport(driver: DriverName, cells: readonly CellResult[]): string {
+/**
+ * `attachmentsOf` names a cell's evidence files (absolute paths). They are listed in the test
+ * case's system-out as `[[ATTACHMENT|path]]`, the convention Jenkins' JUnit attachments plugin
+ * and GitLab read, so a CI page links a failed cell to its captures.
+ */
+export function buildJUnitReport(driver: DriverName, cells: readonly CellResult[], attachmentsOf: (cell: CellResult) => readonly string[] = () => []): string {
   // A fresh builder per call: the package's default export is a process-wide singleton.
   const report = rootBuilder.newBuilder().name(`pinhole ${driver}`);
   for (const group of groupBySuite([...cells].sort(compareCells))) {
@@ -50,6 +55,8 @@ export function buildJUnitReport(driver: DriverName, cells: readonly CellResult[
         .property('tls', cell.tls)
         .property('kind', cell.kind)
         .property('probe', cell.probe);
+      if (cell.advice) testCase.property('advice', cell.advice.change).property('adviceVerified', String(cell.advice.verified));
+      if (cell.evidence) testCase.property('evidence', cell.evidence);
       switch (cell.verdict) {
         case 'violation':
           testCase.failure(describeMismatch(cell), 'violation');
@@ -65,15 +72,20 @@ export function buildJUnitReport(driver: DriverName, cells: readonly CellResult[
           break;
       }
       // CI UIs show system-out next to the test; a skipped cell has no message of its own.
-      if (cell.cause !== null) testCase.standardOutput(cell.cause);
+      const out = [
+        ...(cell.cause !== null ? [cell.cause] : []),
+        ...(cell.advice ? [`advice (${cell.advice.verified ? 'verified by re-running the cell' : 'not verified'}):`, cell.advice.change] : []),
+        ...attachmentsOf(cell).map((f) => `[[ATTACHMENT|${f}]]`),
+      ];
+      if (out.length > 0) testCase.standardOutput(out.join('\n'));
     }
   }
   return report.build();
 }
 
-export function writeJUnitReport(file: string, driver: DriverName, cells: readonly CellResult[]): void {
+export function writeJUnitReport(file: string, driver: DriverName, cells: readonly CellResult[], attachmentsOf?: (cell: CellResult) => readonly string[]): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, buildJUnitReport(driver, cells), 'utf8');
+  writeFileSync(file, buildJUnitReport(driver, cells, attachmentsOf), 'utf8');
 }
 
 /** One group per suite/topology/ruleset, in the order the (sorted) input first shows them. */

@@ -127,10 +127,17 @@ function detailLine(cell: CellResult, paint: Paint): string | null {
   const because = cell.cause === null ? '' : ` — ${cell.cause}`;
   if (cell.verdict === 'violation' || cell.verdict === 'inconclusive') {
     const mark = paint(STYLE[cell.verdict], MARK[cell.verdict]);
-    return `${mark} ${where}: expected ${cell.expected ?? 'nothing'}, observed ${cell.observed ?? 'nothing'}${because}`;
+    return `${mark} ${where}: expected ${cell.expected ?? 'nothing'}, observed ${cell.observed ?? 'nothing'}${because}${adviceLines(cell)}`;
   }
-  if (cell.verdict === 'observed' && cell.observed !== 'pass') return `${where}: ${cell.observed ?? 'nothing'}${because}`;
+  if (cell.verdict === 'observed' && cell.observed !== 'pass') return `${where}: ${cell.observed ?? 'nothing'}${because}${adviceLines(cell)}`;
   return null;
+}
+
+/** The fix under the line that needs it, indented so the change can be copied as it stands. */
+function adviceLines(cell: CellResult): string {
+  if (!cell.advice) return '';
+  const how = cell.advice.verified ? 'passes with this change (verified by re-running the cell)' : 'may pass with this change (not verified)';
+  return `\n    ${how}:\n${cell.advice.change.split('\n').map((l) => `      ${l}`).join('\n')}`;
 }
 
 /**

@@ -3,9 +3,10 @@
  * JSON contract and JUnit. A cell whose test never produced an observation (skipped, or the lab
  * failed to come up) still appears, as skipped or inconclusive, so no cell silently vanishes.
  */
-import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
+import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import { resolve } from 'node:path';
 import { unobservedResult } from '../cell-result.ts';
+import { clearEvidence, evidenceFiles } from '../evidence/evidence-files.ts';
 import type { CellResult, DriverName } from '../model.ts';
 import { CELL_ANNOTATION, RESULT_ATTACHMENT, type CellMeta } from '../suite-kit.ts';
 import { buildJsonReport, writeJsonReport } from './json-report.ts';
@@ -31,6 +32,11 @@ export default class PinholeReporter implements Reporter {
 
   printsToStdio(): boolean {
     return true;
+  }
+
+  onBegin(_config: FullConfig, _suite: Suite): void {
+    // Workers write this run's evidence beside the JSON report: the last run's must not linger.
+    clearEvidence(this.options.json);
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
@@ -59,7 +65,7 @@ export default class PinholeReporter implements Reporter {
     const cells = [...this.cells.values()];
     const report = buildJsonReport(this.options.driver, cells);
     writeJsonReport(resolve(this.options.json), report);
-    writeJUnitReport(resolve(this.options.junit), this.options.driver, report.results);
+    writeJUnitReport(resolve(this.options.junit), this.options.driver, report.results, (cell) => evidenceFiles(this.options.json, cell));
     process.stdout.write(`\n${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
     process.stdout.write(`\nreports: ${resolve(this.options.json)}, ${resolve(this.options.junit)}\n`);
   }
