@@ -3,8 +3,17 @@
 # needs (only the missing ones), unpacks the other FTP servers (ftp-server-bundles.sh) and the
 # npm dependencies (only when package-lock.json changed).
 # Says precisely what is missing and exits 3 when it cannot install it itself.
+# --for-tests (npm test): also what pinhole's own tests need beyond a run, i.e. a browser.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+for_tests=false
+for arg in "$@"; do
+  case "$arg" in
+    --for-tests) for_tests=true ;;
+    *) echo "usage: ensure-host.sh [--for-tests]" >&2; exit 2 ;;
+  esac
+done
 
 # command -> Debian package
 declare -A NEEDS=(
@@ -13,6 +22,11 @@ declare -A NEEDS=(
   [vsftpd]=vsftpd [pkill]=procps [sysctl]=procps [sha256sum]=coreutils
   [curl]=curl [lftp]=lftp [openssl]=openssl
 )
+# The HTML report's tests drive a real browser. Playwright's own browser download is not
+# reachable from every CI host, Debian's chromium is; a run (`npm run job`) never needs one.
+if $for_tests; then
+  NEEDS[chromium]=chromium
+fi
 missing=()
 for cmd in "${!NEEDS[@]}"; do
   PATH="$PATH:/usr/sbin:/sbin" command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDS[$cmd]}")

@@ -1,0 +1,112 @@
+/**
+ * The HTML report: one self-contained file that opens from disk (file://) with nothing to
+ * fetch. A summary, the matrix per suite and topology with filters, and a detail panel per
+ * cell with its cause, advice, evidence links and ladder diagram. The run's JSON report rides
+ * along in a `<script type="application/json">`, so the file is also the data.
+ *
+ * A Content-Security-Policy allows only the page's own inline style and script, by hash: if a
+ * recorded string ever slipped past escaping, the browser would still run none of it and load
+ * nothing from anywhere.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Ladder } from '../evidence/ladder.ts';
+import type { CellResult, RunReport } from '../model.ts';
+import { summarize, VERDICTS } from '../verdict.ts';
+import { renderCellDetail } from './html/cell-detail.ts';
+import { renderFilterBar } from './html/filter-bar.ts';
+import { escapeHtml, jsonForScript } from './html/html-escape.ts';
+import { renderHtmlMatrix } from './html/html-matrix.ts';
+import { VERDICT_MARK, verdictClass } from './html/verdict-marks.ts';
+
+export interface HtmlReportInput {
+  report: RunReport;
+  /** Ladder diagrams by cell id; a cell without one says so in its panel. */
+  ladders: Record<string, Ladder>;
+  /** The cell's evidence directory as an href relative to the HTML file; null for none (see evidenceLinks). */
+  evidenceHref: (cell: CellResult) => string | null;
+  /** File names in each cell's evidence directory, by cell id, linked one by one; else the directory is. */
+  evidenceFiles?: Record<string, readonly string[]>;
+  title?: string;
+}
+
+export function renderHtmlReport(input: HtmlReportInput): string {
+  const { report } = input;
+  const title = input.title ?? 'pinhole report';
+  const style = asset('report-style.css');
+  const script = asset('report-client.js');
+  const csp = [
+    "default-src 'none'",
+    `style-src '${sha256(style)}'`,
+    `script-src '${sha256(script)}'`,
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+
+  const details = report.results.map((cell, index) => {
+    const evidence = { href: input.evidenceHref(cell), files: input.evidenceFiles?.[cell.id] ?? [] };
+    return `<template data-detail="${index}">\n${renderCellDetail(cell, input.ladders[cell.id], evidence)}\n</template>`;
+  });
+
+  return `<!doctype html>
+<html lang="en" class="no-js">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<title>${escapeHtml(title)}</title>
+<style>${style}</style>
+</head>
+<body>
+<header>
+<h1>${escapeHtml(title)}</h1>
+${summaryLine(report)}
+</header>
+${renderFilterBar(report.results)}
+<main id="matrix">
+${report.results.length === 0 ? '<p>No cells in this run.</p>' : renderHtmlMatrix(report.results)}
+<p class="no-match" hidden>No cell matches these filters.</p>
+</main>
+<aside id="detail" class="detail" aria-label="Cell detail" tabindex="-1" hidden>
+<button type="button" class="close" aria-label="Close detail">×</button>
+<div class="detail-body"></div>
+</aside>
+${details.join('\n')}
+<script type="application/json" id="pinhole-report">${jsonForScript(report)}</script>
+<script>${script}</script>
+</body>
+</html>
+`;
+}
+
+export function writeHtmlReport(file: string, input: HtmlReportInput): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, renderHtmlReport(input), 'utf8');
+}
+
+/** Counts per verdict in the matrix's order, and the driver the run used. */
+function summaryLine(report: RunReport): string {
+  const counts = summarize(report.results);
+  const n = report.results.length;
+  const parts = VERDICTS.filter((v) => counts[v] > 0).map((v) => {
+    const mark = VERDICT_MARK[v];
+    return `<span class="count-chip ${verdictClass(v)}">${mark === '' ? '' : `<span aria-hidden="true">${mark}</span> `}${counts[v]} ${v === 'violation' && counts[v] !== 1 ? 'violations' : v}</span>`;
+  });
+  return `<p class="summary"><strong>${n} ${n === 1 ? 'cell' : 'cells'}</strong> on the <code>${escapeHtml(report.driver)}</code> driver${parts.length > 0 ? ': ' : ''}${parts.join(' ')}</p>`;
+}
+
+/**
+ * Style and script live beside this module as real .css/.js files (editable with their own
+ * tooling) and are inlined at render time. Neither may contain its own closing tag, or the
+ * inlined copy would end early.
+ */
+function asset(name: string): string {
+  const text = readFileSync(new URL(`./html/${name}`, import.meta.url), 'utf8');
+  if (/<\/(script|style)/i.test(text)) throw new Error(`${name}: must not contain a closing </script> or </style> tag`);
+  return text;
+}
+
+function sha256(text: string): string {
+  return `sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}`;
+}

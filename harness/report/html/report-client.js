@@ -1,0 +1,126 @@
+// The report's only script: filters and the detail panel. All markup was rendered and escaped
+// when the report was written; this script only shows, hides and clones it, and reads the run's
+// data from the embedded JSON, so nothing a run recorded is ever parsed as HTML here.
+(() => {
+  'use strict';
+  document.documentElement.classList.remove('no-js');
+
+  const results = JSON.parse(document.getElementById('pinhole-report').textContent).results;
+  const form = document.querySelector('form.filters');
+  const count = form.querySelector('output.count');
+  const noMatch = document.querySelector('.no-match');
+  const buttons = Array.from(document.querySelectorAll('button.cell'));
+  const panel = document.getElementById('detail');
+  const panelBody = panel.querySelector('.detail-body');
+  let opener = null;
+
+  function currentFilters() {
+    const data = new FormData(form);
+    const text = String(data.get('text') || '').trim().toLowerCase();
+    return { suite: data.get('suite'), verdict: data.get('verdict'), observed: data.get('observed'), mode: data.get('mode'), text };
+  }
+
+  function matches(cell, f) {
+    const observed = cell.observed === null ? 'none' : cell.observed;
+    return (
+      (!f.suite || cell.suite === f.suite) &&
+      (!f.verdict || cell.verdict === f.verdict) &&
+      (!f.observed || observed === f.observed) &&
+      (!f.mode || cell.mode === f.mode) &&
+      (!f.text || (cell.id + '\n' + (cell.cause || '')).toLowerCase().includes(f.text))
+    );
+  }
+
+  function applyFilters() {
+    const f = currentFilters();
+    let shown = 0;
+    for (const button of buttons) {
+      const keep = matches(results[Number(button.dataset.cell)], f);
+      button.hidden = !keep;
+      if (keep) shown += 1;
+    }
+    // A row, column or whole group with nothing left to show goes too, so what remains is a
+    // compact table rather than a sparse one.
+    for (const table of document.querySelectorAll('table.matrix')) {
+      const liveColumns = new Set();
+      for (const row of table.tBodies[0].rows) {
+        let live = false;
+        for (const td of row.querySelectorAll('td')) {
+          if (td.querySelector('button.cell:not([hidden])')) {
+            live = true;
+            liveColumns.add(td.dataset.col);
+          }
+        }
+        row.hidden = !live;
+      }
+      for (const el of table.querySelectorAll('[data-col]')) el.hidden = !liveColumns.has(el.dataset.col);
+      table.closest('section.group').hidden = liveColumns.size === 0;
+    }
+    count.textContent = 'Showing ' + shown + ' of ' + buttons.length + ' cells';
+    noMatch.hidden = shown > 0;
+  }
+
+  function open(button) {
+    const template = document.querySelector('template[data-detail="' + button.dataset.cell + '"]');
+    panelBody.replaceChildren(template.content.cloneNode(true));
+    if (opener) opener.setAttribute('aria-expanded', 'false');
+    opener = button;
+    button.setAttribute('aria-expanded', 'true');
+    panel.hidden = false;
+    document.body.classList.add('panel-open');
+    panel.scrollTop = 0;
+    panel.focus();
+    rememberInUrl(results[Number(button.dataset.cell)].id);
+  }
+
+  function close() {
+    if (panel.hidden) return;
+    panel.hidden = true;
+    panelBody.replaceChildren();
+    document.body.classList.remove('panel-open');
+    rememberInUrl('');
+    if (opener) {
+      opener.setAttribute('aria-expanded', 'false');
+      opener.focus();
+      opener = null;
+    }
+  }
+
+  // The open cell's id in the fragment, so a link (from a CI log, a ticket) opens that cell.
+  // A fragment change never fetches anything; some browsers refuse replaceState on file:// URLs.
+  function rememberInUrl(id) {
+    try {
+      history.replaceState(null, '', id ? '#' + encodeURIComponent(id) : location.pathname + location.search);
+    } catch {
+      // The panel works without it.
+    }
+  }
+
+  document.addEventListener('click', (event) => {
+    const button = event.target.closest('button.cell');
+    if (button) open(button);
+    else if (event.target.closest('#detail .close')) close();
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') close();
+  });
+  form.addEventListener('input', applyFilters);
+  form.addEventListener('change', applyFilters);
+  form.addEventListener('submit', (event) => event.preventDefault());
+
+  function openFromUrl() {
+    let id = '';
+    try {
+      id = decodeURIComponent(location.hash.slice(1));
+    } catch {
+      // A hand-edited fragment that is not valid percent-encoding names no cell.
+    }
+    const index = results.findIndex((cell) => cell.id === id);
+    const button = buttons.find((b) => Number(b.dataset.cell) === index);
+    if (button && button !== opener) open(button);
+  }
+  window.addEventListener('hashchange', openFromUrl);
+
+  applyFilters();
+  if (location.hash.length > 1) openFromUrl();
+})();
