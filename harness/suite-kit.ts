@@ -15,6 +15,8 @@ import { DEFAULT_JSON_REPORT, evidenceRoot, writeEvidence } from './evidence/evi
 
 export const CELL_ANNOTATION = 'pinhole-cell';
 export const RESULT_ATTACHMENT = 'pinhole-result';
+/** The cell's ladder diagram (harness/evidence/ladder.ts), for the HTML report. */
+export const LADDER_ATTACHMENT = 'pinhole-ladder';
 
 export interface CellSpec {
   suite: string;

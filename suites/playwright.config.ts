@@ -9,6 +9,7 @@ const reporters: Array<[string, Record<string, unknown>?]> = [
     {
       json: process.env.PINHOLE_JSON ?? 'reports/results.json',
       junit: process.env.PINHOLE_JUNIT ?? 'reports/junit.xml',
+      html: process.env.PINHOLE_HTML ?? 'reports/html/index.html',
       driver: process.env.PINHOLE_DRIVER ?? 'netns',
     },
   ],

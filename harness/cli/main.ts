@@ -27,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
     .addOption(driverOption())
     .option('--json <file>', 'JSON results (the contract in README)', 'reports/results.json')
     .option('--junit <file>', 'JUnit XML for CI', 'reports/junit.xml')
+    .option('--html <dir|file>', 'self-contained HTML report (matrix, filters, ladder diagrams, advice)', 'reports/html')
     .option('--grep <regex>', 'only cells whose title matches (e.g. "nft-helper" or "PASV")')
     .option('--workers <n>', 'Playwright workers (one topology each)')
     .action(async (opts) => {

@@ -11,6 +11,7 @@ import { driverFor } from '../drivers/registry.ts';
 import { SUITES_DIR, TOPOLOGIES_DIR } from '../paths.ts';
 import { readJsonReport } from '../report/json-report.ts';
 import { exitCodeFor } from '../verdict.ts';
+import { htmlReportFile } from '../report/html-report.ts';
 import { requireHost } from './host-check.ts';
 import { filesUnder, validateInputs } from './validate-inputs.ts';
 
@@ -18,6 +19,7 @@ export interface RunOptions {
   driver: string;
   json: string;
   junit: string;
+  html: string;
   grep?: string;
   workers?: string;
 }
@@ -36,11 +38,13 @@ export async function runCommand(opts: RunOptions): Promise<number> {
 
   const json = resolve(opts.json);
   const junit = resolve(opts.junit);
+  const html = htmlReportFile(opts.html);
   const env = {
     ...process.env,
     PINHOLE_DRIVER: driver.name,
     PINHOLE_JSON: json,
     PINHOLE_JUNIT: junit,
+    PINHOLE_HTML: html,
     ...(opts.grep ? { PINHOLE_GREP: opts.grep } : {}),
     ...(opts.workers ? { PINHOLE_WORKERS: opts.workers } : {}),
   };

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Ladder } from '../evidence/ladder.ts';
 import type { CellResult, RunReport } from '../model.ts';
 import { summarize, VERDICTS } from '../verdict.ts';
@@ -29,6 +29,11 @@ export interface HtmlReportInput {
   /** File names in each cell's evidence directory, by cell id, linked one by one; else the directory is. */
   evidenceFiles?: Record<string, readonly string[]>;
   title?: string;
+}
+
+/** `--html` takes a file (`x.html`) or a directory, which gets an `index.html`. */
+export function htmlReportFile(target: string): string {
+  return resolve(/\.html?$/i.test(target) ? target : join(target, 'index.html'));
 }
 
 export function renderHtmlReport(input: HtmlReportInput): string {

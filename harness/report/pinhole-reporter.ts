@@ -8,7 +8,10 @@ import { resolve } from 'node:path';
 import { unobservedResult } from '../cell-result.ts';
 import { clearEvidence, evidenceFiles } from '../evidence/evidence-files.ts';
 import type { CellResult, DriverName } from '../model.ts';
-import { CELL_ANNOTATION, RESULT_ATTACHMENT, type CellMeta } from '../suite-kit.ts';
+import { CELL_ANNOTATION, LADDER_ATTACHMENT, RESULT_ATTACHMENT, type CellMeta } from '../suite-kit.ts';
+import type { Ladder } from '../evidence/ladder.ts';
+import { evidenceLinks } from './html/evidence-links.ts';
+import { writeHtmlReport } from './html-report.ts';
 import { buildJsonReport, writeJsonReport } from './json-report.ts';
 import { writeJUnitReport } from './junit-report.ts';
 import { renderMatrix } from './matrix.ts';
@@ -16,6 +19,7 @@ import { renderMatrix } from './matrix.ts';
 interface Options {
   json: string;
   junit: string;
+  html: string;
   driver: DriverName;
 }
 
@@ -27,6 +31,7 @@ function firstLine(text: string | undefined): string {
 
 export default class PinholeReporter implements Reporter {
   private readonly cells = new Map<string, CellResult>();
+  private readonly ladders: Record<string, Ladder> = {};
 
   constructor(private readonly options: Options) {}
 
@@ -59,6 +64,8 @@ export default class PinholeReporter implements Reporter {
       cell = unobservedResult(meta, { skipped, cause: reason, durationMs: result.duration });
     }
     this.cells.set(cell.id, cell);
+    const ladder = result.attachments.find((a) => a.name === LADDER_ATTACHMENT);
+    if (ladder?.body) this.ladders[cell.id] = JSON.parse(ladder.body.toString('utf8')) as Ladder;
   }
 
   onEnd(_result: FullResult): void {
@@ -66,7 +73,9 @@ export default class PinholeReporter implements Reporter {
     const report = buildJsonReport(this.options.driver, cells);
     writeJsonReport(resolve(this.options.json), report);
     writeJUnitReport(resolve(this.options.junit), this.options.driver, report.results, (cell) => evidenceFiles(this.options.json, cell));
+    const html = resolve(this.options.html);
+    writeHtmlReport(html, { report, ladders: this.ladders, ...evidenceLinks(this.options.json, html, report.results), title: `pinhole ${this.options.driver} run` });
     process.stdout.write(`\n${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
-    process.stdout.write(`\nreports: ${resolve(this.options.json)}, ${resolve(this.options.junit)}\n`);
+    process.stdout.write(`\nreports: ${resolve(this.options.json)}, ${resolve(this.options.junit)}, ${html}\n`);
   }
 }
