@@ -116,7 +116,7 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
     expect(existsSync(join(out, c.evidence ?? 'none', 'transcript.txt')), `${c.id}: evidence ${c.evidence}`).toBe(true);
   }
   const codes = new Set(failing.map((c) => causeCode(c.cause)));
-  for (const code of ['no-helper', 'nat-not-rewritten', 'tls-blind', 'no-expectation', 'server-refused', 'firewall-drop'] as const) expect(codes, code).toContain(code);
+  for (const code of ['no-helper', 'helper-before-conntrack', 'nat-not-rewritten', 'tls-blind', 'no-expectation', 'server-refused', 'firewall-drop'] as const) expect(codes, code).toContain(code);
   // A blocked transfer whose cause a rule can fix carries verified advice.
   const fixable = failing.filter((c) => c.kind === 'transfer' && ['no-helper', 'tls-blind'].includes(causeCode(c.cause) ?? ''));
   expect(fixable.filter((c) => !c.advice?.verified).map((c) => c.id)).toEqual([]);

@@ -76,7 +76,7 @@ test('a helper set in a chain before conntrack: helper-before-conntrack, naming 
   const st: FirewallState = { ...state([CONTROL_NO_HELPER], COUNTERS(1, 0)).state, ruleset: listing, rulesetJson: json };
   const cause = diagnose(input({ state: st, structure }));
   expect(causeCode(cause)).toBe('helper-before-conntrack');
-  expect(cause).toContain('rule "tcp dport 21 ct helper set "ftp-standard"" in chain inet filter prerouting (hook prerouting, priority -300)');
+  expect(cause).toContain('rule \'tcp dport 21 ct helper set "ftp-standard"\' in chain inet filter prerouting (hook prerouting, priority -300)');
 });
 
 test('a helper that created no expectation: no-expectation', () => {

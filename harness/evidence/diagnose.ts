@@ -55,7 +55,7 @@ export function diagnose(d: DiagnosisInput): string {
       const early = assignmentsBeforeConntrack(d.structure)[0];
       if (early) {
         const text = ruleText(d.state.ruleset, early) ?? `ct helper set "${early.helper}"`;
-        return `helper-before-conntrack: rule "${text}" in chain ${early.family} ${early.table} ${early.chain} (hook ${early.hook}, priority ${early.prio}) runs before connection tracking (priority -200), so there is no connection yet to attach the helper to; conntrack shows the control connection ${tuple(ctl.orig)} without helper=ftp: ${drop}`;
+        return `helper-before-conntrack: rule '${text}' in chain ${early.family} ${early.table} ${early.chain} (hook ${early.hook}, priority ${early.prio}) runs before connection tracking (priority -200), so there is no connection yet to attach the helper to; conntrack shows the control connection ${tuple(ctl.orig)} without helper=ftp: ${drop}`;
       }
       return `no-helper: conntrack shows the control connection ${tuple(ctl.orig)} without helper=ftp, so nothing expected the data connection (since Linux 6.0 a helper must be attached by a rule): ${drop}`;
     }

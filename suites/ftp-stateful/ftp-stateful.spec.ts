@@ -23,6 +23,8 @@
  *                                                                  passive: NEW data connection dropped
  *   passive-range-no-helper   blocked  blocked  pass     pass      only the pinned passive range is open
  *   helper-wrong-port         blocked  blocked  blocked  blocked   helper on 2121, control on 21: no expectation
+ *   helper-before-conntrack   blocked  blocked  blocked  blocked   ct helper set at priority raw (-300) runs before
+ *                                                                  conntrack (-200): no connection to attach it to
  */
 import { fileURLToPath } from 'node:url';
 import { test } from '../../harness/fixtures.ts';
@@ -45,6 +47,7 @@ const TRUTH: ReadonlyArray<[string, [Expectation, Expectation, Expectation, Expe
   ['rulesets/masquerade-no-helper.nft', [B, B, B, B]],
   ['rulesets/passive-range-no-helper.nft', [B, B, P, P]],
   ['rulesets/helper-wrong-port.nft', [B, B, B, B]],
+  ['rulesets/helper-before-conntrack.nft', [B, B, B, B]],
 ];
 
 test.use({ topologyFile: TOPOLOGY });
