@@ -11,7 +11,7 @@ declare -A NEEDS=(
   [ip]=iproute2 [ss]=iproute2 [nsenter]=util-linux [unshare]=util-linux [mount]=mount
   [nft]=nftables [iptables-nft-restore]=iptables [conntrack]=conntrack
   [vsftpd]=vsftpd [pkill]=procps [sysctl]=procps [sha256sum]=coreutils
-  [curl]=curl [lftp]=lftp [openssl]=openssl
+  [curl]=curl [lftp]=lftp [openssl]=openssl [tcpdump]=tcpdump
 )
 missing=()
 for cmd in "${!NEEDS[@]}"; do
