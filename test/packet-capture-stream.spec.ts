@@ -116,6 +116,13 @@ test('a tcpdump that exits before listening fails the start with its stderr, and
   expect(spawned[0]!.exitCode).toBe(0);
 });
 
+test('a tcpdump that never gets ready times out saying what it lacked', async () => {
+  const { node } = fakeNode((t) => t.listening());
+  await expect(PacketCapture.start(node, ['lan0'], { readyTimeoutMs: 100 })).rejects.toThrow(
+    'timed out after 100 ms waiting for tcpdump on lan0 in node fw to listen (lan0: pcap header not written, listening, stderr: tcpdump: listening on lan0',
+  );
+});
+
 test('mark() forgets earlier records, and drops records captured before it that arrive after it', async () => {
   const { node, spawned } = fakeNode();
   await using capture = await PacketCapture.start(node, ['lan0']);

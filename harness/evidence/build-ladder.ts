@@ -13,12 +13,19 @@
  * Which way a copy went through its interface: Linux cooked captures say so; on Ethernet, the
  * firewall's own MAC on that interface is learnt from the matched pairs (an entering frame is
  * addressed to it, a leaving frame comes from it) and then read on every frame.
+ *
+ * Fates: a copy that entered with no partner died, unless it was addressed to the firewall and
+ * the firewall answered in that connection (to-firewall). A copy that left without having entered
+ * was sent by the firewall (from-firewall), whatever its source address: `reject with tcp reset`
+ * answers in the name of the address the SYN was aimed at. Actors are judged by address: the
+ * firewall's, the client's and the server's, and the control connection's peers as captured
+ * (behind a home gateway the client shows as the gateway); any other address is `other`.
  */
 import type { Ladder, LadderActor, LadderPacket } from './ladder.ts';
 import { decodeTcp, recordTimeMs, TCP_FLAG, type PcapRecord, type TcpSegment } from './pcap.ts';
 
 export interface LadderInput {
-  /** One cell's records by firewall interface (PacketCapture.records()). */
+  /** One cell's records by firewall interface (PacketCapture.records(), or readPcap() of saved files). */
   records: ReadonlyMap<string, readonly PcapRecord[]>;
   /** The firewall node's name. */
   firewall: string;
@@ -274,7 +281,12 @@ interface Connection {
   control: boolean;
 }
 
-/** Turns events into labelled entries: FTP lines, handshakes, folded data and ACKs. */
+/**
+ * Turns events into labelled entries: FTP lines, handshakes, folded data and ACKs. `folded`
+ * counts the packets without an entry of their own: data segments after the first of a run, and
+ * pure ACKs other than a handshake's third packet. `data N bytes` counts bytes on the wire, not
+ * the captured (snap length) part.
+ */
 class LadderDrawer {
   readonly entries: LadderPacket[] = [];
   folded = 0;

@@ -137,7 +137,10 @@ export class PacketCapture implements AsyncDisposable {
         { timeoutMs: opts.readyTimeoutMs ?? READY_TIMEOUT_MS, intervalMs: 5 },
       );
     } catch (err) {
+      const late = [...captures.values()].filter((c) => !c.failure && !c.ready);
+      const state = late.map((c) => `${c.iface}: pcap header ${c.splitter.header ? 'written' : 'not written'}, ${c.listening ? 'listening' : 'not listening'}${c.tcpdumpStderr ? `, stderr: ${c.tcpdumpStderr}` : ''}`);
       await capture[Symbol.asyncDispose]().catch(() => undefined);
+      if (state.length > 0 && /^timed out/.test((err as Error).message)) throw new Error(`${(err as Error).message} (${state.join('; ')})`);
       throw err;
     }
     return capture;
