@@ -40,4 +40,6 @@ export interface Ladder {
   packets: LadderPacket[];
   /** Data segments folded into one line each (a reader wants the handshake, not 90 ACKs). */
   folded: number;
+  /** Entries left out of the middle of a long ladder (it keeps its beginning and its end). */
+  omitted?: number;
 }

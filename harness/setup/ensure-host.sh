@@ -20,7 +20,7 @@ declare -A NEEDS=(
   [ip]=iproute2 [ss]=iproute2 [nsenter]=util-linux [unshare]=util-linux [mount]=mount
   [nft]=nftables [iptables-nft-restore]=iptables [conntrack]=conntrack
   [vsftpd]=vsftpd [pkill]=procps [sysctl]=procps [sha256sum]=coreutils
-  [curl]=curl [lftp]=lftp [openssl]=openssl
+  [curl]=curl [lftp]=lftp [openssl]=openssl [tcpdump]=tcpdump
 )
 # The HTML report's tests drive a real browser. Playwright's own browser download is not
 # reachable from every CI host, Debian's chromium is; a run (`npm run job`) never needs one.
