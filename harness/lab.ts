@@ -24,6 +24,10 @@ import { adviceCandidates } from './evidence/advise.ts';
 import { diagnose } from './evidence/diagnose.ts';
 import { parseExpectCounters, readFirewallState, type ExpectCounters, type FirewallState } from './evidence/firewall-state.ts';
 import { nftStructure } from './evidence/nft-structure.ts';
+import { buildLadder } from './evidence/build-ladder.ts';
+import { firewallSides } from './evidence/firewall-sides.ts';
+import type { Ladder } from './evidence/ladder.ts';
+import { PacketCapture } from './nodes/packet-capture.ts';
 import { causeCode, type Advice, type CellKind } from './model.ts';
 import { loadRuleset, type Ruleset } from './rulesets/load-ruleset.ts';
 import { addressesOf, canonicalAddress, familyOf, hasFamily } from './topology/dual-stack.ts';
@@ -110,6 +114,8 @@ export class Lab implements AsyncDisposable {
     /** The pinned probe: started with the lab, it also checks readiness. */
     private readonly agent: FtpClient,
     private readonly observers: DropObserver[],
+    /** tcpdump on every firewall interface, for the ladder diagram and the evidence pcaps. */
+    private readonly capture: PacketCapture,
     private readonly resources: DisposeStack,
   ) {}
 
@@ -133,13 +139,14 @@ export class Lab implements AsyncDisposable {
       }
       // FTPS is offered by every lab (explicit, and implicit on its own port): a certificate costs milliseconds.
       const cert = await makeCertificate(server);
-      const [ftp, agent] = await Promise.all([
+      const [ftp, agent, capture] = await Promise.all([
         startFtpServer(opts.serverKind ?? serverSpec.ftp.software, server, {
           ...serverSpec.ftp,
           listenIpv6: hasFamily(serverSpec, 'ipv6'),
           tls: { cert, implicitPort: IMPLICIT_FTPS_PORT },
         }),
         startFtpClient('probe', client),
+        PacketCapture.start(firewall, Object.keys(spec.nodes[firewall.name]!.interfaces)),
         ...routers.map(async (r) => {
           const res = await r.exec(['nft', '-f', '-'], { input: OBSERVER_RULESET });
           if (res.code !== 0) throw new Error(`node ${r.name}: cannot install the drop observer: ${res.stderr.trim()}`);
@@ -147,10 +154,11 @@ export class Lab implements AsyncDisposable {
       ]);
       resources.defer(() => ftp[Symbol.asyncDispose]());
       resources.defer(() => agent[Symbol.asyncDispose]());
+      resources.defer(() => capture[Symbol.asyncDispose]());
       const observers = routers.map((r) => DropObserver.start(r));
       for (const o of observers) resources.defer(() => o[Symbol.asyncDispose]());
 
-      const lab = new Lab(topology, client, server, firewall, routerRulesets, ftp, agent, observers, resources);
+      const lab = new Lab(topology, client, server, firewall, routerRulesets, ftp, agent, observers, capture, resources);
       // Fixed router rule sets are in place before the readiness transfer crosses them.
       await Promise.all(routerRulesets.map(([r, rs]) => backendFor(rs.format).apply(r, rs)));
       await lab.awaitReady();
@@ -260,6 +268,7 @@ export class Lab implements AsyncDisposable {
     this.counters = parseExpectCounters(stats);
     this.current = { ruleset };
     for (const o of this.observers) o.reset();
+    this.capture.mark();
   }
 
   async runCell(req: CellRequest): Promise<Observation> {
@@ -494,6 +503,31 @@ export class Lab implements AsyncDisposable {
       }
     }
     return null;
+  }
+
+  /**
+   * The current cell's exchange as the firewall captured it. `complete` waits for the capture
+   * to go quiet first (about 30 ms), so a failing cell's last packets (the dropped SYN, an RST)
+   * are in; a passing cell's ladder may lack the session's closing packets, which decide nothing.
+   * Call before anything else runs on the lab: the next cell starts a new capture window.
+   */
+  async packets(complete: boolean): Promise<{ ladder: Ladder; pcaps: Record<string, Buffer> }> {
+    if (complete) await this.capture.settle();
+    const spec = this.topology.spec;
+    const addresses = (node: NodeHandle) => addressesOf(spec.nodes[node.name]!);
+    // The control port the client dialled: the server's, or implicit FTPS's, or the web port of a slipstream probe.
+    const ports = new Set([this.ftp.info.port, ...(this.ftp.info.tls?.implicitPort ? [this.ftp.info.tls.implicitPort] : [])]);
+    if (this.current?.failed) ports.add(this.current.failed.job.port);
+    const ladder = buildLadder({
+      records: this.capture.records(),
+      firewall: this.firewall.name,
+      firewallAddresses: addresses(this.firewall),
+      clientAddresses: addresses(this.client),
+      serverAddresses: addresses(this.server),
+      controlPorts: [...ports],
+      sides: firewallSides(spec, this.firewall.name, this.client.name, this.server.name),
+    });
+    return { ladder, pcaps: complete ? Object.fromEntries(this.capture.interfaces.map((i) => [i, this.capture.pcapOf(i)])) : {} };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

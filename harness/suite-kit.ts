@@ -118,14 +118,17 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
       const facts = { kind: meta.kind, mode: spec.mode, tls: meta.tls, family: spec.family, keepState: spec.expected === 'blocked' };
       const ruleset = await rulesetOnce(file);
       const { observation, state } = await lab.explain(await observe(lab, spec, ruleset), facts);
-      // Advice re-runs the cell, so it comes after the firewall's state was read.
+      // Evidence for every cell that did not pass or did not do what the suite expects.
+      const needsEvidence = observation.outcome !== 'pass' || observation.outcome !== spec.expected;
+      const { ladder, pcaps } = await lab.packets(needsEvidence);
+      // Advice re-runs the cell, so it comes after the firewall's state and packets were read.
       const advice = await lab.advise(observation, facts, state, (rs) => observe(lab, spec, rs));
       const dims = { ...meta, ...lab.dimensionsFor(spec.family) };
       const nodes = { client: lab.client.name, server: lab.server.name };
       let result = cellResult(dims, nodes, observation, { advice });
-      // Evidence for every cell that did not pass or did not do what the suite expects.
-      if (observation.outcome !== 'pass' || result.verdict !== 'compliant') {
-        const written = await writeEvidence(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT, { cell: result, observation, advice, state });
+      await testInfo.attach(LADDER_ATTACHMENT, { body: JSON.stringify(ladder), contentType: 'application/json' });
+      if (needsEvidence) {
+        const written = await writeEvidence(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT, { cell: result, observation, advice, state, captures: pcaps, ladder });
         result = cellResult(dims, nodes, observation, { advice, evidence: written.dir });
         for (const f of written.files) await testInfo.attach(f, { path: join(evidenceRoot(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT), '..', written.dir, f) });
       }

@@ -270,6 +270,8 @@ export const REQUIRED_TOOLS: ReadonlyArray<[string, string]> = [
   ['iptables-nft-restore', 'iptables'],
   ['ip6tables-nft-restore', 'iptables'],
   ['conntrack', 'conntrack'],
+  // Every lab captures on the firewall's interfaces: ladder diagrams and evidence pcaps.
+  ['tcpdump', 'tcpdump'],
   ['vsftpd', 'vsftpd'],
   // The real clients of the ftp-clients suite run from the host's file system too.
   ['curl', 'curl'],
