@@ -15,6 +15,7 @@ const OLD = run('diff-old', 'a/fw.nft', [
   ['PASV', 'RETR', 'blocked', 'data-blocked: SYN dropped'],
   ['PASV', 'STOR', 'blocked', 'data-blocked: SYN dropped'],
   ['EPSV', 'RETR', 'pass', null],
+  ['EPSV', 'STOR', 'blocked', 'firewall-drop: old'],
 ]);
 const NEW = run('diff-new', 'b/fw.nft', [
   ['PORT', 'RETR', 'blocked', 'no-helper: no helper'],
@@ -22,6 +23,7 @@ const NEW = run('diff-new', 'b/fw.nft', [
   ['PASV', 'RETR', 'pass', null],
   ['PASV', 'STOR', 'error', 'server-error: gone'],
   ['EPSV', 'RETR', 'pass', null],
+  ['EPSV', 'STOR', 'blocked', 'firewall-drop: new'],
 ]);
 
 test('NEW is judged against OLD: what passed must still pass, the rest has no expectation', () => {
@@ -32,6 +34,7 @@ test('NEW is judged against OLD: what passed must still pass, the rest has no ex
     ['PASV', 'RETR', null, 'observed'],
     ['PASV', 'STOR', null, 'observed'],
     ['EPSV', 'RETR', 'pass', 'compliant'],
+    ['EPSV', 'STOR', null, 'observed'],
   ]);
   expect(diff.changes.map((c) => [c.mode, c.command, c.kind])).toEqual([
     ['PORT', 'RETR', 'regression'],
@@ -54,15 +57,17 @@ test('the view: one matrix with a row per side, then the changes and their tally
   const sides = { old: { ruleset: 'a/fw.nft', results: OLD }, new: { ruleset: 'b/fw.nft', results: NEW } };
   const text = renderDiff(sides, diffRuns(OLD, NEW), { color: false });
   expect(text).toMatch(/^diff on routed$/m);
-  expect(text).toMatch(/^old a\/fw\.nft +pass +pass +block +block +pass$/m);
-  expect(text).toMatch(/^new b\/fw\.nft +block +ERROR +pass +ERROR +pass$/m);
+  expect(text).toMatch(/^old a\/fw\.nft +pass +pass +block +block +pass +block$/m);
+  expect(text).toMatch(/^new b\/fw\.nft +block +ERROR +pass +ERROR +pass +block$/m);
+  // Below the table only the cells that did not change: the changed ones are explained in the list.
+  expect(text.match(/^.* — .*$/gm)).toEqual(['old a/fw.nft EPSV STOR: blocked — firewall-drop: old', 'new b/fw.nft EPSV STOR: blocked — firewall-drop: new']);
   expect(text.split('changed from a/fw.nft to b/fw.nft:\n')[1]).toBe(
     [
       '  regression   PORT RETR: pass -> blocked (no-helper: no helper)',
       '  regression   PORT STOR: pass -> error (timeout: server)',
       '  improvement  PASV RETR: blocked -> pass (was data-blocked: SYN dropped)',
       '  other        PASV STOR: blocked -> error (server-error: gone)',
-      '4 of 5 cells changed: 2 regressions, 1 improvement, 1 other change',
+      '4 of 6 cells changed: 2 regressions, 1 improvement, 1 other change',
     ].join('\n'),
   );
   // Colour adds emphasis only: stripped, the text is the same.

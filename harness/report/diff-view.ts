@@ -19,7 +19,12 @@ export function renderDiff(sides: DiffSides, diff: RunDiff, opts: { color: boole
   // One table, whatever suite label each side ran under; `old`/`new` lead the row labels so two
   // files of the same name (or the same file twice) still get rows of their own.
   const row = (side: 'old' | 'new') => (c: CellResult): CellResult => ({ ...c, suite: 'diff', ruleset: `${side} ${sides[side].ruleset}` });
-  const matrix = renderMatrix([...sides.old.results.map(row('old')), ...sides.new.results.map(row('new'))], opts);
+  // A changed cell is explained in the list below, with its cause: the matrix does not say it twice.
+  const changed = new Set(diff.changes.flatMap((c) => [c.oldId, c.newId]));
+  const matrix = renderMatrix([...sides.old.results.map(row('old')), ...sides.new.results.map(row('new'))], {
+    ...opts,
+    details: (c) => !changed.has(c.id),
+  });
   const total = sides.new.results.length;
   if (diff.changes.length === 0) return `${matrix}\n\nno verdict changed (${total} ${total === 1 ? 'cell' : 'cells'})`;
 
