@@ -244,8 +244,9 @@ test('Ctrl-C in the middle of a run: exit 130, the interruption reported, nothin
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  // Interrupt once cells are running (the lab is up and a firewall is being reset and applied).
-  await expect.poll(() => /✓\s+\d+ /.test(output), { timeout: 60_000 }).toBe(true);
+  // Interrupt once cells are running (the lab is up and a firewall is being reset and applied):
+  // not on a terminal, the progress prints a line when the first cell is done.
+  await expect.poll(() => /^pinhole: \d+\/\d+ cells \(/m.test(output), { timeout: 60_000 }).toBe(true);
   process.kill(-child.pid!, 'SIGINT');
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   expect(code, output).toBe(130);
