@@ -2,8 +2,12 @@
 // once per worker; cells inside a file run in order on that lab.
 import { defineConfig } from '@playwright/test';
 
+// pinhole's reporter alone prints: a progress line (plain lines in CI), then the matrix, and
+// the full error of any cell whose test itself threw. Playwright's `list` as well would print a
+// line per cell into the status line; PINHOLE_VERBOSE=1 asks for it all the same.
+const verbose = Boolean(process.env.PINHOLE_VERBOSE) && process.env.PINHOLE_VERBOSE !== '0';
 const reporters: Array<[string, Record<string, unknown>?]> = [
-  [process.env.CI || !process.stdout.isTTY ? 'list' : 'line'],
+  ...(verbose ? [['list'] as [string]] : []),
   [
     '../harness/report/pinhole-reporter.ts',
     {
@@ -11,6 +15,7 @@ const reporters: Array<[string, Record<string, unknown>?]> = [
       junit: process.env.PINHOLE_JUNIT ?? 'reports/junit.xml',
       html: process.env.PINHOLE_HTML ?? 'reports/html/index.html',
       driver: process.env.PINHOLE_DRIVER ?? 'netns',
+      verbose,
     },
   ],
 ];

@@ -2,11 +2,12 @@
 // the JSON contract and JUnit, and nothing left behind on bad input.
 import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { causeCode, cellId, type RunReport } from '../harness/model.ts';
+import type { DiffReport } from '../harness/report/diff-report.ts';
 import { STATE_ROOT } from '../harness/run-state.ts';
 import { DEFAULT_RUN_CELLS } from './support/default-run.ts';
 
@@ -143,6 +144,74 @@ test('pinhole explore: observed verdicts for the eight cells, with causes', asyn
   expect(runsOwnedBy(r.pid!)).toEqual([]);
 });
 
+const STATEFUL = 'suites/ftp-stateful/rulesets';
+
+test('pinhole diff: dropping the helper is a regression: exit 1, each broken cell with its cause, JSON and JUnit of NEW', async () => {
+  const json = join(out, 'diff.json');
+  const junit = join(out, 'diff.xml');
+  const [oldFile, newFile] = [`${STATEFUL}/nft-helper.nft`, `${STATEFUL}/no-helper.nft`];
+  const r = pinhole(['diff', '--ruleset', oldFile, '--ruleset', newFile, '--json', json, '--junit', junit]);
+  expect(r.code, r.stderr + r.stdout).toBe(1);
+  // One matrix, a row per rule set labelled by its path.
+  expect(r.stdout).toMatch(new RegExp(`^old ${oldFile} +pass +pass`, 'm'));
+  expect(r.stdout).toMatch(new RegExp(`^new ${newFile} +block +block`, 'm'));
+  for (const mode of ['PORT', 'EPRT']) {
+    expect(r.stdout).toMatch(new RegExp(`regression +${mode} RETR: pass -> blocked \\(data-blocked: SYN 203\\.0\\.113\\.10:20 -> `));
+  }
+  expect(r.stdout).toContain('8 of 8 cells changed: 8 regressions');
+
+  const report = JSON.parse(readFileSync(json, 'utf8')) as DiffReport;
+  expect([report.version, report.driver, report.topology, report.old.ruleset, report.new.ruleset]).toEqual([1, 'netns', 'routed', oldFile, newFile]);
+  expect(report.old.results.map((c) => c.observed)).toEqual(Array(8).fill('pass'));
+  expect(report.new.results.every((c) => c.expected === 'pass' && c.verdict === 'violation')).toBe(true);
+  expect(report.changed.find((c) => c.mode === 'PORT' && c.command === 'RETR')).toMatchObject({ kind: 'regression', old: 'pass', new: 'blocked', oldCause: null });
+  expect(report.regressions).toBe(8);
+
+  const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
+  expect([xml.testsuites['@_tests'], xml.testsuites['@_failures'], xml.testsuites['@_errors']]).toEqual(['8', '8', '0']);
+  expect(runsOwnedBy(r.pid!)).toEqual([]);
+});
+
+test('pinhole diff: adding the helper only improves: exit 0, what was blocked and why', async () => {
+  const r = pinhole(['diff', '--ruleset', `${STATEFUL}/no-helper.nft`, '--ruleset', `${STATEFUL}/nft-helper.nft`]);
+  expect(r.code, r.stderr + r.stdout).toBe(0);
+  expect(r.stdout).toMatch(/improvement +PORT RETR: blocked -> pass \(was data-blocked: /);
+  expect(r.stdout).toContain('8 of 8 cells changed: 8 improvements');
+});
+
+test('pinhole diff: two versions of fw.nft that agree: exit 0, no verdict changed, rows and ids kept apart', async () => {
+  const files = ['old', 'new'].map((dir) => {
+    mkdirSync(join(out, dir), { recursive: true });
+    copyFileSync(`${STATEFUL}/passive-range-no-helper.nft`, join(out, dir, 'fw.nft'));
+    return join(out, dir, 'fw.nft');
+  });
+  const json = join(out, 'same.json');
+  const r = pinhole(['diff', '--ruleset', files[0]!, '--ruleset', files[1]!, '--json', json]);
+  expect(r.code, r.stderr + r.stdout).toBe(0);
+  expect(r.stdout).toContain('no verdict changed (8 cells)');
+  expect(r.stdout).toContain(`old ${files[0]}`);
+  expect(r.stdout).toContain(`new ${files[1]}`);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as DiffReport;
+  const ids = [...report.old.results, ...report.new.results].map((c) => c.id);
+  expect(new Set(ids).size).toBe(16);
+  expect(report.changed).toEqual([]);
+});
+
+test('pinhole diff: bad input exits 2 naming the file or option, before anything starts', async () => {
+  const missing = join(out, 'gone', 'fw.nft');
+  const json = join(out, 'never.json');
+  const r = pinhole(['diff', '--ruleset', `${STATEFUL}/no-helper.nft`, '--ruleset', missing, '--json', json]);
+  expect(r.code).toBe(2);
+  expect(r.stderr.trim()).toBe(`pinhole: ${missing}: cannot read rule set: ENOENT`);
+  expect(existsSync(json)).toBe(false);
+  expect(runsOwnedBy(r.pid!)).toEqual([]);
+  for (const n of [1, 3]) {
+    const one = pinhole(['diff', ...Array.from({ length: n }, () => ['--ruleset', `${STATEFUL}/no-helper.nft`]).flat()]);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toContain(`pinhole: --ruleset: diff needs exactly two, OLD then NEW; got ${n}`);
+  }
+});
+
 test('a rule set that does not parse: exit 2, the tool message with file:line, nothing created', async () => {
   const bad = join(out, 'typo.nft');
   writeFileSync(bad, 'table inet filter {\n  chain forward {\n    type filter hook forward priority 0; policy drop;\n    ct state establishd accept\n  }\n}\n');
@@ -190,8 +259,9 @@ test('Ctrl-C in the middle of a run: exit 130, the interruption reported, nothin
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  // Interrupt once cells are running (the lab is up and a firewall is being reset and applied).
-  await expect.poll(() => /✓\s+\d+ /.test(output), { timeout: 60_000 }).toBe(true);
+  // Interrupt once cells are running (the lab is up and a firewall is being reset and applied):
+  // not on a terminal, the progress prints a line when the first cell is done.
+  await expect.poll(() => /^pinhole: \d+\/\d+ cells \(/m.test(output), { timeout: 60_000 }).toBe(true);
   process.kill(-child.pid!, 'SIGINT');
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   expect(code, output).toBe(130);

@@ -3,10 +3,10 @@
  * through one rule set on one topology (and server software), run in-process (no Playwright): a quick question from a
  * person, answered in a second.
  */
+import { resolve } from 'node:path';
 import { driverFor } from '../drivers/registry.ts';
-import { Lab } from '../lab.ts';
-import { cellResult, DEFAULT_DIMENSIONS } from '../cell-result.ts';
-import { MODES, type CellResult, type ServerKind } from '../model.ts';
+import { exploreRuleset } from '../explore-ruleset.ts';
+import type { ServerKind } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { buildJsonReport, writeJsonReport } from '../report/json-report.ts';
 import { writeJUnitReport } from '../report/junit-report.ts';
@@ -14,7 +14,7 @@ import { renderMatrix } from '../report/matrix.ts';
 import { resolveTopology } from '../topology/load-topology.ts';
 import { requireHost } from './host-check.ts';
 import { validateInputs } from './validate-inputs.ts';
-import { resolve } from 'node:path';
+import { withLab } from './with-lab.ts';
 
 export interface ExploreOptions {
   topology: string;
@@ -33,29 +33,7 @@ export async function exploreCommand(opts: ExploreOptions): Promise<number> {
   const spec = topologies[0]!;
   const ruleset = rulesets[0]!;
 
-  // Interrupted: remove exactly what this process made, then leave with the conventional code.
-  const onSignal = (sig: NodeJS.Signals) => {
-    process.stderr.write(`\npinhole: interrupted by ${sig}; removing this run's namespaces\n`);
-    void driver.clean({ mine: true }).finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  const cells: CellResult[] = [];
-  const lab = await Lab.up(spec, driver, { serverKind: opts.server });
-  try {
-    for (const mode of MODES) {
-      for (const command of ['RETR', 'STOR'] as const) {
-        const o = await lab.runCell({ ruleset, mode, command });
-        const meta = { suite: 'explore', topology: spec.name, ruleset: ruleset.name, mode, command, ...DEFAULT_DIMENSIONS, ...lab.dimensions, expected: null };
-        cells.push(cellResult(meta, { client: lab.client.name, server: lab.server.name }, o));
-      }
-    }
-  } finally {
-    await lab[Symbol.asyncDispose]();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const cells = await withLab(spec, driver, { serverKind: opts.server }, (lab) => exploreRuleset(lab, ruleset, { suite: 'explore' }));
   const report = buildJsonReport(driver.name, cells);
   process.stdout.write(`${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
   if (opts.json) writeJsonReport(resolve(opts.json), report);

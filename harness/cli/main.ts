@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { driverFor } from '../drivers/registry.ts';
 import { HostError, InputError } from '../errors.ts';
 import { SERVER_KINDS } from '../model.ts';
+import { diffCommand } from './diff-command.ts';
 import { doctorCommand } from './doctor-command.ts';
 import { exploreCommand } from './explore-command.ts';
 import { imagesBuildCommand } from './images-command.ts';
@@ -45,6 +46,19 @@ async function main(argv: string[]): Promise<number> {
     .option('--junit <file>', 'also write JUnit XML')
     .action(async (opts) => {
       code = await exploreCommand(opts);
+    });
+
+  program
+    .command('diff')
+    .description('run the explore matrix through an old and a new rule set and show what the change breaks or fixes')
+    .option('--ruleset <file>', 'give it twice: the OLD rule set, then the NEW one', (file: string, files: string[]) => [...files, file], [] as string[])
+    .option('--topology <name|file>', 'a topology name under topologies/ or a .topo.yaml path', 'routed')
+    .addOption(driverOption())
+    .addOption(new Option('--server <software>', "FTP server software on the topology's server node (default: the topology's)").choices([...SERVER_KINDS]))
+    .option('--json <file>', 'also write the diff as JSON (README "pinhole diff")')
+    .option('--junit <file>', 'also write JUnit XML of the NEW run, a regression as a failure')
+    .action(async (opts) => {
+      code = await diffCommand(opts);
     });
 
   program

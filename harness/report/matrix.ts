@@ -7,6 +7,8 @@ import { FAMILIES, FTP_COMMANDS, MODES, variantOf, type CellResult, type Family,
 
 export interface MatrixOptions {
   color: boolean;
+  /** Which cells may get a detail line below the table (default all); a caller that explains some cells itself leaves them out. */
+  details?: (cell: CellResult) => boolean;
 }
 
 type Style = 'green' | 'red' | 'yellow' | 'dim' | 'bold';
@@ -52,11 +54,11 @@ interface Cell {
 export function renderMatrix(cells: readonly CellResult[], opts: MatrixOptions): string {
   if (cells.length === 0) return 'no cells';
   const paint: Paint = (style, text) => (opts.color && style !== null ? `${ANSI[style][0]}${text}${ANSI[style][1]}` : text);
-  const blocks = groupBy(cells, (c) => [c.suite, c.topology]).map((group) => renderGroup(group, paint));
+  const blocks = groupBy(cells, (c) => [c.suite, c.topology]).map((group) => renderGroup(group, paint, opts.details ?? (() => true)));
   return [...blocks, summaryLines(cells, paint).join('\n')].join('\n\n');
 }
 
-function renderGroup(group: readonly CellResult[], paint: Paint): string {
+function renderGroup(group: readonly CellResult[], paint: Paint, explain: (cell: CellResult) => boolean): string {
   const first = group[0];
   if (first === undefined) return '';
   // A row is a rule set, or a rule set with a non-default scenario (`nft-helper curl explicit`);
@@ -99,6 +101,7 @@ function renderGroup(group: readonly CellResult[], paint: Paint): string {
     rulesets.indexOf(rowOf(c)) * columns.length + columns.findIndex((col) => col.mode === c.mode && col.command === c.command);
   const details = [...group]
     .sort((a, b) => order(a) - order(b))
+    .filter(explain)
     .map((cell) => detailLine(cell, paint))
     .filter((line): line is string => line !== null);
 

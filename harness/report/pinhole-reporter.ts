@@ -3,7 +3,7 @@
  * JSON contract and JUnit. A cell whose test never produced an observation (skipped, or the lab
  * failed to come up) still appears, as skipped or inconclusive, so no cell silently vanishes.
  */
-import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
+import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestError, TestResult } from '@playwright/test/reporter';
 import { resolve } from 'node:path';
 import { unobservedResult } from '../cell-result.ts';
 import { clearEvidence, evidenceFiles } from '../evidence/evidence-files.ts';
@@ -15,12 +15,15 @@ import { writeHtmlReport } from './html-report.ts';
 import { buildJsonReport, writeJsonReport } from './json-report.ts';
 import { writeJUnitReport } from './junit-report.ts';
 import { renderMatrix } from './matrix.ts';
+import { isLiveTerminal, Progress } from './progress.ts';
 
 interface Options {
   json: string;
   junit: string;
   html: string;
   driver: DriverName;
+  /** Playwright's `list` reporter prints too (PINHOLE_VERBOSE): progress keeps to plain lines then. */
+  verbose?: boolean;
 }
 
 function firstLine(text: string | undefined): string {
@@ -29,24 +32,72 @@ function firstLine(text: string | undefined): string {
   return (text ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim())?.trim() ?? 'unknown error';
 }
 
+/** A test's own errors in full (message and stack), as Playwright's list reporter would show them. */
+function errorText(errors: readonly TestError[]): string {
+  return errors.map((e) => e.stack ?? e.message ?? e.value ?? 'unknown error').join('\n');
+}
+
+const indent = (text: string) => text.replace(/^/gm, '    ');
+
+/** `ftp-stateful › nft-helper › PORT RETR`: the cell as the matrix names it. */
+function cellTitle(test: TestCase): string {
+  const annotation = test.annotations.find((a) => a.type === CELL_ANNOTATION);
+  if (!annotation?.description) return test.titlePath().filter(Boolean).join(' › ');
+  const meta = JSON.parse(annotation.description) as CellMeta;
+  return [meta.suite, meta.ruleset, test.title].join(' › ');
+}
+
 export default class PinholeReporter implements Reporter {
   private readonly cells = new Map<string, CellResult>();
   private readonly ladders: Record<string, Ladder> = {};
+  private readonly progress: Progress;
+  /**
+   * Tests that threw before observing anything, by error: printed at the end, in full, once per
+   * error (a lab that did not come up fails every cell of its file the same way).
+   */
+  private readonly harnessErrors = new Map<string, string[]>();
 
-  constructor(private readonly options: Options) {}
+  constructor(private readonly options: Options) {
+    this.progress = new Progress(process.stdout, { live: !options.verbose && isLiveTerminal(process.stdout, process.env) });
+  }
 
   printsToStdio(): boolean {
     return true;
   }
 
-  onBegin(_config: FullConfig, _suite: Suite): void {
+  onBegin(config: FullConfig, suite: Suite): void {
     // Workers write this run's evidence beside the JSON report: the last run's must not linger.
     clearEvidence(this.options.json);
+    this.progress.begin(suite.allTests().length, config.workers);
+  }
+
+  onTestBegin(test: TestCase): void {
+    this.progress.testBegin(test.id, cellTitle(test));
+  }
+
+  // Without Playwright's list reporter nobody else prints these: through the progress line, not over it.
+  onStdOut(chunk: string | Buffer): void {
+    if (!this.options.verbose) this.progress.interject(chunk.toString());
+  }
+
+  onStdErr(chunk: string | Buffer): void {
+    if (!this.options.verbose) this.progress.interject(chunk.toString(), process.stderr);
+  }
+
+  onError(error: TestError): void {
+    if (!this.options.verbose) this.progress.interject(`pinhole: error outside any cell:\n${indent(errorText([error]))}\n`, process.stderr);
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
+    if (result.errors.length > 0 && !result.attachments.some((a) => a.name === RESULT_ATTACHMENT)) {
+      const text = errorText(result.errors);
+      this.harnessErrors.set(text, [...(this.harnessErrors.get(text) ?? []), cellTitle(test)]);
+    }
     const annotation = test.annotations.find((a) => a.type === CELL_ANNOTATION);
-    if (!annotation?.description) return;
+    if (!annotation?.description) {
+      this.progress.testEnd(test.id, null);
+      return;
+    }
     const meta = JSON.parse(annotation.description) as CellMeta;
     const attached = result.attachments.find((a) => a.name === RESULT_ATTACHMENT);
     let cell: CellResult;
@@ -66,9 +117,12 @@ export default class PinholeReporter implements Reporter {
     this.cells.set(cell.id, cell);
     const ladder = result.attachments.find((a) => a.name === LADDER_ATTACHMENT);
     if (ladder?.body) this.ladders[cell.id] = JSON.parse(ladder.body.toString('utf8')) as Ladder;
+    this.progress.testEnd(test.id, cell.verdict);
   }
 
   onEnd(_result: FullResult): void {
+    this.progress.finish();
+    if (!this.options.verbose) this.printHarnessErrors();
     const cells = [...this.cells.values()];
     const report = buildJsonReport(this.options.driver, cells);
     writeJsonReport(resolve(this.options.json), report);
@@ -77,5 +131,12 @@ export default class PinholeReporter implements Reporter {
     writeHtmlReport(html, { report, ladders: this.ladders, ...evidenceLinks(this.options.json, html, report.results), title: `pinhole ${this.options.driver} run` });
     process.stdout.write(`\n${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
     process.stdout.write(`\nreports: ${resolve(this.options.json)}, ${resolve(this.options.junit)}, ${html}\n`);
+  }
+
+  private printHarnessErrors(): void {
+    for (const [text, titles] of this.harnessErrors) {
+      const which = titles.length === 1 ? titles[0] : `${titles.length} cells: ${titles.slice(0, 3).join(', ')}${titles.length > 3 ? ` and ${titles.length - 3} more` : ''}`;
+      process.stdout.write(`\nharness error (the test threw before observing anything) in ${which}\n${indent(text)}\n`);
+    }
   }
 }

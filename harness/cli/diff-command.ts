@@ -1,0 +1,61 @@
+/**
+ * `pinhole diff`: what a rule-set change does to FTP before it ships. The explore matrix through
+ * OLD and then NEW on one lab (same topology, same server, brought up once), and the cells whose
+ * observed outcome changed. Exit 1 when a cell that passed with OLD does not pass with NEW: the
+ * change would break a transfer that works today.
+ */
+import { resolve } from 'node:path';
+import { diffRuns } from '../diff-runs.ts';
+import { driverFor } from '../drivers/registry.ts';
+import { InputError } from '../errors.ts';
+import { exploreRuleset } from '../explore-ruleset.ts';
+import type { ServerKind } from '../model.ts';
+import { TOPOLOGIES_DIR } from '../paths.ts';
+import { buildDiffReport, writeDiffReport } from '../report/diff-report.ts';
+import { renderDiff } from '../report/diff-view.ts';
+import { writeJUnitReport } from '../report/junit-report.ts';
+import type { Ruleset } from '../rulesets/load-ruleset.ts';
+import { resolveTopology } from '../topology/load-topology.ts';
+import { requireHost } from './host-check.ts';
+import { validateInputs } from './validate-inputs.ts';
+import { withLab } from './with-lab.ts';
+
+export interface DiffOptions {
+  /** Every `--ruleset` in command-line order: OLD then NEW. */
+  ruleset: string[];
+  topology: string;
+  driver: string;
+  server?: ServerKind;
+  json?: string;
+  junit?: string;
+}
+
+export async function diffCommand(opts: DiffOptions): Promise<number> {
+  // A usage mistake, told before the host is checked or anything is read.
+  if (opts.ruleset.length !== 2) {
+    const got = opts.ruleset.length === 0 ? 'none' : `${opts.ruleset.length} (${opts.ruleset.join(', ')})`;
+    throw new InputError(`--ruleset: diff needs exactly two, OLD then NEW; got ${got}`);
+  }
+  const [oldFile, newFile] = opts.ruleset as [string, string];
+  const driver = driverFor(opts.driver);
+  await requireHost(driver);
+  const { topologies, rulesets } = await validateInputs([resolveTopology(opts.topology, TOPOLOGIES_DIR)], [oldFile, newFile]);
+  const spec = topologies[0]!;
+  const [oldRuleset, newRuleset] = rulesets as [Ruleset, Ruleset];
+
+  // Rows are labelled by the path as given: old and new versions of one file share a basename.
+  // The suite label keeps ids apart even when both paths are the same.
+  const [oldCells, newCells] = await withLab(spec, driver, { serverKind: opts.server }, async (lab) => [
+    await exploreRuleset(lab, oldRuleset, { suite: 'diff-old', ruleset: oldFile }),
+    await exploreRuleset(lab, newRuleset, { suite: 'diff-new', ruleset: newFile }),
+  ]);
+  const diff = diffRuns(oldCells, newCells);
+
+  const sides = { old: { ruleset: oldFile, results: oldCells }, new: { ruleset: newFile, results: newCells } };
+  process.stdout.write(`${renderDiff(sides, diff, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
+  const report = buildDiffReport(driver.name, spec.name, sides.old, sides.new, diff);
+  if (opts.json) writeDiffReport(resolve(opts.json), report);
+  // JUnit of the NEW run, judged against OLD: a regression is a <failure>.
+  if (opts.junit) writeJUnitReport(resolve(opts.junit), driver.name, report.new.results);
+  return diff.regressions > 0 ? 1 : 0;
+}
