@@ -3,7 +3,10 @@
  * expectations: what the packets do. `explore` runs it once, `diff` twice on the same lab (the
  * lab resets the firewall before every cell, so rule sets can follow each other on it).
  */
-import { cellResult, DEFAULT_DIMENSIONS } from './cell-result.ts';
+import { DEFAULT_DIMENSIONS } from './cell-result.ts';
+import { DEFAULT_JSON_REPORT } from './evidence/evidence-files.ts';
+import type { Ladder } from './evidence/ladder.ts';
+import { investigateCell } from './investigate-cell.ts';
 import type { Lab } from './lab.ts';
 import { MODES, type CellResult, type FtpCommand } from './model.ts';
 import type { Ruleset } from './rulesets/load-ruleset.ts';
@@ -18,11 +21,17 @@ export interface ExploreLabel {
   ruleset?: string;
 }
 
-export async function exploreRuleset(lab: Lab, ruleset: Ruleset, label: ExploreLabel): Promise<CellResult[]> {
-  const cells: CellResult[] = [];
+export interface ExploreOutcome {
+  results: CellResult[];
+  /** Each cell's ladder diagram, by cell id (for the HTML report). */
+  ladders: Record<string, Ladder>;
+}
+
+/** `jsonReport`: where the run's JSON report goes; failing cells keep their evidence beside it. */
+export async function exploreRuleset(lab: Lab, ruleset: Ruleset, label: ExploreLabel, jsonReport: string = DEFAULT_JSON_REPORT): Promise<ExploreOutcome> {
+  const out: ExploreOutcome = { results: [], ladders: {} };
   for (const mode of MODES) {
     for (const command of EXPLORE_COMMANDS) {
-      const o = await lab.runCell({ ruleset, mode, command });
       const meta = {
         suite: label.suite,
         topology: lab.topology.spec.name,
@@ -33,8 +42,11 @@ export async function exploreRuleset(lab: Lab, ruleset: Ruleset, label: ExploreL
         ...lab.dimensions,
         expected: null,
       };
-      cells.push(cellResult(meta, { client: lab.client.name, server: lab.server.name }, o));
+      const facts = { kind: 'transfer', mode, tls: 'none' } as const;
+      const cell = await investigateCell(lab, meta, facts, ruleset, (rs) => lab.runCell({ ruleset: rs, mode, command }), jsonReport);
+      out.results.push(cell.result);
+      out.ladders[cell.result.id] = cell.ladder;
     }
   }
-  return cells;
+  return out;
 }

@@ -5,13 +5,14 @@
  */
 import { basename, join } from 'node:path';
 import { test, expect } from './fixtures.ts';
-import { cellResult, DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
+import { DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
 import type { Lab } from './lab.ts';
 import { MODES, SECURITY_PROBES, variantOf, type ClientKind, type Expectation, type Family, type FtpCommand, type Mode, type Observation, type Probe, type ServerKind, type TlsMode } from './model.ts';
 
 export type { CellMeta };
 import { loadRuleset, rulesetName, type Ruleset } from './rulesets/load-ruleset.ts';
-import { DEFAULT_JSON_REPORT, evidenceRoot, writeEvidence } from './evidence/evidence-files.ts';
+import { DEFAULT_JSON_REPORT } from './evidence/evidence-files.ts';
+import { investigateCell } from './investigate-cell.ts';
 
 export const CELL_ANNOTATION = 'pinhole-cell';
 export const RESULT_ATTACHMENT = 'pinhole-result';
@@ -115,23 +116,11 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
       if (lab.dimensions.serverKind !== meta.serverKind) {
         throw new Error(`cell declared for ${meta.serverKind}, but the lab runs ${lab.dimensions.serverKind}: set test.use({ serverKind: '${meta.serverKind}' }) at the top of the spec file`);
       }
-      const facts = { kind: meta.kind, mode: spec.mode, tls: meta.tls, family: spec.family, keepState: spec.expected === 'blocked' };
-      const ruleset = await rulesetOnce(file);
-      const { observation, state } = await lab.explain(await observe(lab, spec, ruleset), facts);
-      // Evidence for every cell that did not pass or did not do what the suite expects.
-      const needsEvidence = observation.outcome !== 'pass' || observation.outcome !== spec.expected;
-      const { ladder, pcaps } = await lab.packets(needsEvidence);
-      // Advice re-runs the cell, so it comes after the firewall's state and packets were read.
-      const advice = await lab.advise(observation, facts, state, (rs) => observe(lab, spec, rs));
-      const dims = { ...meta, ...lab.dimensionsFor(spec.family) };
-      const nodes = { client: lab.client.name, server: lab.server.name };
-      let result = cellResult(dims, nodes, observation, { advice });
+      const facts = { kind: meta.kind, mode: spec.mode, tls: meta.tls, family: spec.family };
+      const cellMeta = { ...meta, ...lab.dimensionsFor(spec.family) };
+      const { result, observation, ladder, evidence } = await investigateCell(lab, cellMeta, facts, await rulesetOnce(file), (rs) => observe(lab, spec, rs), process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT);
       await testInfo.attach(LADDER_ATTACHMENT, { body: JSON.stringify(ladder), contentType: 'application/json' });
-      if (needsEvidence) {
-        const written = await writeEvidence(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT, { cell: result, observation, advice, state, captures: pcaps, ladder });
-        result = cellResult(dims, nodes, observation, { advice, evidence: written.dir });
-        for (const f of written.files) await testInfo.attach(f, { path: join(evidenceRoot(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT), '..', written.dir, f) });
-      }
+      for (const f of evidence) await testInfo.attach(basename(f), { path: f });
       await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(result), contentType: 'application/json' });
       // One diagnostic line per check: expected and observed, and why.
       expect(observation.outcome, `${ruleset} ${spec.mode} ${spec.command}: expected ${spec.expected}, observed ${observation.outcome}${observation.cause ? ` (${observation.cause})` : ''}`).toBe(spec.expected);

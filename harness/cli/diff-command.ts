@@ -14,6 +14,10 @@ import { TOPOLOGIES_DIR } from '../paths.ts';
 import { buildDiffReport, writeDiffReport } from '../report/diff-report.ts';
 import { renderDiff } from '../report/diff-view.ts';
 import { writeJUnitReport } from '../report/junit-report.ts';
+import { buildJsonReport } from '../report/json-report.ts';
+import { DEFAULT_JSON_REPORT, evidenceFiles } from '../evidence/evidence-files.ts';
+import { evidenceLinks } from '../report/html/evidence-links.ts';
+import { htmlReportFile, writeHtmlReport } from '../report/html-report.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { resolveTopology } from '../topology/load-topology.ts';
 import { requireHost } from './host-check.ts';
@@ -28,6 +32,7 @@ export interface DiffOptions {
   server?: ServerKind;
   json?: string;
   junit?: string;
+  html?: string;
 }
 
 export async function diffCommand(opts: DiffOptions): Promise<number> {
@@ -45,10 +50,13 @@ export async function diffCommand(opts: DiffOptions): Promise<number> {
 
   // Rows are labelled by the path as given: old and new versions of one file share a basename.
   // The suite label keeps ids apart even when both paths are the same.
-  const [oldCells, newCells] = await withLab(spec, driver, { serverKind: opts.server }, async (lab) => [
-    await exploreRuleset(lab, oldRuleset, { suite: 'diff-old', ruleset: oldFile }),
-    await exploreRuleset(lab, newRuleset, { suite: 'diff-new', ruleset: newFile }),
+  // Failing cells keep their evidence beside the JSON report (reports/ when there is none).
+  const json = resolve(opts.json ?? DEFAULT_JSON_REPORT);
+  const [oldRun, newRun] = await withLab(spec, driver, { serverKind: opts.server }, async (lab) => [
+    await exploreRuleset(lab, oldRuleset, { suite: 'diff-old', ruleset: oldFile }, json),
+    await exploreRuleset(lab, newRuleset, { suite: 'diff-new', ruleset: newFile }, json),
   ]);
+  const [oldCells, newCells] = [oldRun.results, newRun.results];
   const diff = diffRuns(oldCells, newCells);
 
   const sides = { old: { ruleset: oldFile, results: oldCells }, new: { ruleset: newFile, results: newCells } };
@@ -56,6 +64,12 @@ export async function diffCommand(opts: DiffOptions): Promise<number> {
   const report = buildDiffReport(driver.name, spec.name, sides.old, sides.new, diff);
   if (opts.json) writeDiffReport(resolve(opts.json), report);
   // JUnit of the NEW run, judged against OLD: a regression is a <failure>.
-  if (opts.junit) writeJUnitReport(resolve(opts.junit), driver.name, report.new.results);
+  if (opts.junit) writeJUnitReport(resolve(opts.junit), driver.name, report.new.results, (cell) => evidenceFiles(json, cell));
+  if (opts.html) {
+    // Both runs in one report: OLD and NEW are two suites of the matrix, side by side.
+    const html = htmlReportFile(opts.html);
+    const both = buildJsonReport(driver.name, [...report.old.results, ...report.new.results]);
+    writeHtmlReport(html, { report: both, ladders: { ...oldRun.ladders, ...newRun.ladders }, ...evidenceLinks(json, html, both.results), title: `pinhole diff ${oldFile} -> ${newFile}` });
+  }
   return diff.regressions > 0 ? 1 : 0;
 }

@@ -10,6 +10,9 @@ import type { ServerKind } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { buildJsonReport, writeJsonReport } from '../report/json-report.ts';
 import { writeJUnitReport } from '../report/junit-report.ts';
+import { DEFAULT_JSON_REPORT, evidenceFiles } from '../evidence/evidence-files.ts';
+import { evidenceLinks } from '../report/html/evidence-links.ts';
+import { htmlReportFile, writeHtmlReport } from '../report/html-report.ts';
 import { renderMatrix } from '../report/matrix.ts';
 import { resolveTopology } from '../topology/load-topology.ts';
 import { requireHost } from './host-check.ts';
@@ -24,6 +27,7 @@ export interface ExploreOptions {
   server?: ServerKind;
   json?: string;
   junit?: string;
+  html?: string;
 }
 
 export async function exploreCommand(opts: ExploreOptions): Promise<number> {
@@ -33,10 +37,16 @@ export async function exploreCommand(opts: ExploreOptions): Promise<number> {
   const spec = topologies[0]!;
   const ruleset = rulesets[0]!;
 
-  const cells = await withLab(spec, driver, { serverKind: opts.server }, (lab) => exploreRuleset(lab, ruleset, { suite: 'explore' }));
-  const report = buildJsonReport(driver.name, cells);
+  // Failing cells keep their evidence beside the JSON report (reports/ when there is none).
+  const json = resolve(opts.json ?? DEFAULT_JSON_REPORT);
+  const { results, ladders } = await withLab(spec, driver, { serverKind: opts.server }, (lab) => exploreRuleset(lab, ruleset, { suite: 'explore' }, json));
+  const report = buildJsonReport(driver.name, results);
   process.stdout.write(`${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
-  if (opts.json) writeJsonReport(resolve(opts.json), report);
-  if (opts.junit) writeJUnitReport(resolve(opts.junit), driver.name, report.results);
+  if (opts.json) writeJsonReport(json, report);
+  if (opts.junit) writeJUnitReport(resolve(opts.junit), driver.name, report.results, (cell) => evidenceFiles(json, cell));
+  if (opts.html) {
+    const html = htmlReportFile(opts.html);
+    writeHtmlReport(html, { report, ladders, ...evidenceLinks(json, html, report.results), title: `pinhole explore ${ruleset.name} on ${spec.name}` });
+  }
   return 0;
 }

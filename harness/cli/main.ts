@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--server <software>', "FTP server software on the topology's server node (default: the topology's)").choices([...SERVER_KINDS]))
     .option('--json <file>', 'also write JSON results')
     .option('--junit <file>', 'also write JUnit XML')
+    .option('--html <dir|file>', 'also write the HTML report (matrix, ladder diagrams, advice)')
     .action(async (opts) => {
       code = await exploreCommand(opts);
     });
@@ -57,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--server <software>', "FTP server software on the topology's server node (default: the topology's)").choices([...SERVER_KINDS]))
     .option('--json <file>', 'also write the diff as JSON (README "pinhole diff")')
     .option('--junit <file>', 'also write JUnit XML of the NEW run, a regression as a failure')
+    .option('--html <dir|file>', 'also write the HTML report of both runs')
     .action(async (opts) => {
       code = await diffCommand(opts);
     });

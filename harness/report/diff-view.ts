@@ -29,7 +29,13 @@ export function renderDiff(sides: DiffSides, diff: RunDiff, opts: { color: boole
   if (diff.changes.length === 0) return `${matrix}\n\nno verdict changed (${total} ${total === 1 ? 'cell' : 'cells'})`;
 
   const paint = (kind: CellChange['kind'], text: string) => (opts.color && COLOR[kind] ? `${COLOR[kind]}${text}\x1b[39m` : text);
-  const lines = diff.changes.map((c) => `  ${paint(c.kind, c.kind.padEnd(KIND_WIDTH))}  ${describeChange(c)}`);
+  const adviceOf = new Map(sides.new.results.map((c) => [c.id, c.advice]));
+  const lines = diff.changes.flatMap((c) => {
+    const advice = c.kind === 'regression' ? adviceOf.get(c.newId) : null;
+    // A regression's verified fix, indented under it, ready to copy into the NEW rule set.
+    const fix = advice ? [`  ${' '.repeat(KIND_WIDTH)}  ${advice.verified ? 'passes again with (verified by re-running the cell)' : 'may pass again with (not verified)'}:`, ...advice.change.split('\n').map((l) => `  ${' '.repeat(KIND_WIDTH)}    ${l}`)] : [];
+    return [`  ${paint(c.kind, c.kind.padEnd(KIND_WIDTH))}  ${describeChange(c)}`, ...fix];
+  });
   const count = (kind: CellChange['kind'], word: string) => {
     const n = diff.changes.filter((c) => c.kind === kind).length;
     return n === 0 ? [] : [`${n} ${word}${n === 1 ? '' : 's'}`];

@@ -1,0 +1,53 @@
+/**
+ * One cell run the whole way: observe, explain why it did not pass (from the firewall's state),
+ * draw its ladder, look for a rule change that makes it pass (re-running it), and keep the
+ * evidence of a cell that failed or surprised. Suites (through Playwright) and `explore`/`diff`
+ * (in-process) share it, so every way of running a cell reports the same things.
+ */
+import { cellResult, type CellMeta } from './cell-result.ts';
+import { writeEvidence } from './evidence/evidence-files.ts';
+import type { Ladder } from './evidence/ladder.ts';
+import type { CellFacts, Lab } from './lab.ts';
+import type { CellResult, Observation } from './model.ts';
+import type { Ruleset } from './rulesets/load-ruleset.ts';
+import { dirname, join, resolve } from 'node:path';
+
+export interface InvestigatedCell {
+  result: CellResult;
+  observation: Observation;
+  ladder: Ladder;
+  /** Absolute paths of the evidence files written for this cell (none for a compliant pass). */
+  evidence: string[];
+}
+
+/**
+ * `observe` runs the cell's probe with a rule set: first the cell's own, then (for advice) the
+ * same rule set with a candidate change. `jsonReport` places the evidence beside the report.
+ */
+export async function investigateCell(
+  lab: Lab,
+  meta: CellMeta,
+  facts: Omit<CellFacts, 'keepState'>,
+  ruleset: Ruleset,
+  observe: (rs: Ruleset) => Promise<Observation>,
+  jsonReport: string,
+): Promise<InvestigatedCell> {
+  const { observation, state } = await lab.explain(await observe(ruleset), { ...facts, keepState: meta.expected === 'blocked' });
+  // Evidence for every cell that did not pass, or did not do what was expected of it.
+  const needsEvidence = observation.outcome !== 'pass' || (meta.expected !== null && observation.outcome !== meta.expected);
+  const { ladder, pcaps } = await lab.packets(needsEvidence);
+  // Advice re-runs the cell, so it comes after the firewall's state and packets were read.
+  const advice = await lab.advise(observation, facts, state, observe);
+  const dims = { ...meta, ...lab.dimensionsFor(facts.family) };
+  const nodes = { client: lab.client.name, server: lab.server.name };
+  const result = cellResult(dims, nodes, observation, { advice });
+  if (!needsEvidence) return { result, observation, ladder, evidence: [] };
+  const written = await writeEvidence(jsonReport, { cell: result, observation, advice, state, captures: pcaps, ladder });
+  const base = dirname(resolve(jsonReport));
+  return {
+    result: cellResult(dims, nodes, observation, { advice, evidence: written.dir }),
+    observation,
+    ladder,
+    evidence: written.files.map((f) => join(base, written.dir, f)),
+  };
+}
