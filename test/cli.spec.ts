@@ -65,7 +65,7 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(new Set(report.results.map((c) => c.serverKind))).toEqual(new Set(['vsftpd', 'pure-ftpd', 'proftpd']));
   for (const cell of report.results) {
     expect(Object.keys(cell).sort()).toEqual(
-      ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'probe', 'expected', 'observed', 'verdict', 'cause', 'durationMs'].sort(),
+      ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'probe', 'expected', 'observed', 'verdict', 'cause', 'advice', 'evidence', 'durationMs'].sort(),
     );
     // The id names every non-default dimension, so two cells never share one.
     expect(cell.id).toBe(cellId(cell));
@@ -82,27 +82,28 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   }
   const cell = (ruleset: string, mode: string, command: string) =>
     report.results.find((c) => c.suite === 'ftp-stateful' && c.ruleset === ruleset && c.mode === mode && c.command === command)!;
-  expect(cell('masquerade-no-helper', 'PORT', 'RETR').cause).toBe('server-refused: 500 Illegal PORT command.');
-  expect(cell('no-helper', 'PASV', 'STOR').cause).toMatch(/^data-blocked: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
-  expect(cell('passive-range-no-helper', 'EPRT', 'RETR').cause).toMatch(/^data-blocked: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
+  expect(cell('masquerade-no-helper', 'PORT', 'RETR').cause).toMatch(/^nat-not-rewritten: PORT named 192\.168\.10\.10, but fw translates .*: 500 Illegal PORT command\.$/);
+  expect(cell('no-helper', 'PASV', 'STOR').cause).toMatch(/^no-helper: .*: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
+  expect(cell('passive-range-no-helper', 'EPRT', 'RETR').cause).toMatch(/^no-helper: .*: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
   const ipv6 = report.results.find((c) => c.suite === 'ftp-ipv6' && c.ruleset === 'inet-no-helper' && c.mode === 'EPSV' && c.command === 'RETR')!;
-  expect(ipv6.cause).toMatch(/^data-blocked: SYN \[2001:db8:10::10\]:\d+ -> \[2001:db8:20::10\]:500(0\d|10) dropped at fw by inet filter forward policy drop$/);
+  expect(ipv6.cause).toMatch(/^no-helper: .*: SYN \[2001:db8:10::10\]:\d+ -> \[2001:db8:20::10\]:500(0\d|10) dropped at fw by inet filter forward policy drop$/);
 
   expect(report.results.filter((c) => c.clientKind === 'curl')).toHaveLength(96);
   expect(report.results.filter((c) => c.clientKind === 'lftp')).toHaveLength(72);
   // Real clients: the same causes as the probe, curl's EPRT refusal decided before its fallback to PORT.
   const clientCell = (clientKind: string, ruleset: string, mode: string, command: string) =>
     report.results.find((c) => c.suite === 'ftp-clients' && c.clientKind === clientKind && c.ruleset === ruleset && c.mode === mode && c.command === command)!;
-  expect(clientCell('curl', 'masquerade-no-helper', 'EPRT', 'RETR').cause).toBe('server-refused: 500 Illegal EPRT command.');
-  expect(clientCell('lftp', 'masquerade-no-helper', 'PORT', 'STOR').cause).toBe('server-refused: 500 Illegal PORT command.');
-  expect(clientCell('lftp', 'no-helper', 'EPSV', 'LIST').cause).toMatch(/^data-blocked: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
+  expect(clientCell('curl', 'masquerade-no-helper', 'EPRT', 'RETR').cause).toMatch(/^nat-not-rewritten: EPRT named 192\.168\.10\.10, .*: 500 Illegal EPRT command\.$/);
+  expect(clientCell('lftp', 'masquerade-no-helper', 'PORT', 'STOR').cause).toMatch(/^nat-not-rewritten: PORT named 192\.168\.10\.10, .*: 500 Illegal PORT command\.$/);
+  expect(clientCell('lftp', 'no-helper', 'EPSV', 'LIST').cause).toMatch(/^no-helper: .*: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
   expect(clientCell('curl', 'nft-helper', 'EPRT', 'STOR').id).toBe('ftp-clients/routed/nft-helper/EPRT-STOR+curl');
   // The same client behind masquerade without helper, answered the way each server software does.
   const server = (kind: string, ruleset: string, mode: string) =>
     report.results.find((c) => c.suite === 'ftp-servers' && c.serverKind === kind && c.ruleset === ruleset && c.mode === mode && c.command === 'RETR')!;
-  expect(server('pure-ftpd', 'masquerade-no-helper', 'EPRT').cause).toBe("server-refused: 500 I won't open a connection to 192.168.10.10 (only to 203.0.113.254)");
+  // Both are the same mistake of the rule set, an unrewritten PORT/EPRT: nat-not-rewritten, each with its own evidence.
+  expect(server('pure-ftpd', 'masquerade-no-helper', 'EPRT').cause).toMatch(/^nat-not-rewritten: EPRT named 192\.168\.10\.10, .*: 500 I won't open a connection to 192\.168\.10\.10 \(only to 203\.0\.113\.254\)$/);
   expect(server('proftpd', 'masquerade-no-helper', 'PORT').cause).toMatch(
-    /^data-refused-at-router: the server dialled 203\.0\.113\.254:(\d+), fw's own address \(the control connection's peer\), not the announced 192\.168\.10\.10:\1; .*: 425 Unable to build data connection: Connection refused$/,
+    /^nat-not-rewritten: PORT named 192\.168\.10\.10, .*: the server dialled 203\.0\.113\.254:(\d+), fw's own address \(the control connection's peer\), not the announced 192\.168\.10\.10:\1; .*: 425 Unable to build data connection: Connection refused$/,
   );
   // Like vsftpd, both dial active data connections from port 20.
   for (const kind of ['pure-ftpd', 'proftpd']) expect(server(kind, 'no-helper', 'PORT').cause).toMatch(/^no-helper: .*: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
@@ -208,7 +209,7 @@ test('pinhole diff: dropping the helper is a regression: exit 1, each broken cel
   expect(r.stdout).toMatch(new RegExp(`^old ${oldFile} +pass +pass`, 'm'));
   expect(r.stdout).toMatch(new RegExp(`^new ${newFile} +block +block`, 'm'));
   for (const mode of ['PORT', 'EPRT']) {
-    expect(r.stdout).toMatch(new RegExp(`regression +${mode} RETR: pass -> blocked \\(data-blocked: SYN 203\\.0\\.113\\.10:20 -> `));
+    expect(r.stdout).toMatch(new RegExp(`regression +${mode} RETR: pass -> blocked \\(no-helper: .*: SYN 203\\.0\\.113\\.10:20 -> `));
   }
   expect(r.stdout).toContain('8 of 8 cells changed: 8 regressions');
 
@@ -227,7 +228,7 @@ test('pinhole diff: dropping the helper is a regression: exit 1, each broken cel
 test('pinhole diff: adding the helper only improves: exit 0, what was blocked and why', async () => {
   const r = pinhole(['diff', '--ruleset', `${STATEFUL}/no-helper.nft`, '--ruleset', `${STATEFUL}/nft-helper.nft`]);
   expect(r.code, r.stderr + r.stdout).toBe(0);
-  expect(r.stdout).toMatch(/improvement +PORT RETR: blocked -> pass \(was data-blocked: /);
+  expect(r.stdout).toMatch(/improvement +PORT RETR: blocked -> pass \(was no-helper: /);
   expect(r.stdout).toContain('8 of 8 cells changed: 8 improvements');
 });
 
@@ -348,7 +349,7 @@ test('known-bad rule sets run only when asked for, and every attack that got thr
   expect(report.results).toHaveLength(6);
   for (const c of report.results) {
     expect([c.kind, c.expected, c.observed, c.verdict]).toEqual(['security', 'blocked', 'pass', 'violation']);
-    expect(c.cause).toMatch(c.probe === 'helper-scope' ? /^slipstream-connected: / : /^neighbour-reachable: /);
+    expect(c.cause).toMatch(c.probe === 'helper-scope' ? /^attack-reached: slipstream: / : /^attack-reached: neighbour port: /);
   }
   expect(new Set(report.results.map((c) => c.ruleset))).toEqual(new Set(['passive-range-no-helper', 'web-helper-all-tcp', 'web-iptables-helper-all-tcp']));
 });

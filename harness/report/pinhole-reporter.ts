@@ -20,7 +20,8 @@ import { isLiveTerminal, Progress } from './progress.ts';
 interface Options {
   json: string;
   junit: string;
-  html: string;
+  /** Where the HTML report goes; none when not given. */
+  html?: string;
   driver: DriverName;
   /** Playwright's `list` reporter prints too (PINHOLE_VERBOSE): progress keeps to plain lines then. */
   verbose?: boolean;
@@ -127,10 +128,10 @@ export default class PinholeReporter implements Reporter {
     const report = buildJsonReport(this.options.driver, cells);
     writeJsonReport(resolve(this.options.json), report);
     writeJUnitReport(resolve(this.options.junit), this.options.driver, report.results, (cell) => evidenceFiles(this.options.json, cell));
-    const html = resolve(this.options.html);
-    writeHtmlReport(html, { report, ladders: this.ladders, ...evidenceLinks(this.options.json, html, report.results), title: `pinhole ${this.options.driver} run` });
+    const html = this.options.html && resolve(this.options.html);
+    if (html) writeHtmlReport(html, { report, ladders: this.ladders, ...evidenceLinks(this.options.json, html, report.results), title: `pinhole ${this.options.driver} run` });
     process.stdout.write(`\n${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
-    process.stdout.write(`\nreports: ${resolve(this.options.json)}, ${resolve(this.options.junit)}, ${html}\n`);
+    process.stdout.write(`\nreports: ${resolve(this.options.json)}, ${resolve(this.options.junit)}${html ? `, ${html}` : ''}\n`);
   }
 
   private printHarnessErrors(): void {
