@@ -32,10 +32,14 @@ export async function investigateCell(
   observe: (rs: Ruleset) => Promise<Observation>,
   jsonReport: string,
 ): Promise<InvestigatedCell> {
-  const { observation, state } = await lab.explain(await observe(ruleset), { ...facts, keepState: meta.expected === 'blocked' });
+  const observed = await observe(ruleset);
   // Evidence for every cell that did not pass, or did not do what was expected of it.
-  const needsEvidence = observation.outcome !== 'pass' || (meta.expected !== null && observation.outcome !== meta.expected);
-  const { ladder, pcaps } = await lab.packets(needsEvidence);
+  const needsEvidence = observed.outcome !== 'pass' || (meta.expected !== null && observed.outcome !== meta.expected);
+  // Reading the firewall's state (netlink, no packets) overlaps the capture's settling.
+  const [{ observation, state }, { ladder, pcaps }] = await Promise.all([
+    lab.explain(observed, { ...facts, keepState: meta.expected === 'blocked' }),
+    lab.packets(needsEvidence),
+  ]);
   // Advice re-runs the cell, so it comes after the firewall's state and packets were read.
   const advice = await lab.advise(observation, facts, state, observe);
   const dims = { ...meta, ...lab.dimensionsFor(facts.family) };

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunReport } from '../harness/model.ts';
+import { causeCode, type RunReport } from '../harness/model.ts';
 import { expect, test } from './support/driver-test.ts';
 import { DEFAULT_RUN_CELLS } from './support/default-run.ts';
 
@@ -33,6 +33,9 @@ test('every cell observes the same verdict on docker as on netns', async () => {
   expect(docker.results).toHaveLength(DEFAULT_RUN_CELLS);
   const observed = (r: RunReport) => Object.fromEntries(r.results.map((c) => [c.id, c.observed]));
   expect(observed(docker)).toEqual(observed(netns));
+  // And the same reason: the diagnosis reads the same kernel state through either driver.
+  const codes = (r: RunReport) => Object.fromEntries(r.results.map((c) => [c.id, causeCode(c.cause) ?? null]));
+  expect(codes(docker)).toEqual(codes(netns));
 });
 
 test('no Docker engine: exit 3 with one clear line', async () => {
