@@ -1,15 +1,19 @@
 // The HTML report, opened from disk in a real headless browser (Debian's chromium) and driven
 // with real clicks and keys: the matrix's shape, the filters, the detail panel with its ladder
 // diagram (geometry from the DOM, colour from the painted pixels, a screenshot baseline), the
-// keyboard, escaping of recorded text, and that the page fetches nothing but itself.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// keyboard, escaping of recorded text, that the page fetches nothing but itself, and that a run
+// the size of a real one stays a file a browser opens at once.
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
-import { renderHtmlReport, writeHtmlReport } from '../harness/report/html-report.ts';
+import { renderHtmlReport, writeHtmlReport, type HtmlReportInput } from '../harness/report/html-report.ts';
+import { detailTable } from '../harness/report/html/detail-data.ts';
 import { evidenceLinks } from '../harness/report/html/evidence-links.ts';
+import { ladderTable } from '../harness/report/html/ladder-data.ts';
 import { makeCell } from './support/make-cell.ts';
-import { ADVICE, htmlReportFixture, INJECTED_CAUSE, NAT_ID, VIOLATION_ID } from './support/html-report-fixture.ts';
+import { ADVICE, htmlReportFixture, INJECTED_CAUSE, INJECTED_REPLY, NAT_ID, VIOLATION_ID } from './support/html-report-fixture.ts';
+import { LARGE_LONG_ID, LARGE_VIOLATION_ID, largeReportFixture } from './support/large-report-fixture.ts';
 import { countRedPixels, type Rect } from './support/png-pixels.ts';
 
 // Playwright's browser download needs a CDN that CI hosts may not reach; Debian's mirror they
@@ -18,16 +22,23 @@ const CHROMIUM = process.env.PINHOLE_CHROMIUM ?? '/usr/bin/chromium';
 // File level: Playwright refuses launch options per describe (they need a worker of their own).
 base.use({ launchOptions: { executablePath: CHROMIUM } });
 
+// The page's ladder reader (ladder-draw.js), a global of the page's own scripts.
+declare const pinholeLadder: { read(table: unknown, id: string): unknown };
+
 interface OpenReport {
   page: Page;
   panel: Locator;
   count: Locator;
+  /** The report as written to disk. */
+  file: string;
 }
 
-const test = base.extend<{ report: OpenReport }>({
-  report: async ({ page }, use, testInfo) => {
+const test = base.extend<{ reportInput: HtmlReportInput; report: OpenReport }>({
+  // A function, so a describe can swap in another run with test.use.
+  reportInput: async ({}, use) => use(htmlReportFixture()),
+  report: async ({ page, reportInput }, use, testInfo) => {
     const file = testInfo.outputPath('report.html');
-    writeHtmlReport(file, htmlReportFixture());
+    writeHtmlReport(file, reportInput);
     const url = pathToFileURL(file).href;
     const requests: string[] = [];
     const errors: string[] = [];
@@ -38,7 +49,7 @@ const test = base.extend<{ report: OpenReport }>({
       if (message.type() === 'error') errors.push(message.text());
     });
     await page.goto(url);
-    await use({ page, panel: page.getByRole('complementary', { name: 'Cell detail' }), count: page.locator('output.count') });
+    await use({ page, panel: page.getByRole('complementary', { name: 'Cell detail' }), count: page.locator('output.count'), file });
     // Whatever the test clicked, the page asked for nothing but its own file (once per load).
     expect([...new Set(requests)]).toEqual([url]);
     expect(errors).toEqual([]);
@@ -177,6 +188,13 @@ test.describe('in headless chromium', () => {
     // NAT and the firewall's own packets: a note at the firewall, an arrow that starts there.
     const svg = panel.locator('svg.ladder');
     await expect(svg.locator('.nat-note')).toHaveText('NAT: src 192.168.10.10:40100 -> 203.0.113.254:40100');
+    // A server reply holding markup is drawn as its characters: cut short on its arrow, whole in
+    // the tooltip and the list, and no element made of it.
+    const reply = svg.locator('g.packet').nth(1);
+    await expect(reply.locator('text.label')).toHaveText(`${INJECTED_REPLY.slice(0, 43)}…`);
+    await expect(reply.locator('title')).toContainText(INJECTED_REPLY);
+    await expect(panel.locator('.packet-list li').nth(1)).toContainText(`${INJECTED_REPLY}, server → client`);
+    await expect(page.locator('img')).toHaveCount(0);
     const fwX = (await svg.locator('line.lane[data-lane="firewall"]').getAttribute('x1')) ?? 'missing';
     await expect(svg.locator('g.packet[data-fate="from-firewall"] line.arrow')).toHaveAttribute('x1', fwX);
     await expect(svg.locator('g.packet[data-fate="to-firewall"] line.arrow')).toHaveAttribute('x2', fwX);
@@ -204,6 +222,17 @@ test.describe('in headless chromium', () => {
     await expect(page.locator('b')).toHaveCount(0);
     const embedded: unknown = JSON.parse((await page.locator('script#pinhole-report').textContent()) ?? '');
     expect(embedded).toEqual(htmlReportFixture().report);
+    // The ladders, read back the way the page reads them, are the ones the report was given.
+    const ladders = await page.evaluate((text) => {
+      const table = JSON.parse(text) as { ladders: object };
+      return Object.fromEntries(Object.keys(table.ladders).map((id) => [id, pinholeLadder.read(table, id)]));
+    }, (await page.locator('script#pinhole-ladders').textContent()) ?? '');
+    expect(ladders).toEqual(htmlReportFixture().ladders);
+
+    // Evidence kept without a file list links its directory.
+    await page.getByRole('button', { name: /^no-helper, PORT STOR:/ }).click();
+    await expect(panel.getByRole('region', { name: 'Evidence' }).getByRole('link')).toHaveText('evidence directory');
+    await expect(panel.getByRole('link', { name: 'evidence directory' })).toHaveAttribute('href', 'evidence/ftp-stateful/routed/no-helper/PORT-STOR');
   });
 
   test('a link to a cell opens its panel, on load and on a fragment change', async ({ report: { page, panel } }) => {
@@ -215,6 +244,43 @@ test.describe('in headless chromium', () => {
     await page.getByRole('button', { name: /^no-helper, PORT RETR:/ }).click();
     expect(decodeURIComponent(new URL(page.url()).hash.slice(1))).toBe(VIOLATION_ID);
   });
+
+  test.describe('a run the size of a real one', () => {
+    test.use({ reportInput: async ({}, use) => use(largeReportFixture()) });
+
+    test('768 cells with realistic ladders stay under 3 MB; a cell drawn only when opened, and then whole', async ({
+      report: { page, panel, file },
+      reportInput,
+    }) => {
+      // Pre-rendered into the page, the ladders alone made a real 738-cell run 17 MB.
+      expect(statSync(file).size).toBeLessThan(3 * 1024 * 1024);
+      await expect(page.locator('button.cell')).toHaveCount(768);
+      await expect(page.locator('svg, template')).toHaveCount(0);
+
+      await page.getByRole('region', { name: 'ftp-nat on nat' }).getByRole('button', { name: /^related-no-helper, PORT RETR:/ }).click();
+      await expect(panel.locator('.cell-id')).toHaveText(LARGE_VIOLATION_ID);
+      await expect(panel.locator('.cause-code')).toHaveText('no-helper');
+      const ladder = reportInput.ladders[LARGE_VIOLATION_ID];
+      if (ladder === undefined) throw new Error(`the fixture has no ladder for ${LARGE_VIOLATION_ID}`);
+      const svg = panel.locator('svg.ladder');
+      await expect(svg.locator('g.packet')).toHaveCount(ladder.packets.length);
+      await expect(svg.locator('.nat-note')).toHaveCount(ladder.packets.filter((p) => p.rewritten !== undefined).length);
+      // The data SYN and its two retries, each ending on the firewall lane.
+      const fwX = (await svg.locator('line.lane[data-lane="firewall"]').getAttribute('x1')) ?? 'missing';
+      const died = svg.locator('g.packet[data-fate="died"] line.arrow');
+      await expect(died).toHaveCount(3);
+      for (const arrow of await died.all()) await expect(arrow).toHaveAttribute('x2', fwX);
+      await expect(panel.locator('.packet-list li')).toHaveCount(ladder.packets.length);
+
+      // A long session keeps its beginning and its end, and says how much it left out between.
+      await page.getByRole('region', { name: 'ftp-stateful on routed' }).getByRole('button', { name: /^nft-helper, PORT RETR:/ }).click();
+      await expect(panel.locator('.cell-id')).toHaveText(LARGE_LONG_ID);
+      const long = reportInput.ladders[LARGE_LONG_ID];
+      await expect(svg.locator('g.packet')).toHaveCount(60);
+      await expect(svg.locator('text').last()).toHaveText(`${long?.omitted} further entries left out of the middle`);
+      await expect(panel.locator('.packet-list p').last()).toHaveText(`${long?.omitted} further entries left out of the middle.`);
+    });
+  });
 });
 
 test('the file holds everything: no remote reference, the injected cause only escaped', () => {
@@ -223,10 +289,24 @@ test('the file holds everything: no remote reference, the injected cause only es
   const style = /<style>([^]*?)<\/style>/.exec(html)?.[1] ?? 'no style';
   expect(style).not.toMatch(/@import|url\(|@font-face/i);
   expect(html).not.toContain('<b>');
-  // The embedded JSON and the page script: the cause's </script> opened no third one.
-  expect(html.match(/<\/script/gi)).toHaveLength(2);
-  expect(html).toContain(JSON.stringify(INJECTED_CAUSE).slice(1, -1).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026'));
-  expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-[^']+'; script-src 'sha256-[^']+'/);
+  expect(html).not.toContain('<img');
+  // Three data blocks and three page scripts: neither the cause's nor the reply's </script>
+  // ended one early or opened another.
+  expect(html.match(/<script\b[^>]*>/gi)).toEqual([
+    '<script type="application/json" id="pinhole-report">',
+    '<script type="application/json" id="pinhole-details">',
+    '<script type="application/json" id="pinhole-ladders">',
+    '<script>',
+    '<script>',
+    '<script>',
+  ]);
+  expect(html.match(/<\/script/gi)).toHaveLength(6);
+  const escaped = (text: string) => JSON.stringify(text).slice(1, -1).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+  expect(html).toContain(escaped(INJECTED_CAUSE));
+  expect(html).toContain(escaped(INJECTED_REPLY));
+  // Nothing to pre-render per cell any more: the panels are drawn from the data.
+  expect(html).not.toMatch(/<template|<svg/);
+  expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-[^']+'; script-src 'sha256-[^']+' 'sha256-[^']+' 'sha256-[^']+';/);
 });
 
 test('an empty run renders and says so', () => {
@@ -239,7 +319,26 @@ test('a javascript: evidence href is dropped, a relative one kept', () => {
   const cell = makeCell({ ruleset: 'r' }, 'pass', 'blocked', { evidence: 'x' });
   const render = (href: string) => renderHtmlReport({ report: { version: 1, driver: 'netns', results: [cell] }, ladders: {}, evidenceHref: () => href });
   expect(render('javascript:alert(1)')).not.toContain('javascript:');
-  expect(render('../evidence/x')).toContain('<a href="../evidence/x">evidence directory</a>');
+  const evidence = (href: string) => detailTable([cell], () => ({ href, files: ['a.pcap'] })).cells[0]?.evidence;
+  expect(evidence('javascript:alert(1)')).toBeNull();
+  expect(evidence('JavaScript:alert(1)')).toBeNull();
+  expect(evidence('../evidence/x')).toEqual({ href: '../evidence/x', files: ['a.pcap'] });
+});
+
+test('the ladder table: every string once, packets as rows in column order, only this run\'s cells', () => {
+  const { report, ladders } = htmlReportFixture();
+  const table = ladderTable(report.results, { ...ladders, 'ftp-other/x/y/PORT-RETR': ladders[NAT_ID]! });
+  expect(Object.keys(table.ladders).sort()).toEqual([NAT_ID, VIOLATION_ID].sort());
+  expect(new Set(table.strings).size).toBe(table.strings.length);
+  const row = table.ladders[VIOLATION_ID]?.packets[6] ?? [];
+  expect(row.map((value, i) => (table.columns[i] === 't' ? value : table.strings[value]))).toEqual([
+    6.8, 'data 1', 'server', 'client', 'SYN', '10.0.2.10:20', '10.0.1.10:40000', 'died',
+  ]);
+  // A cell id is run data: even `__proto__` stays an own key and leaves the prototype alone.
+  const odd = { ...makeCell({ ruleset: 'r' }, 'pass', 'pass'), id: '__proto__' };
+  const oddTable = ladderTable([odd], JSON.parse(`{"__proto__": ${JSON.stringify(ladders[NAT_ID])}}`) as typeof ladders);
+  expect(Object.hasOwn(oddTable.ladders, '__proto__')).toBe(true);
+  expect(Object.getPrototypeOf(oddTable.ladders)).toBe(Object.prototype);
 });
 
 test('evidenceLinks: hrefs relative to the HTML file, files listed from disk, a pruned directory still linked', ({}, testInfo) => {

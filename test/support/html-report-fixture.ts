@@ -1,12 +1,16 @@
 // A small run for the HTML report tests: two suites, a violation with verified advice whose
 // ladder shows the active-mode data SYN dying in the firewall, an IPv6 and a curl variant, a
-// skipped cell, a NAT ladder, and a cause that tries to break out of the embedded JSON.
+// skipped cell, a NAT ladder, and a cause and a server reply that try to break out of the
+// embedded JSON.
 import type { Ladder } from '../../harness/evidence/ladder.ts';
 import type { HtmlReportInput } from '../../harness/report/html-report.ts';
 import { buildJsonReport } from '../../harness/report/json-report.ts';
 import { makeCell } from './make-cell.ts';
 
 export const INJECTED_CAUSE = 'server-error: 451 </script><b>bold</b> & more';
+
+/** A server echoing a requested path back: the ladder data carries it, the page must draw it as text. */
+export const INJECTED_REPLY = '550 </script><img src=x onerror=alert(1)>: No such file';
 
 export const ADVICE = 'add rule inet filter forward ct helper "ftp" accept\nadd rule inet filter forward ct state related accept';
 
@@ -18,7 +22,10 @@ const cells = [
     evidence: 'evidence/ftp-stateful/routed/no-helper/PORT-RETR',
   }),
   makeCell({ ruleset: 'nft-helper', mode: 'PORT', command: 'STOR' }, 'pass', 'pass'),
-  makeCell({ ruleset: 'no-helper', mode: 'PORT', command: 'STOR' }, 'blocked', 'blocked', { cause: 'firewall-drop: data SYN dropped at fw' }),
+  makeCell({ ruleset: 'no-helper', mode: 'PORT', command: 'STOR' }, 'blocked', 'blocked', {
+    cause: 'firewall-drop: data SYN dropped at fw',
+    evidence: 'evidence/ftp-stateful/routed/no-helper/PORT-STOR',
+  }),
   makeCell({ ruleset: 'nft-helper', mode: 'EPSV', command: 'RETR' }, 'pass', 'pass', { variant: { family: 'ipv6' } }),
   makeCell({ ruleset: 'no-helper', mode: 'EPSV', command: 'RETR' }, 'pass', 'pass', { variant: { family: 'ipv6' } }),
   makeCell({ ruleset: 'nft-helper', mode: 'PASV', command: 'STOR' }, 'pass', null, { cause: 'host lacks curl', variant: { clientKind: 'curl' } }),
@@ -66,6 +73,7 @@ const natLadder: Ladder = {
       fate: 'crossed',
       rewritten: 'src 192.168.10.10:40100 -> 203.0.113.254:40100',
     },
+    { t: 2.5, connection: 'control', from: 'server', to: 'client', label: INJECTED_REPLY, src: '203.0.113.10:21', dst: '203.0.113.254:40100', fate: 'crossed' },
     { t: 14.2, connection: 'data 1', from: 'client', to: 'server', label: 'data 1448 bytes', src: '192.168.10.10:40102', dst: '203.0.113.10:30001', fate: 'crossed' },
     { t: 15, connection: 'other', from: 'client', to: 'firewall', label: 'SYN', src: '192.168.10.10:40200', dst: '192.168.10.1:30002', fate: 'to-firewall' },
     { t: 15.1, connection: 'other', from: 'firewall', to: 'client', label: 'RST', src: '192.168.10.1:30002', dst: '192.168.10.10:40200', fate: 'from-firewall' },

@@ -1,11 +1,12 @@
-// The report's only script: filters and the detail panel. All markup was rendered and escaped
-// when the report was written; this script only shows, hides and clones it, and reads the run's
-// data from the embedded JSON, so nothing a run recorded is ever parsed as HTML here.
+// The report's page script: filters and the detail panel. The matrix and filters were rendered
+// and escaped when the report was written; this script shows and hides them, reading the run's
+// data from the embedded JSON. A cell's panel it has detail-draw.js and ladder-draw.js build from
+// that data node by node, so nothing a run recorded is ever parsed as HTML here.
 (() => {
   'use strict';
   document.documentElement.classList.remove('no-js');
 
-  const results = JSON.parse(document.getElementById('pinhole-report').textContent).results;
+  const results = readJson('pinhole-report').results;
   const form = document.querySelector('form.filters');
   const count = form.querySelector('output.count');
   const noMatch = document.querySelector('.no-match');
@@ -13,6 +14,10 @@
   const panel = document.getElementById('detail');
   const panelBody = panel.querySelector('.detail-body');
   let opener = null;
+  // Parsed when the first cell is opened: the page shows its matrix without them, and a reader
+  // who opens no cell never pays for them.
+  let details = null;
+  let ladders = null;
 
   function currentFilters() {
     const data = new FormData(form);
@@ -61,8 +66,11 @@
   }
 
   function open(button) {
-    const template = document.querySelector('template[data-detail="' + button.dataset.cell + '"]');
-    panelBody.replaceChildren(template.content.cloneNode(true));
+    const index = Number(button.dataset.cell);
+    const cell = results[index];
+    details = details || readJson('pinhole-details');
+    ladders = ladders || readJson('pinhole-ladders');
+    panelBody.replaceChildren(...pinholeDetail.render(cell, details.cells[index], details, pinholeLadder.read(ladders, cell.id)));
     if (opener) opener.setAttribute('aria-expanded', 'false');
     opener = button;
     button.setAttribute('aria-expanded', 'true');
@@ -70,7 +78,11 @@
     document.body.classList.add('panel-open');
     panel.scrollTop = 0;
     panel.focus();
-    rememberInUrl(results[Number(button.dataset.cell)].id);
+    rememberInUrl(cell.id);
+  }
+
+  function readJson(id) {
+    return JSON.parse(document.getElementById(id).textContent);
   }
 
   function close() {
