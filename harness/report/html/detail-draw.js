@@ -58,7 +58,7 @@ const pinholeDetail = (() => {
       'section',
       { class: 'advice', 'aria-label': 'Advice' },
       el('h3', {}, 'Advice ', badge),
-      el('p', {}, 'The smallest rule change found that makes this cell compliant:'),
+      el('p', {}, 'The smallest rule change found that makes this transfer pass:'),
       el('pre', {}, el('code', {}, advice.change)),
     );
   }
