@@ -125,7 +125,10 @@ test('real clients: abort kills the client inside the node, the report says abor
       expect(r.phases.map((p) => `${p.phase} ${p.ok}`), kind).toEqual(['control-connect true', 'greeting true', 'login true', 'mode true', 'data-connect false']);
       expect(r.dataEndpoint?.port, kind).toBeGreaterThanOrEqual(50000);
       expect(r.durationMs, kind).toBeLessThan(job.timeoutMs);
-      expect((await client.exec(['pgrep', '-x', kind])).stdout.trim(), `${kind} still runs in the client node`).toBe('');
+      // Only this node's processes: on netns, pgrep sees the whole host (no PID namespace), where
+      // other tests' clients may be running at the same moment.
+      const inThisNode = ['sh', '-c', 'me=$(readlink /proc/self/ns/net); for p in $(pgrep -x "$0"); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && echo "$p"; done; true', kind];
+      expect((await client.exec(inThisNode)).stdout.trim(), `${kind} still runs in the client node`).toBe('');
     }
   } finally {
     await topology[Symbol.asyncDispose]();
