@@ -130,10 +130,15 @@ test('mark() forgets earlier records, and drops records captured before it that 
   // Delivered as soon as captured, as records mostly are: that is what tells the clocks' offset.
   t.packet(now(), 1);
   await expect.poll(() => capture.records().get('lan0')!.length).toBe(1);
+  // Times are taken from the mark, not from when the packet is sent: a loaded machine may take
+  // milliseconds between the two lines, and "2 ms before now" would then be after the mark.
+  const marked = now();
   capture.mark();
   expect(capture.records().get('lan0')).toEqual([]);
-  // Captured just before the mark, still in the pipe: the previous cell's.
-  t.packet(now() - 2, 2);
+  // Captured before the mark, still in the pipe: the previous cell's. 50 ms before, not 2: the
+  // clocks' offset is learnt from delivery times, and a loaded machine delivers late by
+  // milliseconds (an error that keeps a stale packet, never loses a current one).
+  t.packet(marked - 50, 2);
   t.packet(now() + 0.5, 3);
   await capture.settle();
   expect(capture.records().get('lan0')!.map((r) => r.data.readUInt16BE(34))).toEqual([3]);
@@ -146,8 +151,9 @@ test('the node\'s clock may differ from ours (a remote Docker host): mark() goes
   const skew = 3_600_000;
   t.packet(now() + skew, 1);
   await expect.poll(() => capture.records().get('lan0')!.length).toBe(1);
+  const marked = now();
   capture.mark();
-  t.packet(now() + skew - 2, 2);
+  t.packet(marked + skew - 50, 2);
   t.packet(now() + skew + 0.5, 3);
   await capture.settle();
   expect(capture.records().get('lan0')!.map((r) => r.data.readUInt16BE(34))).toEqual([3]);
