@@ -23,7 +23,6 @@ import { backendFor } from './rulesets/firewall-backend.ts';
 import { adviceCandidates } from './evidence/advise.ts';
 import { diagnose } from './evidence/diagnose.ts';
 import { parseExpectCounters, readFirewallState, type ExpectCounters, type FirewallState } from './evidence/firewall-state.ts';
-import { nftStructure } from './evidence/nft-structure.ts';
 import { buildLadder } from './evidence/build-ladder.ts';
 import { firewallSides } from './evidence/firewall-sides.ts';
 import type { Ladder } from './evidence/ladder.ts';
@@ -461,7 +460,6 @@ export class Lab implements AsyncDisposable {
       firewall: this.firewall.name,
       before: this.counters,
       state,
-      structure: nftStructure(state.rulesetJson),
     });
     return { observation: cause === o.cause ? o : { ...o, cause }, state };
   }
@@ -483,7 +481,7 @@ export class Lab implements AsyncDisposable {
       family,
       tls: cell.tls,
       format: ruleset.format,
-      structure: nftStructure(state.rulesetJson),
+      structure: state.structure,
       server: {
         address: this.server.address(Object.values(serverSpec.interfaces)[0]!.segment, family),
         port: this.ftp.info.port,

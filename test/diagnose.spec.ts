@@ -22,15 +22,14 @@ const COUNTERS = (create: number, matched: number) =>
 
 const DROP = 'SYN 203.0.113.10:20 -> 192.168.10.10:38267 dropped at fw by inet filter forward policy drop';
 
-function state(lines: string[], counters: string, rulesetFile = 'suites/ftp-stateful/rulesets/no-helper.nft'): { state: FirewallState; structure: ReturnType<typeof nftStructure> } {
+function state(lines: string[], counters: string, rulesetFile = 'suites/ftp-stateful/rulesets/no-helper.nft'): { state: FirewallState } {
   const { json, listing } = loadedRuleset(readFileSync(rulesetFile, 'utf8'));
   return {
-    state: { entries: lines.flatMap((l) => parseConntrackLine(l) ?? []), expectations: [], counters: parseExpectCounters(counters), ruleset: listing, rulesetJson: json, saved: undefined, raw: {} },
-    structure: nftStructure(json),
+    state: { entries: lines.flatMap((l) => parseConntrackLine(l) ?? []), expectations: [], counters: parseExpectCounters(counters), ruleset: listing, structure: nftStructure(json), saved: undefined, raw: {} },
   };
 }
 
-const input = (over: Partial<DiagnosisInput> & Pick<DiagnosisInput, 'state' | 'structure'>): DiagnosisInput => ({
+const input = (over: Partial<DiagnosisInput> & Pick<DiagnosisInput, 'state'>): DiagnosisInput => ({
   cause: `firewall-drop: data connection: ${DROP}`,
   mode: 'PORT',
   tls: 'none',
@@ -73,8 +72,8 @@ test('a helper set in a chain before conntrack: helper-before-conntrack, naming 
   const { json, listing } = loadedRuleset(rs);
   const structure = nftStructure(json);
   expect(assignmentsBeforeConntrack(structure)).toEqual([expect.objectContaining({ chain: 'prerouting', prio: -300, hook: 'prerouting', helper: 'ftp-standard' })]);
-  const st: FirewallState = { ...state([CONTROL_NO_HELPER], COUNTERS(1, 0)).state, ruleset: listing, rulesetJson: json };
-  const cause = diagnose(input({ state: st, structure }));
+  const st: FirewallState = { ...state([CONTROL_NO_HELPER], COUNTERS(1, 0)).state, ruleset: listing, structure };
+  const cause = diagnose(input({ state: st }));
   expect(causeCode(cause)).toBe('helper-before-conntrack');
   expect(cause).toContain('rule \'tcp dport 21 ct helper set "ftp-standard"\' in chain inet filter prerouting (hook prerouting, priority -300)');
 });

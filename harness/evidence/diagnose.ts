@@ -6,7 +6,7 @@
  */
 import type { Mode, TlsMode } from '../model.ts';
 import type { ConntrackEntry, ExpectCounters, FirewallState } from './firewall-state.ts';
-import { assignmentsBeforeConntrack, ruleText, type NftStructure } from './nft-structure.ts';
+import { assignmentsBeforeConntrack, ruleText } from './nft-structure.ts';
 
 export interface DiagnosisInput {
   /** The classified cause, `code: detail`. */
@@ -21,7 +21,6 @@ export interface DiagnosisInput {
   /** Expectation counters when the cell started, and the state when it ended. */
   before: ExpectCounters;
   state: FirewallState;
-  structure: NftStructure;
 }
 
 const isActive = (mode: Mode) => mode === 'PORT' || mode === 'EPRT';
@@ -52,7 +51,7 @@ export function diagnose(d: DiagnosisInput): string {
       return `tls-blind: the control connection is encrypted (${how}), so no helper can read the ${isActive(d.mode) ? 'PORT/EPRT command' : '227/229 reply'} and no expectation was created; only a static rule can let the data connection through: ${drop}`;
     }
     if (!ctl.helper) {
-      const early = assignmentsBeforeConntrack(d.structure)[0];
+      const early = assignmentsBeforeConntrack(d.state.structure)[0];
       if (early) {
         const text = ruleText(d.state.ruleset, early) ?? `ct helper set "${early.helper}"`;
         return `helper-before-conntrack: rule '${text}' in chain ${early.family} ${early.table} ${early.chain} (hook ${early.hook}, priority ${early.prio}) runs before connection tracking (priority -200), so there is no connection yet to attach the helper to; conntrack shows the control connection ${tuple(ctl.orig)} without helper=ftp: ${drop}`;

@@ -6,6 +6,7 @@
  */
 import type { NodeHandle } from '../drivers/driver.ts';
 import type { RulesetFormat } from '../rulesets/load-ruleset.ts';
+import { nftStructure, type NftStructure } from './nft-structure.ts';
 
 export interface ConntrackTuple {
   src: string;
@@ -42,8 +43,8 @@ export interface FirewallState {
   counters: ExpectCounters;
   /** `nft -a list ruleset`: the rule set as the kernel holds it, counters and rule handles included. */
   ruleset: string;
-  /** `nft -j list ruleset`, parsed: the rule set's structure for diagnosis and advice. */
-  rulesetJson: unknown;
+  /** `nft -j list ruleset`, read once: the rule set's structure for diagnosis and advice. */
+  structure: NftStructure;
   /** `iptables-save -c` (or ip6tables) for iptables rule sets: the user's own format with packet counters. */
   saved: string | undefined;
   /** The raw text of every section, for the evidence files. */
@@ -104,18 +105,18 @@ export function parseSections(text: string): Record<string, string> {
 export async function readFirewallState(node: NodeHandle, format: RulesetFormat): Promise<FirewallState> {
   const r = await node.exec(['sh', '-c', STATE_SCRIPT, 'pinhole-state', format]);
   const raw = parseSections(r.stdout);
-  let rulesetJson: unknown = undefined;
+  let json: unknown = undefined;
   try {
-    rulesetJson = JSON.parse(raw.json ?? '');
+    json = JSON.parse(raw.json ?? '');
   } catch {
-    rulesetJson = undefined;
+    json = undefined;
   }
   return {
     entries: (raw.conntrack ?? '').split('\n').flatMap((l) => parseConntrackLine(l) ?? []),
     expectations: (raw.expect ?? '').split('\n').filter((l) => l.includes('proto=')),
     counters: parseExpectCounters(raw.counters ?? ''),
     ruleset: raw.ruleset ?? '',
-    rulesetJson,
+    structure: nftStructure(json),
     saved: format === 'nft' ? undefined : raw.saved,
     raw,
   };
