@@ -3,6 +3,7 @@
  * expectations: what the packets do. `explore` runs it once, `diff` twice on the same lab (the
  * lab resets the firewall before every cell, so rule sets can follow each other on it).
  */
+import { nowDoing } from './activity.ts';
 import { DEFAULT_DIMENSIONS } from './cell-result.ts';
 import { DEFAULT_JSON_REPORT } from './evidence/evidence-files.ts';
 import type { Ladder } from './evidence/ladder.ts';
@@ -30,8 +31,10 @@ export interface ExploreOutcome {
 /** `jsonReport`: where the run's JSON report goes; failing cells keep their evidence beside it. */
 export async function exploreRuleset(lab: Lab, ruleset: Ruleset, label: ExploreLabel, jsonReport: string = DEFAULT_JSON_REPORT): Promise<ExploreOutcome> {
   const out: ExploreOutcome = { results: [], ladders: {} };
+  const total = MODES.length * EXPLORE_COMMANDS.length;
   for (const mode of MODES) {
     for (const command of EXPLORE_COMMANDS) {
+      nowDoing(`running ${ruleset.name} ${mode} ${command} (cell ${out.results.length + 1} of ${total}, on topology ${lab.topology.spec.name})`);
       const meta = {
         suite: label.suite,
         topology: lab.topology.spec.name,

@@ -13,6 +13,30 @@ export const STATE_ROOT = process.env.PINHOLE_STATE_DIR ?? '/run/pinhole';
 /** Every resource name starts with this, so a leftover is recognisable in `ip netns list`. */
 export const RESOURCE_PREFIX = 'pinhole-';
 
+/**
+ * Set by the pinhole command for itself, so every process it starts (Playwright, its workers,
+ * the programs in the nodes) inherits it: the processes a command made are those carrying its
+ * pid here, whatever became of their parents.
+ */
+export const COMMAND_PID_ENV = 'PINHOLE_COMMAND_PID';
+
+/** Processes other than this one whose environment carries `COMMAND_PID_ENV=<pid>`. */
+export async function processesOfCommand(pid: number): Promise<number[]> {
+  const marker = Buffer.from(`\0${COMMAND_PID_ENV}=${pid}\0`);
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      // Leading NUL: the variable can be the first of the block too.
+      const env = Buffer.concat([Buffer.from([0]), await readFile(`/proc/${entry}/environ`)]);
+      if (env.includes(marker)) found.push(Number(entry));
+    } catch {
+      // Gone in the meantime, or a kernel thread.
+    }
+  }
+  return found;
+}
+
 export function newRunId(): string {
   return randomBytes(3).toString('hex');
 }
@@ -32,6 +56,12 @@ async function startTimeOf(pid: number): Promise<string | undefined> {
   }
 }
 
+/**
+ * Runs this process claimed, remembered in memory too: an interrupted run whose owner record
+ * is already gone (its teardown got that far) still knows its namespaces are its own.
+ */
+const claimedHere = new Set<string>();
+
 /** Where a claim is written before it is renamed into place; not a run, so clean() never sees it. */
 const STAGING_PREFIX = '.claim-';
 
@@ -42,6 +72,7 @@ const STAGING_PREFIX = '.claim-';
  */
 export async function claimRun(id: string): Promise<string> {
   const dir = runDir(id);
+  claimedHere.add(id);
   const staging = join(STATE_ROOT, `${STAGING_PREFIX}${id}-${process.pid}`);
   await mkdir(staging, { recursive: true, mode: 0o755 });
   try {
@@ -67,6 +98,7 @@ export async function runOwnerAlive(id: string): Promise<boolean> {
 
 /** True when this process claimed the run (so an interrupted run can remove exactly its own resources). */
 export async function runOwnedByMe(id: string): Promise<boolean> {
+  if (claimedHere.has(id)) return true;
   try {
     const owner = JSON.parse(await readFile(join(runDir(id), 'owner.json'), 'utf8')) as { pid: number };
     return owner.pid === process.pid;

@@ -10,6 +10,7 @@ import { diffCommand } from './diff-command.ts';
 import { doctorCommand } from './doctor-command.ts';
 import { exploreCommand } from './explore-command.ts';
 import { imagesBuildCommand } from './images-command.ts';
+import { installInterruptHandler } from './interrupt.ts';
 import { runCommand } from './run-command.ts';
 
 const driverOption = () =>
@@ -95,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+installInterruptHandler();
 try {
   process.exitCode = await main(process.argv);
 } catch (err) {

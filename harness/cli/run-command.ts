@@ -4,7 +4,7 @@
  * interrupted worker left behind is removed, and the exit code comes from the verdicts.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { driverFor } from '../drivers/registry.ts';
@@ -12,7 +12,12 @@ import { SUITES_DIR, TOPOLOGIES_DIR } from '../paths.ts';
 import { readJsonReport } from '../report/json-report.ts';
 import { exitCodeFor } from '../verdict.ts';
 import { htmlReportFile } from '../report/html-report.ts';
+import { nowDoing } from '../activity.ts';
+import { waitFor } from '../exec.ts';
+import { processesOfCommand } from '../run-state.ts';
 import { requireHost } from './host-check.ts';
+import { withInterruptScope } from './interrupt.ts';
+import { describeRemoved } from './with-lab.ts';
 import { filesUnder, validateInputs } from './validate-inputs.ts';
 
 export interface RunOptions {
@@ -23,6 +28,9 @@ export interface RunOptions {
   grep?: string;
   workers?: string;
 }
+
+/** Workers' own teardown of a lab takes well under a second; past this they are stuck and are cleaned up after. */
+const WORKERS_GONE_MS = 3000;
 
 const PLAYWRIGHT_CLI = fileURLToPath(import.meta.resolve('@playwright/test/cli'));
 
@@ -48,28 +56,42 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     ...(opts.grep ? { PINHOLE_GREP: opts.grep } : {}),
     ...(opts.workers ? { PINHOLE_WORKERS: opts.workers } : {}),
   };
-  const started = Date.now();
   const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', '-c', resolve(SUITES_DIR, 'playwright.config.ts')], { stdio: 'inherit', env });
 
-  // Ctrl-C reaches Playwright directly (same process group) and it tears its workers down; a
-  // SIGTERM sent to pinhole alone is passed on the same way. pinhole waits, then cleans.
-  let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupted = sig;
+  const exited = new Promise<number>((res) => child.on('exit', (c, s) => res(c ?? (s ? 128 : 1))));
+  /*
+   * Ctrl-C reaches Playwright directly (same process group) and it tears its workers and their
+   * labs down; a SIGTERM sent to pinhole alone is passed on the same way. pinhole waits for it,
+   * then removes whatever a worker it had to kill left behind.
+   */
+  const onInterrupt = async () => {
     child.kill('SIGINT');
+    await exited;
+    // A runner killed outright (SIGTERM to the whole group) leaves its workers tearing their
+    // labs down on their own: wait for every process this command made to be gone first.
+    const gone = async () => (await processesOfCommand(process.pid)).length === 0;
+    await waitFor('the Playwright workers to exit', gone, { timeoutMs: WORKERS_GONE_MS, intervalMs: 50 }).catch(async () => {
+      // Stuck: killed, so that their runs count as ended and the cleanup below removes them.
+      for (const pid of await processesOfCommand(process.pid)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      await waitFor('killed workers to be gone', gone, { timeoutMs: 1000 }).catch(() => undefined);
+    });
+    const removed = await driver.clean();
+    // Playwright writes the cells observed so far unless it was killed outright.
+    const written = existsSync(json) && statSync(json).mtimeMs >= started ? `; the cells observed so far are in ${json}` : '';
+    return `Playwright stopped its workers; ${removed.length > 0 ? `${describeRemoved(removed)} they left` : 'they left nothing'}${written}`;
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const code = await new Promise<number>((res) => child.on('exit', (c, s) => res(c ?? (s ? 128 : 1))));
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  nowDoing(`running the suites on ${driver.name} (Playwright)`);
+  const started = Date.now();
+  const code = await withInterruptScope(onInterrupt, () => exited);
   const leftovers = await driver.clean();
   if (leftovers.length > 0) process.stderr.write(`pinhole: removed ${leftovers.length} leftover resources of this run\n`);
 
-  if (interrupted) {
-    process.stderr.write(`pinhole: interrupted by ${interrupted} after ${((Date.now() - started) / 1000).toFixed(1)} s; nothing is left behind\n`);
-    return 130;
-  }
   if (!existsSync(json)) {
     process.stderr.write(`pinhole: Playwright exited ${code} without writing ${json}\n`);
     return 1;

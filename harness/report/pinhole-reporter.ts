@@ -52,6 +52,7 @@ export default class PinholeReporter implements Reporter {
   private readonly cells = new Map<string, CellResult>();
   private readonly ladders: Record<string, Ladder> = {};
   private readonly progress: Progress;
+  private total = 0;
   /**
    * Tests that threw before observing anything, by error: printed at the end, in full, once per
    * error (a lab that did not come up fails every cell of its file the same way).
@@ -69,7 +70,8 @@ export default class PinholeReporter implements Reporter {
   onBegin(config: FullConfig, suite: Suite): void {
     // Workers write this run's evidence beside the JSON report: the last run's must not linger.
     clearEvidence(this.options.json);
-    this.progress.begin(suite.allTests().length, config.workers);
+    this.total = suite.allTests().length;
+    this.progress.begin(this.total, config.workers);
   }
 
   onTestBegin(test: TestCase): void {
@@ -121,7 +123,7 @@ export default class PinholeReporter implements Reporter {
     this.progress.testEnd(test.id, cell.verdict);
   }
 
-  onEnd(_result: FullResult): void {
+  onEnd(result: FullResult): void {
     this.progress.finish();
     if (!this.options.verbose) this.printHarnessErrors();
     const cells = [...this.cells.values()];
@@ -131,7 +133,16 @@ export default class PinholeReporter implements Reporter {
     const html = this.options.html && resolve(this.options.html);
     if (html) writeHtmlReport(html, { report, ladders: this.ladders, ...evidenceLinks(this.options.json, html, report.results), title: `pinhole ${this.options.driver} run` });
     process.stdout.write(`\n${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
+    if (result.status === 'interrupted') process.stdout.write(`\n${this.interruptionSummary(cells)}\n`);
     process.stdout.write(`\nreports: ${resolve(this.options.json)}, ${resolve(this.options.junit)}${html ? `, ${html}` : ''}\n`);
+  }
+
+  /** What an interrupted run did and did not do: the report holds only the cells it observed. */
+  private interruptionSummary(cells: readonly CellResult[]): string {
+    const cut = cells.filter((c) => c.cause?.startsWith('interrupted:'));
+    const notRun = Math.max(0, this.total - cells.length);
+    const names = cut.length > 0 ? `: ${cut.map((c) => c.id).join(', ')}` : '';
+    return `interrupted: ${cells.length - cut.length} of ${this.total} cells observed, ${cut.length} cut short${names}, ${notRun} not started`;
   }
 
   private printHarnessErrors(): void {

@@ -243,8 +243,9 @@ class DockerTopology implements StartedTopology {
       () => Promise.all(this.containers.map((c) => c.stop({ timeout: 0, remove: true, removeVolumes: true }))),
       // Containers that failed half way through start are found by label.
       () => removeByLabel(this.docker, this.id),
-      () => releaseRun(this.id),
     ]);
+    // Last, and only once the containers and networks are gone: the owner record tells whose they are.
+    await releaseRun(this.id);
   }
 }
 

@@ -6,9 +6,10 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { ExecOptions, ExecResult } from '../../exec.ts';
-import { start } from '../../exec.ts';
+import { start, throwIfStopping } from '../../exec.ts';
 
 export async function execInContainer(docker: Docker, containerId: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  throwIfStopping(`docker exec ${argv[0]}`);
   const container = docker.getContainer(containerId);
   const withInput = opts.input !== undefined;
   const exec = await container.exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, AttachStdin: withInput });

@@ -17,7 +17,6 @@ import type { NodeSpec, TopologySpec } from '../../topology/schema.ts';
 import type { Driver, NodeHandle, PreflightProblem, StartedTopology } from '../driver.ts';
 import { NodeBase, NodeMap } from '../node-base.ts';
 import { nodeNamespace, runIdOfNamespace, segmentNamespace } from './netns-names.ts';
-import { disposeAll } from '../../dispose.ts';
 
 const FORWARDING_KINDS = new Set(['firewall', 'router']);
 
@@ -196,7 +195,10 @@ class NetnsTopology implements StartedTopology {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await disposeAll([() => removeNamespaces(this.namespaces), () => releaseRun(this.id)]);
+    // The owner record goes last, and only once the namespaces are gone: while it exists,
+    // `pinhole clean` and the next run can tell whose leftovers they are.
+    await removeNamespaces(this.namespaces);
+    await releaseRun(this.id);
   }
 }
 
