@@ -39,7 +39,7 @@ function nonEmptyRecord<K extends z.ZodType<string, string>, V extends z.ZodType
  * stay short and are later used as file names and argv elements: lower case, digits and dashes
  * only, so no shell metacharacter or path separator can ever get through.
  */
-const NAME_PATTERN = /^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
+export const NAME_PATTERN = /^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
 
 function nameSchema(what: 'topology' | 'node' | 'segment') {
   return z
@@ -57,13 +57,15 @@ function nameSchema(what: 'topology' | 'node' | 'segment') {
  * but `ip` and the drivers take these names as arguments, so allow only the portable set.
  * `lo` is the loopback every namespace already has.
  */
+export const INTERFACE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
 export const InterfaceNameSchema = z
   .string()
   .max(15, {
     error: (iss) =>
       `interface name ${JSON.stringify(iss.input)} is ${String(iss.input).length} characters; Linux allows at most 15`,
   })
-  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
+  .regex(INTERFACE_NAME_PATTERN, {
     error: (iss) =>
       `invalid interface name ${JSON.stringify(iss.input)}: use letters, digits, '_' and '-', starting with a letter`,
   })

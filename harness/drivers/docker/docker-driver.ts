@@ -31,6 +31,7 @@ import { REPO_ROOT } from '../../paths.ts';
 import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
 import { addressOfInterface, cidrsOf, familyOf, gatewaysOf, hasFamily, subnetsOf } from '../../topology/dual-stack.ts';
 import { FORWARDING_KINDS, type NodeSpec, type SegmentSpec, type TopologySpec } from '../../topology/schema.ts';
+import { assertSafeNames } from '../../topology/safe-names.ts';
 import type { Driver, NodeHandle, PreflightProblem, StartedTopology } from '../driver.ts';
 import { NodeBase, NodeMap } from '../node-base.ts';
 import { execInContainer, spawnInContainer } from './docker-exec.ts';
@@ -298,6 +299,7 @@ export class DockerDriver implements Driver {
     if (problems.length > 0) throw new HostError(problems.map((p) => `${p.what}: ${p.fix}`).join('\n'));
     const unfit = dockerProblems(spec);
     if (unfit.length > 0) throw new InputError(unfit);
+    assertSafeNames(spec);
     const image = await ensureNodeImage(this.docker);
     const topology = new DockerTopology(spec, newRunId(), this.docker);
     try {

@@ -14,6 +14,7 @@ import { HostError } from '../../errors.ts';
 import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
 import { cidrsOf, familyOf, gatewaysOf } from '../../topology/dual-stack.ts';
 import type { NodeSpec, TopologySpec } from '../../topology/schema.ts';
+import { assertSafeNames } from '../../topology/safe-names.ts';
 import type { Driver, NodeHandle, PreflightProblem, StartedTopology } from '../driver.ts';
 import { NodeBase, NodeMap } from '../node-base.ts';
 import { nodeNamespace, runIdOfNamespace, segmentNamespace } from './netns-names.ts';
@@ -232,6 +233,7 @@ export class NetnsDriver implements Driver {
   async up(spec: TopologySpec): Promise<StartedTopology> {
     const problems = await this.preflight();
     if (problems.length > 0) throw new HostError(problems.map((p) => `${p.what}: ${p.fix}`).join('\n'));
+    assertSafeNames(spec);
     const topology = new NetnsTopology(spec, newRunId());
     try {
       await topology.bringUp();
