@@ -89,11 +89,13 @@ function howItEnded(code: number | null, signal: NodeJS.Signals | null): string 
 /**
  * Whether the process with pid `pid` in the node listens on TCP `port` (`ss -p` names the
  * owner). The pid matters: another process of the node may hold the port, and a listening
- * socket seen there is no proof this server started.
+ * socket seen there is no proof this server started. An owner `ss` may not read (a container's
+ * root lacks CAP_SYS_PTRACE, and proftpd makes itself non-dumpable) counts as this server.
  */
 export async function listensAs(node: NodeHandle, port: number, pid: number): Promise<boolean> {
   const r = await node.exec(['ss', '-Hltnp', `sport = :${port}`]);
-  return r.stdout.includes(`pid=${pid},`);
+  const sockets = r.stdout.split('\n').filter((l) => l.trim());
+  return sockets.some((l) => l.includes(`pid=${pid},`) || !l.includes('users:'));
 }
 
 /**
