@@ -5,14 +5,18 @@
  * and turn what the packets did into an Observation.
  */
 import type { Driver, NodeHandle, StartedTopology } from './drivers/driver.ts';
-import { basename } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { HostError } from './errors.ts';
+import { DEFAULT_JSON_REPORT, evidenceRoot } from './evidence/evidence-files.ts';
 import { DisposeStack } from './dispose.ts';
 import { waitFor } from './exec.ts';
 import { FAMILIES, type ClientKind, type Family, type FtpCommand, type Mode, type Observation, type ServerKind, type TlsMode } from './model.ts';
 import { DropObserver, OBSERVER_RULESET, type DropEvent, type PacketSummary } from './nodes/drop-observer.ts';
-import type { FtpServer } from './nodes/ftp-server.ts';
+import type { FtpServer, FtpServerSettings } from './nodes/ftp-server.ts';
+import { NodeStartError } from './nodes/node-start-error.ts';
 import { startFtpServer } from './nodes/start-ftp-server.ts';
-import { classify, classifyBounce, classifyHelperScope, classifyPinholeScope, type Evidence } from './probes/classify.ts';
+import { classify, classifyBounce, classifyHelperScope, classifyPinholeScope, serverDied, type Evidence } from './probes/classify.ts';
 import { WebAttacker } from './nodes/web-attacker.ts';
 import { makeCertificate } from './nodes/tls-certificate.ts';
 import type { FtpClient } from './probes/ftp-client.ts';
@@ -85,6 +89,34 @@ export interface CellFacts {
   keepState?: boolean;
 }
 
+/**
+ * A lab that could not start a node's service, as a cause (`node-start-failed: node server:
+ * vsftpd ... (log: /abs/path)`): suites report it on every cell of the lab, `explore` and `diff`
+ * stop with it (exit 3, one line). The service's own words are kept in `logFile`, outside the
+ * run directory that the failed lab's cleanup removes.
+ */
+export class LabStartError extends HostError {
+  constructor(
+    cause: string,
+    readonly logFile: string,
+  ) {
+    super(cause);
+    this.name = 'LabStartError';
+  }
+}
+
+/**
+ * Keeps a service's output beside the JSON report's evidence (`<evidence>/lab-<topology>/`) and
+ * turns the failure into a LabStartError naming the node and that file.
+ */
+async function labStartError(err: NodeStartError, logsDir: string, topology: string, when = ''): Promise<LabStartError> {
+  const dir = join(logsDir, `lab-${topology}`);
+  const file = join(dir, `${err.node}-${err.service.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-|-$/g, '')}.log`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, err.log);
+  return new LabStartError(`node-start-failed: node ${err.node}: ${err.service} did not start${when}: ${err.detail} (log: ${file})`, file);
+}
+
 /** `verify` (default): re-run each candidate; `suggest`: name the first without re-running; `off`. */
 const ADVICE_MODE = process.env.PINHOLE_ADVICE ?? 'verify';
 /** Candidates tried per cell at most: each is a whole re-run. */
@@ -101,6 +133,8 @@ export class Lab implements AsyncDisposable {
   private attacker: Promise<WebAttacker> | undefined;
   /** An aborted probe may leave a vsftpd session still dialling; a completed one has quit. */
   private sessionsMayLinger = false;
+  /** Said in the next cell's transcript: the server had died and was started again. */
+  private restarted: string | undefined;
 
   private constructor(
     readonly topology: StartedTopology,
@@ -109,7 +143,11 @@ export class Lab implements AsyncDisposable {
     readonly firewall: NodeHandle,
     /** Routers with a fixed rule set of their own (from the topology), re-applied on every reset. */
     private readonly routerRulesets: ReadonlyArray<[NodeHandle, Ruleset]>,
-    private readonly ftp: FtpServer,
+    /** Replaced when the server died and is started again (restartServer). */
+    private ftp: FtpServer,
+    private readonly startServer: () => Promise<FtpServer>,
+    /** Where a service that fails to start leaves its output (LabStartError). */
+    private readonly logsDir: string,
     /** The pinned probe: started with the lab, it also checks readiness. */
     private readonly agent: FtpClient,
     private readonly observers: DropObserver[],
@@ -118,8 +156,13 @@ export class Lab implements AsyncDisposable {
     private readonly resources: DisposeStack,
   ) {}
 
-  /** `serverKind` runs that software on the server node instead of the topology's own choice. */
-  static async up(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerKind | undefined } = {}): Promise<Lab> {
+  /**
+   * `serverKind` runs that software on the server node instead of the topology's own choice.
+   * `logsDir`: where the output of a service that does not start is kept (default: the evidence
+   * directory beside `PINHOLE_JSON`, or reports/).
+   */
+  static async up(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerKind | undefined; logsDir?: string } = {}): Promise<Lab> {
+    const logsDir = opts.logsDir ?? evidenceRoot(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT);
     const resources = new DisposeStack();
     try {
       const topology = await driver.up(spec);
@@ -138,12 +181,11 @@ export class Lab implements AsyncDisposable {
       }
       // FTPS is offered by every lab (explicit, and implicit on its own port): a certificate costs milliseconds.
       const cert = await makeCertificate(server);
-      const [ftp, agent, capture] = await Promise.all([
-        startFtpServer(opts.serverKind ?? serverSpec.ftp.software, server, {
-          ...serverSpec.ftp,
-          listenIpv6: hasFamily(serverSpec, 'ipv6'),
-          tls: { cert, implicitPort: IMPLICIT_FTPS_PORT },
-        }),
+      const settings: FtpServerSettings = { ...serverSpec.ftp, listenIpv6: hasFamily(serverSpec, 'ipv6'), tls: { cert, implicitPort: IMPLICIT_FTPS_PORT } };
+      const startServer = () => startFtpServer(opts.serverKind ?? serverSpec.ftp.software, server, settings);
+      // Settled, not all: what did start is stopped again when something else did not.
+      const started = await Promise.allSettled([
+        startServer(),
         startFtpClient('probe', client),
         PacketCapture.start(firewall, Object.keys(spec.nodes[firewall.name]!.interfaces)),
         ...routers.map(async (r) => {
@@ -151,21 +193,69 @@ export class Lab implements AsyncDisposable {
           if (res.code !== 0) throw new Error(`node ${r.name}: cannot install the drop observer: ${res.stderr.trim()}`);
         }),
       ]);
-      resources.defer(() => ftp[Symbol.asyncDispose]());
-      resources.defer(() => agent[Symbol.asyncDispose]());
-      resources.defer(() => capture[Symbol.asyncDispose]());
+      const [ftpStarted, agentStarted, captureStarted] = started;
+      const ftpHolder: { ftp?: FtpServer } = {};
+      if (ftpStarted?.status === 'fulfilled') {
+        ftpHolder.ftp = ftpStarted.value as FtpServer;
+        // The lab's current server: a restarted one replaces it (restartServer).
+        resources.defer(() => ftpHolder.ftp![Symbol.asyncDispose]());
+      }
+      if (agentStarted?.status === 'fulfilled') resources.defer(() => (agentStarted.value as FtpClient)[Symbol.asyncDispose]());
+      if (captureStarted?.status === 'fulfilled') resources.defer(() => (captureStarted.value as PacketCapture)[Symbol.asyncDispose]());
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const [ftp, agent, capture] = [ftpHolder.ftp!, (agentStarted as PromiseFulfilledResult<FtpClient>).value, (captureStarted as PromiseFulfilledResult<PacketCapture>).value];
       const observers = routers.map((r) => DropObserver.start(r));
       for (const o of observers) resources.defer(() => o[Symbol.asyncDispose]());
 
-      const lab = new Lab(topology, client, server, firewall, routerRulesets, ftp, agent, observers, capture, resources);
+      const lab = new Lab(topology, client, server, firewall, routerRulesets, ftp, startServer, logsDir, agent, observers, capture, resources);
+      lab.onServerChange = (next) => (ftpHolder.ftp = next);
       // Fixed router rule sets are in place before the readiness transfer crosses them.
       await Promise.all(routerRulesets.map(([r, rs]) => backendFor(rs.format).apply(r, rs)));
       await lab.awaitReady();
       return lab;
     } catch (err) {
+      // The service's words are kept before its node (and the files in it) is removed.
+      const kept = err instanceof NodeStartError ? await labStartError(err, logsDir, spec.name) : err;
       await resources[Symbol.asyncDispose]().catch(() => undefined);
+      throw kept;
+    }
+  }
+
+  /** Tells Lab.up's cleanup which server to stop once a restart replaced the first. */
+  private onServerChange: (next: FtpServer) => void = () => undefined;
+
+  /**
+   * A server that died (killed, crashed) is started again before the next cell, with the same
+   * settings, and the cell's transcript says so; the cell during which it died is `error`
+   * (serverDied). A restart that fails is a LabStartError, as at bring-up.
+   */
+  private async restartServer(gone: string): Promise<void> {
+    // A listener that survived (vsftpd's implicit FTPS one) holds its port: stop it first.
+    await Promise.resolve(this.ftp[Symbol.asyncDispose]()).catch(() => undefined);
+    try {
+      this.ftp = await this.startServer();
+    } catch (err) {
+      if (err instanceof NodeStartError) throw await labStartError(err, this.logsDir, this.topology.spec.name, ` again after it died (${gone})`);
       throw err;
     }
+    this.onServerChange(this.ftp);
+    this.restarted = `# the FTP server had died (${gone}); started again before this cell`;
+    process.stderr.write(`pinhole: node ${this.server.name}: the FTP server had died (${gone}); started it again\n`);
+  }
+
+  /**
+   * Every cell ends here: a server that died during it makes it `error` (serverDied), and a
+   * restart before it is in its transcript. An `error` cell asks the node whether the server
+   * still listens (its exit may not have reached the harness yet). A pass, or a block (which rests
+   * on a traced drop of the cell's own SYN, something a dead server does not cause), relies on the
+   * exits heard: an exec per blocked cell would cost the docker driver seconds per run.
+   */
+  private async settled(o: Observation): Promise<Observation> {
+    const observed = serverDied(o, await this.ftp.gone(o.outcome === 'error'));
+    const note = this.restarted;
+    this.restarted = undefined;
+    return note ? { ...observed, transcript: [note, ...observed.transcript] } : observed;
   }
 
   /**
@@ -257,6 +347,8 @@ export class Lab implements AsyncDisposable {
 
   /** The isolation boundary between cells: no lingering session, firewall reset, rule set applied. */
   private async prepare(ruleset: Ruleset): Promise<void> {
+    const gone = await this.ftp.gone();
+    if (gone) await this.restartServer(gone);
     if (this.sessionsMayLinger) await this.ftp.endSessions();
     this.sessionsMayLinger = false;
     // Every router starts the cell with empty connection tracking: its own rules re-applied too.
@@ -272,7 +364,7 @@ export class Lab implements AsyncDisposable {
 
   async runCell(req: CellRequest): Promise<Observation> {
     await this.prepare(req.ruleset);
-    return this.transferObserved(this.job(req.mode, req.command, req.tls, req.family), await this.clientFor(req.client));
+    return this.settled(await this.transferObserved(this.job(req.mode, req.command, req.tls, req.family), await this.clientFor(req.client)));
   }
 
   private async transferObserved(job: Omit<ProbeJob, 'id'>, client: FtpClient = this.agent): Promise<Observation> {
@@ -287,7 +379,7 @@ export class Lab implements AsyncDisposable {
   async runSession(ruleset: Ruleset, mode: Mode): Promise<Observation> {
     await this.prepare(ruleset);
     const [first, ...then] = SESSION_COMMANDS.map((c) => this.transferSpec(c));
-    return this.transferObserved({ ...this.job(mode, first!.command), ...first!, then });
+    return this.settled(await this.transferObserved({ ...this.job(mode, first!.command), ...first!, then }));
   }
 
   /** Several sessions at once, each one transfer: all must pass; the first that did not decides. */
@@ -296,14 +388,14 @@ export class Lab implements AsyncDisposable {
     const observed = await Promise.all(Array.from({ length: CONCURRENT_SESSIONS }, () => this.transferObserved(this.job(mode, command))));
     const worst = observed.find((o) => o.outcome === 'blocked') ?? observed.find((o) => o.outcome === 'error');
     const n = (o: Observation) => observed.indexOf(o) + 1;
-    return {
+    return this.settled({
       outcome: worst?.outcome ?? 'pass',
       // The code stays first; which session failed first is said at the end.
       cause: worst ? `${worst.cause} (session ${n(worst)} of ${observed.length})` : null,
       phases: observed.flatMap((o) => o.phases),
       transcript: observed.flatMap((o) => [`# session ${n(o)} of ${observed.length}: ${o.outcome}`, ...o.transcript]),
       durationMs: Math.max(...observed.map((o) => o.durationMs)),
-    };
+    });
   }
 
   /**
@@ -397,7 +489,7 @@ export class Lab implements AsyncDisposable {
     const { report, drops } = await this.attempt(job, this.agent, (d) => d.packet.daddr === victim);
     const reached = this.observers.flatMap((o) => o.packetsSeen().filter((p) => p.daddr === victim && !drops.some((d) => d.packet === p)));
     const expectations = await this.expectationsTo(victim);
-    return classifyBounce({ report, drops, reachedVictim: reached, expectations, victim });
+    return this.settled(classifyBounce({ report, drops, reachedVictim: reached, expectations, victim }));
   }
 
   /**
@@ -413,7 +505,7 @@ export class Lab implements AsyncDisposable {
     await this.prepare(ruleset);
     const transfer = await this.attempt(this.job(mode, 'RETR', 'none', family));
     const left = await this.expectationsTo();
-    return classifyPinholeScope({ neighbour, transfer, expectationsLeft: left });
+    return this.settled(classifyPinholeScope({ neighbour, transfer, expectationsLeft: left }));
   }
 
   /**
@@ -432,7 +524,7 @@ export class Lab implements AsyncDisposable {
     const { report, drops } = await this.attempt(job);
     const clientAddress = report.dataEndpoint?.host;
     const expectations = clientAddress ? await this.expectationsTo(clientAddress) : [];
-    return classifyHelperScope({ report, drops, expectations });
+    return this.settled(classifyHelperScope({ report, drops, expectations }));
   }
 
   /** Expectations the firewall holds (`conntrack -L expect`), optionally only those toward `address`. */

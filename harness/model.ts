@@ -111,7 +111,8 @@ export interface Advice {
  * address crossed NAT unrewritten, so the far end saw a private address), server-refused (the
  * server replied no), data-refused-at-router (a router answered the data SYN with RST itself).
  * Harness or server trouble (outcome error): integrity-mismatch, timeout, server-error,
- * probe-error. A security probe that got through: attack-reached; one that was stopped carries
+ * probe-error, server-died (the FTP server's process ended during the cell), node-start-failed
+ * (a node's service, such as the FTP server, did not start). A security probe that got through: attack-reached; one that was stopped carries
  * the code of what stopped it (firewall-drop, server-refused).
  */
 export const CAUSE_CODES = [
@@ -127,6 +128,8 @@ export const CAUSE_CODES = [
   'timeout',
   'server-error',
   'probe-error',
+  'server-died',
+  'node-start-failed',
   'attack-reached',
 ] as const;
 export type CauseCode = (typeof CAUSE_CODES)[number];

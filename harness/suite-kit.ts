@@ -3,10 +3,10 @@
  * expectation the suite verified. The cell's identity travels in an annotation (so reporters
  * know skipped cells too); the observation travels in an attachment.
  */
-import { basename, join } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { test, expect } from './fixtures.ts';
-import { DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
-import type { Lab } from './lab.ts';
+import { cellResult, DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
+import { LabStartError, type Lab } from './lab.ts';
 import { MODES, SECURITY_PROBES, variantOf, type ClientKind, type Expectation, type Family, type FtpCommand, type Mode, type Observation, type Probe, type ServerKind, type TlsMode } from './model.ts';
 
 export type { CellMeta };
@@ -112,16 +112,29 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
     { tag: spec.tags ?? [], annotation: { type: CELL_ANNOTATION, description: JSON.stringify(meta) } },
     async ({ lab: labOnce, hostProblems }, testInfo) => {
       test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);
-      const lab = await labOnce();
-      if (lab.dimensions.serverKind !== meta.serverKind) {
-        throw new Error(`cell declared for ${meta.serverKind}, but the lab runs ${lab.dimensions.serverKind}: set test.use({ serverKind: '${meta.serverKind}' }) at the top of the spec file`);
+      const jsonReport = process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT;
+      let observation: Observation;
+      try {
+        const lab = await labOnce();
+        if (lab.dimensions.serverKind !== meta.serverKind) {
+          throw new Error(`cell declared for ${meta.serverKind}, but the lab runs ${lab.dimensions.serverKind}: set test.use({ serverKind: '${meta.serverKind}' }) at the top of the spec file`);
+        }
+        const facts = { kind: meta.kind, mode: spec.mode, tls: meta.tls, family: spec.family };
+        const cellMeta = { ...meta, ...lab.dimensionsFor(spec.family) };
+        const investigated = await investigateCell(lab, cellMeta, facts, await rulesetOnce(file), (rs) => observe(lab, spec, rs), jsonReport);
+        observation = investigated.observation;
+        await testInfo.attach(LADDER_ATTACHMENT, { body: JSON.stringify(investigated.ladder), contentType: 'application/json' });
+        for (const f of investigated.evidence) await testInfo.attach(basename(f), { path: f });
+        await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(investigated.result), contentType: 'application/json' });
+      } catch (err) {
+        if (!(err instanceof LabStartError)) throw err;
+        // A node of the lab did not start: every cell of the lab is observed `error` with that
+        // cause (inconclusive), its kept log as evidence; not a harness error with a stack.
+        observation = { outcome: 'error', cause: err.message, phases: [], transcript: [`# ${err.message}`], durationMs: 0 };
+        const evidence = relative(dirname(resolve(jsonReport)), dirname(err.logFile));
+        await testInfo.attach(basename(err.logFile), { path: err.logFile });
+        await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(cellResult(meta, { client: '', server: '' }, observation, { evidence })), contentType: 'application/json' });
       }
-      const facts = { kind: meta.kind, mode: spec.mode, tls: meta.tls, family: spec.family };
-      const cellMeta = { ...meta, ...lab.dimensionsFor(spec.family) };
-      const { result, observation, ladder, evidence } = await investigateCell(lab, cellMeta, facts, await rulesetOnce(file), (rs) => observe(lab, spec, rs), process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT);
-      await testInfo.attach(LADDER_ATTACHMENT, { body: JSON.stringify(ladder), contentType: 'application/json' });
-      for (const f of evidence) await testInfo.attach(basename(f), { path: f });
-      await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(result), contentType: 'application/json' });
       // One diagnostic line per check: expected and observed, and why.
       expect(observation.outcome, `${ruleset} ${spec.mode} ${spec.command}: expected ${spec.expected}, observed ${observation.outcome}${observation.cause ? ` (${observation.cause})` : ''}`).toBe(spec.expected);
     },

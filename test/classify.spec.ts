@@ -1,6 +1,6 @@
 // From evidence to pass / blocked / error: the rules that turn packets into outcomes.
 import { test, expect } from '@playwright/test';
-import { classify, classifyBounce, classifyHelperScope, classifyPinholeScope } from '../harness/probes/classify.ts';
+import { classify, classifyBounce, classifyHelperScope, classifyPinholeScope, serverDied } from '../harness/probes/classify.ts';
 import type { DropEvent } from '../harness/nodes/drop-observer.ts';
 import type { ProbeFailure, ProbeReport } from '../harness/probes/probe-protocol.ts';
 
@@ -190,4 +190,17 @@ test.describe('replies of pure-ftpd and proftpd (captured on ftp-servers, masque
     expect(o.outcome).toBe('blocked');
     expect(o.cause).toBe('firewall-drop: data connection: SYN 203.0.113.10:20 -> 192.168.10.10:44017 dropped at fw by inet filter forward policy drop');
   });
+});
+
+test('a server that died during the cell makes it error server-died, even over a traced drop or a pass', () => {
+  const gone = 'vsftpd (pid 812 in node server, port 21) killed by SIGKILL';
+  const blocked = classify({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'aborted' }), drops: [drop] });
+  const o = serverDied(blocked, gone);
+  expect(o.outcome).toBe('error');
+  expect(o.cause).toBe(`server-died: the FTP server's process ended during the cell: ${gone}; the probe saw ${blocked.cause}`);
+  expect(o.transcript.at(-1)).toBe(`# the FTP server's process ended: ${gone}`);
+  const passed = serverDied(classify({ report: report(null), drops: [] }), gone);
+  expect([passed.outcome, passed.cause]).toEqual(['error', `server-died: the FTP server's process ended during the cell: ${gone}; the probe saw pass`]);
+  // A server still running changes nothing.
+  expect(serverDied(blocked, undefined)).toBe(blocked);
 });

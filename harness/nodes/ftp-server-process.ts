@@ -7,11 +7,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { NodeHandle } from '../drivers/driver.ts';
 import { waitFor } from '../exec.ts';
 import type { ServerKind } from '../model.ts';
 import type { FtpServer, FtpServerInfo, FtpServerSettings } from './ftp-server.ts';
+import { lastWord, NodeStartError } from './node-start-error.ts';
 
 const TEST_FILE = 'pinhole-test.bin';
 /** Large enough to span many TCP segments and windows, small enough to cost milliseconds. */
@@ -51,9 +53,13 @@ export async function prepareFtpRoot(node: NodeHandle, settings: FtpServerSettin
 
 /** A started server: its process as the harness holds it, and its pid as the node sees it. */
 export interface LaunchedServer {
+  software: ServerKind;
   child: ChildProcess;
   /** Inside a container this differs from the host's pid of `child`. */
   pidInNode: number;
+  port: number;
+  /** How the process ended (`killed by SIGKILL`, `exited 2`); undefined while it runs. */
+  ended?: string;
 }
 
 export interface LaunchRequest {
@@ -65,57 +71,101 @@ export interface LaunchRequest {
   logFiles: string[];
   /** Quoted in errors, so a reader finds what the server was told. */
   configFile?: string;
+  /** Which of the software's listeners this is, when it runs several (`implicit FTPS listener`). */
+  role?: string;
+}
+
+/**
+ * `killed by SIGKILL`. On docker the harness's child is the `docker exec` client, which reports
+ * a program killed by signal N as exit 128+N: named the same way.
+ */
+function howItEnded(code: number | null, signal: NodeJS.Signals | null): string {
+  const name = (n: number) => Object.entries(constants.signals).find(([, v]) => v === n)?.[0];
+  if (signal) return `killed by ${signal}`;
+  if (code !== null && code > 128 && name(code - 128)) return `killed by ${name(code - 128)} (exit ${code})`;
+  return `exited ${code}`;
+}
+
+/**
+ * Whether the process with pid `pid` in the node listens on TCP `port` (`ss -p` names the
+ * owner). The pid matters: another process of the node may hold the port, and a listening
+ * socket seen there is no proof this server started. An owner `ss` may not read (a container's
+ * root lacks CAP_SYS_PTRACE, and proftpd makes itself non-dumpable) counts as this server.
+ */
+export async function listensAs(node: NodeHandle, port: number, pid: number): Promise<boolean> {
+  const r = await node.exec(['ss', '-Hltnp', `sport = :${port}`]);
+  const sockets = r.stdout.split('\n').filter((l) => l.trim());
+  return sockets.some((l) => l.includes(`pid=${pid},`) || !l.includes('users:'));
 }
 
 /**
  * Starts the server and waits until it listens on its port. The constant script prints its own
  * pid, then becomes the server (same pid); arguments travel as argv ("$0" "$@"), never
- * interpolated into the script. Errors name the node and quote the server's stderr and log.
+ * interpolated into the script. A server that does not start throws NodeStartError with its
+ * stderr and log tails.
  */
 export async function launchServer(node: NodeHandle, req: LaunchRequest): Promise<LaunchedServer> {
   const [program, ...args] = req.argv;
   if (!program) throw new Error(`${req.software}: empty command line`);
-  // stdin from /dev/null: the harness's pipes are socketpairs, and a server that finds a socket
-  // on stdin (pure-ftpd) takes it for a connection handed over by inetd and serves only that.
-  const child = node.spawn(['sh', '-c', 'echo $$; exec "$0" "$@" </dev/null', program, ...args]);
+  // stdin from a file, not the harness's pipe: those are socketpairs, and a server that finds a
+  // socket on stdin (pure-ftpd) takes it for a connection handed over by inetd and serves only
+  // that. Opened read-write, because standalone vsftpd writes its dying words (`500 OOPS: could
+  // not bind listening IPv4 socket`) to fd 0, its would-be control connection.
+  const fd0 = join(node.workDir, `${req.software}-${req.port}.fd0`);
+  const child = node.spawn(['sh', '-c', 'echo $$; fd0=$1; shift; exec "$0" "$@" 0<>"$fd0"', program, fd0, ...args]);
   let stderr = '';
   let stdout = '';
+  let ended: string | undefined;
   child.stderr?.on('data', (d) => (stderr += d));
   child.stdout?.on('data', (d) => (stdout += d));
+  child.once('exit', (code, signal) => (ended = howItEnded(code, signal)));
   // 'exit' can come before the last of stderr; 'close' comes after the pipes are drained.
   const closed = new Promise((r) => child.once('close', r));
   const pid = () => Number(stdout.split('\n')[0]) || undefined;
-  const where = `${req.software} in node ${node.name}`;
+  // After the pid line: a server may report on stdout (vsftpd's `500 OOPS: ...` goes there).
+  const output = () => `${stdout.split('\n').slice(1).join('\n')}\n${stderr}`.trim();
+  const service = req.role ? `${req.software} (${req.role})` : req.software;
   const evidence = async () => {
+    const fd0Text = (await node.exec(['cat', fd0]).catch(() => undefined))?.stdout.trim();
+    if (fd0Text) stderr += `\n${fd0Text}`;
+    const config = req.configFile && (await node.exec(['cat', req.configFile]).catch(() => undefined))?.stdout.trim();
     const logs = await Promise.all(
       req.logFiles.map(async (file) => {
         const tail = await node.exec(['tail', '-n', '20', file]).catch(() => undefined);
-        return tail?.code === 0 && tail.stdout.trim() && `log ${file}: ${tail.stdout.trim()}`;
+        return tail?.code === 0 && tail.stdout.trim() ? `# log ${file} (last lines)\n${tail.stdout.trim()}` : `# log ${file}: empty or missing`;
       }),
     );
-    return [stderr.trim() && `stderr: ${stderr.trim()}`, ...logs, req.configFile && `config ${req.configFile}`].filter(Boolean).join('; ') || 'no output';
+    return [`# ${service} in node ${node.name}: ${req.argv.join(' ')}`, `# its output (stdout and stderr)\n${output() || '(none)'}`, ...logs, ...(config ? [`# config ${req.configFile}\n${config}`] : [])].join('\n') + '\n';
   };
+  let failure: string | undefined;
   try {
     await waitFor(
-      `${where} to listen on port ${req.port}`,
+      `${req.software} to listen on port ${req.port}`,
       async () => {
-        if (child.exitCode !== null || child.signalCode !== null) {
+        if (ended !== undefined) {
           await closed;
-          throw new Error(`${where} exited ${child.exitCode ?? child.signalCode} before listening on port ${req.port}`);
+          failure = `${ended} before listening on port ${req.port}`;
+          throw new Error(failure);
         }
-        const r = await node.exec(['ss', '-Hltn', `sport = :${req.port}`]);
-        return r.stdout.trim() !== '' && pid() !== undefined;
+        const p = pid();
+        return p !== undefined && (await listensAs(node, req.port, p));
       },
       { timeoutMs: READY_TIMEOUT_MS },
     );
   } catch (err) {
     await stopChild(node, child, pid());
-    throw new Error(`${(err as Error).message} (${await evidence()})`);
+    const log = await evidence();
+    const said = lastWord(output());
+    throw new NodeStartError(node.name, service, `${failure ?? (err as Error).message}${said ? `: ${said}` : ''}`, log);
   }
-  return { child, pidInNode: pid()! };
+  const launched: LaunchedServer = { software: req.software, child, pidInNode: pid()!, port: req.port };
+  child.once('exit', () => (launched.ended = ended));
+  return launched;
 }
 
 const STOP_TIMEOUT_MS = 3000;
+/** A listener whose socket is gone is dying: its exit comes within milliseconds. */
+const GONE_REAP_MS = 1000;
 
 /**
  * SIGTERM inside the node, then wait until the harness's child exits; SIGKILL when the server
@@ -162,6 +212,23 @@ export abstract class FtpServerProcess implements FtpServer {
   /** The listeners' pids as the node sees them (to check which program really answers). */
   get pids(): number[] {
     return this.listeners.map((l) => l.pidInNode);
+  }
+
+  /**
+   * Why the server stopped serving: the first listener that ended, how, and when it is known.
+   * Without `look` only what the harness already heard (a child's exit) counts; with it, a
+   * listener whose socket is gone counts too, and its exit is awaited briefly so the answer says
+   * how it ended (the exit and the probe's report travel through different pipes).
+   */
+  async gone(look = false): Promise<string | undefined> {
+    for (const l of this.listeners) {
+      if (l.ended === undefined && look && !(await listensAs(this.node, l.port, l.pidInNode))) {
+        await waitFor(`${l.software} pid ${l.pidInNode} to be reaped`, async () => l.ended !== undefined, { timeoutMs: GONE_REAP_MS, intervalMs: 10 }).catch(() => undefined);
+        l.ended ??= 'no longer listening';
+      }
+      if (l.ended !== undefined) return `${l.software} (pid ${l.pidInNode} in node ${this.node.name}, port ${l.port}) ${l.ended}`;
+    }
+    return undefined;
   }
 
   async storedSha256(name: string): Promise<string | undefined> {

@@ -41,6 +41,14 @@ export interface FtpServer extends AsyncDisposable {
    * dialling its data connection and must not send packets into the next cell.
    */
   endSessions(): Promise<void>;
+  /** The listeners' pids as the node sees them. */
+  readonly pids: number[];
+  /**
+   * Why the server no longer serves (`vsftpd (pid 812 in node server, port 21) killed by
+   * SIGKILL`), or undefined while it does. `look`: also ask the node whether every listener
+   * still listens, not only what the harness already heard.
+   */
+  gone(look?: boolean): Promise<string | undefined>;
   /** sha256 of a file a STOR left in the upload directory (checked inside the node). */
   storedSha256(name: string): Promise<string | undefined>;
 }

@@ -83,15 +83,15 @@ export class VsftpdServer extends FtpServerProcess {
     if (mkdir.code !== 0) throw new Error(`node ${node.name}: mkdir ${empty}: ${mkdir.stderr.trim()}`);
     await node.writeFile(conf, vsftpdConfig(settings, root, empty, log));
 
-    const launch = (config: string, port: number, logFile: string) =>
-      launchServer(node, { software: 'vsftpd', argv: ['vsftpd', config], port, logFiles: [logFile], configFile: config });
+    const launch = (config: string, port: number, logFile: string, role?: string) =>
+      launchServer(node, { software: 'vsftpd', argv: ['vsftpd', config], port, logFiles: [logFile], configFile: config, ...(role ? { role } : {}) });
     const listeners: LaunchedServer[] = [await launch(conf, settings.port, log)];
     // Implicit FTPS is a listener of its own in vsftpd (implicit_ssl applies to a whole instance).
     if (settings.tls) {
       const implicitConf = join(node.workDir, 'vsftpd-implicit.conf');
       const implicitLog = join(node.workDir, 'vsftpd-implicit.log');
       await node.writeFile(implicitConf, vsftpdConfig(settings, root, empty, implicitLog, true));
-      listeners.push(await launch(implicitConf, settings.tls.implicitPort, implicitLog).catch(async (err) => {
+      listeners.push(await launch(implicitConf, settings.tls.implicitPort, implicitLog, 'implicit FTPS listener').catch(async (err) => {
         await stopListeners(node, listeners);
         throw err;
       }));

@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { NodeHandle } from '../drivers/driver.ts';
+import { lastWord, NodeStartError } from '../nodes/node-start-error.ts';
 import type { Endpoint, FtpClient } from './ftp-client.ts';
 import type { AgentRequest, ProbeJob, ProbeProgress, ProbeReport } from './probe-protocol.ts';
 
@@ -49,6 +50,10 @@ export class ProbeAgentClient implements FtpClient {
     const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
     try {
       await ready;
+    } catch (err) {
+      // What the agent said is all there is: the node's files go with the failed lab.
+      const said = lastWord(agent.stderr);
+      throw new NodeStartError(node.name, 'the probe agent', `${child.signalCode ? `killed by ${child.signalCode}` : `exited ${child.exitCode}`} before it was ready${said ? `: ${said}` : ''}`, `# probe agent in node ${node.name}\n# stderr\n${agent.stderr.trim() || '(empty)'}\n`);
     } finally {
       clearTimeout(timeout);
     }

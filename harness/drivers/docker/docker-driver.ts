@@ -273,20 +273,35 @@ export class DockerDriver implements Driver {
     return (this.preflightResult ??= this.checkHost());
   }
 
+  /** Where this process looks for the engine: DOCKER_HOST, or the default socket. */
+  private async engineAddress(): Promise<string> {
+    const modem = this.docker.modem as unknown as { getSocketPath(): Promise<string | undefined>; protocol?: string; host?: string; port?: string | number };
+    const socket = await modem.getSocketPath().catch(() => undefined);
+    return socket ? `unix://${socket}` : `${modem.protocol ?? 'tcp'}://${modem.host}:${modem.port}`;
+  }
+
+  /**
+   * No engine is one problem said in one line (`pinhole run` stops on it with exit 3): where
+   * pinhole looked, what the socket answered, and whether Docker is installed at all. The `what`
+   * keeps its first words, `no Docker engine`, which other commands look for.
+   */
   private async checkHost(): Promise<PreflightProblem[]> {
     const problems: PreflightProblem[] = [];
+    const cli = (await run(['sh', '-c', 'command -v docker']).catch(() => ({ code: 1 }))).code === 0;
     try {
       await this.docker.ping();
     } catch (err) {
-      problems.push({
-        what: `no Docker engine answers (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-        fix: 'install docker.io and start dockerd (or set DOCKER_HOST)',
-      });
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'ENOENT: no such socket' : code === 'ECONNREFUSED' ? 'ECONNREFUSED: nothing listens there' : (code ?? (err as Error).message.split('\n')[0]);
+      const at = await this.engineAddress();
+      problems.push(
+        cli
+          ? { what: `no Docker engine answers at ${at} (${why})`, fix: 'start dockerd, or set DOCKER_HOST to an engine that runs' }
+          : { what: `no Docker engine answers at ${at} (${why}) and there is no docker command: Docker is not installed`, fix: 'install docker.io and start dockerd' },
+      );
       return problems;
     }
-    if ((await run(['sh', '-c', 'command -v docker']).catch(() => ({ code: 1 }))).code !== 0) {
-      problems.push({ what: 'the docker command line client is missing', fix: 'apt-get install docker.io' });
-    }
+    if (!cli) problems.push({ what: 'the docker command line client is missing', fix: 'apt-get install docker.io' });
     const recipe = await nodeImageRecipe();
     if (!(await imageExists(this.docker, recipe.tag)) && (await run(['sh', '-c', 'command -v mmdebstrap'])).code !== 0) {
       problems.push({ what: `node image ${recipe.tag} is not built and mmdebstrap is missing`, fix: 'apt-get install mmdebstrap, then: pinhole images build' });
