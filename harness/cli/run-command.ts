@@ -5,7 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { driverFor } from '../drivers/registry.ts';
 import { SUITES_DIR, TOPOLOGIES_DIR } from '../paths.ts';
@@ -39,8 +41,12 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const json = resolve(opts.json);
   const junit = resolve(opts.junit);
   const html = htmlReportFile(opts.html);
+  // Playwright empties its output directory when it starts and copies attachments (evidence
+  // files) into it while cells run: two runs at once on one checkout must not share one.
+  const ownOutputDir = process.env.PINHOLE_OUTPUT_DIR ? undefined : await mkdtemp(join(tmpdir(), 'pinhole-run-'));
   const env = {
     ...process.env,
+    ...(ownOutputDir ? { PINHOLE_OUTPUT_DIR: ownOutputDir } : {}),
     PINHOLE_DRIVER: driver.name,
     PINHOLE_JSON: json,
     PINHOLE_JUNIT: junit,
@@ -63,6 +69,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const code = await new Promise<number>((res) => child.on('exit', (c, s) => res(c ?? (s ? 128 : 1))));
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  if (ownOutputDir) await rm(ownOutputDir, { recursive: true, force: true });
   const leftovers = await driver.clean();
   if (leftovers.length > 0) process.stderr.write(`pinhole: removed ${leftovers.length} leftover resources of this run\n`);
 
