@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { causeCode, type RunReport } from '../harness/model.ts';
 import { expect, test } from './support/driver-test.ts';
 import { DEFAULT_RUN_CELLS } from './support/default-run.ts';
-import { diffSnapshots, hostSnapshot } from './support/host-snapshot.ts';
+import { diffAfterSettling, settledHostSnapshot } from './support/host-snapshot.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'pinhole-docker-test-'));
 
@@ -27,11 +27,11 @@ async function runReport(driver: string): Promise<RunReport> {
   // A run removes a crashed run's leftovers when it starts: gone before the snapshot, so what
   // the snapshots compare is what this run itself does to the host.
   pinhole(['clean']);
-  const before = await hostSnapshot();
+  const before = await settledHostSnapshot();
   const json = join(out, `${driver}.json`);
   const r = pinhole(['run', '--driver', driver, '--json', json, '--junit', join(out, `${driver}.xml`)]);
   expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
-  expect.soft(diffSnapshots(before, await hostSnapshot()), `the host after a full ${driver} run differs from before it`).toBe('');
+  expect.soft(await diffAfterSettling(before), `the host after a full ${driver} run differs from before it`).toBe('');
   return JSON.parse(readFileSync(json, 'utf8')) as RunReport;
 }
 

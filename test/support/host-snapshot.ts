@@ -160,3 +160,30 @@ function minus(a: string[], b: string[]): string[] {
     return n === 0;
   });
 }
+
+/**
+ * The difference between `before` and the host now, once it has settled: another run on the
+ * machine may be half way through creating something (Docker makes a container's veth pair in
+ * the host's namespace before moving one end into the container). A residue lasts; a resource
+ * being created moves on within a second. Looked at again a few times, and the last look counts.
+ */
+export async function diffAfterSettling(before: HostSnapshot, { attempts = 5, intervalMs = 2000 } = {}): Promise<string> {
+  let diff = diffSnapshots(before, await hostSnapshot());
+  for (let i = 1; i < attempts && diff !== ''; i++) {
+    await new Promise((r) => setTimeout(r, intervalMs));
+    diff = diffSnapshots(before, await hostSnapshot());
+  }
+  return diff;
+}
+
+/** A snapshot with nothing half made in it: two looks in a row agree (see diffAfterSettling). */
+export async function settledHostSnapshot({ attempts = 5, intervalMs = 2000 } = {}): Promise<HostSnapshot> {
+  let last = await hostSnapshot();
+  for (let i = 1; i < attempts; i++) {
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const now = await hostSnapshot();
+    if (diffSnapshots(last, now) === '') return now;
+    last = now;
+  }
+  return last;
+}
