@@ -46,7 +46,7 @@ export function runDir(id: string): string {
 }
 
 /** Process start time (clock ticks since boot): with the pid it identifies a process, even after pid reuse. */
-async function startTimeOf(pid: number): Promise<string | undefined> {
+export async function startTimeOf(pid: number): Promise<string | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Field 22; the command name (field 2) may contain spaces, so split after its closing paren.

@@ -4,6 +4,7 @@
  * know skipped cells too); the observation travels in an attachment.
  */
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import type { TestInfo } from '@playwright/test';
 import { test, expect } from './fixtures.ts';
 import { cellResult, DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
 import { LabStartError, type Lab } from './lab.ts';
@@ -82,6 +83,26 @@ function rulesetOnce(file: string): Promise<Ruleset> {
 }
 
 /**
+ * Bring-up is not the cell's time: a docker lab may wait minutes for another run's (or another
+ * worker's) lab to give back the subnets they share (harness/drivers/docker/subnet-lease.ts).
+ * The cell's own timeout starts counting again once the lab is there.
+ */
+const BRING_UP_LIMIT_MS = 30 * 60_000;
+
+async function broughtUp(labOnce: () => Promise<Lab>, testInfo: TestInfo): Promise<Lab> {
+  const timeout = testInfo.timeout;
+  // 0: no timeout at all (--timeout 0), nothing to extend.
+  if (timeout === 0) return labOnce();
+  const started = Date.now();
+  testInfo.setTimeout(timeout + BRING_UP_LIMIT_MS);
+  try {
+    return await labOnce();
+  } finally {
+    testInfo.setTimeout(timeout + (Date.now() - started));
+  }
+}
+
+/**
  * The arguments of one cell's `test(...)` call. The spec file makes the call itself, so
  * Playwright reports the cell at the spec's line, not here.
  */
@@ -115,7 +136,7 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
       const jsonReport = process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT;
       let observation: Observation;
       try {
-        const lab = await labOnce();
+        const lab = await broughtUp(labOnce, testInfo);
         if (lab.dimensions.serverKind !== meta.serverKind) {
           throw new Error(`cell declared for ${meta.serverKind}, but the lab runs ${lab.dimensions.serverKind}: set test.use({ serverKind: '${meta.serverKind}' }) at the top of the spec file`);
         }

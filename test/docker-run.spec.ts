@@ -1,5 +1,9 @@
 // The docker driver end to end: the same suite through `pinhole run --driver docker` gives the
-// same observed verdict in every cell as the netns driver, and a missing engine is exit 3.
+// same observed verdict in every cell as the netns driver, and a missing engine is exit 3. Each
+// full run also leaves the host as it found it: rule sets, links, addresses, routes, policy rules,
+// forwarding sysctls and pinhole namespaces are equal before and after (Docker's bridges, its
+// iptables rules for them and their routes included). The docker project runs alone, after the
+// netns one, so nothing else of this test run changes the host meanwhile.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +11,7 @@ import { join } from 'node:path';
 import { causeCode, type RunReport } from '../harness/model.ts';
 import { expect, test } from './support/driver-test.ts';
 import { DEFAULT_RUN_CELLS } from './support/default-run.ts';
+import { diffAfterSettling, settledHostSnapshot } from './support/host-snapshot.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'pinhole-docker-test-'));
 
@@ -18,17 +23,22 @@ function pinhole(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function runReport(driver: string): RunReport {
+async function runReport(driver: string): Promise<RunReport> {
+  // A run removes a crashed run's leftovers when it starts: gone before the snapshot, so what
+  // the snapshots compare is what this run itself does to the host.
+  pinhole(['clean']);
+  const before = await settledHostSnapshot();
   const json = join(out, `${driver}.json`);
   const r = pinhole(['run', '--driver', driver, '--json', json, '--junit', join(out, `${driver}.xml`)]);
   expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
+  expect.soft(await diffAfterSettling(before), `the host after a full ${driver} run differs from before it`).toBe('');
   return JSON.parse(readFileSync(json, 'utf8')) as RunReport;
 }
 
 test('every cell observes the same verdict on docker as on netns', async () => {
   test.setTimeout(2 * RUN_TIMEOUT_MS + 60_000);
-  const docker = runReport('docker');
-  const netns = runReport('netns');
+  const docker = await runReport('docker');
+  const netns = await runReport('netns');
   expect(docker.driver).toBe('docker');
   expect(docker.results).toHaveLength(DEFAULT_RUN_CELLS);
   const observed = (r: RunReport) => Object.fromEntries(r.results.map((c) => [c.id, c.observed]));

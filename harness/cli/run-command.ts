@@ -5,7 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { driverFor } from '../drivers/registry.ts';
 import { SUITES_DIR, TOPOLOGIES_DIR } from '../paths.ts';
@@ -47,8 +49,12 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const json = resolve(opts.json);
   const junit = resolve(opts.junit);
   const html = htmlReportFile(opts.html);
+  // Playwright empties its output directory when it starts and copies attachments (evidence
+  // files) into it while cells run: two runs at once on one checkout must not share one.
+  const ownOutputDir = process.env.PINHOLE_OUTPUT_DIR ? undefined : await mkdtemp(join(tmpdir(), 'pinhole-run-'));
   const env = {
     ...process.env,
+    ...(ownOutputDir ? { PINHOLE_OUTPUT_DIR: ownOutputDir } : {}),
     PINHOLE_DRIVER: driver.name,
     PINHOLE_JSON: json,
     PINHOLE_JUNIT: junit,
@@ -82,6 +88,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
       await waitFor('killed workers to be gone', gone, { timeoutMs: 1000 }).catch(() => undefined);
     });
     const removed = await driver.clean();
+    if (ownOutputDir) await rm(ownOutputDir, { recursive: true, force: true });
     // Playwright writes the cells observed so far unless it was killed outright.
     const written = existsSync(json) && statSync(json).mtimeMs >= started ? `; the cells observed so far are in ${json}` : '';
     return `Playwright stopped its workers; ${removed.length > 0 ? `${describeRemoved(removed)} they left` : 'they left nothing'}${written}`;
@@ -89,6 +96,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   nowDoing(`running the suites on ${driver.name} (Playwright)`);
   const started = Date.now();
   const code = await withInterruptScope(onInterrupt, () => exited);
+  if (ownOutputDir) await rm(ownOutputDir, { recursive: true, force: true });
   const leftovers = await driver.clean();
   if (leftovers.length > 0) process.stderr.write(`pinhole: removed ${leftovers.length} leftover resources of this run\n`);
 

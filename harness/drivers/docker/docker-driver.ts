@@ -38,6 +38,7 @@ import { execInContainer, spawnInContainer } from './docker-exec.ts';
 import { containerName, networkName, NODE_LABEL, RUN_LABEL } from './docker-names.ts';
 import { NodeContainer } from './node-container.ts';
 import { ensureNodeImage, imageExists, nodeImageRecipe } from './node-image.ts';
+import { acquireSubnets, type SubnetLease } from './subnet-lease.ts';
 
 // No reaper container: its image cannot be pulled where no registry is reachable, and every
 // resource carries the run label that `pinhole clean` and the next run use instead.
@@ -181,6 +182,8 @@ class DockerTopology implements StartedTopology {
   readonly driver = 'docker' as const;
   readonly handles: NodeMap<DockerNode>;
   readonly containers: StartedTestContainer[] = [];
+  /** Held from before the networks exist until they are removed (subnet-lease.ts says why). */
+  private leases: SubnetLease[] = [];
 
   constructor(
     readonly spec: TopologySpec,
@@ -201,6 +204,15 @@ class DockerTopology implements StartedTopology {
   async bringUp(image: string): Promise<void> {
     const { spec, id, docker } = this;
     const dir = await claimRun(id);
+    // Another topology with the same subnets (another run, another worker) may hold them: wait.
+    this.leases = await acquireSubnets(Object.values(spec.segments).map((s) => ipv4SubnetOf(s)!), id, {
+      onWait: (subnet, holder) => process.stderr.write(`pinhole: docker: subnet ${subnet} is in use by run ${holder.run} (pid ${holder.pid}); waiting for it\n`),
+    });
+    // A dead owner's lease was taken over: its networks may still hold the subnets.
+    for (const dead of new Set(this.leases.flatMap((l) => l.tookOverFrom))) {
+      await removeByLabel(docker, dead);
+      await releaseRun(dead);
+    }
     for (const [seg, s] of Object.entries(spec.segments)) {
       const name = networkName(id, seg);
       await docker.createNetwork({
@@ -212,7 +224,9 @@ class DockerTopology implements StartedTopology {
         Labels: { [RUN_LABEL]: id },
       });
     }
-    await Promise.all(
+    // allSettled: when one node fails, the others' container starts still in flight finish
+    // before bringUp returns, so the teardown that follows finds every container it must remove.
+    const started = await Promise.allSettled(
       Object.entries(spec.nodes).map(async ([nodeName, node]) => {
         const work = join(dir, nodeName);
         await mkdir(work, { recursive: true, mode: 0o755 });
@@ -237,6 +251,8 @@ class DockerTopology implements StartedTopology {
         await shapeNode(handle, node);
       }),
     );
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -244,6 +260,8 @@ class DockerTopology implements StartedTopology {
       () => Promise.all(this.containers.map((c) => c.stop({ timeout: 0, remove: true, removeVolumes: true }))),
       // Containers that failed half way through start are found by label.
       () => removeByLabel(this.docker, this.id),
+      // Only once the networks are gone: the next holder creates networks on these subnets.
+      () => Promise.all(this.leases.map((l) => l.release())),
     ]);
     // Last, and only once the containers and networks are gone: the owner record tells whose they are.
     await releaseRun(this.id);
