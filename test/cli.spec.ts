@@ -255,7 +255,7 @@ test('pinhole diff: bad input exits 2 naming the file or option, before anything
   const json = join(out, 'never.json');
   const r = pinhole(['diff', '--ruleset', `${STATEFUL}/no-helper.nft`, '--ruleset', missing, '--json', json]);
   expect(r.code).toBe(2);
-  expect(r.stderr.trim()).toBe(`pinhole: ${missing}: cannot read rule set: ENOENT`);
+  expect(r.stderr.trim()).toBe(`pinhole: ${missing}: cannot read rule set: no such file`);
   expect(existsSync(json)).toBe(false);
   expect(runsOwnedBy(r.pid!)).toEqual([]);
   for (const n of [1, 3]) {
