@@ -21,7 +21,12 @@ export function parseYamlInput(text: string, file: string, noun: string): { data
   const yamlProblems = [...doc.errors, ...doc.warnings].map((e) => {
     const { line, col } = lines.linePos(e.pos[0]);
     // yaml's own wording for this one addresses programmers ("use parseAllDocuments").
-    const message = e.code === 'MULTIPLE_DOCS' ? `a ${noun} file holds one YAML document; remove the second \`---\` and what follows` : e.message;
+    const message =
+      e.code === 'MULTIPLE_DOCS'
+        ? `a ${noun} file holds one YAML document; remove the second \`---\` and what follows`
+        : e.code === 'DUPLICATE_KEY'
+          ? `${e.message}; ${keyAt(text, e.pos[0])} is given twice`
+          : e.message;
     return `${file}:${line}:${col}: yaml: ${message}`;
   });
   // A document with syntax errors is partly guessed; schema messages about it would mislead.
@@ -35,6 +40,12 @@ export function parseYamlInput(text: string, file: string, noun: string): { data
     throw new InputError(`${file}:1:1: yaml: ${err instanceof Error ? err.message : String(err)}`);
   }
   return { data, locate: locatorFor(doc, lines), document: doc };
+}
+
+/** The key written at `offset` (yaml points at its first character only). */
+function keyAt(text: string, offset: number): string {
+  const m = /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^:\n]*?)(?=\s*:(?:\s|$))/.exec(text.slice(offset));
+  return m ? JSON.stringify(m[1]!.replace(/^["']|["']$/g, '')) : 'a key';
 }
 
 /** Every zod issue as `FILE:LINE: PATH: MESSAGE`, top to bottom. */
