@@ -10,10 +10,10 @@ import { formatProblem, type Locate, type YamlPath } from './topology/check-topo
 
 /**
  * The document's plain data and a way to find the line of any path in it; throws every YAML
- * syntax problem (`FILE:LINE:COL: yaml: ...`) at once. `noun` names the kind of file in the
+ * syntax problem (`FILE:LINE:COL: yaml: ...`) at once. `kind` names the kind of file in the
  * messages that need it ("a topology file holds one YAML document").
  */
-export function parseYamlInput(text: string, file: string, noun: string): { data: unknown; locate: Locate; document: Document.Parsed } {
+export function parseYamlInput(text: string, file: string, kind: 'a topology file' | 'an expectation file'): { data: unknown; locate: Locate; document: Document.Parsed } {
   const lines = new LineCounter();
   // Not pretty errors: they append a source excerpt; we print FILE:LINE:COL ourselves.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -23,7 +23,7 @@ export function parseYamlInput(text: string, file: string, noun: string): { data
     // yaml's own wording for this one addresses programmers ("use parseAllDocuments").
     const message =
       e.code === 'MULTIPLE_DOCS'
-        ? `a ${noun} file holds one YAML document; remove the second \`---\` and what follows`
+        ? `${kind} holds one YAML document; remove the second \`---\` and what follows`
         : e.code === 'DUPLICATE_KEY'
           ? `${e.message}; ${keyAt(text, e.pos[0])} is given twice`
           : e.message;

@@ -2,14 +2,14 @@
 // the JSON contract and JUnit, and nothing left behind on bad input.
 import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { causeCode, cellId, type RunReport } from '../harness/model.ts';
 import type { DiffReport } from '../harness/report/diff-report.ts';
-import { STATE_ROOT } from '../harness/run-state.ts';
 import { DEFAULT_RUN_CELLS } from './support/default-run.ts';
+import { runsOwnedBy } from './support/runs-owned-by.ts';
 
 const PINHOLE = 'harness/cli/pinhole.mjs';
 const out = mkdtempSync(join(tmpdir(), 'pinhole-cli-test-'));
@@ -21,23 +21,6 @@ function pinhole(args: string[], opts: { user?: string; timeoutMs?: number } = {
   const argv = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, PINHOLE, ...args] : [process.execPath, PINHOLE, ...args];
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: opts.timeoutMs ?? 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, pid: r.pid };
-}
-
-/** Runs in the state directory that a given (finished) pinhole process claimed: must be none. */
-function runsOwnedBy(pid: number): string[] {
-  let ids: string[] = [];
-  try {
-    ids = readdirSync(STATE_ROOT);
-  } catch {
-    return [];
-  }
-  return ids.filter((id) => {
-    try {
-      return (JSON.parse(readFileSync(join(STATE_ROOT, id, 'owner.json'), 'utf8')) as { pid: number }).pid === pid;
-    } catch {
-      return false;
-    }
-  });
 }
 
 test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract and JUnit written', async () => {

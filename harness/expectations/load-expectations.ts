@@ -39,14 +39,19 @@ function expectationFileSchema(commands: readonly FtpCommand[]) {
     if (rest.length > 0 || !mode) return `a key is a mode ("PASV") or a mode and a command ("PASV STOR"), not ${JSON.stringify(text)}`;
     if (!(MODES as readonly string[]).includes(mode)) return `unknown mode ${JSON.stringify(mode)}; modes: ${list(MODES)}`;
     if (command === undefined || (commands as readonly string[]).includes(command)) return undefined;
-    if ((FTP_COMMANDS as readonly string[]).includes(command)) return `explore does not run ${command}; it runs ${list(commands)} in every mode`;
+    if ((FTP_COMMANDS as readonly string[]).includes(command)) return `explore does not run ${command}; it runs ${commands.join(' and ')} in every mode`;
     return `unknown command ${JSON.stringify(command)}; commands: ${list(commands)}`;
   };
+  const result = z.enum(EXPECTATION_RESULTS, { error: (iss) => `expected ${EXPECTATION_RESULTS.map((r) => JSON.stringify(r)).join(' or ')}, got ${JSON.stringify(iss.input)}` });
+  // Keys and values are checked in one pass (a record's key check would not run once a value
+  // failed), so a file with a bad result and a bad mode hears of both.
   const cells = z
-    .record(z.string(), z.enum(EXPECTATION_RESULTS, { error: (iss) => `expected ${EXPECTATION_RESULTS.map((r) => JSON.stringify(r)).join(' or ')}, got ${JSON.stringify(iss.input)}` }))
+    .record(z.string(), z.unknown())
     .superRefine((rec, ctx) => {
       const seen = new Map<string, string>();
-      for (const k of Object.keys(rec)) {
+      for (const [k, value] of Object.entries(rec)) {
+        const checked = result.safeParse(value);
+        if (!checked.success) ctx.addIssue({ code: 'custom', path: [k], message: checked.error.issues[0]!.message });
         const problem = key(k);
         if (problem) {
           ctx.addIssue({ code: 'custom', path: [k], message: problem });
@@ -59,7 +64,8 @@ function expectationFileSchema(commands: readonly FtpCommand[]) {
         else seen.set(cell, k);
       }
     })
-    .refine((rec) => Object.keys(rec).length > 0, { error: `no expectations: give at least one mode (${list(MODES)}), e.g. \`PASV: pass\`` });
+    .refine((rec) => Object.keys(rec).length > 0, { error: `no expectations: give at least one mode (${list(MODES)}), e.g. \`PASV: pass\`` })
+    .transform((rec) => rec as Record<string, Expectation>);
   return z.strictObject({ expect: cells }, { error: (iss) => (iss.code === 'unrecognized_keys' ? 'the only key here is expect' : undefined) });
 }
 
@@ -68,7 +74,7 @@ export async function loadExpectations(file: string, commands: readonly FtpComma
 }
 
 export function parseExpectations(text: string, file: string, commands: readonly FtpCommand[]): Expectations {
-  const { data, locate } = parseYamlInput(text, file, 'expectation');
+  const { data, locate } = parseYamlInput(text, file, 'an expectation file');
   if (data === null || data === undefined) {
     throw new InputError(formatProblem(file, 1, [], `the file has no content; an expectation file holds \`expect:\` and a mode per line, e.g. \`PASV: pass\``));
   }

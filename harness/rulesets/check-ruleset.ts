@@ -17,16 +17,30 @@ async function checkNft(rs: Ruleset): Promise<string[]> {
   if (r.code === 0) return [];
   const out = r.stderr.trim() || r.stdout.trim();
   if (!out.includes(rs.file)) return [`${rs.file}: nft: ${out}`];
-  // nft prefixes each error with file:line:column; its excerpt and caret lines stay as context.
-  const lines = out.split('\n').map((l) => (l.startsWith(rs.file) ? explainNftError(l.replace(/: Error: /, ': nft: ')) : l));
-  if (looksLikeIptables(rs.text)) lines[0] += '; this looks like iptables-save rules without their `*filter` (or `*nat`, `*raw`, `*mangle`) header line';
-  return [lines.join('\n')];
+  // nft prefixes each error with file:line:column, then quotes the line with carets under the
+  // place. After a syntax error its parser resynchronises badly and reports a cascade of errors
+  // that only follow from the first ("unexpected type", "unexpected '}'"), so the first is
+  // told, with its excerpt indented (every line at the margin is a problem; carets still align),
+  // and the rest counted.
+  const errors: string[][] = [];
+  for (const l of out.split('\n')) {
+    if (l.startsWith(rs.file)) errors.push([explainNftError(l.replace(/: Error: /, ': nft: '))]);
+    else (errors.at(-1) ?? (errors[0] = [])).push(`    ${l}`);
+  }
+  const [first, ...rest] = errors as [string[], ...string[][]];
+  if (looksLikeIptables(rs.text)) first[0] += '; this looks like iptables-save rules without their `*filter` (or `*nat`, `*raw`, `*mangle`) header line';
+  if (rest.length > 0) first.push(`    (nft reported ${rest.length} more error${rest.length === 1 ? '' : 's'} after this one, often consequences of it: fix this one first)`);
+  return [first.join('\n')];
 }
 
-/** nft reports a name that resolves to nothing as the kernel's ENOENT, which reads like a missing file. */
+/**
+ * nft reports a name that resolves to nothing as the kernel's ENOENT, which reads like a missing
+ * file, and an unclosed brace only where the file ends.
+ */
 function explainNftError(line: string): string {
-  if (!/Could not process rule: No such file or directory$/.test(line)) return line;
-  return `${line} (a table, chain, set, map or ct helper this line names does not exist)`;
+  if (/Could not process rule: No such file or directory$/.test(line)) return `${line} (a table, chain, set, map or ct helper this line names does not exist)`;
+  if (/syntax error, unexpected end of file$/.test(line)) return `${line} (a \`{\` is never closed)`;
+  return line;
 }
 
 function looksLikeIptables(text: string): boolean {

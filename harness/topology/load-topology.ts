@@ -18,7 +18,7 @@ export async function loadTopology(file: string): Promise<TopologySpec> {
 }
 
 export function parseTopology(text: string, file: string): TopologySpec {
-  const { data, locate } = parseYamlInput(text, file, 'topology');
+  const { data, locate } = parseYamlInput(text, file, 'a topology file');
   if (data === null || data === undefined) {
     throw new InputError(formatProblem(file, 1, [], 'the file has no content; a topology needs name, segments and nodes'));
   }
