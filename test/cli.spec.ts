@@ -128,6 +128,58 @@ test('pinhole explore: observed verdicts for the eight cells, with causes', asyn
   expect(runsOwnedBy(r.pid!)).toEqual([]);
 });
 
+test('pinhole explore --expect: a file that matches the rule set: exit 0, every named cell compliant, JUnit without failures', async () => {
+  const expectFile = join(out, 'passive-range.expect.yaml');
+  // passive-range-no-helper.nft opens the passive range only: active modes need the helper it lacks.
+  writeFileSync(expectFile, 'expect:\n  PORT: blocked\n  EPRT: blocked\n  PASV: pass\n  "EPSV RETR": pass\n');
+  const json = join(out, 'expect-ok.json');
+  const junit = join(out, 'expect-ok.xml');
+  const r = pinhole(['explore', '--topology', 'routed', '--ruleset', 'suites/ftp-stateful/rulesets/passive-range-no-helper.nft', '--expect', expectFile, '--json', json, '--junit', junit]);
+  expect(r.code, r.stderr + r.stdout).toBe(0);
+  const cells = (JSON.parse(readFileSync(json, 'utf8')) as RunReport).results;
+  // EPSV STOR is not named: observed, not judged.
+  expect(cells.map((c) => [`${c.mode} ${c.command}`, c.expected, c.verdict])).toEqual([
+    ['PORT RETR', 'blocked', 'compliant'],
+    ['PORT STOR', 'blocked', 'compliant'],
+    ['EPRT RETR', 'blocked', 'compliant'],
+    ['EPRT STOR', 'blocked', 'compliant'],
+    ['PASV RETR', 'pass', 'compliant'],
+    ['PASV STOR', 'pass', 'compliant'],
+    ['EPSV RETR', 'pass', 'compliant'],
+    ['EPSV STOR', null, 'observed'],
+  ]);
+  expect(r.stdout).toContain('7 cells: 7 compliant');
+  // The matrix marks judged cells; the one the file does not name carries no mark.
+  expect(r.stdout).toMatch(/^passive-range-no-helper +(?:block ✓ +){4}(?:pass ✓ +){3}pass$/m);
+  const suites = [new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')).testsuites.testsuite].flat();
+  expect(suites.every((s: Record<string, string>) => s['@_failures'] === '0' && s['@_errors'] === '0')).toBe(true);
+  expect(runsOwnedBy(r.pid!)).toEqual([]);
+});
+
+test('pinhole explore --expect: a file that is wrong on purpose: exit 1, the violation shown with expected and observed', async () => {
+  const expectFile = join(out, 'wrong.expect.yaml');
+  // Wrong on two cells: PORT needs the helper this rule set lacks, and PASV STOR does pass.
+  writeFileSync(expectFile, 'expect:\n  "PORT RETR": pass\n  "PASV STOR": blocked\n');
+  const json = join(out, 'expect-wrong.json');
+  const junit = join(out, 'expect-wrong.xml');
+  const r = pinhole(['explore', '--topology', 'routed', '--ruleset', 'suites/ftp-stateful/rulesets/passive-range-no-helper.nft', '--expect', expectFile, '--json', json, '--junit', junit]);
+  expect(r.code, r.stderr + r.stdout).toBe(1);
+  const cells = (JSON.parse(readFileSync(json, 'utf8')) as RunReport).results;
+  const judged = cells.filter((c) => c.expected !== null).map((c) => [c.id, c.expected, c.observed, c.verdict]);
+  expect(judged).toEqual([
+    ['explore/routed/passive-range-no-helper/PORT-RETR', 'pass', 'blocked', 'violation'],
+    ['explore/routed/passive-range-no-helper/PASV-STOR', 'blocked', 'pass', 'violation'],
+  ]);
+  expect(r.stdout).toMatch(/✗ passive-range-no-helper PORT RETR: expected pass, observed blocked — no-helper: /);
+  expect(r.stdout).toContain('✗ passive-range-no-helper PASV STOR: expected blocked, observed pass');
+  expect(r.stdout).toContain('2 cells: 0 compliant, 2 violations');
+  const suites = [new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')).testsuites.testsuite].flat();
+  expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_failures']), 0)).toBe(2);
+  // A violating cell keeps its evidence, as in `pinhole run`.
+  const pasvStor = cells.find((c) => c.mode === 'PASV' && c.command === 'STOR')!;
+  expect(existsSync(join(out, pasvStor.evidence ?? 'none', 'transcript.txt'))).toBe(true);
+});
+
 const STATEFUL = 'suites/ftp-stateful/rulesets';
 
 /**
