@@ -13,7 +13,7 @@ import { formatProblem, type Locate, type YamlPath } from './topology/check-topo
  * syntax problem (`FILE:LINE:COL: yaml: ...`) at once. `kind` names the kind of file in the
  * messages that need it ("a topology file holds one YAML document").
  */
-export function parseYamlInput(text: string, file: string, kind: 'a topology file' | 'an expectation file'): { data: unknown; locate: Locate; document: Document.Parsed } {
+export function parseYamlInput(text: string, file: string, kind: 'a topology file' | 'an expectation file'): { data: unknown; locate: Locate } {
   const lines = new LineCounter();
   // Not pretty errors: they append a source excerpt; we print FILE:LINE:COL ourselves.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -39,7 +39,7 @@ export function parseYamlInput(text: string, file: string, kind: 'a topology fil
     // yaml refuses documents that expand aliases exponentially ("billion laughs").
     throw new InputError(`${file}:1:1: yaml: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return { data, locate: locatorFor(doc, lines), document: doc };
+  return { data, locate: locatorFor(doc, lines) };
 }
 
 /** The key written at `offset` (yaml points at its first character only). */

@@ -64,7 +64,7 @@ async function checkIptables(rs: Ruleset, family: keyof typeof RESTORE_COMMAND):
  * reports an unknown jump target at the COMMIT that loads the table rather than at the rule,
  * and says only `line N failed` for a rule outside any `*table` section.
  */
-export function iptablesProblem(text: string, output: string[]): { line: number | undefined; message: string } {
+function iptablesProblem(text: string, output: string[]): { line: number | undefined; message: string } {
   let line = output.map((l) => /line:? (\d+)/.exec(l)?.[1]).find(Boolean);
   let message = output
     .filter((l) => !l.startsWith('Try `') && !/^Error occurred at line: \d+$/.test(l.trim()))
