@@ -17,7 +17,7 @@
  */
 import { test, expect } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { expectationsOf } from './support/expect-headers.ts';
@@ -32,7 +32,8 @@ const CONCURRENCY = 3;
 /** A hang (a parser fed 50 MB, `/dev/zero` read forever) ends the entry instead of the run. */
 const ENTRY_TIMEOUT_MS = 60_000;
 
-const tmp = mkdtempSync(join(tmpdir(), 'pinhole-bad-input-'));
+// Named, not made, at load: Playwright's runner also loads this file to list the tests.
+const tmp = join(tmpdir(), `pinhole-bad-input-${process.pid}`);
 const made = (name: string) => join(tmp, 'inputs', name);
 
 interface Expected {
@@ -245,11 +246,15 @@ const outcomes = new Map<string, Outcome>();
 
 test.beforeAll(async () => {
   test.setTimeout(300_000);
+  rmSync(tmp, { recursive: true, force: true });
   mkdirSync(join(tmp, 'inputs'), { recursive: true });
   for (const entry of CATALOGUE) entry.make?.();
   const results = await pool(CATALOGUE, CONCURRENCY, runPinhole);
   CATALOGUE.forEach((entry, i) => outcomes.set(entry.name, results[i]!));
 });
+
+// The generated inputs include two 50 MB files: never leave them in /tmp.
+test.afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('the catalogue holds at least 30 distinct bad inputs, each named once', () => {
   expect(CATALOGUE.length).toBeGreaterThanOrEqual(30);
