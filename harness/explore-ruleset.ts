@@ -1,7 +1,8 @@
 /**
- * One rule set through the four modes x RETR and STOR on a lab that is already up, with no
- * expectations: what the packets do. `explore` runs it once, `diff` twice on the same lab (the
- * lab resets the firewall before every cell, so rule sets can follow each other on it).
+ * One rule set through the four modes x RETR and STOR on a lab that is already up: what the
+ * packets do, judged where the caller says what a cell must do. `explore` runs it once, `diff`
+ * twice on the same lab (the lab resets the firewall before every cell, so rule sets can
+ * follow each other on it).
  */
 import { nowDoing } from './activity.ts';
 import { DEFAULT_DIMENSIONS } from './cell-result.ts';
@@ -9,7 +10,7 @@ import { DEFAULT_JSON_REPORT } from './evidence/evidence-files.ts';
 import type { Ladder } from './evidence/ladder.ts';
 import { investigateCell } from './investigate-cell.ts';
 import type { Lab } from './lab.ts';
-import { MODES, type CellResult, type FtpCommand } from './model.ts';
+import { MODES, type CellResult, type Expectation, type FtpCommand, type Mode } from './model.ts';
 import type { Ruleset } from './rulesets/load-ruleset.ts';
 
 /** One download and one upload: the two directions a data connection can be set up for. */
@@ -20,6 +21,8 @@ export interface ExploreLabel {
   suite: string;
   /** The `ruleset` of every row; default the file's name without extension. */
   ruleset?: string;
+  /** What each cell must do (`explore --expect`); without it, or where it gives null, cells are only observed. */
+  expected?: (mode: Mode, command: FtpCommand) => Expectation | null;
 }
 
 export interface ExploreOutcome {
@@ -43,7 +46,8 @@ export async function exploreRuleset(lab: Lab, ruleset: Ruleset, label: ExploreL
         command,
         ...DEFAULT_DIMENSIONS,
         ...lab.dimensions,
-        expected: null,
+        // Set before the cell runs: it decides which evidence is kept and what the verdict is.
+        expected: label.expected?.(mode, command) ?? null,
       };
       const facts = { kind: 'transfer', mode, tls: 'none' } as const;
       const cell = await investigateCell(lab, meta, facts, ruleset, (rs) => lab.runCell({ ruleset: rs, mode, command }), jsonReport);

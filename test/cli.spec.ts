@@ -2,14 +2,14 @@
 // the JSON contract and JUnit, and nothing left behind on bad input.
 import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { causeCode, cellId, type RunReport } from '../harness/model.ts';
 import type { DiffReport } from '../harness/report/diff-report.ts';
-import { STATE_ROOT } from '../harness/run-state.ts';
 import { DEFAULT_RUN_CELLS } from './support/default-run.ts';
+import { runsOwnedBy } from './support/runs-owned-by.ts';
 
 const PINHOLE = 'harness/cli/pinhole.mjs';
 const out = mkdtempSync(join(tmpdir(), 'pinhole-cli-test-'));
@@ -21,23 +21,6 @@ function pinhole(args: string[], opts: { user?: string; timeoutMs?: number } = {
   const argv = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, PINHOLE, ...args] : [process.execPath, PINHOLE, ...args];
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: opts.timeoutMs ?? 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, pid: r.pid };
-}
-
-/** Runs in the state directory that a given (finished) pinhole process claimed: must be none. */
-function runsOwnedBy(pid: number): string[] {
-  let ids: string[] = [];
-  try {
-    ids = readdirSync(STATE_ROOT);
-  } catch {
-    return [];
-  }
-  return ids.filter((id) => {
-    try {
-      return (JSON.parse(readFileSync(join(STATE_ROOT, id, 'owner.json'), 'utf8')) as { pid: number }).pid === pid;
-    } catch {
-      return false;
-    }
-  });
 }
 
 test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract and JUnit written', async () => {
@@ -143,6 +126,58 @@ test('pinhole explore: observed verdicts for the eight cells, with causes', asyn
   }
   expect(r.stdout).toMatch(/passive-range-no-helper PORT RETR: blocked — no-helper: /);
   expect(runsOwnedBy(r.pid!)).toEqual([]);
+});
+
+test('pinhole explore --expect: a file that matches the rule set: exit 0, every named cell compliant, JUnit without failures', async () => {
+  const expectFile = join(out, 'passive-range.expect.yaml');
+  // passive-range-no-helper.nft opens the passive range only: active modes need the helper it lacks.
+  writeFileSync(expectFile, 'expect:\n  PORT: blocked\n  EPRT: blocked\n  PASV: pass\n  "EPSV RETR": pass\n');
+  const json = join(out, 'expect-ok.json');
+  const junit = join(out, 'expect-ok.xml');
+  const r = pinhole(['explore', '--topology', 'routed', '--ruleset', 'suites/ftp-stateful/rulesets/passive-range-no-helper.nft', '--expect', expectFile, '--json', json, '--junit', junit]);
+  expect(r.code, r.stderr + r.stdout).toBe(0);
+  const cells = (JSON.parse(readFileSync(json, 'utf8')) as RunReport).results;
+  // EPSV STOR is not named: observed, not judged.
+  expect(cells.map((c) => [`${c.mode} ${c.command}`, c.expected, c.verdict])).toEqual([
+    ['PORT RETR', 'blocked', 'compliant'],
+    ['PORT STOR', 'blocked', 'compliant'],
+    ['EPRT RETR', 'blocked', 'compliant'],
+    ['EPRT STOR', 'blocked', 'compliant'],
+    ['PASV RETR', 'pass', 'compliant'],
+    ['PASV STOR', 'pass', 'compliant'],
+    ['EPSV RETR', 'pass', 'compliant'],
+    ['EPSV STOR', null, 'observed'],
+  ]);
+  expect(r.stdout).toContain('7 cells: 7 compliant');
+  // The matrix marks judged cells; the one the file does not name carries no mark.
+  expect(r.stdout).toMatch(/^passive-range-no-helper +(?:block ✓ +){4}(?:pass ✓ +){3}pass$/m);
+  const suites = [new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')).testsuites.testsuite].flat();
+  expect(suites.every((s: Record<string, string>) => s['@_failures'] === '0' && s['@_errors'] === '0')).toBe(true);
+  expect(runsOwnedBy(r.pid!)).toEqual([]);
+});
+
+test('pinhole explore --expect: a file that is wrong on purpose: exit 1, the violation shown with expected and observed', async () => {
+  const expectFile = join(out, 'wrong.expect.yaml');
+  // Wrong on two cells: PORT needs the helper this rule set lacks, and PASV STOR does pass.
+  writeFileSync(expectFile, 'expect:\n  "PORT RETR": pass\n  "PASV STOR": blocked\n');
+  const json = join(out, 'expect-wrong.json');
+  const junit = join(out, 'expect-wrong.xml');
+  const r = pinhole(['explore', '--topology', 'routed', '--ruleset', 'suites/ftp-stateful/rulesets/passive-range-no-helper.nft', '--expect', expectFile, '--json', json, '--junit', junit]);
+  expect(r.code, r.stderr + r.stdout).toBe(1);
+  const cells = (JSON.parse(readFileSync(json, 'utf8')) as RunReport).results;
+  const judged = cells.filter((c) => c.expected !== null).map((c) => [c.id, c.expected, c.observed, c.verdict]);
+  expect(judged).toEqual([
+    ['explore/routed/passive-range-no-helper/PORT-RETR', 'pass', 'blocked', 'violation'],
+    ['explore/routed/passive-range-no-helper/PASV-STOR', 'blocked', 'pass', 'violation'],
+  ]);
+  expect(r.stdout).toMatch(/✗ passive-range-no-helper PORT RETR: expected pass, observed blocked — no-helper: /);
+  expect(r.stdout).toContain('✗ passive-range-no-helper PASV STOR: expected blocked, observed pass');
+  expect(r.stdout).toContain('2 cells: 0 compliant, 2 violations');
+  const suites = [new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')).testsuites.testsuite].flat();
+  expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_failures']), 0)).toBe(2);
+  // A violating cell keeps its evidence, as in `pinhole run`.
+  const pasvStor = cells.find((c) => c.mode === 'PASV' && c.command === 'STOR')!;
+  expect(existsSync(join(out, pasvStor.evidence ?? 'none', 'transcript.txt'))).toBe(true);
 });
 
 const STATEFUL = 'suites/ftp-stateful/rulesets';
@@ -255,7 +290,7 @@ test('pinhole diff: bad input exits 2 naming the file or option, before anything
   const json = join(out, 'never.json');
   const r = pinhole(['diff', '--ruleset', `${STATEFUL}/no-helper.nft`, '--ruleset', missing, '--json', json]);
   expect(r.code).toBe(2);
-  expect(r.stderr.trim()).toBe(`pinhole: ${missing}: cannot read rule set: ENOENT`);
+  expect(r.stderr.trim()).toBe(`pinhole: ${missing}: cannot read rule set: no such file`);
   expect(existsSync(json)).toBe(false);
   expect(runsOwnedBy(r.pid!)).toEqual([]);
   for (const n of [1, 3]) {

@@ -3,10 +3,8 @@
  * problem its header promises, at the line it promises, and the committed JSON Schema matches
  * the zod schema it is generated from.
  *
- * Invalid fixtures start with comment lines that say what must be reported:
- *   # expect: <substring of one problem>
- *   # expect-line: <line of the problem matching the preceding expect>
- *   # expect-count: <number of problems, when it matters>
+ * Invalid fixtures start with comment lines that say what must be reported (`# expect:`,
+ * `# expect-line:`, `# expect-count:`; test/support/expect-headers.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { InputError } from '../harness/errors.ts';
+import { expectationsOf } from './support/expect-headers.ts';
 import { addressOfInterface, gatewaysOf, subnetsOf } from '../harness/topology/dual-stack.ts';
 import { loadTopology, parseTopology, resolveTopology } from '../harness/topology/load-topology.ts';
 import { renderTopologyJsonSchema, TOPOLOGY_JSON_SCHEMA_FILE } from '../harness/topology/write-json-schema.ts';
@@ -36,25 +35,6 @@ async function problemsOf(load: Promise<unknown>): Promise<InputError> {
   );
   expect(err, 'expected the topology to be rejected').toBeInstanceOf(InputError);
   return err as InputError;
-}
-
-interface Expectation {
-  text: string;
-  line?: number;
-}
-
-function expectationsOf(file: string): { expects: Expectation[]; count?: number } {
-  const expects: Expectation[] = [];
-  let count: number | undefined;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^# expect(-line|-count)?: (.*)$/.exec(line);
-    if (!m) continue;
-    const value = m[2]!.trim();
-    if (m[1] === undefined) expects.push({ text: value });
-    else if (m[1] === '-count') count = Number(value);
-    else expects.at(-1)!.line = Number(value);
-  }
-  return { expects, count };
 }
 
 test.describe('valid topologies', () => {

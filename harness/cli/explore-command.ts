@@ -1,11 +1,14 @@
 /**
- * `pinhole explore`: no expectations, just what the packets do. The four modes x RETR and STOR
- * through one rule set on one topology (and server software), run in-process (no Playwright): a quick question from a
- * person, answered in a second.
+ * `pinhole explore`: what the packets do. The four modes x RETR and STOR through one rule set on
+ * one topology (and server software), run in-process (no Playwright): a quick question from a
+ * person, answered in a second. With `--expect FILE` the cells the file names are judged as the
+ * suites' cells are, and a violation fails the command (exit 1).
  */
 import { resolve } from 'node:path';
 import { driverFor } from '../drivers/registry.ts';
-import { exploreRuleset } from '../explore-ruleset.ts';
+import { InputError } from '../errors.ts';
+import { loadExpectations } from '../expectations/load-expectations.ts';
+import { EXPLORE_COMMANDS, exploreRuleset } from '../explore-ruleset.ts';
 import type { ServerKind } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { buildJsonReport, writeJsonReport } from '../report/json-report.ts';
@@ -16,6 +19,7 @@ import { htmlReportFile, writeHtmlReport } from '../report/html-report.ts';
 import { renderMatrix } from '../report/matrix.ts';
 import { resolveTopology } from '../topology/load-topology.ts';
 import { requireHost } from './host-check.ts';
+import { exitCodeFor } from '../verdict.ts';
 import { validateInputs } from './validate-inputs.ts';
 import { withLab } from './with-lab.ts';
 
@@ -28,18 +32,26 @@ export interface ExploreOptions {
   json?: string;
   junit?: string;
   html?: string;
+  /** An expectation file (README "Expectations for your own rule set"). */
+  expect?: string;
 }
 
 export async function exploreCommand(opts: ExploreOptions): Promise<number> {
   const driver = driverFor(opts.driver);
   await requireHost(driver);
-  const { topologies, rulesets } = await validateInputs([resolveTopology(opts.topology, TOPOLOGIES_DIR)], [opts.ruleset]);
-  const spec = topologies[0]!;
-  const ruleset = rulesets[0]!;
+  // Every input is checked before anything starts, and all their problems are told together.
+  const [inputs, expectations] = await allOrProblems(
+    validateInputs([resolveTopology(opts.topology, TOPOLOGIES_DIR)], [opts.ruleset]),
+    opts.expect === undefined ? Promise.resolve(undefined) : loadExpectations(opts.expect, EXPLORE_COMMANDS),
+  );
+  const spec = inputs.topologies[0]!;
+  const ruleset = inputs.rulesets[0]!;
 
   // Failing cells keep their evidence beside the JSON report (reports/ when there is none).
   const json = resolve(opts.json ?? DEFAULT_JSON_REPORT);
-  const { results, ladders } = await withLab(spec, driver, { serverKind: opts.server }, (lab) => exploreRuleset(lab, ruleset, { suite: 'explore' }, json));
+  const { results, ladders } = await withLab(spec, driver, { serverKind: opts.server }, (lab) =>
+    exploreRuleset(lab, ruleset, { suite: 'explore', ...(expectations && { expected: expectations.expectedFor }) }, json),
+  );
   const report = buildJsonReport(driver.name, results);
   process.stdout.write(`${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
   if (opts.json) writeJsonReport(json, report);
@@ -48,5 +60,15 @@ export async function exploreCommand(opts: ExploreOptions): Promise<number> {
     const html = htmlReportFile(opts.html);
     writeHtmlReport(html, { report, ladders, ...evidenceLinks(json, html, report.results), title: `pinhole explore ${ruleset.name} on ${spec.name}` });
   }
-  return 0;
+  return exitCodeFor(report.results);
+}
+
+/** Both results, or one InputError holding the problems of both. */
+async function allOrProblems<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  const failed = [ra, rb].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  const other = failed.find((e) => !(e instanceof InputError));
+  if (other !== undefined) throw other;
+  if (failed.length > 0) throw new InputError(failed.flatMap((e) => (e as InputError).problems));
+  return [(ra as PromiseFulfilledResult<A>).value, (rb as PromiseFulfilledResult<B>).value];
 }

@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('explore')
-    .description('run the four modes x RETR and STOR through one rule set and show what passes')
+    .description('run the four modes x RETR and STOR through one rule set and show what passes (judged against --expect when given)')
     .requiredOption('--topology <name|file>', 'a topology name under topologies/ or a .topo.yaml path')
     .requiredOption('--ruleset <file>', 'an nftables file (nft -f), or an iptables-save or ip6tables-save file')
     .addOption(driverOption())
@@ -46,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--json <file>', 'also write JSON results')
     .option('--junit <file>', 'also write JUnit XML')
     .option('--html <dir|file>', 'also write the HTML report (matrix, ladder diagrams, advice)')
+    .option('--expect <file>', 'a YAML file saying what each mode must do (pass or blocked); exit 1 when a cell does otherwise')
     .action(async (opts) => {
       code = await exploreCommand(opts);
     });

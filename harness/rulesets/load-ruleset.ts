@@ -3,9 +3,9 @@
  * `iptables-save` output to `iptables-nft-restore`, `ip6tables-save` output to
  * `ip6tables-nft-restore`; the file itself says which it is.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { InputError } from '../errors.ts';
+import { readInputText } from '../read-input-file.ts';
 
 export type RulesetFormat = 'nft' | 'iptables' | 'ip6tables';
 
@@ -19,9 +19,6 @@ export interface Ruleset {
   format: RulesetFormat;
   text: string;
 }
-
-/** A rule set is text of reasonable size; anything bigger is a mistake, not a firewall. */
-const MAX_RULESET_BYTES = 4 * 1024 * 1024;
 
 /**
  * What only an IPv6 rule set says: the header ip6tables-save writes first, an IPv6 address
@@ -49,19 +46,13 @@ export function rulesetName(file: string): string {
   return basename(file, extname(file));
 }
 
+/** Size, binary junk and what is not a file are refused by readInputText before this reads a line. */
 export async function loadRuleset(file: string): Promise<Ruleset> {
-  let size: number;
-  try {
-    const st = await stat(file);
-    if (st.isDirectory()) throw new InputError(`${file}: is a directory, not a rule set file`);
-    size = st.size;
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(`${file}: cannot read rule set: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  const text = await readInputText(file, 'rule set');
+  // nft and iptables-restore both accept an empty file and load nothing: every cell would pass
+  // through no firewall at all, which is never what "test my rule set" meant.
+  if (!text.split('\n').some((l) => l.trim() !== '' && !l.trim().startsWith('#'))) {
+    throw new InputError(`${file}: has no rules (the file is empty or only comments); to explore FTP through no firewall at all, write \`flush ruleset\``);
   }
-  if (size > MAX_RULESET_BYTES) throw new InputError(`${file}: rule set is ${size} bytes, more than the ${MAX_RULESET_BYTES} a rule set can sensibly be`);
-  const buf = await readFile(file);
-  if (buf.includes(0)) throw new InputError(`${file}: is binary, not a rule set (found a NUL byte)`);
-  const text = buf.toString('utf8');
   return { file, name: rulesetName(file), format: detectFormat(text), text };
 }

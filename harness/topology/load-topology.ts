@@ -4,62 +4,26 @@
  * cross-checks. Nothing is started before a topology has passed all three.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
 import { InputError } from '../errors.ts';
-import { checkTopology, formatProblem, type Locate, type YamlPath } from './check-topology.ts';
+import { readInputText } from '../read-input-file.ts';
+import { friendlyMessage, inFileOrder, parseYamlInput, schemaProblems } from '../yaml-input.ts';
+import { checkTopology, formatProblem, type YamlPath } from './check-topology.ts';
 import { TopologySchema, type TopologySpec } from './schema.ts';
 
 const TOPOLOGY_SUFFIX = '.topo.yaml';
 
 export async function loadTopology(file: string): Promise<TopologySpec> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`${file}: cannot read topology: ${readFailure(err)}`);
-  }
-  return parseTopology(text, file);
+  return parseTopology(await readInputText(file, 'topology'), file);
 }
 
 export function parseTopology(text: string, file: string): TopologySpec {
-  const lines = new LineCounter();
-  // Not pretty errors: they append a source excerpt; we print FILE:LINE:COL ourselves.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  // Warnings too (an unresolved `!tag`, an unknown directive): in a data file they are mistakes.
-  const yamlProblems = [...doc.errors, ...doc.warnings].map((e) => {
-    const { line, col } = lines.linePos(e.pos[0]);
-    // yaml's own wording for this one addresses programmers ("use parseAllDocuments").
-    const message =
-      e.code === 'MULTIPLE_DOCS' ? 'a topology file holds one YAML document; remove the second `---` and what follows' : e.message;
-    return `${file}:${line}:${col}: yaml: ${message}`;
-  });
-  // A document with syntax errors is partly guessed; schema messages about it would mislead.
-  if (yamlProblems.length > 0) throw new InputError(yamlProblems);
-
-  let data: unknown;
-  try {
-    data = doc.toJS();
-  } catch (err) {
-    // yaml refuses documents that expand aliases exponentially ("billion laughs").
-    throw new InputError(`${file}:1:1: yaml: ${err instanceof Error ? err.message : String(err)}`);
-  }
-
+  const { data, locate } = parseYamlInput(text, file, 'a topology file');
   if (data === null || data === undefined) {
     throw new InputError(formatProblem(file, 1, [], 'the file has no content; a topology needs name, segments and nodes'));
   }
-
-  const locate = locatorFor(doc, lines);
   const parsed = TopologySchema.safeParse(data, { error: friendlyMessage });
-  if (!parsed.success) {
-    const problems: string[] = [];
-    for (const issue of parsed.error.issues) {
-      describeIssue(issue, (p, message) => problems.push(formatProblem(file, locate(p), p, message)));
-    }
-    throw new InputError(inFileOrder(problems, file));
-  }
+  if (!parsed.success) throw new InputError(schemaProblems(parsed.error.issues, file, locate));
   const problems = checkTopology(parsed.data, file, locate);
   // Router rule sets are named relative to the topology file; from here on they are absolute.
   for (const [name, node] of Object.entries(parsed.data.nodes)) {
@@ -99,102 +63,3 @@ function availableTopologies(dir: string): string[] {
   }
 }
 
-function readFailure(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'it is a directory, not a file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Top to bottom by line (stable: same-line problems keep the order they were found in). */
-function inFileOrder(problems: string[], file: string): string[] {
-  // Each problem is `FILE:LINE: ...`; FILE is known, so the line is read right after it.
-  const lineOf = (problem: string) => Number(/^(\d+):/.exec(problem.slice(file.length + 1))?.[1] ?? 0);
-  return [...problems].sort((a, b) => lineOf(a) - lineOf(b));
-}
-
-/**
- * The line of the entry at `path`: its key's line for map entries, because a block value
- * (`client:` followed by indented lines) starts a line below where a reader looks for it.
- * Stops at the nearest existing parent when the path goes further than the document, as it
- * does for missing keys.
- */
-function locatorFor(doc: Document.Parsed, lines: LineCounter): Locate {
-  const lineAt = (offset: number | undefined) => (offset === undefined ? 1 : lines.linePos(offset).line);
-  return (p) => {
-    let node: unknown = doc.contents;
-    let line = lineAt(doc.contents?.range[0]);
-    for (const key of p) {
-      if (isAlias(node)) node = node.resolve(doc);
-      if (isMap(node)) {
-        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(key));
-        if (!pair) break;
-        const keyNode = pair.key as { range?: [number, number, number] };
-        line = lineAt(keyNode.range?.[0]);
-        node = pair.value;
-      } else if (isSeq(node) && typeof key === 'number') {
-        node = node.items[key];
-        if (!node) break;
-        line = lineAt((node as { range?: [number, number, number] }).range?.[0]);
-      } else {
-        break;
-      }
-    }
-    return line;
-  };
-}
-
-type Issue = z.core.$ZodIssue;
-
-/** Splits zod issues into one problem per offending key, with the path pointing at that key. */
-function describeIssue(issue: Issue, add: (path: YamlPath, message: string) => void): void {
-  const at = issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k));
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      for (const key of issue.keys) add([...at, key], `unknown key ${JSON.stringify(key)}; ${issue.message}`);
-      return;
-    case 'invalid_key':
-      add(at, issue.issues.map((i) => i.message).join('; '));
-      return;
-    default:
-      add(at, issue.message);
-  }
-}
-
-/**
- * Wording for the generic cases the schema does not phrase itself (schema-level messages win
- * over this one). Falls back to zod's own message by returning undefined.
- */
-function friendlyMessage(iss: z.core.$ZodRawIssue): string | undefined {
-  if (iss.code === 'invalid_type') {
-    if (iss.input === undefined) return `required ${iss.expected === 'object' ? 'section' : 'value'} is missing`;
-    return `expected ${nounFor(iss.expected)}, got ${describeValue(iss.input)}`;
-  }
-  if (iss.code === 'invalid_value') {
-    return `expected ${iss.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(iss.input)}`;
-  }
-  return undefined;
-}
-
-function nounFor(expected: string): string {
-  switch (expected) {
-    case 'object':
-    case 'record':
-      return 'a mapping of keys to values';
-    case 'array':
-      return 'a list';
-    case 'int':
-      return 'a whole number';
-    default:
-      return `a ${expected}`;
-  }
-}
-
-function describeValue(v: unknown): string {
-  if (v === null) return 'nothing (empty value)';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
-  return `the ${typeof v} ${String(v)}`;
-}
