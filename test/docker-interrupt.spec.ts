@@ -14,6 +14,7 @@ test('explore on docker interrupted at three random moments after its run exists
     const signal = i % 2 === 0 ? 'SIGINT' : 'SIGTERM';
     const r = await interruptCommand(EXPLORE, { afterMs, fromFirstRun: true, signal, to: i % 2 === 0 ? 'group' : 'process' });
     const context = `${signal} ${afterMs} ms after the run existed\n${r.output.slice(-3000)}`;
+    test.info().annotations.push({ type: 'interruption', description: `${context.split('\n')[0]}: exit ${r.code} ${r.exitMs} ms after the signal; ${/pinhole: (interrupted by .*)$/m.exec(r.output)?.[1] ?? 'finished first'}` });
     expect(r.runIds.length, context).toBe(1);
     expect(r.left, context).toEqual([]);
     if (r.signalledAtMs === undefined) continue;

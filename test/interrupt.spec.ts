@@ -23,6 +23,9 @@ const DELIVERIES: ReadonlyArray<[NodeJS.Signals, Delivery]> = [
 
 function expectCleanInterruption(r: Interrupted, what: string): void {
   const context = `${what}\n${r.output.slice(-3000)}`;
+  // The figure for the record: when it was signalled, what it said, how long the cleanup took.
+  const said = /pinhole: (interrupted by .*)$/m.exec(r.output)?.[1] ?? (r.signalledAtMs === undefined ? 'finished first' : `no line (exit ${r.code})`);
+  test.info().annotations.push({ type: 'interruption', description: `${what}: exit ${r.code} ${r.exitMs} ms after the signal; ${said}` });
   expect(r.left, context).toEqual([]);
   if (r.signalledAtMs === undefined) {
     // It finished before the chosen moment: nothing to interrupt, but nothing may be left either.
