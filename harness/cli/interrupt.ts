@@ -30,8 +30,9 @@ function onSignal(signal: NodeJS.Signals): void {
   void (async () => {
     let line: string;
     try {
-      const removed = cleanup ? await cleanup(signal) : 'nothing had been created yet';
-      line = `interrupted by ${signal} while ${what}; ${removed}; nothing is left behind (${((Date.now() - started) / 1000).toFixed(1)} s)`;
+      line = cleanup
+        ? `interrupted by ${signal} while ${what}; ${await cleanup(signal)}; nothing is left behind (${((Date.now() - started) / 1000).toFixed(1)} s)`
+        : `interrupted by ${signal} while ${what}; nothing had been created yet`;
     } catch (err) {
       line = `interrupted by ${signal} while ${what}; the cleanup failed: ${err instanceof Error ? err.message : String(err)}; \`pinhole clean\` removes what is left`;
     }

@@ -95,10 +95,15 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   };
   nowDoing(`running the suites on ${driver.name} (Playwright)`);
   const started = Date.now();
-  const code = await withInterruptScope(onInterrupt, () => exited);
-  if (ownOutputDir) await rm(ownOutputDir, { recursive: true, force: true });
-  const leftovers = await driver.clean();
-  if (leftovers.length > 0) process.stderr.write(`pinhole: removed ${leftovers.length} leftover resources of this run\n`);
+  // The cleanup after Playwright is inside the scope too: a signal that arrives just as
+  // Playwright exits (it got the same Ctrl-C) still finds a cleanup to run, not none.
+  const code = await withInterruptScope(onInterrupt, async () => {
+    const exitCode = await exited;
+    if (ownOutputDir) await rm(ownOutputDir, { recursive: true, force: true });
+    const leftovers = await driver.clean();
+    if (leftovers.length > 0) process.stderr.write(`pinhole: removed ${leftovers.length} leftover resources of this run\n`);
+    return exitCode;
+  });
 
   if (!existsSync(json)) {
     process.stderr.write(`pinhole: Playwright exited ${code} without writing ${json}\n`);
