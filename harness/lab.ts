@@ -159,9 +159,10 @@ export class Lab implements AsyncDisposable {
   /**
    * `serverKind` runs that software on the server node instead of the topology's own choice.
    * `logsDir`: where the output of a service that does not start is kept (default: the evidence
-   * directory beside `PINHOLE_JSON`, or reports/).
+   * directory beside `PINHOLE_JSON`, or reports/). `testFileBytes`: the size of the file RETR
+   * downloads (default 256 KiB; the benchmark's throughput figure asks for 100 MiB).
    */
-  static async up(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerKind | undefined; logsDir?: string } = {}): Promise<Lab> {
+  static async up(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerKind | undefined; logsDir?: string; testFileBytes?: number } = {}): Promise<Lab> {
     const logsDir = opts.logsDir ?? evidenceRoot(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT);
     const resources = new DisposeStack();
     try {
@@ -181,7 +182,7 @@ export class Lab implements AsyncDisposable {
       }
       // FTPS is offered by every lab (explicit, and implicit on its own port): a certificate costs milliseconds.
       const cert = await makeCertificate(server);
-      const settings: FtpServerSettings = { ...serverSpec.ftp, listenIpv6: hasFamily(serverSpec, 'ipv6'), tls: { cert, implicitPort: IMPLICIT_FTPS_PORT } };
+      const settings: FtpServerSettings = { ...serverSpec.ftp, listenIpv6: hasFamily(serverSpec, 'ipv6'), tls: { cert, implicitPort: IMPLICIT_FTPS_PORT }, testFileBytes: opts.testFileBytes };
       const startServer = () => startFtpServer(opts.serverKind ?? serverSpec.ftp.software, server, settings);
       // Settled, not all: what did start is stopped again when something else did not.
       const started = await Promise.allSettled([

@@ -1,10 +1,13 @@
 /**
  * `npm run bench`: the speed figures, measured on this machine (never asserted by a timed test).
- * Prints topology bring-up/teardown for `routed`, the median passing and blocked cell, and the
- * whole `pinhole run`.
+ * Prints, in one run: topology bring-up/teardown per driver; the median passing and blocked cell;
+ * 100 MiB throughput through the FTP helper rule set against no rule set; `pinhole explore` of an
+ * all-blocked rule set; the naive shell baseline (shell-baseline.sh) on the same cells; the whole
+ * default `pinhole run` (skipped with PINHOLE_BENCH_SKIP_FULL_RUN=1); then each ratio against
+ * its target, met or NOT met.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Driver } from '../drivers/driver.ts';
@@ -12,23 +15,27 @@ import { DockerDriver } from '../drivers/docker/docker-driver.ts';
 import { ensureNodeImage } from '../drivers/docker/node-image.ts';
 import { NetnsDriver } from '../drivers/netns/netns-driver.ts';
 import { Lab } from '../lab.ts';
+import type { FtpCommand, Mode } from '../model.ts';
 import { REPO_ROOT, TOPOLOGIES_DIR } from '../paths.ts';
 import { loadRuleset } from '../rulesets/load-ruleset.ts';
 import { loadTopology } from '../topology/load-topology.ts';
+import { median, ms, seconds, sum, target, timed } from './figures.ts';
+import { runShellBaseline } from './shell-baseline.ts';
+import { measureThroughput, throughputKey } from './throughput.ts';
 
 const ROUNDS = Number(process.env.PINHOLE_BENCH_ROUNDS ?? 5);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const ms = (x: number) => `${x.toFixed(0)} ms`;
-
-async function timed<T>(work: () => PromiseLike<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const v = await work();
-  return [v, performance.now() - t0];
-}
+const THROUGHPUT_ROUNDS = Number(process.env.PINHOLE_BENCH_THROUGHPUT_ROUNDS ?? 5);
+const SKIP_FULL_RUN = process.env.PINHOLE_BENCH_SKIP_FULL_RUN === '1';
+const MODES: readonly Mode[] = ['PORT', 'EPRT', 'PASV', 'EPSV'];
+const COMMANDS: readonly FtpCommand[] = ['RETR', 'STOR'];
+const HELPER = join(REPO_ROOT, 'suites/ftp-stateful/rulesets/nft-helper.nft');
+const NO_HELPER = join(REPO_ROOT, 'suites/ftp-stateful/rulesets/no-helper.nft');
+const PINHOLE = join(REPO_ROOT, 'harness/cli/pinhole.mjs');
 
 const spec = await loadTopology(join(TOPOLOGIES_DIR, 'routed.topo.yaml'));
 const driver = new NetnsDriver();
 
+console.log('== topology bring-up and teardown (routed)');
 async function bringUpFigures(d: Driver, what: string): Promise<void> {
   const ups: number[] = [];
   const downs: number[] = [];
@@ -51,35 +58,112 @@ if ((await docker.preflight()).length === 0) {
   console.log('docker: no engine, skipped');
 }
 
+console.log('\n== cells (netns, routed; 4 modes x RETR, STOR)');
 const [lab, labUp] = await timed(() => Lab.up(spec, driver));
 console.log(`routed lab ready (topology + vsftpd + probe agent + trace monitor, first transfer verified): ${ms(labUp)}`);
 const pass: number[] = [];
 const blocked: number[] = [];
 try {
-  const helper = await loadRuleset(join(REPO_ROOT, 'suites/ftp-stateful/rulesets/nft-helper.nft'));
-  const noHelper = await loadRuleset(join(REPO_ROOT, 'suites/ftp-stateful/rulesets/no-helper.nft'));
-  for (let i = 0; i < ROUNDS; i++) {
-    for (const mode of ['PORT', 'EPRT', 'PASV', 'EPSV'] as const) {
-      const [p, tp] = await timed(() => lab.runCell({ ruleset: helper, mode, command: 'RETR' }));
-      const [b, tb] = await timed(() => lab.runCell({ ruleset: noHelper, mode, command: 'RETR' }));
-      if (p.outcome !== 'pass' || b.outcome !== 'blocked') throw new Error(`unexpected outcome: ${p.outcome}/${b.outcome}`);
-      pass.push(tp);
-      blocked.push(tb);
+  const helper = await loadRuleset(HELPER);
+  const noHelper = await loadRuleset(NO_HELPER);
+  // Cells grouped by rule set, as `run`, `explore` and the shell baseline order them: a passing
+  // cell right after a blocked one also ends the aborted cell's lingering server session.
+  const cells = (ruleset: typeof helper, expected: 'pass' | 'blocked', into: number[]) => async () => {
+    for (const mode of MODES) {
+      for (const command of COMMANDS) {
+        const [o, t] = await timed(() => lab.runCell({ ruleset, mode, command }));
+        if (o.outcome !== expected) throw new Error(`${ruleset.name} ${mode} ${command}: observed ${o.outcome}, expected ${expected}: ${o.cause}`);
+        into.push(t);
+      }
     }
+  };
+  for (let i = 0; i < ROUNDS; i++) {
+    await cells(helper, 'pass', pass)();
+    await cells(noHelper, 'blocked', blocked)();
   }
 } finally {
   const [, labDown] = await timed(() => lab[Symbol.asyncDispose]());
   console.log(`routed lab teardown: ${ms(labDown)}`);
 }
-console.log(`passing cell (reset + apply + transfer 256 KiB + verify): median ${ms(median(pass))} over ${pass.length}`);
-console.log(`blocked cell (reset + apply + drop traced + probe aborted): median ${ms(median(blocked))} over ${blocked.length}`);
+console.log(`passing cell, nft-helper (reset + apply + transfer 256 KiB down or 128 KiB up + verify): median ${ms(median(pass))} over ${pass.length}`);
+console.log(`blocked cell, no-helper (reset + apply + drop traced + probe aborted): median ${ms(median(blocked))} over ${blocked.length}`);
 
-const out = mkdtempSync(join(tmpdir(), 'pinhole-bench-'));
-const t0 = performance.now();
-const run = spawnSync(process.execPath, [join(REPO_ROOT, 'harness/cli/pinhole.mjs'), 'run', '--json', join(out, 'r.json'), '--junit', join(out, 'j.xml')], {
-  encoding: 'utf8',
-  env: { ...process.env, CI: '1', NO_COLOR: '1' },
-});
-const total = performance.now() - t0;
-const summary = run.stdout.split('\n').find((l) => /^\d+ cells/.test(l)) ?? '(no summary)';
-console.log(`whole pinhole run (exit ${run.status}): ${(total / 1000).toFixed(1)} s — ${summary}`);
+console.log('\n== throughput: 100 MiB RETR by the probe, nft-helper against no rule set (flush ruleset)');
+const THROUGHPUT_MODES: readonly Mode[] = ['PASV', 'PORT'];
+const tput = await measureThroughput(spec, driver, HELPER, THROUGHPUT_MODES, THROUGHPUT_ROUNDS);
+const mibs = (key: string) => median(tput.get(key) ?? []);
+for (const mode of THROUGHPUT_MODES) {
+  for (const rs of ['nft-helper', 'no-ruleset']) {
+    const xs = tput.get(throughputKey(rs, mode)) ?? [];
+    console.log(`${mode} RETR through ${rs}: median ${mibs(throughputKey(rs, mode)).toFixed(0)} MiB/s over ${xs.length} (rounds: ${xs.map((x) => x.toFixed(0)).join(', ')})`);
+  }
+}
+
+console.log('\n== pinhole explore of an all-blocked rule set (no-helper, 8 cells, whole command: start, lab up, cells, teardown)');
+function timedExplore(advice: 'verify' | 'off'): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [PINHOLE, 'explore', '--topology', 'routed', '--ruleset', NO_HELPER], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1', NO_COLOR: '1', PINHOLE_ADVICE: advice },
+  });
+  const took = performance.now() - t0;
+  const summary = r.stdout.split('\n').find((l) => /^\d+ cells/.test(l)) ?? '(no summary)';
+  const ok = r.status === 0 && summary.startsWith('8 cells observed: 0 pass, 8 blocked');
+  console.log(`explore, advice ${advice}${advice === 'verify' ? ' (the default: each blocked cell re-run with the fix)' : ''}: ${seconds(took)}, exit ${r.status}: ${summary}`);
+  return ok ? took : NaN;
+}
+const exploreVerify = timedExplore('verify');
+const exploreOff = timedExplore('off');
+
+console.log('\n== shell baseline (harness/bench/shell-baseline.sh: ip netns + vsftpd + nft -f + curl, 4 s client timeout)');
+const base = runShellBaseline();
+const basePass = base.cells.filter((c) => c.ruleset === 'nft-helper');
+const baseBlocked = base.cells.filter((c) => c.ruleset === 'no-helper');
+const wrong = base.cells.filter((c) => c.outcome !== (c.ruleset === 'nft-helper' ? 'pass' : 'blocked'));
+console.log(`bring-up (namespaces, veth, bridges, vsftpd; test files written): ${ms(base.setupMs)}; teardown: ${ms(base.teardownMs)}; whole script: ${seconds(base.wallMs)}`);
+for (const c of base.cells) console.log(`  ${c.ruleset} ${c.mode} ${c.command}: ${c.outcome} (curl exit ${c.exit}) in ${ms(c.totalMs)} (apply ${ms(c.applyMs)}, curl ${ms(c.curlMs)})`);
+console.log(`passing cell (conntrack flush + nft -f + curl): median ${ms(median(basePass.map((c) => c.totalMs)))} (curl alone ${ms(median(basePass.map((c) => c.curlMs)))})`);
+console.log(`blocked cells: ${baseBlocked.length} in ${seconds(sum(baseBlocked.map((c) => c.totalMs)))} (median ${ms(median(baseBlocked.map((c) => c.totalMs)))} each)`);
+for (const [rs, xs] of base.throughput) console.log(`curl PASV RETR 100 MiB through ${rs}: median ${median(xs).toFixed(0)} MiB/s (rounds: ${xs.join(', ')})`);
+if (wrong.length > 0) console.log(`WARNING: baseline cells with an unexpected outcome: ${wrong.map((c) => `${c.ruleset} ${c.mode} ${c.command} ${c.outcome}`).join(', ')}`);
+
+if (SKIP_FULL_RUN) {
+  console.log('\n== whole pinhole run: skipped (PINHOLE_BENCH_SKIP_FULL_RUN=1)');
+} else {
+  console.log('\n== whole default pinhole run (CI=1, every suite, --json and --junit to a temp dir)');
+  const out = mkdtempSync(join(tmpdir(), 'pinhole-bench-'));
+  const t0 = performance.now();
+  const run = spawnSync(process.execPath, [PINHOLE, 'run', '--json', join(out, 'r.json'), '--junit', join(out, 'j.xml')], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1', NO_COLOR: '1' },
+  });
+  const total = performance.now() - t0;
+  rmSync(out, { recursive: true, force: true });
+  const summary = run.stdout.split('\n').find((l) => /^\d+ cells/.test(l)) ?? '(no summary)';
+  console.log(`whole pinhole run (exit ${run.status}): ${seconds(total)} — ${summary}`);
+}
+
+console.log('\n== targets');
+const blockedOverPass = median(blocked) / median(pass);
+console.log(target('blocked cell / passing cell', blockedOverPass, '<=', 2, `${blockedOverPass.toFixed(2)}x`, `pinhole medians ${ms(median(blocked))} / ${ms(median(pass))}`));
+const baseBlockedTotal = sum(baseBlocked.map((c) => c.totalMs));
+const exploreRatio = exploreVerify / baseBlockedTotal;
+console.log(
+  target('explore all-blocked / naive all-blocked', exploreRatio, '<=', 0.5, `${exploreRatio.toFixed(2)}x`, `whole explore command ${seconds(exploreVerify)} (advice verify; ${seconds(exploreOff)} with PINHOLE_ADVICE=off, ${(exploreOff / baseBlockedTotal).toFixed(2)}x) / baseline's 8 blocked cells ${seconds(baseBlockedTotal)} (its bring-up not counted)`),
+);
+const basePassMedian = median(basePass.map((c) => c.totalMs));
+const overhead = median(pass) / basePassMedian;
+console.log(
+  target('passing cell / naive passing cell', overhead, '<=', 1.5, `${overhead.toFixed(2)}x`, `pinhole ${ms(median(pass))} (reset, apply, probe, sha256 check) / baseline ${ms(basePassMedian)} (conntrack flush, nft -f, curl); both apply the rule set per cell`),
+);
+for (const mode of THROUGHPUT_MODES) {
+  const withHelper = mibs(throughputKey('nft-helper', mode));
+  const without = mibs(throughputKey('no-ruleset', mode));
+  const ratio = withHelper / without;
+  console.log(target(`throughput ${mode} RETR with helper / no rule set`, ratio, '>=', 0.8, `${(ratio * 100).toFixed(0)}%`, `${withHelper.toFixed(0)} / ${without.toFixed(0)} MiB/s by the probe`));
+}
+// The probe hashes what it receives and the firewall captures every packet's headers: its
+// ceiling may hide the firewall's own cost, so curl's figure (no hashing, no capture) is shown too.
+const curlWith = median(base.throughput.get('nft-helper') ?? []);
+const curlWithout = median(base.throughput.get('no-ruleset') ?? []);
+console.log(target('throughput PASV RETR with helper / no rule set, curl in the shell baseline', curlWith / curlWithout, '>=', 0.8, `${((curlWith / curlWithout) * 100).toFixed(0)}%`, `${curlWith.toFixed(0)} / ${curlWithout.toFixed(0)} MiB/s`));

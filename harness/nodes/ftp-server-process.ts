@@ -36,7 +36,7 @@ export async function prepareFtpRoot(node: NodeHandle, settings: FtpServerSettin
   await mustExec(node, ['mkdir', '-p', uploadDir]);
   // Inside the node: a container's `ftp` user need not have the host's uid.
   await mustExec(node, ['chown', 'ftp:ftp', uploadDir]);
-  const content = randomBytes(TEST_FILE_BYTES);
+  const content = randomBytes(settings.testFileBytes ?? TEST_FILE_BYTES);
   await node.writeFile(join(root, TEST_FILE), content);
   return {
     root,

@@ -17,6 +17,8 @@ export interface FtpServerSettings {
   listenIpv6?: boolean;
   /** FTPS: the certificate to serve, and where implicit TLS listens (a server may offer less). */
   tls?: { cert: TlsCertificate; implicitPort: number } | undefined;
+  /** Size of the test file RETR downloads; default 256 KiB. Only `npm run bench` asks for more (throughput). */
+  testFileBytes?: number | undefined;
 }
 
 /** What a client needs to know to use the server and check its transfers. */
