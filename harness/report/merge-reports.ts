@@ -130,10 +130,14 @@ export function mergeShards(shards: readonly Shard[]): MergedRun {
       problems.push(`${shard.file}: driver: ${shard.report.driver}, but ${first.file} ran on ${first.report.driver}; shards of one run use one driver`);
       continue;
     }
+    // One line per pair of files, not per cell: the same report given twice repeats every cell.
+    const shared = new Map<string, { at: number; id: string; more: number }>();
     shard.report.results.forEach((cell, i) => {
       const owner = ownerOf.get(cell.id);
       if (owner !== undefined) {
-        problems.push(`${shard.file}: results[${i}]: cell ${cell.id} is also in ${owner}; shards of one run never share a cell`);
+        const seen = shared.get(owner);
+        if (seen) seen.more += 1;
+        else shared.set(owner, { at: i, id: cell.id, more: 0 });
         return;
       }
       ownerOf.set(cell.id, shard.file);
@@ -141,6 +145,9 @@ export function mergeShards(shards: readonly Shard[]): MergedRun {
       const ladder = shard.ladders && Object.hasOwn(shard.ladders, cell.id) ? shard.ladders[cell.id] : undefined;
       if (ladder) ladders[cell.id] = ladder;
     });
+    for (const [owner, { at, id, more }] of shared) {
+      problems.push(`${shard.file}: results[${at}]: cell ${id}${more > 0 ? ` and ${more} more` : ''} ${more > 0 ? 'are' : 'is'} also in ${owner}; shards of one run never share a cell`);
+    }
   }
   if (problems.length > 0) throw new InputError(problems);
   return {
