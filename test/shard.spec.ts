@@ -4,7 +4,7 @@
 // routed-bounce), so workers and shards really run different labs at once.
 import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
@@ -13,6 +13,8 @@ import { makeCell } from './support/make-cell.ts';
 
 const PINHOLE = 'harness/cli/pinhole.mjs';
 const out = mkdtempSync(join(tmpdir(), 'pinhole-shard-test-'));
+// Five runs' evidence (pcaps included) is about 14 MB.
+test.afterAll(() => rmSync(out, { recursive: true, force: true }));
 /** 120 cells: nft-helper and masquerade-no-helper in every suite that has them; passes and four cause codes. */
 const GREP = 'nft-helper|masquerade-no-helper';
 const SUBSET_CELLS = 120;
