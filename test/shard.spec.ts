@@ -12,8 +12,12 @@ import { causeCode, type CellResult, type RunReport } from '../harness/model.ts'
 import { makeCell } from './support/make-cell.ts';
 
 const PINHOLE = 'harness/cli/pinhole.mjs';
-const out = mkdtempSync(join(tmpdir(), 'pinhole-shard-test-'));
-// Five runs' evidence (pcaps included) is about 14 MB.
+// Made in the worker only (the runner loads this file to list tests too); five runs' reports,
+// pcaps included, are about 14 MB, removed at the end.
+let out = '';
+test.beforeAll(() => {
+  out = mkdtempSync(join(tmpdir(), 'pinhole-shard-test-'));
+});
 test.afterAll(() => rmSync(out, { recursive: true, force: true }));
 /** 120 cells: nft-helper and masquerade-no-helper in every suite that has them; passes and four cause codes. */
 const GREP = 'nft-helper|masquerade-no-helper';
