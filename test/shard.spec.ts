@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { causeCode, type CellResult, type RunReport } from '../harness/model.ts';
+import { InputError } from '../harness/errors.ts';
+import { readLaddersFile, writeLaddersFile } from '../harness/report/merge-reports.ts';
+import { htmlReportFixture } from './support/html-report-fixture.ts';
 import { makeCell } from './support/make-cell.ts';
 
 const PINHOLE = 'harness/cli/pinhole.mjs';
@@ -168,4 +171,21 @@ test('pinhole run --workers and --shard: a value that is not one is refused befo
     expect(r.stderr).toBe(`pinhole: ${message}\n`);
     expect(existsSync(join(out, 'refused'))).toBe(false);
   }
+});
+
+test('a shard\'s ladders file reads back as the ladders it was written from; a damaged one is refused naming the file', async () => {
+  const { report, ladders } = htmlReportFixture();
+  const drawn = Object.fromEntries(Object.entries(ladders).filter(([, l]) => l.packets.length > 0));
+  expect(Object.keys(drawn).length).toBeGreaterThan(0);
+  const file = join(out, 'fixture', 'results.ladders.json');
+  writeLaddersFile(file, report.results, ladders);
+  expect(readLaddersFile(file)).toEqual(drawn);
+  expect(readLaddersFile(join(out, 'fixture', 'none.ladders.json'))).toBeNull();
+
+  const table = JSON.parse(readFileSync(file, 'utf8')) as { strings: string[]; ladders: Record<string, { packets: number[][] }> };
+  const [id, ladder] = Object.entries(table.ladders)[0]!;
+  ladder.packets[0]![1] = table.strings.length;
+  writeFileSync(file, JSON.stringify(table));
+  expect(() => readLaddersFile(file)).toThrow(InputError);
+  expect(() => readLaddersFile(file)).toThrow(`${file}: ladders.${id}.packets[0][1]: not a column or string of this file`);
 });

@@ -5,15 +5,17 @@
  * cell in two of them). A shard's evidence lives beside its JSON and is copied beside the merged
  * one, so the merged report can be archived on its own and its `evidence` paths stay relative to
  * it. The ladders the HTML report draws are not part of the JSON contract: a shard keeps them in
- * a side file (`results.ladders.json`) that the merge reads when it is there.
+ * a side file (`results.ladders.json`, in the HTML report's compact form) that the merge reads
+ * when it is there.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { evidenceDirName, evidenceRoot } from '../evidence/evidence-files.ts';
-import type { Ladder } from '../evidence/ladder.ts';
+import type { Ladder, LadderPacket } from '../evidence/ladder.ts';
 import { InputError } from '../errors.ts';
 import type { CellResult, RunReport } from '../model.ts';
+import { LADDER_COLUMNS, ladderTable } from './html/ladder-data.ts';
 import { buildJsonReport, readJsonReport } from './json-report.ts';
 
 /** Beside `reports/x/results.json`, `reports/x/results.ladders.json`. */
@@ -21,29 +23,51 @@ export function laddersFileFor(jsonReport: string): string {
   return jsonReport.replace(/(\.json)?$/i, '.ladders.json');
 }
 
-export function writeLaddersFile(file: string, ladders: Readonly<Record<string, Ladder>>): void {
+/**
+ * The ladders as the HTML report embeds them (ladder-data.ts): strings interned once per run, a
+ * packet a row of indexes. A plain ladder is ~4 KB a cell, so a full run's would be ~3 MB.
+ */
+export function writeLaddersFile(file: string, results: readonly CellResult[], ladders: Readonly<Record<string, Ladder>>): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ version: 1, ladders })}\n`, 'utf8');
+  writeFileSync(file, `${JSON.stringify({ version: 1, ...ladderTable(results, ladders) })}\n`, 'utf8');
 }
 
-// Only the shape the HTML page relies on is checked; packets are drawn as recorded.
 const LaddersFileSchema = z.object({
   version: z.literal(1),
-  ladders: z.record(z.string(), z.object({ firewall: z.string(), clientSide: z.string(), serverSide: z.string(), packets: z.array(z.object({}).passthrough()), folded: z.number() }).passthrough()),
+  columns: z.array(z.string()),
+  strings: z.array(z.string()),
+  ladders: z.record(z.string(), z.object({ firewall: z.string(), clientSide: z.string(), serverSide: z.string(), packets: z.array(z.array(z.number())), folded: z.number() }).passthrough()),
 });
 
 /** The shard's ladders by cell id; null when the shard kept none (a run without `--shard`). */
 export function readLaddersFile(file: string): Record<string, Ladder> | null {
   if (!existsSync(file)) return null;
+  const problem = (place: string, message: string) => new InputError(`${file}: ${place}: ${message}`);
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new InputError(`${file}: not a pinhole ladders file: ${err instanceof Error ? err.message : String(err)}`);
+    throw problem('(root)', `not a pinhole ladders file: ${err instanceof Error ? err.message : String(err)}`);
   }
   const parsed = LaddersFileSchema.safeParse(data);
   if (!parsed.success) throw new InputError(parsed.error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`));
-  return parsed.data.ladders as unknown as Record<string, Ladder>;
+  const { strings, ladders } = parsed.data;
+  // Written by another version with other columns: the rows cannot be read back safely.
+  if (parsed.data.columns.join() !== LADDER_COLUMNS.join()) throw problem('columns', `expected ${LADDER_COLUMNS.join(', ')}`);
+  const entries = Object.entries(ladders).map(([id, ladder]) => {
+    const packets = ladder.packets.map((row, p) =>
+      Object.fromEntries(
+        row.map((value, c) => {
+          if (c === 0) return [LADDER_COLUMNS[c], value];
+          const text = strings[value];
+          if (c >= LADDER_COLUMNS.length || text === undefined) throw problem(`ladders.${id}.packets[${p}][${c}]`, 'not a column or string of this file');
+          return [LADDER_COLUMNS[c], text];
+        }),
+      ) as unknown as LadderPacket,
+    );
+    return [id, { ...ladder, packets } as Ladder] as const;
+  });
+  return Object.fromEntries(entries);
 }
 
 export interface Shard {

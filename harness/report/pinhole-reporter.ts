@@ -134,7 +134,7 @@ export default class PinholeReporter implements Reporter {
     writeJsonReport(resolve(this.options.json), report);
     writeJUnitReport(resolve(this.options.junit), this.options.driver, report.results, (cell) => evidenceFiles(this.options.json, cell));
     const html = this.options.html && resolve(this.options.html);
-    if (this.options.ladders) writeLaddersFile(resolve(this.options.ladders), this.ladders);
+    if (this.options.ladders) writeLaddersFile(resolve(this.options.ladders), report.results, this.ladders);
     if (html) writeHtmlReport(html, { report, ladders: this.ladders, ...evidenceLinks(this.options.json, html, report.results), title: `pinhole ${this.options.driver} run` });
     process.stdout.write(`\n${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
     if (result.status === 'interrupted') process.stdout.write(`\n${this.interruptionSummary(cells)}\n`);
