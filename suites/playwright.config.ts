@@ -15,6 +15,8 @@ const reporters: Array<[string, Record<string, unknown>?]> = [
       junit: process.env.PINHOLE_JUNIT ?? 'reports/junit.xml',
       html: process.env.PINHOLE_HTML ?? 'reports/html/index.html',
       driver: process.env.PINHOLE_DRIVER ?? 'netns',
+      // `pinhole run --shard`: the ladders too, for `pinhole merge` to draw.
+      ladders: process.env.PINHOLE_LADDERS,
       verbose,
     },
   ],

@@ -11,6 +11,7 @@ import { doctorCommand } from './doctor-command.ts';
 import { exploreCommand } from './explore-command.ts';
 import { imagesBuildCommand } from './images-command.ts';
 import { installInterruptHandler } from './interrupt.ts';
+import { mergeCommand } from './merge-command.ts';
 import { runCommand } from './run-command.ts';
 
 const driverOption = () =>
@@ -32,8 +33,20 @@ async function main(argv: string[]): Promise<number> {
     .option('--html <dir|file>', 'self-contained HTML report (matrix, filters, ladder diagrams, advice)', 'reports/html')
     .option('--grep <regex>', 'only cells whose title matches (e.g. "nft-helper" or "PASV")')
     .option('--workers <n>', 'Playwright workers (one topology each)')
+    .option('--shard <i/n>', 'run only the i-th of n parts (e.g. 1/2, one per CI machine); join them with pinhole merge')
     .action(async (opts) => {
       code = await runCommand(opts);
+    });
+
+  program
+    .command('merge')
+    .description('join the reports of pinhole run --shard i/n into one: matrix, JSON, JUnit, HTML, and the exit code of the whole run')
+    .argument('<reports...>', "shards' JSON reports, or directories holding them (every results.json under each)")
+    .option('--json <file>', 'merged JSON results', 'reports/results.json')
+    .option('--junit <file>', 'merged JUnit XML', 'reports/junit.xml')
+    .option('--html <dir|file>', 'merged HTML report', 'reports/html')
+    .action(async (reports: string[], opts) => {
+      code = await mergeCommand(reports, opts);
     });
 
   program

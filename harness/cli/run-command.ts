@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { driverFor } from '../drivers/registry.ts';
+import { InputError } from '../errors.ts';
 import { SUITES_DIR, TOPOLOGIES_DIR } from '../paths.ts';
 import { readJsonReport } from '../report/json-report.ts';
+import { laddersFileFor } from '../report/merge-reports.ts';
 import { exitCodeFor } from '../verdict.ts';
 import { htmlReportFile } from '../report/html-report.ts';
 import { nowDoing } from '../activity.ts';
@@ -29,6 +31,22 @@ export interface RunOptions {
   html: string;
   grep?: string;
   workers?: string;
+  /** `i/n`: this machine runs the i-th of n parts; `pinhole merge` joins their reports. */
+  shard?: string;
+}
+
+/** `--workers 3`. Playwright would take `0` or `1.5` and fail late with its own wording. */
+export function parseWorkers(text: string): number {
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1) throw new InputError(`--workers: expected a positive whole number, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** `--shard 2/3`: the second of three parts. */
+export function parseShard(text: string): { current: number; total: number } {
+  const m = /^([0-9]+)\/([0-9]+)$/.exec(text);
+  const [current, total] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  if (current < 1 || current > total) throw new InputError(`--shard: expected i/n with 1 <= i <= n (e.g. 1/2), got ${JSON.stringify(text)}`);
+  return { current, total };
 }
 
 /** Workers' own teardown of a lab takes well under a second; past this they are stuck and are cleaned up after. */
@@ -37,6 +55,9 @@ const WORKERS_GONE_MS = 3000;
 const PLAYWRIGHT_CLI = fileURLToPath(import.meta.resolve('@playwright/test/cli'));
 
 export async function runCommand(opts: RunOptions): Promise<number> {
+  // Usage mistakes, told before the host is checked or anything starts.
+  const workers = opts.workers === undefined ? undefined : parseWorkers(opts.workers);
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const driver = driverFor(opts.driver);
   await requireHost(driver);
   await validateInputs(
@@ -49,6 +70,9 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const json = resolve(opts.json);
   const junit = resolve(opts.junit);
   const html = htmlReportFile(opts.html);
+  // A ladders file from an earlier --shard run beside this JSON would lend its ladders to this
+  // run's cells in `pinhole merge`; a shard writes a fresh one.
+  await rm(laddersFileFor(json), { force: true });
   // Playwright empties its output directory when it starts and copies attachments (evidence
   // files) into it while cells run: two runs at once on one checkout must not share one.
   const ownOutputDir = process.env.PINHOLE_OUTPUT_DIR ? undefined : await mkdtemp(join(tmpdir(), 'pinhole-run-'));
@@ -60,9 +84,14 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     PINHOLE_JUNIT: junit,
     PINHOLE_HTML: html,
     ...(opts.grep ? { PINHOLE_GREP: opts.grep } : {}),
-    ...(opts.workers ? { PINHOLE_WORKERS: opts.workers } : {}),
+    ...(workers ? { PINHOLE_WORKERS: String(workers) } : {}),
+    // A shard's HTML report holds only its own cells; the ladders it draws are kept beside the
+    // JSON so `pinhole merge` can draw them for every cell (the JSON contract has no room for them).
+    ...(shard ? { PINHOLE_LADDERS: laddersFileFor(json) } : {}),
   };
-  const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', '-c', resolve(SUITES_DIR, 'playwright.config.ts')], { stdio: 'inherit', env });
+  // Playwright's own sharding: it splits the spec files (one lab each) between the shards.
+  const shardArgs = shard ? [`--shard=${shard.current}/${shard.total}`] : [];
+  const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', '-c', resolve(SUITES_DIR, 'playwright.config.ts'), ...shardArgs], { stdio: 'inherit', env });
 
   const exited = new Promise<number>((res) => child.on('exit', (c, s) => res(c ?? (s ? 128 : 1))));
   /*
@@ -110,6 +139,11 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     return 1;
   }
   const report = readJsonReport(json);
+  if (report.results.length === 0 && shard) {
+    // More shards than spec files leaves some empty; the merge still counts the whole run.
+    process.stderr.write(`pinhole: shard ${shard.current}/${shard.total} has no cells\n`);
+    return 0;
+  }
   if (report.results.length === 0) {
     process.stderr.write(`pinhole: no cell ran${opts.grep ? ` (nothing matches --grep ${opts.grep})` : ''}\n`);
     return 1;

@@ -43,8 +43,8 @@ export const RunReportSchema = z.object({
 
 /**
  * Suite, topology, rule set by name; mode and command in matrix order rather than by name so
- * the report reads like the matrix. Client and server only break ties, so the order does not
- * depend on which worker finished first.
+ * the report reads like the matrix. Client, server and then the id only break ties, so the
+ * order does not depend on which worker finished first.
  */
 export function compareCells(a: CellResult, b: CellResult): number {
   return (
@@ -54,7 +54,10 @@ export function compareCells(a: CellResult, b: CellResult): number {
     MODES.indexOf(a.mode) - MODES.indexOf(b.mode) ||
     FTP_COMMANDS.indexOf(a.command) - FTP_COMMANDS.indexOf(b.command) ||
     compareText(a.client, b.client) ||
-    compareText(a.server, b.server)
+    compareText(a.server, b.server) ||
+    // Cells that differ only in a dimension (pure-ftpd and proftpd, curl and lftp) come from
+    // different spec files: without this, their order is the order their workers finished in.
+    compareText(a.id, b.id)
   );
 }
 

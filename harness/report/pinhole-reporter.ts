@@ -15,6 +15,7 @@ import { writeHtmlReport } from './html-report.ts';
 import { buildJsonReport, writeJsonReport } from './json-report.ts';
 import { writeJUnitReport } from './junit-report.ts';
 import { renderMatrix } from './matrix.ts';
+import { writeLaddersFile } from './merge-reports.ts';
 import { isLiveTerminal, Progress } from './progress.ts';
 
 interface Options {
@@ -23,6 +24,8 @@ interface Options {
   /** Where the HTML report goes; none when not given. */
   html?: string;
   driver: DriverName;
+  /** Where to write the ladders as data (a shard's, for `pinhole merge`); none when not given. */
+  ladders?: string;
   /** Playwright's `list` reporter prints too (PINHOLE_VERBOSE): progress keeps to plain lines then. */
   verbose?: boolean;
 }
@@ -131,6 +134,7 @@ export default class PinholeReporter implements Reporter {
     writeJsonReport(resolve(this.options.json), report);
     writeJUnitReport(resolve(this.options.junit), this.options.driver, report.results, (cell) => evidenceFiles(this.options.json, cell));
     const html = this.options.html && resolve(this.options.html);
+    if (this.options.ladders) writeLaddersFile(resolve(this.options.ladders), report.results, this.ladders);
     if (html) writeHtmlReport(html, { report, ladders: this.ladders, ...evidenceLinks(this.options.json, html, report.results), title: `pinhole ${this.options.driver} run` });
     process.stdout.write(`\n${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
     if (result.status === 'interrupted') process.stdout.write(`\n${this.interruptionSummary(cells)}\n`);
