@@ -7,9 +7,7 @@ import { driverFor } from '../drivers/registry.ts';
 import { HostError, InputError } from '../errors.ts';
 import { SERVER_KINDS } from '../model.ts';
 import { diffCommand } from './diff-command.ts';
-import { doctorCommand } from './doctor-command.ts';
 import { exploreCommand } from './explore-command.ts';
-import { imagesBuildCommand } from './images-command.ts';
 import { installInterruptHandler } from './interrupt.ts';
 import { mergeCommand } from './merge-command.ts';
 import { runCommand } from './run-command.ts';
@@ -82,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
     .command('doctor')
     .description('what this host has and lacks for each driver')
     .action(async () => {
+      // Loaded when used: they bring the Docker libraries, which other commands do not need.
+      const { doctorCommand } = await import('./doctor-command.ts');
       code = await doctorCommand();
     });
 
@@ -103,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--base-image <image>', 'a pinned base image to build FROM (needs a registry)')
     .option('--force', 'rebuild even when an image of the same recipe exists')
     .action(async (opts: { baseImage?: string; force?: boolean }) => {
+      const { imagesBuildCommand } = await import('./images-command.ts');
       code = await imagesBuildCommand(opts);
     });
 
