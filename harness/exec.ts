@@ -92,6 +92,9 @@ export function run(argv: readonly string[], opts: ExecOptions = {}): Promise<Ex
       },
     );
     track(child);
+    // A child that dies before reading its input (a Ctrl-C reaches the whole process group)
+    // makes the write fail with EPIPE: its exit status says what happened, the write error not.
+    child.stdin?.on('error', () => undefined);
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     else child.stdin?.end();
   });
@@ -112,7 +115,10 @@ export function start(argv: readonly string[], opts: SpawnOptions = {}): ChildPr
   const [file, ...args] = argv;
   if (!file) throw new Error('start: empty argv');
   throwIfStopping(file);
-  return track(spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], ...opts }));
+  const child = track(spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], ...opts }));
+  // As in run(): a write to a program that died is told by its exit, which its owner watches.
+  child.stdin?.on('error', () => undefined);
+  return child;
 }
 
 /** Polls `probe` until it returns a value, or throws `what` after the deadline (never a bare sleep). */

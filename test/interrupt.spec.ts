@@ -69,7 +69,7 @@ test('pinhole run interrupted at random moments: Playwright and its workers stop
   }
 });
 
-test('SIGKILL leaves the lab behind; `pinhole clean` removes it', async () => {
+test('SIGKILL leaves the lab behind; `pinhole clean` (or the next run) removes it', async () => {
   test.setTimeout(120_000);
   // Killed in the middle of the cells: its lab is up.
   const killed = await interruptCommand(EXPLORE, { afterMs: 1000, fromFirstRun: true, signal: 'SIGKILL', to: 'group' });
@@ -78,7 +78,8 @@ test('SIGKILL leaves the lab behind; `pinhole clean` removes it', async () => {
   expect(killed.left.some((l) => l.startsWith(`pinhole-${killed.runIds[0]}-`)), killed.left.join('\n')).toBe(true);
   const clean = spawnSync(process.execPath, ['harness/cli/pinhole.mjs', 'clean'], { encoding: 'utf8' });
   expect(clean.status, clean.stderr).toBe(0);
-  expect(clean.stdout).toContain(`pinhole-${killed.runIds[0]}-n-fw`);
+  // Whoever comes first removes it: this `pinhole clean`, or a `pinhole run` another test
+  // started meanwhile (every run cleans dead runs before it starts). Either way it is gone.
   const after = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
   expect(after).not.toContain(`pinhole-${killed.runIds[0]}-`);
 });

@@ -25,6 +25,9 @@ function onSignal(signal: NodeJS.Signals): void {
     return;
   }
   interruptedBy = signal;
+  // From here on, the work is being torn away under its feet: an error it did not expect (a
+  // write to a program the same signal killed) must not end the process before the cleanup.
+  process.on('uncaughtException', (err) => process.stderr.write(`pinhole: while stopping: ${err.message}\n`));
   const what = currentActivity();
   const started = Date.now();
   void (async () => {
