@@ -86,25 +86,24 @@ export async function claimRun(id: string): Promise<string> {
   return dir;
 }
 
+/** The owner record of run `id`: the process that claimed it; undefined once released (or never claimed). */
+export async function runOwner(id: string): Promise<{ pid: number; start?: string } | undefined> {
+  try {
+    return JSON.parse(await readFile(join(runDir(id), 'owner.json'), 'utf8')) as { pid: number; start?: string };
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when the process that claimed the run is still alive (same pid and start time). */
 export async function runOwnerAlive(id: string): Promise<boolean> {
-  try {
-    const owner = JSON.parse(await readFile(join(runDir(id), 'owner.json'), 'utf8')) as { pid: number; start?: string };
-    return (await startTimeOf(owner.pid)) === owner.start;
-  } catch {
-    return false;
-  }
+  const owner = await runOwner(id);
+  return owner !== undefined && (await startTimeOf(owner.pid)) === owner.start;
 }
 
 /** True when this process claimed the run (so an interrupted run can remove exactly its own resources). */
 export async function runOwnedByMe(id: string): Promise<boolean> {
-  if (claimedHere.has(id)) return true;
-  try {
-    const owner = JSON.parse(await readFile(join(runDir(id), 'owner.json'), 'utf8')) as { pid: number };
-    return owner.pid === process.pid;
-  } catch {
-    return false;
-  }
+  return claimedHere.has(id) || (await runOwner(id))?.pid === process.pid;
 }
 
 export async function releaseRun(id: string): Promise<void> {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { causeCode, type CellResult, type RunReport } from '../model.ts';
 import { REPO_ROOT } from '../paths.ts';
+import { median } from './figures.ts';
 
 const args = process.argv.slice(2);
 const times = Number(args.find((a) => /^\d+$/.test(a)) ?? 20);
@@ -84,7 +85,7 @@ const seconds = outcomes.map((o) => o.seconds).sort((a, b) => a - b);
 const failed = outcomes.filter((o) => o.code !== 0 || !o.report);
 console.log('');
 console.log(`${outcomes.length} runs${concurrent ? ' (two at a time)' : ''} of ${first?.results.length ?? '?'} cells: ${flips.size} cells flipped, ${failed.length} runs failed`);
-console.log(`run time: min ${seconds[0]?.toFixed(1)} s, median ${seconds[Math.floor(seconds.length / 2)]?.toFixed(1)} s, max ${seconds.at(-1)?.toFixed(1)} s`);
+console.log(`run time: min ${seconds[0]?.toFixed(1)} s, median ${median(seconds).toFixed(1)} s, max ${seconds.at(-1)?.toFixed(1)} s`);
 for (const [id, lines] of flips) console.log(`  flipped ${id}\n${lines.map((l) => `    ${l}`).join('\n')}`);
 if (failed.length === 0) rmSync(out, { recursive: true, force: true });
 else console.log(`reports of every run kept in ${out}`);

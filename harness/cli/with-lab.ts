@@ -52,10 +52,10 @@ const KINDS: ReadonlyArray<[test: (r: string) => boolean, one: string, many: str
 /** "removed 3 namespaces, 1 run directory" from a driver's list of what it removed. */
 export function describeRemoved(removed: readonly string[]): string {
   if (removed.length === 0) return 'nothing was left to remove';
-  return 'removed ' + KINDS.map(([test, one, many]) => {
-    const n = removed.filter((r) => test(r) && KINDS.find(([t]) => t(r))?.[1] === one).length;
-    return n === 0 ? '' : `${n} ${n === 1 ? one : many}`;
-  })
-    .filter(Boolean)
-    .join(', ');
+  const counts = new Map<(typeof KINDS)[number], number>();
+  for (const r of removed) {
+    const kind = KINDS.find(([test]) => test(r))!;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return `removed ${KINDS.filter((k) => counts.has(k)).map((k) => `${counts.get(k)} ${counts.get(k) === 1 ? k[1] : k[2]}`).join(', ')}`;
 }

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { COMMAND_PID_ENV, processesOfCommand, STATE_ROOT } from '../../harness/run-state.ts';
+import { COMMAND_PID_ENV, processesOfCommand, runOwner, STATE_ROOT } from '../../harness/run-state.ts';
 import { leftovers } from './driver-test.ts';
 
 export type Delivery = 'group' | 'process';
@@ -20,14 +20,6 @@ export interface Interrupted {
   runIds: string[];
   /** Namespaces, containers, networks, run directories and processes still there after exit. */
   left: string[];
-}
-
-async function ownerPid(id: string): Promise<number | undefined> {
-  try {
-    return (JSON.parse(await readFile(join(STATE_ROOT, id, 'owner.json'), 'utf8')) as { pid: number }).pid;
-  } catch {
-    return undefined;
-  }
 }
 
 /** True when `pid` is the command or one of the processes it started (they carry its pid). */
@@ -67,7 +59,7 @@ export async function interruptCommand(
     while (!done) {
       for (const id of await readdir(STATE_ROOT).catch(() => [] as string[])) {
         if (runIds.has(id)) continue;
-        const owner = await ownerPid(id);
+        const owner = (await runOwner(id))?.pid;
         if (owner !== undefined && (await belongsTo(owner, pid))) runIds.add(id);
       }
       await new Promise((r) => setTimeout(r, 10));
@@ -94,7 +86,7 @@ export async function interruptCommand(
   const left: string[] = [];
   for (const id of runIds) {
     left.push(...(await leftovers(id)));
-    if ((await ownerPid(id)) !== undefined) left.push(join(STATE_ROOT, id));
+    if ((await runOwner(id)) !== undefined) left.push(join(STATE_ROOT, id));
   }
   for (const p of await processesOfCommand(pid)) {
     const cmd = await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '');
