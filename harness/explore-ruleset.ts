@@ -8,6 +8,7 @@ import { nowDoing } from './activity.ts';
 import { DEFAULT_DIMENSIONS } from './cell-result.ts';
 import { DEFAULT_JSON_REPORT } from './evidence/evidence-files.ts';
 import type { Ladder } from './evidence/ladder.ts';
+import { DEFAULT_EVIDENCE_POLICY, type EvidencePolicy } from './evidence/retention.ts';
 import { investigateCell } from './investigate-cell.ts';
 import type { Lab } from './lab.ts';
 import { MODES, type CellResult, type Expectation, type FtpCommand, type Mode } from './model.ts';
@@ -31,8 +32,14 @@ export interface ExploreOutcome {
   ladders: Record<string, Ladder>;
 }
 
-/** `jsonReport`: where the run's JSON report goes; failing cells keep their evidence beside it. */
-export async function exploreRuleset(lab: Lab, ruleset: Ruleset, label: ExploreLabel, jsonReport: string = DEFAULT_JSON_REPORT): Promise<ExploreOutcome> {
+/** `jsonReport`: where the run's JSON report goes; the cells `evidence` names keep their files beside it. */
+export async function exploreRuleset(
+  lab: Lab,
+  ruleset: Ruleset,
+  label: ExploreLabel,
+  jsonReport: string = DEFAULT_JSON_REPORT,
+  evidence: EvidencePolicy = DEFAULT_EVIDENCE_POLICY,
+): Promise<ExploreOutcome> {
   const out: ExploreOutcome = { results: [], ladders: {} };
   const total = MODES.length * EXPLORE_COMMANDS.length;
   for (const mode of MODES) {
@@ -50,7 +57,7 @@ export async function exploreRuleset(lab: Lab, ruleset: Ruleset, label: ExploreL
         expected: label.expected?.(mode, command) ?? null,
       };
       const facts = { kind: 'transfer', mode, tls: 'none' } as const;
-      const cell = await investigateCell(lab, meta, facts, ruleset, (rs) => lab.runCell({ ruleset: rs, mode, command }), jsonReport);
+      const cell = await investigateCell(lab, meta, facts, ruleset, (rs) => lab.runCell({ ruleset: rs, mode, command }), jsonReport, evidence);
       out.results.push(cell.result);
       out.ladders[cell.result.id] = cell.ladder;
     }

@@ -85,7 +85,7 @@ export interface CellFacts {
   mode: Mode;
   tls: TlsMode;
   family?: Family | undefined;
-  /** Also read the firewall's state for a cell that passed (one expected to be blocked). */
+  /** Read the firewall's state even when diagnosis needs none: for evidence or advice. */
   keepState?: boolean;
 }
 
@@ -540,10 +540,12 @@ export class Lab implements AsyncDisposable {
    */
   async explain(o: Observation, cell: CellFacts): Promise<{ observation: Observation; state: FirewallState | undefined }> {
     const current = this.current;
-    if (!current || (o.outcome === 'pass' && !cell.keepState)) return { observation: o, state: undefined };
+    const failed = current?.failed;
+    // Diagnosis reads the state only for a transfer that failed with a cause to refine.
+    const diagnosable = cell.kind === 'transfer' && failed !== undefined && o.cause !== null && o.outcome !== 'pass';
+    if (!current || (!diagnosable && !cell.keepState)) return { observation: o, state: undefined };
     const state = await readFirewallState(this.firewall, current.ruleset.format);
-    const failed = current.failed;
-    if (cell.kind !== 'transfer' || !failed || o.cause === null) return { observation: o, state };
+    if (!diagnosable || !failed || o.cause === null) return { observation: o, state };
     const cause = diagnose({
       cause: o.cause,
       mode: cell.mode,
@@ -597,13 +599,14 @@ export class Lab implements AsyncDisposable {
   }
 
   /**
-   * The current cell's exchange as the firewall captured it. `complete` waits for the capture
-   * to go quiet first (about 30 ms), so a failing cell's last packets (the dropped SYN, an RST)
-   * are in; a passing cell's ladder may lack the session's closing packets, which decide nothing.
-   * Call before anything else runs on the lab: the next cell starts a new capture window.
+   * The current cell's exchange as the firewall captured it. `settle` waits for the capture to
+   * go quiet first (about 30 ms), so a failing cell's last packets (the dropped SYN, an RST) are
+   * in; a passing cell's ladder may lack the session's closing packets, which decide nothing.
+   * `pcaps`: also the capture files, for evidence. Call before anything else runs on the lab:
+   * the next cell starts a new capture window.
    */
-  async packets(complete: boolean): Promise<{ ladder: Ladder; pcaps: Record<string, Buffer> }> {
-    if (complete) await this.capture.settle();
+  async packets(opts: { settle: boolean; pcaps: boolean }): Promise<{ ladder: Ladder; pcaps: Record<string, Buffer> }> {
+    if (opts.settle || opts.pcaps) await this.capture.settle();
     const spec = this.topology.spec;
     const addresses = (node: NodeHandle) => addressesOf(spec.nodes[node.name]!);
     // The control port the client dialled: the server's, or implicit FTPS's, or the web port of a slipstream probe.
@@ -618,7 +621,7 @@ export class Lab implements AsyncDisposable {
       controlPorts: [...ports],
       sides: firewallSides(spec, this.firewall.name, this.client.name, this.server.name),
     });
-    return { ladder, pcaps: complete ? Object.fromEntries(this.capture.interfaces.map((i) => [i, this.capture.pcapOf(i)])) : {} };
+    return { ladder, pcaps: opts.pcaps ? Object.fromEntries(this.capture.interfaces.map((i) => [i, this.capture.pcapOf(i)])) : {} };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -19,6 +19,7 @@ import { DEFAULT_JSON_REPORT, evidenceFiles } from '../evidence/evidence-files.t
 import { evidenceLinks } from '../report/html/evidence-links.ts';
 import { htmlReportFile, writeHtmlReport } from '../report/html-report.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
+import type { EvidencePolicy } from '../evidence/retention.ts';
 import { resolveTopology } from '../topology/load-topology.ts';
 import { requireHost } from './host-check.ts';
 import { validateInputs } from './validate-inputs.ts';
@@ -33,6 +34,8 @@ export interface DiffOptions {
   json?: string;
   junit?: string;
   html?: string;
+  /** Which cells keep evidence files; default failures (every diff cell: none has an expectation). */
+  evidence?: EvidencePolicy;
 }
 
 export async function diffCommand(opts: DiffOptions): Promise<number> {
@@ -53,8 +56,8 @@ export async function diffCommand(opts: DiffOptions): Promise<number> {
   // Failing cells keep their evidence beside the JSON report (reports/ when there is none).
   const json = resolve(opts.json ?? DEFAULT_JSON_REPORT);
   const [oldRun, newRun] = await withLab(spec, driver, { serverKind: opts.server }, async (lab) => [
-    await exploreRuleset(lab, oldRuleset, { suite: 'diff-old', ruleset: oldFile }, json),
-    await exploreRuleset(lab, newRuleset, { suite: 'diff-new', ruleset: newFile }, json),
+    await exploreRuleset(lab, oldRuleset, { suite: 'diff-old', ruleset: oldFile }, json, opts.evidence),
+    await exploreRuleset(lab, newRuleset, { suite: 'diff-new', ruleset: newFile }, json, opts.evidence),
   ]);
   const [oldCells, newCells] = [oldRun.results, newRun.results];
   const diff = diffRuns(oldCells, newCells);

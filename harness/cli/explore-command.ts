@@ -20,6 +20,7 @@ import { renderMatrix } from '../report/matrix.ts';
 import { resolveTopology } from '../topology/load-topology.ts';
 import { requireHost } from './host-check.ts';
 import { exitCodeFor } from '../verdict.ts';
+import type { EvidencePolicy } from '../evidence/retention.ts';
 import { validateInputs } from './validate-inputs.ts';
 import { withLab } from './with-lab.ts';
 
@@ -34,6 +35,8 @@ export interface ExploreOptions {
   html?: string;
   /** An expectation file (README "Expectations for your own rule set"). */
   expect?: string;
+  /** Which cells keep evidence files; default failures. */
+  evidence?: EvidencePolicy;
 }
 
 export async function exploreCommand(opts: ExploreOptions): Promise<number> {
@@ -50,7 +53,7 @@ export async function exploreCommand(opts: ExploreOptions): Promise<number> {
   // Failing cells keep their evidence beside the JSON report (reports/ when there is none).
   const json = resolve(opts.json ?? DEFAULT_JSON_REPORT);
   const { results, ladders } = await withLab(spec, driver, { serverKind: opts.server }, (lab) =>
-    exploreRuleset(lab, ruleset, { suite: 'explore', ...(expectations && { expected: expectations.expectedFor }) }, json),
+    exploreRuleset(lab, ruleset, { suite: 'explore', ...(expectations && { expected: expectations.expectedFor }) }, json, opts.evidence),
   );
   const report = buildJsonReport(driver.name, results);
   process.stdout.write(`${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);

@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { driverFor } from '../drivers/registry.ts';
 import { HostError, InputError } from '../errors.ts';
+import { DEFAULT_EVIDENCE_POLICY, EVIDENCE_POLICIES, EVIDENCE_POLICY_HELP } from '../evidence/retention.ts';
 import { SERVER_KINDS } from '../model.ts';
 import { diffCommand } from './diff-command.ts';
 import { exploreCommand } from './explore-command.ts';
@@ -14,6 +15,11 @@ import { runCommand } from './run-command.ts';
 
 const driverOption = () =>
   new Option('--driver <name>', 'where nodes run: netns (network namespaces) or docker (containers)').env('PINHOLE_DRIVER').default('netns');
+
+const evidenceOption = () =>
+  new Option('--evidence <cells>', `which cells keep evidence files (transcript, firewall state, pcaps) beside the JSON report: ${EVIDENCE_POLICY_HELP}`)
+    .choices([...EVIDENCE_POLICIES])
+    .default(DEFAULT_EVIDENCE_POLICY);
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -32,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--grep <regex>', 'only cells whose title matches (e.g. "nft-helper" or "PASV")')
     .option('--workers <n>', 'Playwright workers (one topology each)')
     .option('--shard <i/n>', 'run only the i-th of n parts (e.g. 1/2, one per CI machine); join them with pinhole merge')
+    .addOption(evidenceOption())
     .action(async (opts) => {
       code = await runCommand(opts);
     });
@@ -58,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--junit <file>', 'also write JUnit XML')
     .option('--html <dir|file>', 'also write the HTML report (matrix, ladder diagrams, advice)')
     .option('--expect <file>', 'a YAML file saying what each mode must do (pass or blocked); exit 1 when a cell does otherwise')
+    .addOption(evidenceOption())
     .action(async (opts) => {
       code = await exploreCommand(opts);
     });
@@ -72,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--json <file>', 'also write the diff as JSON (README "pinhole diff")')
     .option('--junit <file>', 'also write JUnit XML of the NEW run, a regression as a failure')
     .option('--html <dir|file>', 'also write the HTML report of both runs')
+    .addOption(evidenceOption())
     .action(async (opts) => {
       code = await diffCommand(opts);
     });

@@ -15,6 +15,7 @@ import { SUITES_DIR, TOPOLOGIES_DIR } from '../paths.ts';
 import { readJsonReport } from '../report/json-report.ts';
 import { laddersFileFor } from '../report/merge-reports.ts';
 import { exitCodeFor } from '../verdict.ts';
+import type { EvidencePolicy } from '../evidence/retention.ts';
 import { htmlReportFile } from '../report/html-report.ts';
 import { nowDoing } from '../activity.ts';
 import { waitFor } from '../exec.ts';
@@ -33,6 +34,8 @@ export interface RunOptions {
   workers?: string;
   /** `i/n`: this machine runs the i-th of n parts; `pinhole merge` joins their reports. */
   shard?: string;
+  /** Which cells keep evidence files (harness/evidence/retention.ts); default failures. */
+  evidence?: EvidencePolicy;
 }
 
 /** `--workers 3`. Playwright would take `0` or `1.5` and fail late with its own wording. */
@@ -85,6 +88,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     PINHOLE_HTML: html,
     ...(opts.grep ? { PINHOLE_GREP: opts.grep } : {}),
     ...(workers ? { PINHOLE_WORKERS: String(workers) } : {}),
+    ...(opts.evidence ? { PINHOLE_EVIDENCE: opts.evidence } : {}),
     // A shard's HTML report holds only its own cells; the ladders it draws are kept beside the
     // JSON so `pinhole merge` can draw them for every cell (the JSON contract has no room for them).
     ...(shard ? { PINHOLE_LADDERS: laddersFileFor(json) } : {}),

@@ -171,6 +171,9 @@ function summaryLines(cells: readonly CellResult[], paint: Paint): string[] {
     ];
     lines.push(`${cellsWord(explored.length)} observed: ${parts.join(', ')}`);
   }
+  // Which cells have evidence depends on --evidence; each cell's `evidence` in the JSON says where.
+  const kept = cells.filter((c) => c.evidence !== null).length;
+  lines.push(`evidence kept for ${kept} of ${cellsWord(cells.length)}`);
   return lines;
 }
 
