@@ -14,6 +14,7 @@ import { waitFor } from './exec.ts';
 import { FAMILIES, type ClientKind, type Family, type FtpCommand, type Mode, type Observation, type ServerKind, type TlsMode } from './model.ts';
 import { DropObserver, OBSERVER_RULESET, type DropEvent, type PacketSummary } from './nodes/drop-observer.ts';
 import type { FtpServer, FtpServerSettings } from './nodes/ftp-server.ts';
+import { NodeAgent, withAgent } from './nodes/node-agent.ts';
 import { NodeStartError } from './nodes/node-start-error.ts';
 import { startFtpServer } from './nodes/start-ftp-server.ts';
 import { classify, classifyBounce, classifyHelperScope, classifyPinholeScope, serverDied, type Evidence } from './probes/classify.ts';
@@ -60,6 +61,18 @@ const CONCURRENT_SESSIONS = 3;
 const WEB_PORT = 80;
 /** Implicit FTPS's well-known port (RFC 4217 leaves it to history; IANA names it ftps). */
 const IMPLICIT_FTPS_PORT = 990;
+
+/**
+ * Waits for every start; what did start is handed to `keep` (to be stopped with the lab) even
+ * when another failed, and then the first failure is thrown.
+ */
+async function startedAll<T>(starts: ReadonlyArray<Promise<T>>, keep: (started: T) => void): Promise<T[]> {
+  const settled = await Promise.allSettled(starts);
+  for (const r of settled) if (r.status === 'fulfilled') keep(r.value);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
 
 function firstOfKind(topology: StartedTopology, kind: NodeKind): NodeHandle {
   const node = topology.nodes().find((n) => n.kind === kind);
@@ -169,12 +182,17 @@ export class Lab implements AsyncDisposable {
       const topology = await driver.up(spec);
       resources.defer(() => topology[Symbol.asyncDispose]());
       const client = firstOfKind(topology, 'ftp-client');
-      const server = firstOfKind(topology, 'ftp-server');
-      const firewall = firstOfKind(topology, 'firewall');
-      const serverSpec = spec.nodes[server.name]!;
+      const serverSpec = spec.nodes[firstOfKind(topology, 'ftp-server').name]!;
       if (serverSpec.kind !== 'ftp-server') throw new Error('unreachable: server kind');
 
-      const routers = topology.nodes().filter((n) => FORWARDING_KINDS.has(n.kind));
+      // The nodes every cell runs commands in (reset, state, uploads, sessions) get an agent.
+      const agentNodes = topology.nodes().filter((n) => n.kind === 'ftp-server' || FORWARDING_KINDS.has(n.kind));
+      const agents = await startedAll(agentNodes.map((n) => NodeAgent.start(n)), (a) => resources.defer(() => a[Symbol.asyncDispose]()));
+      const byName = new Map(agents.map((a) => [a.node.name, withAgent(a.node, a)]));
+      const served = (n: NodeHandle) => byName.get(n.name) ?? n;
+      const server = served(firstOfKind(topology, 'ftp-server'));
+      const firewall = served(firstOfKind(topology, 'firewall'));
+      const routers = topology.nodes().filter((n) => FORWARDING_KINDS.has(n.kind)).map(served);
       const routerRulesets: Array<[NodeHandle, Ruleset]> = [];
       for (const r of routers) {
         const node = spec.nodes[r.name]!;
