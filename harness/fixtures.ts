@@ -1,3 +1,6 @@
+import { appendFileSync } from 'node:fs';
+const __log = (o: object) => process.env.PINHOLE_TIMELINE && appendFileSync(process.env.PINHOLE_TIMELINE, JSON.stringify({ pid: process.pid, t: performance.now(), ...o }) + '\n');
+__log({ ev: 'worker-load' });
 /**
  * Playwright Test fixtures for suites. The lab (topology + services) is worker-scoped: brought
  * up once per worker and topology, torn down at the end. Per-test isolation is the firewall
@@ -45,14 +48,14 @@ export const test = base.extend<object, PinholeWorkerFixtures>({
       let lab: Promise<Lab> | undefined;
       const bringUp = async () => {
         const spec = await loadTopology(resolveTopology(topologyFile, TOPOLOGIES_DIR));
-        return Lab.up(spec, driverFor(driverName), { serverKind });
+        __log({ ev: 'up-start', topologyFile }); const l = await Lab.up(spec, driverFor(driverName), { serverKind }); __log({ ev: 'up-end', topologyFile }); return l;
       };
       try {
         await use(() => (lab ??= bringUp()));
       } finally {
         // A failed bring-up already cleaned up after itself (Lab.up); only a started lab is disposed.
         const started = await lab?.catch(() => undefined);
-        await started?.[Symbol.asyncDispose]();
+        __log({ ev: 'down-start' }); await started?.[Symbol.asyncDispose](); __log({ ev: 'down-end' });
       }
     },
     { scope: 'worker', timeout: 60_000 },

@@ -80,6 +80,8 @@ function fakeNode(onSpawn: (t: FakeTcpdump) => void = (t) => (t.header(), t.list
       return { code: 0, stdout: '', stderr: '' };
     },
     writeFile: async () => undefined,
+    readFile: async () => '',
+    killDescendants: async () => undefined,
     address: () => '',
   } satisfies NodeHandle;
   return { node, spawned };

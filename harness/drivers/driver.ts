@@ -14,6 +14,10 @@ export interface NodeHandle {
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   /** Starts a long-running program inside the node; the topology kills it at teardown. */
   spawn(argv: readonly string[]): ChildProcess;
+  /** Reads a file as the node's programs see it (its /proc/net is the node's own). */
+  readFile(path: string): Promise<string>;
+  /** Kills every descendant of `pid` inside the node, deepest first; `pid` itself stays. */
+  killDescendants(pid: number): Promise<void>;
   /** Writes a file the node's programs can read at `path` (same path inside the node). */
   writeFile(path: string, content: string | Buffer, mode?: number): Promise<void>;
   /** A directory private to this node and this run, for configs, logs and FTP roots. */

@@ -11,6 +11,9 @@ import { addressOfInterface } from '../topology/dual-stack.ts';
 import type { NodeSpec } from '../topology/schema.ts';
 import type { NodeHandle } from './driver.ts';
 
+/** Deepest first, so no parent notices a child's death and acts on it; the pid itself stays. */
+const KILL_DESCENDANTS = 'kill_tree() { local c; for c in $(pgrep -P "$1"); do kill_tree "$c"; kill -KILL "$c" 2>/dev/null; done; }; kill_tree "$1"';
+
 export abstract class NodeBase implements NodeHandle {
   constructor(
     readonly name: string,
@@ -24,6 +27,16 @@ export abstract class NodeBase implements NodeHandle {
 
   abstract exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   abstract spawn(argv: readonly string[]): ChildProcess;
+
+  async readFile(path: string): Promise<string> {
+    const r = await this.exec(['cat', path]);
+    if (r.code !== 0) throw new Error(`cat ${path} in node ${this.name} exited ${r.code}: ${r.stderr.trim()}`);
+    return r.stdout;
+  }
+
+  async killDescendants(pid: number): Promise<void> {
+    await this.exec(['sh', '-c', KILL_DESCENDANTS, 'kill-descendants', String(pid)]);
+  }
 
   async writeFile(path: string, content: string | Buffer, mode = 0o644): Promise<void> {
     await writeFile(path, content, { mode });

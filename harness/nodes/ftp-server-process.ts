@@ -191,12 +191,6 @@ async function stopChild(node: NodeHandle, child: ChildProcess, pidInNode: numbe
   }
 }
 
-/**
- * Kills every descendant of a pid, deepest first, and leaves the pid itself: the listener
- * survives, every session (and a privilege-separated helper under it) goes.
- */
-const KILL_DESCENDANTS = 'kill_tree() { local c; for c in $(pgrep -P "$1"); do kill_tree "$c"; kill -KILL "$c" 2>/dev/null; done; }; kill_tree "$1"';
-
 /** The FtpServer role on top of a launched process; subclasses add their software's configuration. */
 export abstract class FtpServerProcess implements FtpServer {
   abstract readonly kind: ServerKind;
@@ -236,9 +230,12 @@ export abstract class FtpServerProcess implements FtpServer {
     return r.code === 0 ? r.stdout.split(' ')[0] : undefined;
   }
 
-  /** Sessions are forked children of the listener (with a helper process of their own for some servers). */
+  /**
+   * Sessions are forked children of the listener (with a helper process of their own for some
+   * servers): every descendant goes, the listener survives.
+   */
   async endSessions(): Promise<void> {
-    await Promise.all(this.listeners.map((l) => this.node.exec(['sh', '-c', KILL_DESCENDANTS, 'end-sessions', String(l.pidInNode)])));
+    await Promise.all(this.listeners.map((l) => this.node.killDescendants(l.pidInNode)));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

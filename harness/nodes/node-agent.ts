@@ -18,10 +18,18 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** A plain Node.js start; generous for a loaded machine, or a Docker exec behind other calls. */
 const READY_TIMEOUT_MS = 15_000;
 
-type Answer = { id: number; code: number; stdout: string; stderr: string } | { id: number; failure: string };
+type Answer = { id: number } & ({ code: number; stdout: string; stderr: string } | { content: string } | { done: true } | { failure: string });
+
+interface Pending {
+  /** What was asked, for error messages: the argv, or the operation. */
+  what: readonly string[];
+  timeoutMs: number;
+  resolve: (a: Answer) => void;
+  reject: (e: Error) => void;
+}
 
 export class NodeAgent implements AsyncDisposable {
-  private readonly pending = new Map<number, { argv: readonly string[]; timeoutMs: number; resolve: (r: ExecResult) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private exited: Error | undefined;
   private stderr = '';
@@ -61,18 +69,38 @@ export class NodeAgent implements AsyncDisposable {
   }
 
   /** Runs argv inside the node, with exec.ts's run() semantics: a non-zero exit is returned, not thrown. */
-  exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const [file] = argv;
     if (!file) throw new Error('exec: empty argv');
     throwIfStopping(file);
     // An agent that is gone (its node is being torn down) leaves the node's own exec.
     if (this.exited) return this.node.exec(argv, opts);
-    const id = this.nextId++;
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const input = opts.input === undefined ? {} : Buffer.isBuffer(opts.input) ? { input: opts.input.toString('base64'), inputBase64: true } : { input: opts.input };
-    return new Promise<ExecResult>((resolve, reject) => {
-      this.pending.set(id, { argv, timeoutMs, resolve, reject });
-      this.child.stdin?.write(`${JSON.stringify({ id, argv, timeoutMs, ...input })}\n`);
+    const a = await this.request({ argv, timeoutMs, ...input }, argv, timeoutMs);
+    if ('code' in a) return { code: a.code, stdout: a.stdout, stderr: a.stderr };
+    throw new Error(`${argv.join(' ')}: the node agent answered ${JSON.stringify(a)}`);
+  }
+
+  /** A file as the node's programs see it (its /proc/net is the node's own), read without a program start. */
+  async readFile(path: string): Promise<string> {
+    if (this.exited) return this.node.readFile(path);
+    const a = await this.request({ read: path }, ['read', path], DEFAULT_TIMEOUT_MS);
+    if ('content' in a) return a.content;
+    throw new Error(`read ${path}: the node agent answered ${JSON.stringify(a)}`);
+  }
+
+  /** Kills every descendant of `pid` inside the node, deepest first, without a program start. */
+  async killDescendants(pid: number): Promise<void> {
+    if (this.exited) return this.node.killDescendants(pid);
+    await this.request({ killDescendants: pid }, ['kill descendants of', String(pid)], DEFAULT_TIMEOUT_MS);
+  }
+
+  private request(body: object, what: readonly string[], timeoutMs: number): Promise<Answer> {
+    const id = this.nextId++;
+    return new Promise<Answer>((resolve, reject) => {
+      this.pending.set(id, { what, timeoutMs, resolve, reject });
+      this.child.stdin?.write(`${JSON.stringify({ id, ...body })}\n`);
     });
   }
 
@@ -80,10 +108,10 @@ export class NodeAgent implements AsyncDisposable {
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);
-    if ('code' in msg) return p.resolve({ code: msg.code, stdout: msg.stdout, stderr: msg.stderr });
-    if (msg.failure === 'ENOENT') return p.reject(new Error(`${p.argv[0]}: command not found`));
-    if (msg.failure === 'timeout') return p.reject(new Error(`${p.argv.join(' ')}: timed out after ${p.timeoutMs} ms`));
-    p.reject(new Error(`${p.argv.join(' ')} in node ${this.node.name}: ${msg.failure}`));
+    if (!('failure' in msg)) return p.resolve(msg);
+    if (msg.failure === 'ENOENT') return p.reject(new Error(`${p.what[0]}: command not found`));
+    if (msg.failure === 'timeout') return p.reject(new Error(`${p.what.join(' ')}: timed out after ${p.timeoutMs} ms`));
+    p.reject(new Error(`${p.what.join(' ')} in node ${this.node.name}: ${msg.failure}`));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -104,6 +132,8 @@ export function withAgent(node: NodeHandle, agent: NodeAgent): NodeHandle {
     kind: node.kind,
     workDir: node.workDir,
     exec: (argv, opts) => agent.exec(argv, opts),
+    readFile: (path) => agent.readFile(path),
+    killDescendants: (pid) => agent.killDescendants(pid),
     spawn: (argv) => node.spawn(argv),
     writeFile: (path, content, mode) => node.writeFile(path, content, mode),
     address: (segment, family) => node.address(segment, family),

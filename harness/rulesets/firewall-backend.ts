@@ -10,10 +10,9 @@ import { RESTORE_COMMAND, type Ruleset, type RulesetFormat } from './load-rulese
 export interface FirewallBackend {
   readonly format: RulesetFormat;
   /**
-   * Flushes rules and conntrack in the node, then applies the rule set plus the drop observer.
-   * Resolves to the node's conntrack statistics (/proc/net/stat/nf_conntrack) read in the same
-   * process start, between the flush and the new rules: a cell's expectation counts are the
-   * difference from them.
+   * Flushes rules and conntrack in the node and applies the rule set plus the drop observer.
+   * Resolves to the node's conntrack statistics (/proc/net/stat/nf_conntrack) read while no
+   * packet crosses it: a cell's expectation counts are the difference from them.
    */
   apply(node: NodeHandle, rs: Ruleset): Promise<string>;
 }
@@ -25,15 +24,20 @@ async function execOrThrow(node: NodeHandle, argv: string[], input?: string): Pr
 }
 
 /**
- * Conntrack flushed (entries and expectations), then `nft -f -` reads standard input: one
- * process start in the node per reset, which matters where each exec is an Engine API call.
- * The script is a constant; nothing from the rule set is ever part of it.
+ * Empties the node's connection tracking and reads its conntrack statistics, at once. One flush
+ * empties the expectations too: every expectation has a master connection, and deleting a
+ * connection destroys its pending expectations (nf_conntrack_core.c, clean_from_lists).
+ * A flush racing an entry that expires on its own can fail once; the second try says why.
  */
-const RESET_THEN_NFT = [
-  'sh',
-  '-c',
-  'set -e; conntrack -F >/dev/null 2>&1 || conntrack -F; conntrack -F expect >/dev/null 2>&1 || conntrack -F expect; cat /proc/net/stat/nf_conntrack; exec nft -f -',
-];
+async function resetConntrack(node: NodeHandle): Promise<string> {
+  const [stats] = await Promise.all([
+    node.readFile('/proc/net/stat/nf_conntrack'),
+    (async () => {
+      if ((await node.exec(['conntrack', '-F'])).code !== 0) await execOrThrow(node, ['conntrack', '-F']);
+    })(),
+  ]);
+  return stats;
+}
 
 /**
  * The node's rule set as the kernel holds it now, with counters. iptables-nft rules live in
@@ -47,8 +51,10 @@ export class NftBackend implements FirewallBackend {
   readonly format = 'nft' as const;
 
   async apply(node: NodeHandle, rs: Ruleset): Promise<string> {
+    // No packet crosses the node between cells, so the flush and the new rules need no order.
     // One atomic nft transaction: old rules out, the user's rules and the observer in.
-    return execOrThrow(node, RESET_THEN_NFT, `flush ruleset\n${rs.text}\n${OBSERVER_RULESET}`);
+    const [stats] = await Promise.all([resetConntrack(node), execOrThrow(node, ['nft', '-f', '-'], `flush ruleset\n${rs.text}\n${OBSERVER_RULESET}`)]);
+    return stats;
   }
 }
 
@@ -57,8 +63,13 @@ export class IptablesBackend implements FirewallBackend {
   constructor(readonly format: keyof typeof RESTORE_COMMAND) {}
 
   async apply(node: NodeHandle, rs: Ruleset): Promise<string> {
-    const stats = await execOrThrow(node, RESET_THEN_NFT, `flush ruleset\n${OBSERVER_RULESET}`);
-    await execOrThrow(node, [RESTORE_COMMAND[this.format]], rs.text);
+    const [stats] = await Promise.all([
+      resetConntrack(node),
+      (async () => {
+        await execOrThrow(node, ['nft', '-f', '-'], `flush ruleset\n${OBSERVER_RULESET}`);
+        await execOrThrow(node, [RESTORE_COMMAND[this.format]], rs.text);
+      })(),
+    ]);
     return stats;
   }
 }
