@@ -202,7 +202,7 @@ export class Lab implements AsyncDisposable {
       }
       // FTPS is offered by every lab (explicit, and implicit on its own port): a certificate costs milliseconds.
       const cert = await makeCertificate(server);
-      const settings: FtpServerSettings = { ...serverSpec.ftp, listenIpv6: hasFamily(serverSpec, 'ipv6'), tls: { cert, implicitPort: IMPLICIT_FTPS_PORT }, testFileBytes: opts.testFileBytes };
+      const settings: FtpServerSettings = { ...serverSpec.ftp, listenIpv6: hasFamily(serverSpec, 'ipv6'), addresses: addressesOf(serverSpec), tls: { cert, implicitPort: IMPLICIT_FTPS_PORT }, testFileBytes: opts.testFileBytes };
       const startServer = () => startFtpServer(opts.serverKind ?? serverSpec.ftp.software, server, settings);
       // Settled, not all: what did start is stopped again when something else did not.
       const started = await Promise.allSettled([

@@ -15,6 +15,8 @@ export interface FtpServerSettings {
   pasvAddress?: string | undefined;
   /** The server has an IPv6 address: listen on both families. */
   listenIpv6?: boolean;
+  /** The server node's own addresses: a server told them looks up no host name (proftpd would). */
+  addresses?: readonly string[];
   /** FTPS: the certificate to serve, and where implicit TLS listens (a server may offer less). */
   tls?: { cert: TlsCertificate; implicitPort: number } | undefined;
   /** Size of the test file RETR downloads; default 256 KiB. Only `npm run bench` asks for more (throughput). */

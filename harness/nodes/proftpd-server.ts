@@ -7,23 +7,34 @@
  * then dials the control peer's address instead (observed; vsftpd and pure-ftpd refuse with
  * 500): bounce protection all the same, but a different failure behind a masquerading firewall.
  *
+ * proftpd runs as inetd runs it (`ServerType inetd`, one process per connection, started by
+ * inetd-acceptor.mjs): the standalone daemon of 1.3.8 delays its next accept by about 0.4 s after
+ * every session (why: inetd-acceptor.mjs); each session is served the same way either way.
+ *
  * Every file proftpd writes (pid, scoreboard, logs) is in the node's directory, and the host
  * facilities it would use by default (wtmp, lastlog, PAM, /etc/ftpusers, the controls socket,
  * the delay table) are switched off, so nothing outside the run directory changes.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { NodeHandle } from '../drivers/driver.ts';
 import type { FtpServerSettings } from './ftp-server.ts';
 import type { TlsCertificate } from './tls-certificate.ts';
 import { bundleFile } from './ftp-server-bundle.ts';
 import { FtpServerProcess, launchServer, prepareFtpRoot } from './ftp-server-process.ts';
 
+const INETD = fileURLToPath(new URL('./inetd-acceptor.mjs', import.meta.url));
+
 /** proftpd quotes a value with spaces; the values here are paths and addresses pinhole made. */
 function proftpdConfig(s: FtpServerSettings, p: { root: string; work: string; modules: string; log: string; xferLog: string }): string {
   return [
-    'ServerType standalone',
+    // Started per connection by inetd-acceptor.mjs (why: there).
+    'ServerType inetd',
     'ServerName "pinhole"',
     'DefaultServer on',
+    // Without it proftpd resolves the host's own name for the server's address, by DNS when
+    // /etc/hosts lacks it: a query out of the node, and 5 s per connection until it times out.
+    ...(s.addresses?.length ? [`DefaultAddress ${s.addresses.join(' ')}`] : []),
     `Port ${s.port}`,
     // One socket for IPv4 and IPv6, like pure-ftpd's two.
     'UseIPv6 on',
@@ -95,8 +106,8 @@ export class ProftpdServer extends FtpServerProcess {
     const log = join(node.workDir, 'proftpd.log');
     const conf = join(node.workDir, 'proftpd.conf');
     await node.writeFile(conf, proftpdConfig(settings, { root, work: node.workDir, modules, log, xferLog: join(node.workDir, 'proftpd-xfer.log') }));
-    // -n: in the foreground, the pid launchServer reports stays the listener's.
-    const launched = await launchServer(node, { software: 'proftpd', argv: [binary, '-n', '-c', conf], port: settings.port, logFiles: [log], configFile: conf });
+    // The listener is the acceptor; every session is a proftpd of its own, a child of it.
+    const launched = await launchServer(node, { software: 'proftpd', argv: ['node', INETD, String(settings.port), binary, '-c', conf], port: settings.port, logFiles: [log], configFile: conf });
     // No implicit FTPS: mod_tls offers it only per virtual host, and one listener is enough to
     // show what TLS does to the helper; CCC is what proftpd adds.
     const tls = settings.tls ? { tls: { ca: settings.tls.cert.pem, ccc: true } } : {};
