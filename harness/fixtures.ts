@@ -1,6 +1,3 @@
-import { appendFileSync } from 'node:fs';
-const __log = (o: object) => process.env.PINHOLE_TIMELINE && appendFileSync(process.env.PINHOLE_TIMELINE, JSON.stringify({ pid: process.pid, t: performance.now(), ...o }) + '\n');
-__log({ ev: 'worker-load' });
 /**
  * Playwright Test fixtures for suites. The lab (topology + services) is worker-scoped: brought
  * up once per worker and topology, torn down at the end. Per-test isolation is the firewall
@@ -48,14 +45,14 @@ export const test = base.extend<object, PinholeWorkerFixtures>({
       let lab: Promise<Lab> | undefined;
       const bringUp = async () => {
         const spec = await loadTopology(resolveTopology(topologyFile, TOPOLOGIES_DIR));
-        __log({ ev: 'up-start', topologyFile }); const l = await Lab.up(spec, driverFor(driverName), { serverKind }); __log({ ev: 'up-end', topologyFile }); return l;
+        return Lab.up(spec, driverFor(driverName), { serverKind });
       };
       try {
         await use(() => (lab ??= bringUp()));
       } finally {
         // A failed bring-up already cleaned up after itself (Lab.up); only a started lab is disposed.
         const started = await lab?.catch(() => undefined);
-        __log({ ev: 'down-start' }); await started?.[Symbol.asyncDispose](); __log({ ev: 'down-end' });
+        await started?.[Symbol.asyncDispose]();
       }
     },
     { scope: 'worker', timeout: 60_000 },

@@ -1,5 +1,3 @@
-import { appendFileSync as __afs } from 'node:fs';
-const __log = (o: object) => process.env.PINHOLE_TIMELINE && __afs(process.env.PINHOLE_TIMELINE, JSON.stringify({ pid: process.pid, t: performance.now(), ...o }) + '\n');
 /**
  * One cell run the whole way: observe, explain why it did not pass (from the firewall's state),
  * draw its ladder, look for a rule change that makes it pass (re-running it) where passing is
@@ -37,9 +35,7 @@ export async function investigateCell(
   jsonReport: string,
   policy: EvidencePolicy = evidencePolicy(),
 ): Promise<InvestigatedCell> {
-  __log({ev:'p-observe0'});
   const observed = await observe(ruleset);
-  __log({ev:'p-observe1'});
   const keep = keepsEvidence(policy, judge(meta.expected, observed.outcome));
   const advise = wantsAdvice(meta.expected, observed.outcome);
   // Reading the firewall's state (netlink, no packets) overlaps the capture's settling. A blocked
@@ -48,13 +44,11 @@ export async function investigateCell(
     lab.explain(observed, { ...facts, keepState: keep || advise }),
     lab.packets({ settle: keep || observed.outcome !== 'pass', pcaps: keep }),
   ]);
-  __log({ev:'p-explain1'});
   // Advice re-runs the cell, so it comes after the firewall's state and packets were read.
   const advice = advise ? await lab.advise(observation, facts, state, observe) : null;
   const dims = { ...meta, ...lab.dimensionsFor(facts.family) };
   const nodes = { client: lab.client.name, server: lab.server.name };
   const result = cellResult(dims, nodes, observation, { advice });
-  __log({ev:'p-advise1'});
   if (!keep) return { result, observation, ladder, evidence: [] };
   const written = await writeEvidence(jsonReport, { cell: result, observation, advice, state, captures: pcaps, ladder });
   const base = dirname(resolve(jsonReport));

@@ -1,5 +1,3 @@
-import { appendFileSync as __afs } from 'node:fs';
-const __log = (o: object) => process.env.PINHOLE_TIMELINE && __afs(process.env.PINHOLE_TIMELINE, JSON.stringify({ pid: process.pid, t: performance.now(), ...o }) + '\n');
 /**
  * A lab is a started topology with its node services running: vsftpd on the server, the probe
  * agent on the client, a drop observer on every forwarding node. `runCell` is the one operation
@@ -370,9 +368,7 @@ export class Lab implements AsyncDisposable {
   private async prepare(ruleset: Ruleset): Promise<void> {
     const gone = await this.ftp.gone();
     if (gone) await this.restartServer(gone);
-    __log({ev:'r-gone1'});
     if (this.sessionsMayLinger) await this.ftp.endSessions();
-    __log({ev:'r-end1'});
     this.sessionsMayLinger = false;
     // Every router starts the cell with empty connection tracking: its own rules re-applied too.
     const [stats] = await Promise.all([
@@ -386,19 +382,12 @@ export class Lab implements AsyncDisposable {
   }
 
   async runCell(req: CellRequest): Promise<Observation> {
-    __log({ev:'r-prep0'});
     await this.prepare(req.ruleset);
-    __log({ev:'r-prep1'});
-    const o = await this.transferObserved(this.job(req.mode, req.command, req.tls, req.family), await this.clientFor(req.client));
-    __log({ev:'r-obs1'});
-    const r = await this.settled(o);
-    __log({ev:'r-settled1'});
-    return r;
+    return this.settled(await this.transferObserved(this.job(req.mode, req.command, req.tls, req.family), await this.clientFor(req.client)));
   }
 
   private async transferObserved(job: Omit<ProbeJob, 'id'>, client: FtpClient = this.agent): Promise<Observation> {
     const { report, drops } = await this.attempt(job, client);
-    __log({ev:'r-attempt1'});
     return classify({ report, drops, uploads: await this.checkUploads(job, report), refusedByRouter: await this.routerRefusal(report, job.mode) });
   }
 

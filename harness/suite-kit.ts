@@ -1,5 +1,3 @@
-import { appendFileSync } from 'node:fs';
-const __log = (o: object) => process.env.PINHOLE_TIMELINE && appendFileSync(process.env.PINHOLE_TIMELINE, JSON.stringify({ pid: process.pid, t: performance.now(), ...o }) + '\n');
 /**
  * How a suite declares its cells: one Playwright test per (rule set, mode, command) with the
  * expectation the suite verified. The cell's identity travels in an annotation (so reporters
@@ -137,7 +135,6 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
       test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);
       const jsonReport = process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT;
       let observation: Observation;
-      __log({ ev: 'cell-start', title: testInfo.title });
       try {
         const lab = await broughtUp(labOnce, testInfo);
         if (lab.dimensions.serverKind !== meta.serverKind) {
@@ -145,10 +142,8 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
         }
         const facts = { kind: meta.kind, mode: spec.mode, tls: meta.tls, family: spec.family };
         const cellMeta = { ...meta, ...lab.dimensionsFor(spec.family) };
-        __log({ ev: 'k-inv0' });
         const investigated = await investigateCell(lab, cellMeta, facts, await rulesetOnce(file), (rs) => observe(lab, spec, rs), jsonReport);
         observation = investigated.observation;
-        __log({ ev: 'k-inv1' });
         await testInfo.attach(LADDER_ATTACHMENT, { body: JSON.stringify(investigated.ladder), contentType: 'application/json' });
         for (const f of investigated.evidence) await testInfo.attach(basename(f), { path: f });
         await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(investigated.result), contentType: 'application/json' });
@@ -161,7 +156,7 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
         await testInfo.attach(basename(err.logFile), { path: err.logFile });
         await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(cellResult(meta, { client: '', server: '' }, observation, { evidence })), contentType: 'application/json' });
       }
-      __log({ ev: 'cell-end', dur: observation.durationMs, outcome: observation.outcome });
+      // One diagnostic line per check: expected and observed, and why.
       expect(observation.outcome, `${ruleset} ${spec.mode} ${spec.command}: expected ${spec.expected}, observed ${observation.outcome}${observation.cause ? ` (${observation.cause})` : ''}`).toBe(spec.expected);
     },
   ];
