@@ -8,6 +8,8 @@ import type { DriverName } from '../harness/model.ts';
 export default defineConfig<{ driverName: DriverName }>({
   testDir: '.',
   testMatch: '**/*.spec.ts',
+  // The one full default run of the tests, made before any of them (test/support/default-run.ts).
+  globalSetup: './global-setup.ts',
   // Driver and CLI tests create namespaces and run real FTP; two workers match the 2-core machine.
   workers: 2,
   timeout: 180_000,

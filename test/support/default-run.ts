@@ -1,4 +1,16 @@
 /**
+ * The default run (`pinhole run`, no --grep) as the tests know it: how many cells it has, and
+ * the one run of it each `npm test` makes (test/global-setup.ts) before any test starts, whose
+ * reports the tests that need a whole run read. One run, not one per test: three full runs on
+ * two cores did not fit in the time a test has (issue 14).
+ */
+import { test } from '@playwright/test';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunReport } from '../../harness/model.ts';
+
+/**
  * How many cells the default run has. Kept in one place on purpose: a change that adds or drops
  * cells must say so here, so a suite that silently stops declaring cells fails the tests.
  *
@@ -13,3 +25,63 @@
  *   ftp-servers     2 servers (pure-ftpd, proftpd) x 8 x 4 x 2                         128
  */
 export const DEFAULT_RUN_CELLS = 738;
+
+/** Where the shared run writes: under test-results/ (ignored by git), kept after the tests for a person to open. */
+export const DEFAULT_RUN_DIR = fileURLToPath(new URL('../../test-results/default-run', import.meta.url));
+export const DEFAULT_RUN_FILES = {
+  json: join(DEFAULT_RUN_DIR, 'results.json'),
+  junit: join(DEFAULT_RUN_DIR, 'junit.xml'),
+  html: join(DEFAULT_RUN_DIR, 'html'),
+  /** What the run did besides its reports: exit code, output, wall time, the host's change. */
+  record: join(DEFAULT_RUN_DIR, 'run.json'),
+};
+
+/**
+ * PINHOLE_TEST_DEFAULT_RUN, for working on one spec file without a whole run each time:
+ * `reuse` keeps the reports of the last run in DEFAULT_RUN_DIR when there are some, `skip`
+ * makes none (the tests that need it skip, saying so). Unset: a fresh run, as `npm test` and CI do.
+ */
+export type DefaultRunMode = 'fresh' | 'reuse' | 'skip';
+export function defaultRunMode(value = process.env.PINHOLE_TEST_DEFAULT_RUN): DefaultRunMode {
+  if (value === undefined || value === '') return 'fresh';
+  if (value === 'reuse' || value === 'skip') return value;
+  throw new Error(`PINHOLE_TEST_DEFAULT_RUN=${value}: expected reuse or skip (or unset, for a fresh run)`);
+}
+
+export type DefaultRunRecord =
+  | { skipped: string }
+  | {
+      skipped?: undefined;
+      argv: string[];
+      /** null when it was killed by a signal (`signal` says which). */
+      code: number | null;
+      signal: string | null;
+      /** The run did not end within its time and was interrupted (SIGINT, so it cleaned up). */
+      timedOut: boolean;
+      stdout: string;
+      stderr: string;
+      wallMs: number;
+      pid: number;
+      /** diffSnapshots of the host before the run and after it, settled: '' when nothing lasting changed. */
+      hostDiff: string;
+    };
+
+export type DefaultRun = Exclude<DefaultRunRecord, { skipped: string }> & { report: () => RunReport };
+
+export function readDefaultRunRecord(): DefaultRunRecord | undefined {
+  return existsSync(DEFAULT_RUN_FILES.record) ? (JSON.parse(readFileSync(DEFAULT_RUN_FILES.record, 'utf8')) as DefaultRunRecord) : undefined;
+}
+
+/**
+ * The shared run, for a test to assert on; the calling test is skipped, with the reason, where
+ * none was made (a host that cannot run the netns driver, or PINHOLE_TEST_DEFAULT_RUN=skip).
+ */
+export function sharedDefaultRun(): DefaultRun {
+  const record = readDefaultRunRecord();
+  if (!record) throw new Error(`no record of the shared default run at ${DEFAULT_RUN_FILES.record}: test/global-setup.ts writes it (run the tests with -c test/playwright.config.ts)`);
+  if (record.skipped !== undefined) {
+    test.skip(true, `no shared default run: ${record.skipped}`);
+    throw new Error('unreachable: skipped');
+  }
+  return { ...record, report: () => JSON.parse(readFileSync(DEFAULT_RUN_FILES.json, 'utf8')) as RunReport };
+}
