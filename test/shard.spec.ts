@@ -36,7 +36,9 @@ function pinhole(args: string[], timeoutMs = RUN_TIMEOUT_MS) {
 /** `pinhole run` of the subset into `<out>/<name>/`: results.json, junit.xml, html/. */
 function runSubset(name: string, extra: string[]) {
   const dir = join(out, name);
-  const r = pinhole(['run', '--grep', GREP, '--json', join(dir, 'results.json'), '--junit', join(dir, 'junit.xml'), '--html', join(dir, 'html'), ...extra]);
+  // Every cell keeps its evidence (the default keeps only non-compliant cells', none here): the
+  // merge must copy each shard's beside the merged report.
+  const r = pinhole(['run', '--grep', GREP, '--evidence', 'all', '--json', join(dir, 'results.json'), '--junit', join(dir, 'junit.xml'), '--html', join(dir, 'html'), ...extra]);
   expect(r.code, `${name}: ${r.stderr}${r.stdout.slice(-2000)}`).toBe(0);
   return { dir, stdout: r.stdout, report: JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunReport };
 }
@@ -117,7 +119,7 @@ test('pinhole run --shard 1/2 and 2/2, then pinhole merge: the report of the uns
   // Evidence was copied beside the merged JSON: the same cells keep some, the same files each.
   const evidence = (dir: string, rep: RunReport) => rep.results.filter((c) => c.evidence !== null).map((c) => [c.id, readdirSync(join(dir, c.evidence!)).sort()]);
   expect(evidence(merged, report)).toEqual(evidence(plain.dir, plain.report));
-  expect(evidence(merged, report).length).toBeGreaterThan(0);
+  expect(evidence(merged, report).length).toBe(SUBSET_CELLS);
   for (const c of report.results) if (c.evidence) expect(c.evidence.startsWith('evidence/')).toBe(true);
 
   expect(junitCases(join(merged, 'junit.xml'))).toEqual(junitCases(join(plain.dir, 'junit.xml')));
