@@ -22,7 +22,8 @@ const PINHOLE = 'harness/cli/pinhole.mjs';
 const RUN_TIMEOUT_MS = 420_000;
 
 function say(line: string): void {
-  process.stdout.write(`[shared default run] ${line}\n`);
+  // stderr: a reporter may own stdout (`--reporter=json`).
+  process.stderr.write(`[shared default run] ${line}\n`);
 }
 
 function write(record: DefaultRunRecord): void {

@@ -18,10 +18,11 @@ const cell = (
 const judged: CellResult[] = [
   cell('routed', 'no-helper', 'PASV', 'RETR', 'pass', 'pass'),
   cell('routed', 'no-helper', 'PORT', 'RETR', 'blocked', 'blocked', 'data-blocked'),
-  cell('routed', 'no-helper', 'PORT', 'STOR', 'blocked', 'pass', 'data-connected'),
+  // The two cells that are not compliant kept evidence, as `--evidence failures` (the default) keeps it.
+  { ...cell('routed', 'no-helper', 'PORT', 'STOR', 'blocked', 'pass', 'data-connected'), evidence: 'evidence/no-helper-PORT-STOR' },
   cell('routed', 'helper', 'PORT', 'RETR', 'pass', 'pass'),
   cell('routed', 'helper', 'PORT', 'STOR', 'pass', null, 'no nf_conntrack_ftp'),
-  cell('routed', 'helper', 'PASV', 'RETR', 'pass', 'error', 'server-refused: 500 PASV'),
+  { ...cell('routed', 'helper', 'PASV', 'RETR', 'pass', 'error', 'server-refused: 500 PASV'), evidence: 'evidence/helper-PASV-RETR' },
   cell('nat', 'open', 'EPSV', 'LIST', 'pass', 'pass'),
 ];
 
@@ -50,6 +51,7 @@ test('without colour: tables, marks, causes and the summary, exactly', () => {
       'open  pass ✓',
       '',
       '7 cells: 4 compliant, 1 violation, 1 inconclusive, 1 skipped',
+      'evidence kept for 2 of 7 cells',
     ].join('\n'),
   );
 });
@@ -72,12 +74,14 @@ test('explore cells: no marks, a line for every non-pass, an observed summary', 
       'open EPRT STOR: blocked — data-blocked',
       '',
       '3 cells observed: 1 pass, 1 blocked, 1 error',
+      'evidence kept for 0 of 3 cells',
     ].join('\n'),
   );
 });
 
 test('summary omits zero parts except compliant, and counts judged and explore cells apart', () => {
-  const lastLines = (cells: CellResult[]) => renderMatrix(cells, { color: false }).split('\n\n').at(-1);
+  // The summary without its last line, how many cells kept evidence (the tests above).
+  const lastLines = (cells: CellResult[]) => renderMatrix(cells, { color: false }).split('\n\n').at(-1)!.split('\n').slice(0, -1).join('\n');
   expect(lastLines([cell('routed', 'a', 'PORT', 'RETR', 'pass', 'blocked')])).toBe('1 cell: 0 compliant, 1 violation');
   expect(
     lastLines([cell('routed', 'a', 'PORT', 'RETR', 'pass', 'blocked'), cell('routed', 'a', 'PORT', 'STOR', 'blocked', 'pass')]),
