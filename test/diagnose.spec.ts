@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { diagnose, type DiagnosisInput } from '../harness/evidence/diagnose.ts';
-import { parseConntrackLine, parseExpectCounters, parseSections, type FirewallState } from '../harness/evidence/firewall-state.ts';
+import { parseConntrackLine, parseExpectCounters, type FirewallState } from '../harness/evidence/firewall-state.ts';
 import { assignmentsBeforeConntrack, nftStructure, ruleText } from '../harness/evidence/nft-structure.ts';
 import { causeCode, CAUSE_CODES } from '../harness/model.ts';
 import { loadedRuleset } from './support/scratch-netns.ts';
@@ -53,10 +53,6 @@ test('expectation counters are summed over CPUs, from hexadecimal', () => {
   expect(parseExpectCounters(COUNTERS(0x1a, 2))).toEqual({ created: 0x1a, matched: 2 });
   expect(parseExpectCounters(`${COUNTERS(1, 0)}\n${COUNTERS(2, 3).split('\n')[1]}`)).toEqual({ created: 3, matched: 3 });
   expect(parseExpectCounters('')).toEqual({ created: 0, matched: 0 });
-});
-
-test('sections of the state script split on their marker lines', () => {
-  expect(parseSections('@@pinhole-section a\n1\n2\n@@pinhole-section b\n3\n')).toEqual({ a: '1\n2\n', b: '3\n' });
 });
 
 test('no helper on the control connection: no-helper', () => {
