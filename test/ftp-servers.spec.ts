@@ -1,6 +1,8 @@
-// Each FTP server software, on each driver: the program listening on the control port is that
-// software (its process, its own greeting), so a silent fallback to vsftpd can never pass the
-// ftp-servers suite; endSessions ends a live session and keeps the listener; dispose stops it.
+// Each FTP server software, on each driver: the program serving a session is that software
+// (its process, its own greeting), so a silent fallback to vsftpd can never pass the ftp-servers
+// suite; endSessions ends a live session and keeps the listener; dispose stops it. The listener
+// is the software itself too, but for proftpd: it runs as inetd runs it, behind pinhole's
+// acceptor (harness/nodes/inetd-acceptor.mjs, a node program), one proftpd per session.
 import { driverFor } from '../harness/drivers/registry.ts';
 import type { NodeHandle } from '../harness/drivers/driver.ts';
 import { waitFor } from '../harness/exec.ts';
@@ -38,10 +40,15 @@ setTimeout(() => process.exit(2), 20000);
 
 const listening = async (server: NodeHandle, port: number) => (await server.exec(['ss', '-Hltn', `sport = :${port}`])).stdout.trim() !== '';
 
+/** The listener's name as the kernel gives it (after the file it executed): proftpd's acceptor is a node program. */
+const LISTENER_COMM: Record<ServerKind, string> = { vsftpd: 'vsftpd', 'pure-ftpd': 'pure-ftpd', proftpd: 'node' };
+
+const comm = async (server: NodeHandle, pid: number | string) => (await server.exec(['cat', `/proc/${pid}/comm`])).stdout.trim();
+
 const sessions = async (server: NodeHandle, pid: number) => (await server.exec(['pgrep', '-P', String(pid)])).stdout.split('\n').filter(Boolean);
 
 for (const kind of SERVER_KINDS) {
-  test(`${kind}: the listener is ${kind} itself; endSessions ends a session and keeps the listener; dispose stops it`, async ({ driverName }) => {
+  test(`${kind}: a session is served by ${kind} itself; endSessions ends a session and keeps the listener; dispose stops it`, async ({ driverName }) => {
     const spec = await loadTopology(`${TOPOLOGIES_DIR}/routed.topo.yaml`);
     const serverSpec = spec.nodes.server!;
     if (serverSpec.kind !== 'ftp-server') throw new Error('routed: server is no ftp-server');
@@ -56,7 +63,7 @@ for (const kind of SERVER_KINDS) {
         const [pid] = ftp.pids as [number];
         // The kernel names a process after the file it executed (ss -p and /proc/PID/exe need
         // ptrace rights a container lacks for proftpd, which runs as nobody).
-        expect((await server.exec(['cat', `/proc/${pid}/comm`])).stdout.trim()).toBe(kind);
+        expect(await comm(server, pid)).toBe(LISTENER_COMM[kind]);
         expect(await listening(server, port)).toBe(true);
 
         // A session from the client, across the firewall (no rule set: it forwards everything).
@@ -66,7 +73,9 @@ for (const kind of SERVER_KINDS) {
         const ended = new Promise<number | null>((r) => client.once('exit', r));
         await waitFor(`${kind}'s greeting`, async () => said.includes('\n') && /^220 /m.test(said), { timeoutMs: 10_000 });
         expect(said.split('\n')[0]).toMatch(GREETING[kind]);
-        expect(await sessions(server, pid)).not.toEqual([]);
+        const live = await sessions(server, pid);
+        expect(live).not.toEqual([]);
+        for (const session of live) expect(await comm(server, session), `session process ${session}`).toBe(kind);
 
         await ftp.endSessions();
         expect(await ended, 'the client saw the server close the session').toBe(0);
