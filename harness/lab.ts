@@ -27,7 +27,8 @@ import type { ProbeJob, ProbeReport, TransferSpec } from './probes/probe-protoco
 import { backendFor } from './rulesets/firewall-backend.ts';
 import { adviceCandidates } from './evidence/advise.ts';
 import { diagnose } from './evidence/diagnose.ts';
-import { parseExpectCounters, readFirewallState, type ExpectCounters, type FirewallState } from './evidence/firewall-state.ts';
+import { parseExpectCounters, readFirewallState, type ExpectCounters, type FirewallState, type RulesetListing } from './evidence/firewall-state.ts';
+import { AppliedRulesets } from './rulesets/applied-rulesets.ts';
 import { buildLadder } from './evidence/build-ladder.ts';
 import { firewallSides } from './evidence/firewall-sides.ts';
 import type { Ladder } from './evidence/ladder.ts';
@@ -140,7 +141,9 @@ export class Lab implements AsyncDisposable {
   /** The firewall's expectation counters when the current cell's rule set was applied. */
   private counters: ExpectCounters = { created: 0, matched: 0 };
   /** The current cell's rule set and its first failed probe job, for diagnosis. */
-  private current: { ruleset: Ruleset; failed?: { job: Omit<ProbeJob, 'id'>; report: ProbeReport } } | undefined;
+  private current: { ruleset: Ruleset; listing: () => Promise<RulesetListing>; failed?: { job: Omit<ProbeJob, 'id'>; report: ProbeReport } } | undefined;
+  /** What each forwarding node holds, so a cell re-applies only what a cell can change. */
+  private readonly rulesets = new AppliedRulesets();
   /** The change that fixed an earlier cell of the same rule set and cause is tried first. */
   private readonly adviceHints = new Map<string, string>();
   private attacker: Promise<WebAttacker> | undefined;
@@ -370,13 +373,10 @@ export class Lab implements AsyncDisposable {
     if (gone) await this.restartServer(gone);
     if (this.sessionsMayLinger) await this.ftp.endSessions();
     this.sessionsMayLinger = false;
-    // Every router starts the cell with empty connection tracking: its own rules re-applied too.
-    const [stats] = await Promise.all([
-      backendFor(ruleset.format).apply(this.firewall, ruleset),
-      ...this.routerRulesets.map(([r, rs]) => backendFor(rs.format).apply(r, rs)),
-    ]);
-    this.counters = parseExpectCounters(stats);
-    this.current = { ruleset };
+    // Every router starts the cell with empty connection tracking too, its own rules in place.
+    const [prepared] = await Promise.all([this.rulesets.prepare(this.firewall, ruleset), ...this.routerRulesets.map(([r, rs]) => this.rulesets.prepare(r, rs))]);
+    this.counters = parseExpectCounters(prepared.stats);
+    this.current = { ruleset, listing: prepared.listing };
     for (const o of this.observers) o.reset();
     this.capture.mark();
   }
@@ -562,7 +562,7 @@ export class Lab implements AsyncDisposable {
     // Diagnosis reads the state only for a transfer that failed with a cause to refine.
     const diagnosable = cell.kind === 'transfer' && failed !== undefined && o.cause !== null && o.outcome !== 'pass';
     if (!current || (!diagnosable && !cell.keepState)) return { observation: o, state: undefined };
-    const state = await readFirewallState(this.firewall, current.ruleset.format);
+    const state = await readFirewallState(this.firewall, current.listing());
     if (!diagnosable || !failed || o.cause === null) return { observation: o, state };
     const cause = diagnose({
       cause: o.cause,

@@ -73,51 +73,55 @@ export function parseExpectCounters(text: string): ExpectCounters {
 }
 
 /**
- * One process start in the node for all of it (each exec is an Engine API call on Docker).
- * A constant script: nothing from the rule set or the topology is part of it. Sections are
- * separated by marker lines no tool prints.
+ * The rule set as the kernel holds it: the same for every cell of one application (a rule set
+ * that keeps state is applied afresh for every cell, harness/rulesets/ruleset-state.ts), so a
+ * lab reads it once per application, when a cell first needs it.
  */
-const MARK = '@@pinhole-section ';
-const STATE_SCRIPT = [
-  'for s in conntrack expect counters ruleset json saved; do',
-  `  echo "${MARK}$s"`,
-  '  case $s in',
-  '    conntrack) conntrack -L 2>/dev/null ;;',
-  '    expect) conntrack -L expect 2>/dev/null ;;',
-  '    counters) cat /proc/net/stat/nf_conntrack ;;',
-  '    ruleset) nft -a list ruleset ;;',
-  '    json) nft -j list ruleset ;;',
-  '    saved) if [ "$1" != nft ]; then "$1-save" -c 2>/dev/null; fi ;;',
-  '  esac',
-  'done',
-].join('\n');
-
-export function parseSections(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let current: string | undefined;
-  for (const line of text.replace(/\n$/, '').split('\n')) {
-    if (line.startsWith(MARK)) out[(current = line.slice(MARK.length).trim())] = '';
-    else if (current !== undefined) out[current] += `${line}\n`;
-  }
-  return out;
+export interface RulesetListing {
+  /** `nft -a list ruleset`. */
+  ruleset: string;
+  /** `nft -j list ruleset`, parsed; undefined when it was not JSON. */
+  json: unknown;
+  /** iptables-save -c (or ip6tables) for iptables rule sets. */
+  saved: string | undefined;
 }
 
-export async function readFirewallState(node: NodeHandle, format: RulesetFormat): Promise<FirewallState> {
-  const r = await node.exec(['sh', '-c', STATE_SCRIPT, 'pinhole-state', format]);
-  const raw = parseSections(r.stdout);
+/** What `cmd` printed, whatever its exit status: a tool with nothing to list may exit non-zero. */
+async function output(node: NodeHandle, argv: string[]): Promise<string> {
+  return (await node.exec(argv)).stdout;
+}
+
+/** The listings in the rule set's own formats; programs of the node's run at once (through its agent). */
+export async function readRulesetListing(node: NodeHandle, format: RulesetFormat): Promise<RulesetListing> {
+  const [ruleset, jsonText, saved] = await Promise.all([
+    output(node, ['nft', '-a', 'list', 'ruleset']),
+    output(node, ['nft', '-j', 'list', 'ruleset']),
+    format === 'nft' ? undefined : output(node, [`${format}-save`, '-c']),
+  ]);
   let json: unknown = undefined;
   try {
-    json = JSON.parse(raw.json ?? '');
+    json = JSON.parse(jsonText);
   } catch {
     json = undefined;
   }
+  return { ruleset, json, saved };
+}
+
+/** The connection tracking of this cell, read now, with the rule set's listing. */
+export async function readFirewallState(node: NodeHandle, listing: Promise<RulesetListing> | RulesetListing): Promise<FirewallState> {
+  const [conntrack, expect, counters, l] = await Promise.all([
+    output(node, ['conntrack', '-L']),
+    output(node, ['conntrack', '-L', 'expect']),
+    node.readFile('/proc/net/stat/nf_conntrack'),
+    listing,
+  ]);
   return {
-    entries: (raw.conntrack ?? '').split('\n').flatMap((l) => parseConntrackLine(l) ?? []),
-    expectations: (raw.expect ?? '').split('\n').filter((l) => l.includes('proto=')),
-    counters: parseExpectCounters(raw.counters ?? ''),
-    ruleset: raw.ruleset ?? '',
-    structure: nftStructure(json),
-    saved: format === 'nft' ? undefined : raw.saved,
-    raw,
+    entries: conntrack.split('\n').flatMap((line) => parseConntrackLine(line) ?? []),
+    expectations: expect.split('\n').filter((line) => line.includes('proto=')),
+    counters: parseExpectCounters(counters),
+    ruleset: l.ruleset,
+    structure: nftStructure(l.json),
+    saved: l.saved,
+    raw: { conntrack, expect, counters, ruleset: l.ruleset, ...(l.saved === undefined ? {} : { saved: l.saved }) },
   };
 }

@@ -17,6 +17,7 @@ export interface FirewallBackend {
   apply(node: NodeHandle, rs: Ruleset): Promise<string>;
 }
 
+
 async function execOrThrow(node: NodeHandle, argv: string[], input?: string): Promise<string> {
   const r = await node.exec(argv, input === undefined ? {} : { input });
   if (r.code !== 0) throw new Error(`${argv.join(' ')} in node ${node.name} exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
@@ -24,12 +25,14 @@ async function execOrThrow(node: NodeHandle, argv: string[], input?: string): Pr
 }
 
 /**
- * Empties the node's connection tracking and reads its conntrack statistics, at once. One flush
+ * Empties the node's connection tracking and reads its conntrack statistics, at once: part of
+ * every apply, and all of a reset between cells of one rule set that keeps no state
+ * (harness/rulesets/ruleset-state.ts), whose rules stay as they are. One flush
  * empties the expectations too: every expectation has a master connection, and deleting a
  * connection destroys its pending expectations (nf_conntrack_core.c, clean_from_lists).
  * A flush racing an entry that expires on its own can fail once; the second try says why.
  */
-async function resetConntrack(node: NodeHandle): Promise<string> {
+export async function resetConntrack(node: NodeHandle): Promise<string> {
   const [stats] = await Promise.all([
     node.readFile('/proc/net/stat/nf_conntrack'),
     (async () => {

@@ -1,0 +1,39 @@
+/**
+ * The rule set each node of a lab holds, so that a cell resets only what a cell can change. A
+ * node that already holds the cell's rule set, one that keeps no state (ruleset-state.ts),
+ * keeps it: only its connection tracking is flushed. Anything else is applied afresh. The
+ * kernel's listing of an application is read once, when a cell first needs it.
+ */
+import type { NodeHandle } from '../drivers/driver.ts';
+import { readRulesetListing, type RulesetListing } from '../evidence/firewall-state.ts';
+import { backendFor, resetConntrack } from './firewall-backend.ts';
+import type { Ruleset } from './load-ruleset.ts';
+import { keptState } from './ruleset-state.ts';
+
+export interface PreparedRuleset {
+  /** The node's conntrack statistics with nothing in flight (parseExpectCounters). */
+  stats: string;
+  /** The rule set as the kernel holds it now. */
+  listing: () => Promise<RulesetListing>;
+}
+
+export class AppliedRulesets {
+  /** By node name: which rule set it holds, and that application's listing. */
+  private readonly held = new Map<string, { key: string; listing: () => Promise<RulesetListing> }>();
+  /** By rule set: whether it keeps no state, learnt from its first application. */
+  private readonly stateless = new Map<string, boolean>();
+
+  async prepare(node: NodeHandle, rs: Ruleset): Promise<PreparedRuleset> {
+    const key = `${rs.format}\0${rs.text}`;
+    const held = this.held.get(node.name);
+    if (held?.key === key && this.stateless.get(key) === true) return { stats: await resetConntrack(node), listing: held.listing };
+    // Until the apply is known to have worked, what the node holds is not known.
+    this.held.delete(node.name);
+    const stats = await backendFor(rs.format).apply(node, rs);
+    let read: Promise<RulesetListing> | undefined;
+    const listing = () => (read ??= readRulesetListing(node, rs.format));
+    this.held.set(node.name, { key, listing });
+    if (!this.stateless.has(key)) this.stateless.set(key, keptState((await listing()).json) === undefined);
+    return { stats, listing };
+  }
+}
