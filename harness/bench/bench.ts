@@ -2,12 +2,13 @@
  * `npm run bench`: the speed figures, measured on this machine (never asserted by a timed test).
  * Prints, in one run: topology bring-up/teardown per driver; the median passing and blocked cell;
  * 100 MiB throughput through the FTP helper rule set against no rule set; `pinhole explore` of an
- * all-blocked rule set; the naive shell baseline (shell-baseline.sh) on the same cells; the whole
- * default `pinhole run` (skipped with PINHOLE_BENCH_SKIP_FULL_RUN=1); then each ratio against
- * its target, met or NOT met.
+ * all-blocked rule set; the naive shell baseline (shell-baseline.sh) on the same cells; the cost
+ * of evidence (--evidence all against none) and of advice (explore with and without); the whole
+ * default `pinhole run` with its cells' own time, overhead ratio and median cell per kind (skipped
+ * with PINHOLE_BENCH_SKIP_FULL_RUN=1); then each ratio against its target, met or NOT met.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Driver } from '../drivers/driver.ts';
@@ -15,11 +16,12 @@ import { DockerDriver } from '../drivers/docker/docker-driver.ts';
 import { ensureNodeImage } from '../drivers/docker/node-image.ts';
 import { NetnsDriver } from '../drivers/netns/netns-driver.ts';
 import { Lab } from '../lab.ts';
-import type { FtpCommand, Mode } from '../model.ts';
+import type { CellResult, FtpCommand, Mode, RunReport } from '../model.ts';
 import { REPO_ROOT, TOPOLOGIES_DIR } from '../paths.ts';
 import { loadRuleset } from '../rulesets/load-ruleset.ts';
 import { loadTopology } from '../topology/load-topology.ts';
 import { median, ms, seconds, sum, target, timed } from './figures.ts';
+import { CELL_KINDS, runFigures, type RunFigures } from './run-figures.ts';
 import { runShellBaseline } from './shell-baseline.ts';
 import { measureThroughput, throughputKey } from './throughput.ts';
 
@@ -31,6 +33,8 @@ const COMMANDS: readonly FtpCommand[] = ['RETR', 'STOR'];
 const HELPER = join(REPO_ROOT, 'suites/ftp-stateful/rulesets/nft-helper.nft');
 const NO_HELPER = join(REPO_ROOT, 'suites/ftp-stateful/rulesets/no-helper.nft');
 const PINHOLE = join(REPO_ROOT, 'harness/cli/pinhole.mjs');
+/** `pinhole run`'s default on netns (suites/playwright.config.ts). */
+const DEFAULT_WORKERS = 2;
 
 const spec = await loadTopology(join(TOPOLOGIES_DIR, 'routed.topo.yaml'));
 const driver = new NetnsDriver();
@@ -127,23 +131,50 @@ console.log(`blocked cells: ${baseBlocked.length} in ${seconds(sum(baseBlocked.m
 for (const [rs, xs] of base.throughput) console.log(`curl PASV RETR 100 MiB through ${rs}: median ${median(xs).toFixed(0)} MiB/s (rounds: ${xs.join(', ')})`);
 if (wrong.length > 0) console.log(`WARNING: baseline cells with an unexpected outcome: ${wrong.map((c) => `${c.ruleset} ${c.mode} ${c.command} ${c.outcome}`).join(', ')}`);
 
-if (SKIP_FULL_RUN) {
-  console.log('\n== whole pinhole run: skipped (PINHOLE_BENCH_SKIP_FULL_RUN=1)');
-} else {
-  console.log('\n== whole default pinhole run (CI=1, every suite, --json and --junit to a temp dir)');
+/** A `pinhole run` timed from start to exit; its JSON report is read before its directory goes. */
+function timedRun(args: string[]): { wallMs: number; status: number | null; summary: string; results: CellResult[] } {
   const out = mkdtempSync(join(tmpdir(), 'pinhole-bench-'));
   const t0 = performance.now();
-  const run = spawnSync(process.execPath, [PINHOLE, 'run', '--json', join(out, 'r.json'), '--junit', join(out, 'j.xml')], {
+  const run = spawnSync(process.execPath, [PINHOLE, 'run', '--json', join(out, 'r.json'), '--junit', join(out, 'j.xml'), '--html', join(out, 'html'), ...args], {
     encoding: 'utf8',
     env: { ...process.env, CI: '1', NO_COLOR: '1' },
   });
-  const total = performance.now() - t0;
+  const wallMs = performance.now() - t0;
+  const results = existsSync(join(out, 'r.json')) ? (JSON.parse(readFileSync(join(out, 'r.json'), 'utf8')) as RunReport).results : [];
   rmSync(out, { recursive: true, force: true });
-  const summary = run.stdout.split('\n').find((l) => /^\d+ cells/.test(l)) ?? '(no summary)';
-  console.log(`whole pinhole run (exit ${run.status}): ${seconds(total)} — ${summary}`);
+  return { wallMs, status: run.status, summary: run.stdout.split('\n').find((l) => /^\d+ cells/.test(l)) ?? '(no summary)', results };
+}
+
+console.log('\n== evidence: the same cells with --evidence all and --evidence none (ftp-stateful, one worker)');
+const EVIDENCE_GREP = 'ftp-stateful';
+const withAll = timedRun(['--grep', EVIDENCE_GREP, '--workers', '1', '--evidence', 'all']);
+const withNone = timedRun(['--grep', EVIDENCE_GREP, '--workers', '1', '--evidence', 'none']);
+const evidencePerCell = (withAll.wallMs - withNone.wallMs) / Math.max(1, withAll.results.length);
+console.log(`--evidence all: ${seconds(withAll.wallMs)}; none: ${seconds(withNone.wallMs)}; evidence costs ${ms(evidencePerCell)} a cell (${withAll.results.length} cells; the default keeps it for non-compliant cells only)`);
+const advicePerCell = (exploreVerify - exploreOff) / 8;
+console.log(`advice (from explore above): ${ms(advicePerCell)} a blocked cell it is sought for (none in a compliant run: only violations and cells without expectation)`);
+
+let full: RunFigures | undefined;
+if (SKIP_FULL_RUN) {
+  console.log('\n== whole pinhole run: skipped (PINHOLE_BENCH_SKIP_FULL_RUN=1)');
+} else {
+  console.log('\n== whole default pinhole run (CI=1, every suite, 2 workers, JSON, JUnit and HTML to a temp dir)');
+  const run = timedRun([]);
+  full = runFigures(run.results, run.wallMs, DEFAULT_WORKERS);
+  console.log(`whole pinhole run (exit ${run.status}): ${seconds(run.wallMs)} — ${run.summary}`);
+  console.log(`cells' own time (sum of durationMs): ${seconds(full.cellMs)}; wall x ${DEFAULT_WORKERS} workers / that: ${full.overhead.toFixed(2)}`);
+  for (const k of CELL_KINDS) console.log(`  median ${k} cell: ${ms(full.medians[k].median)} (${full.medians[k].cells} cells)`);
 }
 
 console.log('\n== targets');
+if (full) {
+  console.log(`whole default run: ${seconds(full.wallMs)} (target <= 60 s): ${full.wallMs <= 60_000 ? 'met' : 'NOT met'} — ${full.cells} cells on ${DEFAULT_WORKERS} workers`);
+  console.log(target('run overhead (wall x workers / cell time)', full.overhead, '<=', 1.3, `${full.overhead.toFixed(2)}x`, `${seconds(full.wallMs)} x ${DEFAULT_WORKERS} / ${seconds(full.cellMs)}`));
+  const probe = full.medians.probe.median;
+  for (const k of CELL_KINDS.filter((k) => k !== 'probe')) {
+    console.log(target(`median ${k} cell / median probe cell`, full.medians[k].median / probe, '<=', 3, `${(full.medians[k].median / probe).toFixed(2)}x`, `${ms(full.medians[k].median)} / ${ms(probe)}`));
+  }
+}
 const blockedOverPass = median(blocked) / median(pass);
 console.log(target('blocked cell / passing cell', blockedOverPass, '<=', 2, `${blockedOverPass.toFixed(2)}x`, `pinhole medians ${ms(median(blocked))} / ${ms(median(pass))}`));
 const baseBlockedTotal = sum(baseBlocked.map((c) => c.totalMs));

@@ -1,0 +1,39 @@
+/**
+ * Where a whole run's time goes, from its JSON report: the cells' own time against the wall
+ * time the workers spent, and the median cell of each kind (issue: every kind within 3x of the
+ * median probe cell).
+ */
+import type { CellResult } from '../model.ts';
+import { median, sum } from './figures.ts';
+
+export const CELL_KINDS = ['probe', 'curl', 'lftp', 'pure-ftpd', 'proftpd', 'TLS', 'security'] as const;
+export type CellKind = (typeof CELL_KINDS)[number];
+
+/** A cell's kind for these figures: what makes it cost what it costs. */
+export function benchKindOf(c: Pick<CellResult, 'kind' | 'tls' | 'clientKind' | 'serverKind'>): CellKind {
+  if (c.kind === 'security') return 'security';
+  if (c.tls !== 'none') return 'TLS';
+  if (c.clientKind === 'curl' || c.clientKind === 'lftp') return c.clientKind;
+  if (c.serverKind === 'pure-ftpd' || c.serverKind === 'proftpd') return c.serverKind;
+  return 'probe';
+}
+
+export interface RunFigures {
+  cells: number;
+  wallMs: number;
+  cellMs: number;
+  /** wall x workers / the cells' own time: 1 when workers do nothing but cells. */
+  overhead: number;
+  medians: Record<CellKind, { median: number; cells: number }>;
+}
+
+export function runFigures(results: readonly CellResult[], wallMs: number, workers: number): RunFigures {
+  const cellMs = sum(results.map((c) => c.durationMs));
+  const medians = Object.fromEntries(
+    CELL_KINDS.map((k) => {
+      const xs = results.filter((c) => benchKindOf(c) === k).map((c) => c.durationMs);
+      return [k, { median: median(xs), cells: xs.length }];
+    }),
+  ) as RunFigures['medians'];
+  return { cells: results.length, wallMs, cellMs, overhead: (wallMs * workers) / cellMs, medians };
+}
