@@ -2,17 +2,18 @@
 // the JSON contract and JUnit, and nothing left behind on bad input.
 import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { causeCode, cellId, type CellResult, type RunReport } from '../harness/model.ts';
 import type { DiffReport } from '../harness/report/diff-report.ts';
 import { DEFAULT_RUN_CELLS, DEFAULT_RUN_FILES, sharedDefaultRun } from './support/default-run.ts';
 import { runsOwnedBy } from './support/runs-owned-by.ts';
+import { scratchDir } from './support/scratch-dir.ts';
 
 const PINHOLE = 'harness/cli/pinhole.mjs';
-const out = mkdtempSync(join(tmpdir(), 'pinhole-cli-test-'));
+/** Removed after the file's tests (scratch-dir.ts). */
+const out = scratchDir('pinhole-cli-test-');
 
 function pinhole(args: string[], opts: { user?: string; timeoutMs?: number } = {}) {
   const argv = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, PINHOLE, ...args] : [process.execPath, PINHOLE, ...args];
@@ -130,7 +131,7 @@ test('pinhole run (netns): the host after the full run is as it was before', asy
 });
 
 test('pinhole explore: observed verdicts for the eight cells, with causes', async () => {
-  const json = join(out, 'explore.json');
+  const json = join(out(), 'explore.json');
   const r = pinhole(['explore', '--topology', 'routed', '--ruleset', 'suites/ftp-stateful/rulesets/passive-range-no-helper.nft', '--json', json]);
   expect(r.code, r.stderr).toBe(0);
   const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
@@ -144,11 +145,11 @@ test('pinhole explore: observed verdicts for the eight cells, with causes', asyn
 });
 
 test('pinhole explore --expect: a file that matches the rule set: exit 0, every named cell compliant, JUnit without failures', async () => {
-  const expectFile = join(out, 'passive-range.expect.yaml');
+  const expectFile = join(out(), 'passive-range.expect.yaml');
   // passive-range-no-helper.nft opens the passive range only: active modes need the helper it lacks.
   writeFileSync(expectFile, 'expect:\n  PORT: blocked\n  EPRT: blocked\n  PASV: pass\n  "EPSV RETR": pass\n');
-  const json = join(out, 'expect-ok.json');
-  const junit = join(out, 'expect-ok.xml');
+  const json = join(out(), 'expect-ok.json');
+  const junit = join(out(), 'expect-ok.xml');
   const r = pinhole(['explore', '--topology', 'routed', '--ruleset', 'suites/ftp-stateful/rulesets/passive-range-no-helper.nft', '--expect', expectFile, '--json', json, '--junit', junit]);
   expect(r.code, r.stderr + r.stdout).toBe(0);
   const cells = (JSON.parse(readFileSync(json, 'utf8')) as RunReport).results;
@@ -172,11 +173,11 @@ test('pinhole explore --expect: a file that matches the rule set: exit 0, every 
 });
 
 test('pinhole explore --expect: a file that is wrong on purpose: exit 1, the violation shown with expected and observed', async () => {
-  const expectFile = join(out, 'wrong.expect.yaml');
+  const expectFile = join(out(), 'wrong.expect.yaml');
   // Wrong on two cells: PORT needs the helper this rule set lacks, and PASV STOR does pass.
   writeFileSync(expectFile, 'expect:\n  "PORT RETR": pass\n  "PASV STOR": blocked\n');
-  const json = join(out, 'expect-wrong.json');
-  const junit = join(out, 'expect-wrong.xml');
+  const json = join(out(), 'expect-wrong.json');
+  const junit = join(out(), 'expect-wrong.xml');
   const r = pinhole(['explore', '--topology', 'routed', '--ruleset', 'suites/ftp-stateful/rulesets/passive-range-no-helper.nft', '--expect', expectFile, '--json', json, '--junit', junit]);
   expect(r.code, r.stderr + r.stdout).toBe(1);
   const cells = (JSON.parse(readFileSync(json, 'utf8')) as RunReport).results;
@@ -192,7 +193,7 @@ test('pinhole explore --expect: a file that is wrong on purpose: exit 1, the vio
   expect(suites.reduce((n: number, s: Record<string, string>) => n + Number(s['@_failures']), 0)).toBe(2);
   // A violating cell keeps its evidence, as in `pinhole run`.
   const pasvStor = cells.find((c) => c.mode === 'PASV' && c.command === 'STOR')!;
-  expect(existsSync(join(out, pasvStor.evidence ?? 'none', 'transcript.txt'))).toBe(true);
+  expect(existsSync(join(out(), pasvStor.evidence ?? 'none', 'transcript.txt'))).toBe(true);
 });
 
 const STATEFUL = 'suites/ftp-stateful/rulesets';
@@ -222,9 +223,9 @@ test('advice that says verified really passes: applied to the rule set file, exp
   ];
   let verified = 0;
   for (const [name, text] of cases) {
-    const file = join(out, `advice-${name}`);
+    const file = join(out(), `advice-${name}`);
     writeFileSync(file, text);
-    const json = join(out, `advice-${name}.json`);
+    const json = join(out(), `advice-${name}.json`);
     const before = pinhole(['explore', '--topology', 'routed', '--ruleset', file, '--json', json]);
     expect(before.code, before.stderr).toBe(0);
     const blocked = (JSON.parse(readFileSync(json, 'utf8')) as RunReport).results.filter((c) => c.observed === 'blocked');
@@ -234,7 +235,7 @@ test('advice that says verified really passes: applied to the rule set file, exp
     const byChange = new Map<string, string[]>();
     for (const c of blocked) byChange.set(c.advice!.change, [...(byChange.get(c.advice!.change) ?? []), `${c.mode}-${c.command}`]);
     for (const [change, cells] of byChange) {
-      const fixed = join(out, `advice-${name}-fixed-${byChange.size}-${cells[0]}${name.slice(name.lastIndexOf('.'))}`);
+      const fixed = join(out(), `advice-${name}-fixed-${byChange.size}-${cells[0]}${name.slice(name.lastIndexOf('.'))}`);
       writeFileSync(fixed, applyAdvice(text, change));
       const afterJson = `${fixed}.json`;
       const after = pinhole(['explore', '--topology', 'routed', '--ruleset', fixed, '--json', afterJson]);
@@ -250,8 +251,8 @@ test('advice that says verified really passes: applied to the rule set file, exp
 });
 
 test('pinhole diff: dropping the helper is a regression: exit 1, each broken cell with its cause, JSON and JUnit of NEW', async () => {
-  const json = join(out, 'diff.json');
-  const junit = join(out, 'diff.xml');
+  const json = join(out(), 'diff.json');
+  const junit = join(out(), 'diff.xml');
   const [oldFile, newFile] = [`${STATEFUL}/nft-helper.nft`, `${STATEFUL}/no-helper.nft`];
   const r = pinhole(['diff', '--ruleset', oldFile, '--ruleset', newFile, '--json', json, '--junit', junit]);
   expect(r.code, r.stderr + r.stdout).toBe(1);
@@ -284,11 +285,11 @@ test('pinhole diff: adding the helper only improves: exit 0, what was blocked an
 
 test('pinhole diff: two versions of fw.nft that agree: exit 0, no verdict changed, rows and ids kept apart', async () => {
   const files = ['old', 'new'].map((dir) => {
-    mkdirSync(join(out, dir), { recursive: true });
-    copyFileSync(`${STATEFUL}/passive-range-no-helper.nft`, join(out, dir, 'fw.nft'));
-    return join(out, dir, 'fw.nft');
+    mkdirSync(join(out(), dir), { recursive: true });
+    copyFileSync(`${STATEFUL}/passive-range-no-helper.nft`, join(out(), dir, 'fw.nft'));
+    return join(out(), dir, 'fw.nft');
   });
-  const json = join(out, 'same.json');
+  const json = join(out(), 'same.json');
   const r = pinhole(['diff', '--ruleset', files[0]!, '--ruleset', files[1]!, '--json', json]);
   expect(r.code, r.stderr + r.stdout).toBe(0);
   expect(r.stdout).toContain('no verdict changed (8 cells)');
@@ -301,8 +302,8 @@ test('pinhole diff: two versions of fw.nft that agree: exit 0, no verdict change
 });
 
 test('pinhole diff: bad input exits 2 naming the file or option, before anything starts', async () => {
-  const missing = join(out, 'gone', 'fw.nft');
-  const json = join(out, 'never.json');
+  const missing = join(out(), 'gone', 'fw.nft');
+  const json = join(out(), 'never.json');
   const r = pinhole(['diff', '--ruleset', `${STATEFUL}/no-helper.nft`, '--ruleset', missing, '--json', json]);
   expect(r.code).toBe(2);
   expect(r.stderr.trim()).toBe(`pinhole: ${missing}: cannot read rule set: no such file`);
@@ -316,7 +317,7 @@ test('pinhole diff: bad input exits 2 naming the file or option, before anything
 });
 
 test('a rule set that does not parse: exit 2, the tool message with file:line, nothing created', async () => {
-  const bad = join(out, 'typo.nft');
+  const bad = join(out(), 'typo.nft');
   writeFileSync(bad, 'table inet filter {\n  chain forward {\n    type filter hook forward priority 0; policy drop;\n    ct state establishd accept\n  }\n}\n');
   const r = pinhole(['explore', '--topology', 'routed', '--ruleset', bad]);
   expect(r.code).toBe(2);
@@ -326,7 +327,7 @@ test('a rule set that does not parse: exit 2, the tool message with file:line, n
 });
 
 test('bad topology input: exit 2 with file and place', async () => {
-  const topo = join(out, 'broken.topo.yaml');
+  const topo = join(out(), 'broken.topo.yaml');
   writeFileSync(topo, readFileSync('topologies/routed.topo.yaml', 'utf8').replace('address: 192.168.10.10/24', 'address: 192.168.11.10/24'));
   const r = pinhole(['explore', '--topology', topo, '--ruleset', 'suites/ftp-stateful/rulesets/no-helper.nft']);
   expect(r.code).toBe(2);
@@ -354,7 +355,7 @@ test('Ctrl-C in the middle of a run: exit 130, the interruption reported, nothin
   const { runOwnerAlive } = await import('../harness/run-state.ts');
   const { runIdOfNamespace } = await import('../harness/drivers/netns/netns-names.ts');
   // Its own process group, as a terminal would have it: Ctrl-C signals the whole group.
-  const child = spawn(process.execPath, [PINHOLE, 'run', '--json', join(out, 'int.json'), '--junit', join(out, 'int.xml')], {
+  const child = spawn(process.execPath, [PINHOLE, 'run', '--json', join(out(), 'int.json'), '--junit', join(out(), 'int.xml')], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CI: '1', NO_COLOR: '1' },
@@ -381,7 +382,7 @@ test('Ctrl-C in the middle of a run: exit 130, the interruption reported, nothin
 
 /** `pinhole run --grep TAG` with its exit code and JSON report. */
 function runGrep(tag: string): { code: number | null; stderr: string; report: RunReport } {
-  const json = join(out, `grep-${tag.replace(/\W/g, '')}.json`);
+  const json = join(out(), `grep-${tag.replace(/\W/g, '')}.json`);
   const r = pinhole(['run', '--grep', tag, '--json', json, '--junit', json.replace(/json$/, 'xml')]);
   return { code: r.code, stderr: r.stderr, report: JSON.parse(readFileSync(json, 'utf8')) as RunReport };
 }

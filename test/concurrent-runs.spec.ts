@@ -4,11 +4,11 @@
 // its own JSON report. A part of the default run (--grep) is enough for that, and affordable:
 // two whole runs at once took two cores for minutes (issue 14).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { causeCode, type RunReport } from '../harness/model.ts';
 import { expect, test } from './support/driver-test.ts';
+import { scratchDir } from './support/scratch-dir.ts';
 
 test.skip(({ driverName }) => driverName !== 'netns', 'two docker runs at once: test/docker-subnet-lease.spec.ts');
 
@@ -22,12 +22,8 @@ const PART_CELLS = 56;
 /** Two such runs at once take about 30 s on two otherwise idle cores; three times that at most. */
 const RUN_TIMEOUT_MS = 90_000;
 
-// Every cell's evidence, pcaps included, is a few MB a run: not left in /tmp.
-const made: string[] = [];
-const reportDir = (name: string) => made[made.push(mkdtempSync(join(tmpdir(), `pinhole-concurrent-${name}-`))) - 1]!;
-test.afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+// Every cell's evidence, pcaps included, is a few MB a run: not left in /tmp (scratch-dir.ts).
+const reportDirs = [scratchDir('pinhole-concurrent-a-'), scratchDir('pinhole-concurrent-b-')] as const;
 
 function pinholeRun(dir: string): Promise<{ code: number | null; output: string; report: () => RunReport }> {
   const json = join(dir, 'results.json');
@@ -42,7 +38,7 @@ function pinholeRun(dir: string): Promise<{ code: number | null; output: string;
 
 test('two runs at once: both exit 0 with the same verdicts and causes, each with its own evidence', async () => {
   test.setTimeout(RUN_TIMEOUT_MS + 30_000);
-  const dirs = [reportDir('a'), reportDir('b')] as const;
+  const dirs = reportDirs.map((dir) => dir());
   const started = Date.now();
   const [a, b] = await Promise.all(dirs.map(pinholeRun));
   test.info().annotations.push({ type: 'two concurrent runs took', description: `${((Date.now() - started) / 1000).toFixed(0)} s` });

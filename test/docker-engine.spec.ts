@@ -4,11 +4,12 @@
 // docker command out.
 import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, statSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from './support/scratch-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'pinhole-docker-engine-'));
+/** Removed after the file's tests (scratch-dir.ts). */
+const dir = scratchDir('pinhole-docker-engine-');
 
 function pinhole(args: string[], env: Record<string, string>) {
   const r = spawnSync(process.execPath, ['harness/cli/pinhole.mjs', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1', ...env }, timeout: 60_000 });
@@ -27,7 +28,7 @@ function expectOneLine(r: ReturnType<typeof pinhole>): string {
 const EXPLORE = ['explore', '--driver', 'docker', '--topology', 'routed', '--ruleset', 'suites/ftp-stateful/rulesets/nft-helper.nft'];
 
 test('no socket where DOCKER_HOST points: exit 3, one line naming the address', async () => {
-  const sock = join(dir, 'no-such.sock');
+  const sock = join(dir(), 'no-such.sock');
   for (const args of [['run', '--driver', 'docker'], EXPLORE]) {
     expect(expectOneLine(pinhole(args, { DOCKER_HOST: `unix://${sock}` }))).toBe(
       `pinhole: this host cannot run the docker driver: no Docker engine answers at unix://${sock} (ENOENT: no such socket); start dockerd, or set DOCKER_HOST to an engine that runs`,
@@ -38,7 +39,7 @@ test('no socket where DOCKER_HOST points: exit 3, one line naming the address', 
 test('a socket nobody listens on (an engine that stopped): exit 3, one line', async () => {
   // What a dockerd that died leaves behind: its socket file, and nothing accepting on it. A
   // process killed while listening does not unlink its socket (a clean close would).
-  const sock = join(dir, 'stopped.sock');
+  const sock = join(dir(), 'stopped.sock');
   spawnSync(process.execPath, ['-e', "require('node:net').createServer().listen(process.argv[1], () => process.kill(process.pid, 'SIGKILL'))", sock]);
   expect(statSync(sock).isSocket()).toBe(true);
   const line = expectOneLine(pinhole(['run', '--driver', 'docker'], { DOCKER_HOST: `unix://${sock}` }));
@@ -47,10 +48,10 @@ test('a socket nobody listens on (an engine that stopped): exit 3, one line', as
 
 test('Docker not installed (no docker command, no engine): exit 3, one line saying so', async () => {
   // A PATH holding the shell only: the docker command line client is nowhere on it.
-  const bin = join(dir, 'bin');
+  const bin = join(dir(), 'bin');
   spawnSync('mkdir', ['-p', bin]);
   symlinkSync('/bin/sh', join(bin, 'sh'));
-  const sock = join(dir, 'not-installed.sock');
+  const sock = join(dir(), 'not-installed.sock');
   const line = expectOneLine(pinhole(EXPLORE, { DOCKER_HOST: `unix://${sock}`, PATH: bin }));
   expect(line).toBe(`pinhole: this host cannot run the docker driver: no Docker engine answers at unix://${sock} (ENOENT: no such socket) and there is no docker command: Docker is not installed; install docker.io and start dockerd`);
 });

@@ -7,15 +7,16 @@
 // test/cli.spec.ts. The docker project runs alone, after the netns one, so nothing else of this
 // test run changes the host meanwhile.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { causeCode, type RunReport } from '../harness/model.ts';
 import { expect, test } from './support/driver-test.ts';
 import { DEFAULT_RUN_CELLS, sharedDefaultRun } from './support/default-run.ts';
 import { diffAfterSettling, settledHostSnapshot } from './support/host-snapshot.ts';
+import { scratchDir } from './support/scratch-dir.ts';
 
-const out = mkdtempSync(join(tmpdir(), 'pinhole-docker-test-'));
+/** Removed after the file's tests (scratch-dir.ts). */
+const out = scratchDir('pinhole-docker-test-');
 
 /**
  * One default run on docker. It took about 8 minutes when every blocked cell was re-run for
@@ -33,8 +34,8 @@ async function dockerRunReport(): Promise<RunReport> {
   // the snapshots compare is what this run itself does to the host.
   pinhole(['clean']);
   const before = await settledHostSnapshot();
-  const json = join(out, 'docker.json');
-  const r = pinhole(['run', '--driver', 'docker', '--json', json, '--junit', join(out, 'docker.xml')]);
+  const json = join(out(), 'docker.json');
+  const r = pinhole(['run', '--driver', 'docker', '--json', json, '--junit', join(out(), 'docker.xml')]);
   expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
   expect.soft(await diffAfterSettling(before), 'the host after a full docker run differs from before it').toBe('');
   return JSON.parse(readFileSync(json, 'utf8')) as RunReport;
@@ -56,7 +57,7 @@ test('every cell observes the same verdict on docker as on netns', async () => {
 });
 
 test('no Docker engine: exit 3 with one clear line', async () => {
-  const r = pinhole(['run', '--driver', 'docker'], { DOCKER_HOST: `unix://${join(out, 'no-such.sock')}` });
+  const r = pinhole(['run', '--driver', 'docker'], { DOCKER_HOST: `unix://${join(out(), 'no-such.sock')}` });
   expect(r.code).toBe(3);
   expect(r.stderr).toContain('no Docker engine answers');
   expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -2,18 +2,18 @@
 // it interrupted, and leaves no namespace, run directory or process behind. A run killed with
 // SIGKILL leaves its namespaces, and `pinhole clean` removes them.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from './support/driver-test.ts';
 import { interruptCommand, type Delivery, type Interrupted } from './support/interrupted-command.ts';
+import { scratchDir } from './support/scratch-dir.ts';
 
-const out = mkdtempSync(join(tmpdir(), 'pinhole-interrupt-test-'));
+/** Removed after the file's tests (scratch-dir.ts). */
+const out = scratchDir('pinhole-interrupt-test-');
 const EXIT_WITHIN_MS = 5000;
 
 const EXPLORE = ['explore', '--topology', 'routed', '--ruleset', 'suites/ftp-stateful/rulesets/no-helper.nft'];
 /** 24 cells of one suite: lab bring-up, cells, advice re-runs and teardown all happen within seconds. */
-const RUN = ['run', '--grep', 'ftp-stateful.*nft-helper', '--json', join(out, 'r.json'), '--junit', join(out, 'r.xml'), '--html', join(out, 'html')];
+const run = () => ['run', '--grep', 'ftp-stateful.*nft-helper', '--json', join(out(), 'r.json'), '--junit', join(out(), 'r.xml'), '--html', join(out(), 'html')];
 
 const DELIVERIES: ReadonlyArray<[NodeJS.Signals, Delivery]> = [
   ['SIGINT', 'group'],
@@ -61,7 +61,7 @@ test('pinhole run interrupted at random moments: Playwright and its workers stop
   const moments = Array.from({ length: 4 }, (_, i) => Math.round(1500 + (i + Math.random()) * 2500));
   for (const [i, afterMs] of moments.entries()) {
     const [signal, to] = DELIVERIES[i % DELIVERIES.length]!;
-    const r = await interruptCommand(RUN, { afterMs, signal, to });
+    const r = await interruptCommand(run(), { afterMs, signal, to });
     const what = `run, ${signal} to the ${to} after ${afterMs} ms`;
     expectCleanInterruption(r, what);
     // Told Playwright's way (its runner outlives the signal), the report says what was cut short.

@@ -1,15 +1,16 @@
 // Rule sets: format detection, bad files, and syntax errors reported by the real tools with file:line.
 import { test, expect } from '@playwright/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../harness/errors.ts';
 import { checkRuleset } from '../harness/rulesets/check-ruleset.ts';
 import { detectFormat, loadRuleset } from '../harness/rulesets/load-ruleset.ts';
+import { scratchDir } from './support/scratch-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'pinhole-ruleset-test-'));
+/** Removed after the file's tests (scratch-dir.ts). */
+const dir = scratchDir('pinhole-ruleset-test-');
 const file = (name: string, content: string | Buffer) => {
-  const p = join(dir, name);
+  const p = join(dir(), name);
   writeFileSync(p, content);
   return p;
 };
@@ -48,8 +49,8 @@ test('a jump to a chain that does not exist is caught, though --test lets it pas
 });
 
 test('missing file, directory and binary junk are clear input errors', async () => {
-  await expect(loadRuleset(join(dir, 'nope.nft'))).rejects.toThrow(`${join(dir, 'nope.nft')}: cannot read rule set: no such file`);
-  await expect(loadRuleset(dir)).rejects.toThrow(`${dir}: cannot read rule set: it is a directory, not a file`);
+  await expect(loadRuleset(join(dir(), 'nope.nft'))).rejects.toThrow(`${join(dir(), 'nope.nft')}: cannot read rule set: no such file`);
+  await expect(loadRuleset(dir())).rejects.toThrow(`${dir()}: cannot read rule set: it is a directory, not a file`);
   await expect(loadRuleset(file('junk.nft', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2])))).rejects.toThrow(/junk\.nft:1:5: not a text file \(a NUL byte at byte 4\)/);
 });
 
