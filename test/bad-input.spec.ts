@@ -245,7 +245,8 @@ async function pool<T, R>(items: readonly T[], limit: number, work: (item: T, in
 const outcomes = new Map<string, Outcome>();
 
 test.beforeAll(async () => {
-  test.setTimeout(300_000);
+  // The whole catalogue, three commands at a time: 60-90 s on two cores.
+  test.setTimeout(240_000);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(join(tmp, 'inputs'), { recursive: true });
   for (const entry of CATALOGUE) entry.make?.();

@@ -15,9 +15,12 @@ const PINHOLE = 'harness/cli/pinhole.mjs';
 /** Removed after the file's tests (scratch-dir.ts). */
 const out = scratchDir('pinhole-cli-test-');
 
+/** An explore or diff takes 3-6 s: well inside the test's 60 s, so a hung one fails with its output. */
+const COMMAND_TIMEOUT_MS = 45_000;
+
 function pinhole(args: string[], opts: { user?: string; timeoutMs?: number } = {}) {
   const argv = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, PINHOLE, ...args] : [process.execPath, PINHOLE, ...args];
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: opts.timeoutMs ?? 120_000 });
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: opts.timeoutMs ?? COMMAND_TIMEOUT_MS });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, pid: r.pid };
 }
 
@@ -365,7 +368,7 @@ test('Ctrl-C in the middle of a run: exit 130, the interruption reported, nothin
   child.stderr.on('data', (d) => (output += d));
   // Interrupt once cells are running (the lab is up and a firewall is being reset and applied):
   // not on a terminal, the progress prints a line when the first cell is done.
-  await expect.poll(() => /^pinhole: \d+\/\d+ cells \(/m.test(output), { timeout: 60_000 }).toBe(true);
+  await expect.poll(() => /^pinhole: \d+\/\d+ cells \(/m.test(output), { timeout: 30_000 }).toBe(true);
   process.kill(-child.pid!, 'SIGINT');
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   expect(code, output).toBe(130);
@@ -381,9 +384,9 @@ test('Ctrl-C in the middle of a run: exit 130, the interruption reported, nothin
 });
 
 /** `pinhole run --grep TAG` with its exit code and JSON report. */
-function runGrep(tag: string): { code: number | null; stderr: string; report: RunReport } {
+function runGrep(tag: string, timeoutMs = COMMAND_TIMEOUT_MS): { code: number | null; stderr: string; report: RunReport } {
   const json = join(out(), `grep-${tag.replace(/\W/g, '')}.json`);
-  const r = pinhole(['run', '--grep', tag, '--json', json, '--junit', json.replace(/json$/, 'xml')]);
+  const r = pinhole(['run', '--grep', tag, '--json', json, '--junit', json.replace(/json$/, 'xml')], { timeoutMs });
   return { code: r.code, stderr: r.stderr, report: JSON.parse(readFileSync(json, 'utf8')) as RunReport };
 }
 
@@ -395,7 +398,9 @@ test('pinhole run --grep selects cells by tag', async () => {
 });
 
 test('known-bad rule sets run only when asked for, and every attack that got through is a violation (exit 1)', async () => {
-  const { code, stderr, report } = runGrep('@known-bad');
+  // 30-45 s for six cells: Playwright starts a new worker, and so a new lab, after each failed test.
+  test.setTimeout(150_000);
+  const { code, stderr, report } = runGrep('@known-bad', 120_000);
   expect(code, stderr).toBe(1);
   expect(report.results).toHaveLength(6);
   for (const c of report.results) {

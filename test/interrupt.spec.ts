@@ -46,7 +46,6 @@ function expectCleanInterruption(r: Interrupted, what: string): void {
 }
 
 test('explore interrupted at random moments: exit 130 within 5 s, what was interrupted, nothing left', async () => {
-  test.setTimeout(240_000);
   // Spread over a whole explore (about 5 s here: start, bring-up, eight cells, teardown).
   const moments = Array.from({ length: 8 }, (_, i) => Math.round((i + Math.random()) * 700));
   for (const [i, afterMs] of moments.entries()) {
@@ -57,7 +56,8 @@ test('explore interrupted at random moments: exit 130 within 5 s, what was inter
 });
 
 test('pinhole run interrupted at random moments: Playwright and its workers stopped, labs removed, the cut-short cells named', async () => {
-  test.setTimeout(300_000);
+  // Four runs cut short: about 30 s.
+  test.setTimeout(90_000);
   const moments = Array.from({ length: 4 }, (_, i) => Math.round(1500 + (i + Math.random()) * 2500));
   for (const [i, afterMs] of moments.entries()) {
     const [signal, to] = DELIVERIES[i % DELIVERIES.length]!;
@@ -70,7 +70,6 @@ test('pinhole run interrupted at random moments: Playwright and its workers stop
 });
 
 test('SIGKILL leaves the lab behind; `pinhole clean` (or the next run) removes it', async () => {
-  test.setTimeout(120_000);
   // Killed in the middle of the cells: its lab is up.
   const killed = await interruptCommand(EXPLORE, { afterMs: 1000, fromFirstRun: true, signal: 'SIGKILL', to: 'group' });
   expect(killed.code).toBe(137);

@@ -32,7 +32,7 @@ export default defineConfig<{ driverName: DriverName }>({
   outputDir: '../test-results/harness',
   projects: [
     // Listed first so that both lanes start at once; the unit tests fill in beside them.
-    { name: 'netns-runs', testMatch: RUNS, use: { driverName: 'netns' }, workers: 1, timeout: 120_000 },
+    { name: 'netns-runs', testMatch: RUNS, use: { driverName: 'netns' }, workers: 1, timeout: 60_000 },
     { name: 'netns-labs', testMatch: LABS, use: { driverName: 'netns' }, workers: 1, timeout: 60_000 },
     { name: 'netns', testIgnore: [RUNS, LABS, DOCKER], use: { driverName: 'netns' } },
     {
