@@ -110,6 +110,11 @@ export async function releaseRun(id: string): Promise<void> {
   await rm(runDir(id), { recursive: true, force: true });
 }
 
+/** False for a claim still being written (claimRun): it holds an owner record, but is not a run yet. */
+export function isRunId(name: string): boolean {
+  return !name.startsWith(STAGING_PREFIX);
+}
+
 export async function knownRunIds(): Promise<string[]> {
   let names: string[];
   try {
@@ -119,7 +124,7 @@ export async function knownRunIds(): Promise<string[]> {
   }
   const ids: string[] = [];
   for (const name of names) {
-    if (!name.startsWith(STAGING_PREFIX)) ids.push(name);
+    if (isRunId(name)) ids.push(name);
     // A claim whose process died before renaming it: nothing else refers to it.
     else if (!existsSync(`/proc/${name.split('-').pop()}`)) await rm(join(STATE_ROOT, name), { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { COMMAND_PID_ENV, processesOfCommand, runOwner, STATE_ROOT } from '../../harness/run-state.ts';
+import { COMMAND_PID_ENV, isRunId, processesOfCommand, runOwner, startTimeOf, STATE_ROOT } from '../../harness/run-state.ts';
 import { leftovers } from './driver-test.ts';
 
 export type Delivery = 'group' | 'process';
@@ -58,9 +58,12 @@ export async function interruptCommand(
   const watch = (async () => {
     while (!done) {
       for (const id of await readdir(STATE_ROOT).catch(() => [] as string[])) {
-        if (runIds.has(id)) continue;
-        const owner = (await runOwner(id))?.pid;
-        if (owner !== undefined && (await belongsTo(owner, pid))) runIds.add(id);
+        // A claim being written has the owner record too, for a moment, under another name.
+        if (runIds.has(id) || !isRunId(id)) continue;
+        // A dead owner's pid may since have been reused by one of this command's processes
+        // (pid_max is 32768 here, and a test session starts thousands): the start time tells.
+        const owner = await runOwner(id);
+        if (owner !== undefined && (await startTimeOf(owner.pid)) === owner.start && (await belongsTo(owner.pid, pid))) runIds.add(id);
       }
       await new Promise((r) => setTimeout(r, 10));
     }

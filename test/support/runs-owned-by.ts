@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STATE_ROOT } from '../../harness/run-state.ts';
+import { isRunId, STATE_ROOT } from '../../harness/run-state.ts';
 
 /**
  * Runs in the state directory that a given (finished) pinhole process claimed: must be none.
@@ -10,7 +10,7 @@ import { STATE_ROOT } from '../../harness/run-state.ts';
 export function runsOwnedBy(pid: number): string[] {
   let ids: string[] = [];
   try {
-    ids = readdirSync(STATE_ROOT);
+    ids = readdirSync(STATE_ROOT).filter(isRunId);
   } catch {
     return [];
   }
