@@ -3,7 +3,11 @@
  * up once per worker and topology, torn down at the end. Per-test isolation is the firewall
  * reset inside `lab.runCell` (rules flushed, conntrack flushed, rule set applied afresh).
  */
-import { test as base } from '@playwright/test';
+// Playwright's root test type, without the browser fixtures that `test` adds: two of those
+// (trace recording, context configuration) are automatic and ran around every cell, a few
+// milliseconds of steps and stack captures each, for a browser no cell opens. Playwright
+// exports it for test types that are not about browsers (its component testing builds on it).
+import { _baseTest as base } from '@playwright/test';
 import { driverFor } from './drivers/registry.ts';
 import { Lab } from './lab.ts';
 import type { DriverName, ServerKind } from './model.ts';

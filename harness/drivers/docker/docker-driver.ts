@@ -26,7 +26,7 @@ import ipaddr from 'ipaddr.js';
 import type { StartedTestContainer } from 'testcontainers';
 import { disposeAll } from '../../dispose.ts';
 import { HostError, InputError } from '../../errors.ts';
-import { run } from '../../exec.ts';
+import { onPath } from '../../on-path.ts';
 import { REPO_ROOT } from '../../paths.ts';
 import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
 import { addressOfInterface, cidrsOf, familyOf, gatewaysOf, hasFamily, subnetsOf } from '../../topology/dual-stack.ts';
@@ -305,7 +305,7 @@ export class DockerDriver implements Driver {
    */
   private async checkHost(): Promise<PreflightProblem[]> {
     const problems: PreflightProblem[] = [];
-    const cli = (await run(['sh', '-c', 'command -v docker']).catch(() => ({ code: 1 }))).code === 0;
+    const cli = await onPath('docker');
     try {
       await this.docker.ping();
     } catch (err) {
@@ -321,7 +321,7 @@ export class DockerDriver implements Driver {
     }
     if (!cli) problems.push({ what: 'the docker command line client is missing', fix: 'apt-get install docker.io' });
     const recipe = await nodeImageRecipe();
-    if (!(await imageExists(this.docker, recipe.tag)) && (await run(['sh', '-c', 'command -v mmdebstrap'])).code !== 0) {
+    if (!(await imageExists(this.docker, recipe.tag)) && !(await onPath('mmdebstrap'))) {
       problems.push({ what: `node image ${recipe.tag} is not built and mmdebstrap is missing`, fix: 'apt-get install mmdebstrap, then: pinhole images build' });
     }
     return problems;

@@ -11,8 +11,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { run, start } from '../../exec.ts';
+import { start } from '../../exec.ts';
 import { HostError } from '../../errors.ts';
+import { onPath } from '../../on-path.ts';
 import { TOPOLOGIES_DIR } from '../../paths.ts';
 
 const PACKAGES_FILE = join(TOPOLOGIES_DIR, 'images', 'node.packages');
@@ -73,7 +74,7 @@ export async function ensureNodeImage(
     );
     return recipe.tag;
   }
-  if ((await run(['sh', '-c', 'command -v mmdebstrap'])).code !== 0) {
+  if (!(await onPath('mmdebstrap'))) {
     throw new HostError('the Docker node image is not built and mmdebstrap is missing: apt-get install mmdebstrap (or: pinhole images build --base-image <image>)');
   }
   const dir = await mkdtemp(join(tmpdir(), 'pinhole-image-'));

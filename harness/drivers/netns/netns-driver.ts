@@ -11,6 +11,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mustRun, run, start, waitFor } from '../../exec.ts';
 import { HostError } from '../../errors.ts';
+import { onPath } from '../../on-path.ts';
 import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
 import { cidrsOf, familyOf, gatewaysOf } from '../../topology/dual-stack.ts';
 import type { NodeSpec, TopologySpec } from '../../topology/schema.ts';
@@ -218,7 +219,7 @@ export class NetnsDriver implements Driver {
       problems.push({ what: 'not running as root', fix: 'run pinhole as root (network namespaces and netfilter need CAP_NET_ADMIN and CAP_SYS_ADMIN)' });
     }
     for (const [tool, pkg] of REQUIRED_TOOLS) {
-      if ((await run(['sh', '-c', 'command -v "$0"', tool]).catch(() => ({ code: 1 }))).code !== 0) {
+      if (!(await onPath(tool))) {
         problems.push({ what: `${tool} not found`, fix: `apt-get install ${pkg}` });
       }
     }
