@@ -47,9 +47,9 @@ export interface CellSpec {
   /** FTPS variant of a transfer (default none). */
   tls?: TlsMode;
   /**
-   * The server software the cell is declared for (default vsftpd). The spec file must run it
-   * (`test.use({ serverKind })`, done by defineTruthTable); a lab running other software fails
-   * the cell instead of passing it for the wrong server.
+   * The server software the cell runs on the topology's server node (default: the topology's
+   * own, which must then be vsftpd): a lab running other software fails the cell instead of
+   * passing it for the wrong server.
    */
   serverKind?: ServerKind;
 }
@@ -83,20 +83,20 @@ function rulesetOnce(file: string): Promise<Ruleset> {
 }
 
 /**
- * Bring-up is not the cell's time: a docker lab may wait minutes for another run's (or another
+ * Bring-up (and the teardown of the worker's previous lab, harness/current-lab.ts) is not the cell's time: a docker lab may wait minutes for another run's (or another
  * worker's) lab to give back the subnets they share (harness/drivers/docker/subnet-lease.ts).
  * The cell's own timeout starts counting again once the lab is there.
  */
 const BRING_UP_LIMIT_MS = 30 * 60_000;
 
-async function broughtUp(labOnce: () => Promise<Lab>, testInfo: TestInfo): Promise<Lab> {
+async function broughtUp(lab: () => Promise<Lab>, testInfo: TestInfo): Promise<Lab> {
   const timeout = testInfo.timeout;
   // 0: no timeout at all (--timeout 0), nothing to extend.
-  if (timeout === 0) return labOnce();
+  if (timeout === 0) return lab();
   const started = Date.now();
   testInfo.setTimeout(timeout + BRING_UP_LIMIT_MS);
   try {
-    return await labOnce();
+    return await lab();
   } finally {
     testInfo.setTimeout(timeout + (Date.now() - started));
   }
@@ -131,14 +131,14 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
   return [
     [spec.mode, spec.command, ...variantOf(meta)].join(' '),
     { tag: spec.tags ?? [], annotation: { type: CELL_ANNOTATION, description: JSON.stringify(meta) } },
-    async ({ lab: labOnce, hostProblems }, testInfo) => {
+    async ({ labFor, hostProblems }, testInfo) => {
       test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);
       const jsonReport = process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT;
       let observation: Observation;
       try {
-        const lab = await broughtUp(labOnce, testInfo);
+        const lab = await broughtUp(() => labFor(spec.topology, spec.serverKind), testInfo);
         if (lab.dimensions.serverKind !== meta.serverKind) {
-          throw new Error(`cell declared for ${meta.serverKind}, but the lab runs ${lab.dimensions.serverKind}: set test.use({ serverKind: '${meta.serverKind}' }) at the top of the spec file`);
+          throw new Error(`cell declared for ${meta.serverKind}, but topology ${spec.topology} runs ${lab.dimensions.serverKind}: give the cell serverKind: '${lab.dimensions.serverKind}'`);
         }
         const facts = { kind: meta.kind, mode: spec.mode, tls: meta.tls, family: spec.family };
         const cellMeta = { ...meta, ...lab.dimensionsFor(spec.family) };
@@ -170,9 +170,8 @@ export type TruthOf<M extends readonly Mode[]> = { readonly [K in keyof M]: Expe
 
 /**
  * A whole truth table on one topology: a describe per rule set, a cell per mode and command.
- * Call it at the top level of a spec file: the topology (and the server software, when given)
- * are worker options, one per file; a file may hold several tables on the same topology, e.g.
- * one per client. `modes` narrows the columns (an IPv6 table has EPRT and EPSV only, a client
+ * Call it at the top level of a spec file; a file may hold several tables, e.g. one per client
+ * (cells in a row on the same topology and server software share the worker's lab). `modes` narrows the columns (an IPv6 table has EPRT and EPSV only, a client
  * may pin fewer); `family` picks the server address the cells dial. A rule set file may live in
  * another suite's directory (`../ftp-stateful/rulesets/x.nft`): suites share rule sets by
  * reference, never by copy.
@@ -194,7 +193,6 @@ export function defineTruthTable<const M extends readonly Mode[] = typeof MODES>
   serverKind?: ServerKind;
 }): void {
   const modes: readonly Mode[] = t.modes ?? MODES;
-  test.use({ topologyFile: t.topology, ...(t.serverKind ? { serverKind: t.serverKind } : {}) });
   for (const [rulesetFile, truth] of t.rows) {
     if (truth.length !== modes.length) throw new Error(`${t.suite} ${rulesetFile}: ${truth.length} expectations for ${modes.length} modes (${modes.join(', ')})`);
     test.describe(basename(rulesetFile), () => {

@@ -56,8 +56,6 @@ const PINHOLE_SCOPE: readonly string[] = ['rulesets/nft-helper.nft', 'rulesets/i
 const HELPER_SCOPE: readonly string[] = ['rulesets/web-helper-port-21.nft', 'rulesets/web-iptables-helper-port-21.rules'];
 const SUITE_DIR = fileURLToPath(new URL('.', import.meta.url));
 
-test.use({ topologyFile: TOPOLOGY });
-
 const common = { suite: SUITE, topology: TOPOLOGY, suiteDir: RULESETS_DIR, command: 'RETR' as const, tags: ['@security'] };
 const name = (file: string) => file.replace(/^rulesets\//, '');
 

@@ -24,8 +24,6 @@ const SUITE = 'ftp-security';
 const TOPOLOGY = 'routed-bounce';
 const tags = ['@security', '@known-bad'];
 
-test.use({ topologyFile: TOPOLOGY });
-
 test.describe('passive-range-no-helper.nft', () => {
   const suiteDir = fileURLToPath(new URL('../ftp-stateful/', import.meta.url));
   for (const mode of ['PASV', 'EPSV'] as const) {

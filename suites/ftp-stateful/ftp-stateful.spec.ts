@@ -50,8 +50,6 @@ const TRUTH: ReadonlyArray<[string, [Expectation, Expectation, Expectation, Expe
   ['rulesets/helper-before-conntrack.nft', [B, B, B, B]],
 ];
 
-test.use({ topologyFile: TOPOLOGY });
-
 for (const [rulesetFile, expectations] of TRUTH) {
   test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
     MODES.forEach((mode: Mode, i) => {

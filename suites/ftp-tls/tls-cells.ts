@@ -14,7 +14,6 @@ const SUITE_DIR = fileURLToPath(new URL('.', import.meta.url));
 
 /** Call at the top level of a spec file: the topology and server software are worker options. */
 export function defineTlsCells(t: { rows: readonly TlsRow[]; commands: readonly FtpCommand[]; serverKind?: ServerKind; tags: string[] }): void {
-  test.use({ topologyFile: TOPOLOGY, ...(t.serverKind ? { serverKind: t.serverKind } : {}) });
   for (const [rulesetFile, tls, truth] of t.rows) {
     test.describe([rulesetFile.replace(/^rulesets\//, ''), tls, ...(t.serverKind ? [t.serverKind] : [])].join(' '), () => {
       MODES.forEach((mode, i) => {

@@ -1,0 +1,42 @@
+/**
+ * A test worker's lab: one at a time, kept for as long as consecutive cells ask for the same
+ * topology and server software, replaced when they ask for another. Keyed by what the cell asks
+ * (not fixed per worker with `test.use`), so Playwright keeps its two workers for the whole run
+ * instead of starting a process, and loading the harness into it, for every spec file.
+ */
+import type { Lab } from './lab.ts';
+import type { ServerKind } from './model.ts';
+
+export type BringUp = (topology: string, serverKind: ServerKind | undefined) => Promise<Lab>;
+
+export class CurrentLab implements AsyncDisposable {
+  private current: { key: string; lab: Promise<Lab> } | undefined;
+
+  constructor(private readonly bringUp: BringUp) {}
+
+  /**
+   * The lab for `topology` running `serverKind` (default: the topology's own software). A lab
+   * that failed to come up stays failed for the cells that ask for it again, as it did for the
+   * first: one failed bring-up per lab, not one per cell.
+   */
+  async get(topology: string, serverKind: ServerKind | undefined): Promise<Lab> {
+    const key = JSON.stringify([topology, serverKind ?? null]);
+    if (this.current?.key !== key) {
+      await this.release();
+      this.current = { key, lab: this.bringUp(topology, serverKind) };
+    }
+    return this.current.lab;
+  }
+
+  /** A failed bring-up already cleaned up after itself (Lab.up); only a started lab is disposed. */
+  private async release(): Promise<void> {
+    const previous = this.current;
+    this.current = undefined;
+    const started = await previous?.lab.catch(() => undefined);
+    await started?.[Symbol.asyncDispose]();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
+  }
+}
