@@ -40,7 +40,8 @@ export class NodeAgent implements AsyncDisposable {
   ) {}
 
   static async start(node: NodeHandle): Promise<NodeAgent> {
-    const child = node.spawn(['node', AGENT]);
+    // The work directory holds the launcher's output files (node-agent.mjs), removed with the node.
+    const child = node.spawn(['node', AGENT, node.workDir]);
     const agent = new NodeAgent(node, child);
     child.stderr?.on('data', (d) => (agent.stderr = (agent.stderr + d).slice(-4000)));
     const ready = new Promise<void>((resolve, reject) => {
