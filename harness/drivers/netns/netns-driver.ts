@@ -94,23 +94,20 @@ async function namespacesPresent(names: readonly string[]): Promise<string[]> {
 async function removeNamespaces(names: string[]): Promise<void> {
   if (names.length === 0) return;
   const present = await namespacesPresent(names);
-  for (const ns of present) {
-    for (const pid of await pidsIn(ns)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+  // Each namespace asked at once: one `ip netns pids` scans /proc, a lab has five namespaces or more.
+  const living = async () => (await Promise.all(present.map(pidsIn))).flat();
+  for (const pid of await living()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
     }
   }
   try {
     // A namespace lives on while a process holds it: wait for the kills to land so nothing is left.
     await waitFor(
       'processes in pinhole namespaces to exit',
-      async () => {
-        for (const ns of present) if ((await pidsIn(ns)).length > 0) return false;
-        return true;
-      },
+      async () => (await living()).length === 0,
       { timeoutMs: 5000 },
     );
   } finally {
