@@ -184,15 +184,16 @@ export class Lab implements AsyncDisposable {
     try {
       const topology = await driver.up(spec);
       resources.defer(() => topology[Symbol.asyncDispose]());
-      const client = firstOfKind(topology, 'ftp-client');
       const serverSpec = spec.nodes[firstOfKind(topology, 'ftp-server').name]!;
       if (serverSpec.kind !== 'ftp-server') throw new Error('unreachable: server kind');
 
-      // The nodes every cell runs commands in (reset, state, uploads, sessions) get an agent.
-      const agentNodes = topology.nodes().filter((n) => n.kind === 'ftp-server' || FORWARDING_KINDS.has(n.kind));
+      // The nodes every cell runs commands in (reset, state, uploads, sessions; the client's
+      // `kill` of a real client that is stopped) get an agent.
+      const agentNodes = topology.nodes().filter((n) => n.kind === 'ftp-server' || n.kind === 'ftp-client' || FORWARDING_KINDS.has(n.kind));
       const agents = await startedAll(agentNodes.map((n) => NodeAgent.start(n)), (a) => resources.defer(() => a[Symbol.asyncDispose]()));
       const byName = new Map(agents.map((a) => [a.node.name, withAgent(a.node, a)]));
       const served = (n: NodeHandle) => byName.get(n.name) ?? n;
+      const client = served(firstOfKind(topology, 'ftp-client'));
       const server = served(firstOfKind(topology, 'ftp-server'));
       const firewall = served(firstOfKind(topology, 'firewall'));
       const routers = topology.nodes().filter((n) => FORWARDING_KINDS.has(n.kind)).map(served);
