@@ -26,7 +26,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const MAX_BUFFER = 64 * 1024 * 1024;
-const BASH = '/bin/bash';
 
 // Why a launcher: Node.js forks a child by copying its whole address space, and here that costs
 // this small agent about 5 ms of CPU per program (measured: 5-7 ms per `conntrack -F` from Node,
@@ -50,8 +49,10 @@ const LAUNCHER = [
 const launched = new Map();
 
 function startLauncher(dir) {
-  if (!dir || !existsSync(BASH) || !existsSync(dir)) return undefined;
-  const child = spawn(BASH, ['-c', LAUNCHER, dir], { stdio: ['pipe', 'pipe', 'ignore'] });
+  if (!dir || !existsSync('/bin/bash') || !existsSync(dir)) return undefined;
+  // One argv literal, so test/safety.spec.ts sees (and checks) the shell and its script.
+  const [shell, ...args] = ['/bin/bash', '-c', LAUNCHER, dir];
+  const child = spawn(shell, args, { stdio: ['pipe', 'pipe', 'ignore'] });
   child.stdin.on('error', () => undefined);
   createInterface({ input: child.stdout }).on('line', (line) => {
     const [what, id, value] = line.split(' ');
