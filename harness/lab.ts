@@ -181,9 +181,17 @@ export class Lab implements AsyncDisposable {
   static async up(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerKind | undefined; logsDir?: string; testFileBytes?: number } = {}): Promise<Lab> {
     const logsDir = opts.logsDir ?? evidenceRoot(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT);
     const resources = new DisposeStack();
+    let probeStarting: Promise<FtpClient> | undefined;
     try {
       const topology = await driver.up(spec);
       resources.defer(() => topology[Symbol.asyncDispose]());
+      // The pinned probe needs no agent and nothing else of the lab, and its start (a TypeScript
+      // loader) is the longest of a lab's: it starts with the agents, not after them.
+      probeStarting = startFtpClient('probe', firstOfKind(topology, 'ftp-client')).then((probe) => {
+        resources.defer(() => probe[Symbol.asyncDispose]());
+        return probe;
+      });
+      probeStarting.catch(() => undefined);
       const serverSpec = spec.nodes[firstOfKind(topology, 'ftp-server').name]!;
       if (serverSpec.kind !== 'ftp-server') throw new Error('unreachable: server kind');
 
@@ -209,7 +217,7 @@ export class Lab implements AsyncDisposable {
       // Settled, not all: what did start is stopped again when something else did not.
       const started = await Promise.allSettled([
         startServer(),
-        startFtpClient('probe', client),
+        probeStarting,
         PacketCapture.start(firewall, Object.keys(spec.nodes[firewall.name]!.interfaces)),
         ...routers.map(async (r) => {
           const res = await r.exec(['nft', '-f', '-'], { input: OBSERVER_RULESET });
@@ -223,7 +231,6 @@ export class Lab implements AsyncDisposable {
         // The lab's current server: a restarted one replaces it (restartServer).
         resources.defer(() => ftpHolder.ftp![Symbol.asyncDispose]());
       }
-      if (agentStarted?.status === 'fulfilled') resources.defer(() => (agentStarted.value as FtpClient)[Symbol.asyncDispose]());
       if (captureStarted?.status === 'fulfilled') resources.defer(() => (captureStarted.value as PacketCapture)[Symbol.asyncDispose]());
       const failed = started.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
@@ -240,6 +247,8 @@ export class Lab implements AsyncDisposable {
     } catch (err) {
       // The service's words are kept before its node (and the files in it) is removed.
       const kept = err instanceof NodeStartError ? await labStartError(err, logsDir, spec.name) : err;
+      // A probe still starting is in the stack once it has started, and stopped with the rest.
+      await probeStarting?.catch(() => undefined);
       await resources[Symbol.asyncDispose]().catch(() => undefined);
       throw kept;
     }
