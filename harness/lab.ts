@@ -33,6 +33,7 @@ import { buildLadder } from './evidence/build-ladder.ts';
 import { firewallSides } from './evidence/firewall-sides.ts';
 import type { Ladder } from './evidence/ladder.ts';
 import { PacketCapture } from './nodes/packet-capture.ts';
+import { decodeTcp, TCP_FLAG } from './evidence/pcap.ts';
 import { causeCode, type Advice, type CellKind } from './model.ts';
 import { loadRuleset, type Ruleset } from './rulesets/load-ruleset.ts';
 import { addressesOf, canonicalAddress, familyOf, hasFamily } from './topology/dual-stack.ts';
@@ -141,7 +142,15 @@ export class Lab implements AsyncDisposable {
   /** The firewall's expectation counters when the current cell's rule set was applied. */
   private counters: ExpectCounters = { created: 0, matched: 0 };
   /** The current cell's rule set and its first failed probe job, for diagnosis. */
-  private current: { ruleset: Ruleset; listing: () => Promise<RulesetListing>; failed?: { job: Omit<ProbeJob, 'id'>; report: ProbeReport } } | undefined;
+  private current:
+    | {
+        ruleset: Ruleset;
+        listing: () => Promise<RulesetListing>;
+        failed?: { job: Omit<ProbeJob, 'id'>; report: ProbeReport };
+        /** The drops that were the cell's own (attempt), for the ladder's wait on the capture. */
+        drops: DropEvent[];
+      }
+    | undefined;
   /** What each forwarding node holds, so a cell re-applies only what a cell can change. */
   private readonly rulesets = new AppliedRulesets();
   /** The change that fixed an earlier cell of the same rule set and cause is tried first. */
@@ -386,7 +395,7 @@ export class Lab implements AsyncDisposable {
     // Every router starts the cell with empty connection tracking too, its own rules in place.
     const [prepared] = await Promise.all([this.rulesets.prepare(this.firewall, ruleset), ...this.routerRulesets.map(([r, rs]) => this.rulesets.prepare(r, rs))]);
     this.counters = parseExpectCounters(prepared.stats);
-    this.current = { ruleset, listing: prepared.listing };
+    this.current = { ruleset, listing: prepared.listing, drops: [] };
     for (const o of this.observers) o.reset();
     this.capture.mark();
   }
@@ -502,7 +511,9 @@ export class Lab implements AsyncDisposable {
     // Concurrent sessions share the flag: any unfinished one must be ended before the next cell.
     if (probeReport.failure !== null) this.sessionsMayLinger = true;
     if (probeReport.failure !== null && this.current && !this.current.failed) this.current.failed = { job, report: probeReport };
-    return { report: probeReport, drops: this.observers.flatMap((o) => o.drops()).filter(isOwn) };
+    const drops = this.observers.flatMap((o) => o.drops()).filter(isOwn);
+    this.current?.drops.push(...drops);
+    return { report: probeReport, drops };
   }
 
   /**
@@ -634,7 +645,12 @@ export class Lab implements AsyncDisposable {
    * the next cell starts a new capture window.
    */
   async packets(opts: { settle: boolean; pcaps: boolean }): Promise<{ ladder: Ladder; pcaps: Record<string, Buffer> }> {
-    if (opts.settle || opts.pcaps) await this.capture.settle();
+    // What a blocked cell's ladder needs is its dropped SYN: when the firewall traced the drop,
+    // the wait ends once tcpdump's pipe has delivered that SYN, instead of after 30 ms of quiet
+    // (most of a blocked cell's time after its probe). Evidence files wait for quiet all the same.
+    const dropped = opts.pcaps ? [] : (this.current?.drops ?? []).filter((d) => d.node === this.firewall.name);
+    if (opts.settle && dropped.length > 0) await this.capture.settle({ until: () => dropped.every((d) => this.captured(d.packet)) });
+    else if (opts.settle || opts.pcaps) await this.capture.settle();
     const spec = this.topology.spec;
     const addresses = (node: NodeHandle) => addressesOf(spec.nodes[node.name]!);
     // The control port the client dialled: the server's, or implicit FTPS's, or the web port of a slipstream probe.
@@ -650,6 +666,17 @@ export class Lab implements AsyncDisposable {
       sides: firewallSides(spec, this.firewall.name, this.client.name, this.server.name),
     });
     return { ladder, pcaps: opts.pcaps ? Object.fromEntries(this.capture.interfaces.map((i) => [i, this.capture.pcapOf(i)])) : {} };
+  }
+
+  /** Whether the firewall's capture holds the SYN `p` (as it arrived, before any NAT). */
+  private captured(p: PacketSummary): boolean {
+    for (const records of this.capture.records().values()) {
+      for (const r of records) {
+        const seg = decodeTcp(r);
+        if (seg && seg.flags & TCP_FLAG.SYN && seg.sport === p.sport && seg.dport === p.dport && seg.src === p.saddr && seg.dst === p.daddr) return true;
+      }
+    }
+    return false;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

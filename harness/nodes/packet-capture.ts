@@ -179,16 +179,18 @@ export class PacketCapture implements AsyncDisposable {
    * wait: under steady traffic it gives up at the deadline without error, the records being as
    * complete as they will get. A tcpdump that died is an error: the records would be silently short.
    */
-  async settle(opts: { quietMs?: number; timeoutMs?: number } = {}): Promise<void> {
+  async settle(opts: { quietMs?: number; timeoutMs?: number; /** Ends the wait as soon as it holds: the records needed are in. */ until?: () => boolean } = {}): Promise<void> {
     const quietMs = opts.quietMs ?? 30;
     const start = performance.now();
     const deadline = start + (opts.timeoutMs ?? 500);
     for (;;) {
       this.throwIfFailed();
+      if (opts.until?.()) return;
       const now = performance.now();
       const quietSince = Math.max(start, this.lastArrival);
       if (now - quietSince >= quietMs || now >= deadline) return;
-      await new Promise((r) => setTimeout(r, Math.min(quietMs - (now - quietSince), deadline - now) + 1));
+      // Looked at again every few milliseconds while waiting for particular records.
+      await new Promise((r) => setTimeout(r, Math.min(quietMs - (now - quietSince), deadline - now, opts.until ? 2 : Infinity) + 1));
     }
   }
 
