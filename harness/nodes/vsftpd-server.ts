@@ -85,16 +85,21 @@ export class VsftpdServer extends FtpServerProcess {
 
     const launch = (config: string, port: number, logFile: string, role?: string) =>
       launchServer(node, { software: 'vsftpd', argv: ['vsftpd', config], port, logFiles: [logFile], configFile: config, ...(role ? { role } : {}) });
-    const listeners: LaunchedServer[] = [await launch(conf, settings.port, log)];
+    const launches = [launch(conf, settings.port, log)];
     // Implicit FTPS is a listener of its own in vsftpd (implicit_ssl applies to a whole instance).
+    // Both start at once; if either does not, the other is stopped again.
     if (settings.tls) {
       const implicitConf = join(node.workDir, 'vsftpd-implicit.conf');
       const implicitLog = join(node.workDir, 'vsftpd-implicit.log');
       await node.writeFile(implicitConf, vsftpdConfig(settings, root, empty, implicitLog, true));
-      listeners.push(await launch(implicitConf, settings.tls.implicitPort, implicitLog, 'implicit FTPS listener').catch(async (err) => {
-        await stopListeners(node, listeners);
-        throw err;
-      }));
+      launches.push(launch(implicitConf, settings.tls.implicitPort, implicitLog, 'implicit FTPS listener'));
+    }
+    const launched = await Promise.allSettled(launches);
+    const listeners: LaunchedServer[] = launched.flatMap((l) => (l.status === 'fulfilled' ? [l.value] : []));
+    const failed = launched.find((l) => l.status === 'rejected');
+    if (failed) {
+      await stopListeners(node, listeners);
+      throw failed.reason;
     }
     // vsftpd has no CCC.
     const tls = settings.tls ? { tls: { ca: settings.tls.cert.pem, implicitPort: settings.tls.implicitPort, ccc: false } } : {};

@@ -2,15 +2,13 @@
  * The harness side of the probe agent: starts it inside the client node and hands it jobs.
  */
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { NodeHandle } from '../drivers/driver.ts';
 import { lastWord, NodeStartError } from '../nodes/node-start-error.ts';
 import type { Endpoint, FtpClient } from './ftp-client.ts';
+import { probeAgentBundle } from './probe-agent-bundle.ts';
 import type { AgentRequest, ProbeJob, ProbeProgress, ProbeReport } from './probe-protocol.ts';
 
-const AGENT = fileURLToPath(new URL('./probe-agent.ts', import.meta.url));
-const TSX_LOADER = import.meta.resolve('tsx');
 
 export class ProbeAgentClient implements FtpClient {
   readonly kind = 'probe';
@@ -28,7 +26,7 @@ export class ProbeAgentClient implements FtpClient {
   ) {}
 
   static async start(node: NodeHandle): Promise<ProbeAgentClient> {
-    const child = node.spawn(['node', '--import', TSX_LOADER, AGENT]);
+    const child = node.spawn(['node', await probeAgentBundle()]);
     const agent = new ProbeAgentClient(node, child);
     child.stderr?.on('data', (d) => (agent.stderr = (agent.stderr + d).slice(-4000)));
     const ready = new Promise<void>((resolve, reject) => {
