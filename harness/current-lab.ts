@@ -11,8 +11,18 @@ export type BringUp = (topology: string, serverKind: ServerKind | undefined) => 
 
 export class CurrentLab implements AsyncDisposable {
   private current: { key: string; lab: Promise<Lab> } | undefined;
+  /** Labs being torn down while the next one comes up (`overlap`), awaited at the end. */
+  private readonly leaving: Array<Promise<void>> = [];
 
-  constructor(private readonly bringUp: BringUp) {}
+  /**
+   * `overlap`: the previous lab is torn down while the next one comes up, where two labs cannot
+   * get in each other's way (netns: every lab has namespaces of its own). Not on docker, where
+   * the next lab may need the very subnets the previous one still holds.
+   */
+  constructor(
+    private readonly bringUp: BringUp,
+    private readonly opts: { overlap: boolean } = { overlap: false },
+  ) {}
 
   /**
    * The lab for `topology` running `serverKind` (default: the topology's own software). A lab
@@ -22,7 +32,12 @@ export class CurrentLab implements AsyncDisposable {
   async get(topology: string, serverKind: ServerKind | undefined): Promise<Lab> {
     const key = JSON.stringify([topology, serverKind ?? null]);
     if (this.current?.key !== key) {
-      await this.release();
+      const leaving = this.release();
+      if (this.opts.overlap) {
+        // Handled here, so a failing teardown is not an unhandled rejection; thrown at the end.
+        leaving.catch(() => undefined);
+        this.leaving.push(leaving);
+      } else await leaving;
       this.current = { key, lab: this.bringUp(topology, serverKind) };
     }
     return this.current.lab;
@@ -36,7 +51,10 @@ export class CurrentLab implements AsyncDisposable {
     await started?.[Symbol.asyncDispose]();
   }
 
+  /** Every lab torn down, each whatever the others did; the first failure is thrown. */
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.release();
+    const all = await Promise.allSettled([...this.leaving.splice(0), this.release()]);
+    const failed = all.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

@@ -40,7 +40,9 @@ export const test = base.extend<object, PinholeWorkerFixtures>({
   ],
   labFor: [
     async ({ driverName }, use) => {
-      const current = new CurrentLab(async (topology, serverKind) => Lab.up(await loadTopology(resolveTopology(topology, TOPOLOGIES_DIR)), driverFor(driverName), { serverKind }));
+      const current = new CurrentLab(async (topology, serverKind) => Lab.up(await loadTopology(resolveTopology(topology, TOPOLOGIES_DIR)), driverFor(driverName), { serverKind }), {
+        overlap: driverName === 'netns',
+      });
       try {
         await use((topology, serverKind) => current.get(topology, serverKind));
       } finally {
