@@ -268,6 +268,8 @@ export const REQUIRED_TOOLS: ReadonlyArray<[string, string]> = [
   ['ip', 'iproute2'],
   ['nsenter', 'util-linux'],
   ['unshare', 'util-linux'],
+  // proftpd's sessions run with a lower open-files limit (harness/nodes/proftpd-server.ts).
+  ['prlimit', 'util-linux'],
   ['nft', 'nftables'],
   ['iptables-nft-restore', 'iptables'],
   ['ip6tables-nft-restore', 'iptables'],
