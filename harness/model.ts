@@ -90,7 +90,14 @@ export interface CellResult {
   advice: Advice | null;
   /** The directory holding this cell's evidence files, relative to the JSON report; null when none was kept. */
   evidence: string | null;
+  /** The client's own time: from its control connection to its last reply. */
   durationMs: number;
+  /**
+   * The cell's whole test as Playwright timed it: reset, rule set, observation, explanation,
+   * advice, evidence, and for the first cell on a lab, the lab's bring-up. Absent from `explore`
+   * and `diff` reports, and from reports written before it existed.
+   */
+  testMs?: number;
 }
 
 /**

@@ -54,7 +54,7 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   // Rules every cell keeps, each checked over all cells at once: a failure lists every cell
   // that breaks it (and 738 cells x 9 expect() calls cost seconds).
   const breaking = (rule: (c: CellResult) => boolean) => report.results.filter((c) => !rule(c)).map((c) => c.id);
-  const KEYS = ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'probe', 'expected', 'observed', 'verdict', 'cause', 'advice', 'evidence', 'durationMs'].sort();
+  const KEYS = ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'probe', 'expected', 'observed', 'verdict', 'cause', 'advice', 'evidence', 'durationMs', 'testMs'].sort();
   expect(breaking((c) => Object.keys(c).sort().join() === KEYS.join()), `keys other than ${KEYS.join(', ')}`).toEqual([]);
   // The id names every non-default dimension, so two cells never share one.
   expect(breaking((c) => c.id === cellId(c)), 'id is not cellId(cell)').toEqual([]);

@@ -163,6 +163,8 @@ if (SKIP_FULL_RUN) {
   full = runFigures(run.results, run.wallMs, DEFAULT_WORKERS);
   console.log(`whole pinhole run (exit ${run.status}): ${seconds(run.wallMs)} — ${run.summary}`);
   console.log(`cells' own time (sum of durationMs): ${seconds(full.cellMs)}; wall x ${DEFAULT_WORKERS} workers / that: ${full.overhead.toFixed(2)}`);
+  const workerMs = full.wallMs * DEFAULT_WORKERS;
+  console.log(`where the ${seconds(workerMs)} of worker time went: clients ${seconds(full.cellMs)}; around them inside cells (reset, rule set, explanation, evidence, lab switches) ${seconds(full.testMs - full.cellMs)}; outside any cell (start-up, worker start, teardown) ${seconds(workerMs - full.testMs)}`);
   for (const k of CELL_KINDS) console.log(`  median ${k} cell: ${ms(full.medians[k].median)} (${full.medians[k].cells} cells)`);
 }
 

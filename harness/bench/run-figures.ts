@@ -24,6 +24,12 @@ export interface RunFigures {
   cellMs: number;
   /** wall x workers / the cells' own time: 1 when workers do nothing but cells. */
   overhead: number;
+  /**
+   * The cells' tests as Playwright timed them (testMs): the client's time plus everything a cell
+   * does around it (reset, rule set, explanation, evidence, a lab's bring-up on its first cell).
+   * What wall x workers has beyond it ran outside any cell: start-up, worker start, teardown.
+   */
+  testMs: number;
   medians: Record<CellKind, { median: number; cells: number }>;
 }
 
@@ -35,5 +41,6 @@ export function runFigures(results: readonly CellResult[], wallMs: number, worke
       return [k, { median: median(xs), cells: xs.length }];
     }),
   ) as RunFigures['medians'];
-  return { cells: results.length, wallMs, cellMs, overhead: (wallMs * workers) / cellMs, medians };
+  const testMs = sum(results.map((c) => c.testMs ?? c.durationMs));
+  return { cells: results.length, wallMs, cellMs, overhead: (wallMs * workers) / cellMs, testMs, medians };
 }

@@ -32,6 +32,7 @@ const CellResultSchema = z.object({
   advice: z.object({ change: z.string(), verified: z.boolean() }).nullable().default(null),
   evidence: z.string().nullable().default(null),
   durationMs: z.number(),
+  testMs: z.number().optional(),
 }) satisfies z.ZodType<CellResult>;
 
 /** Unknown extra fields are dropped rather than refused, so a newer writer stays readable. */

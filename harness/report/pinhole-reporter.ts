@@ -120,6 +120,7 @@ export default class PinholeReporter implements Reporter {
             : `harness-error: ${firstLine(result.error?.message)}`;
       cell = unobservedResult(meta, { skipped, cause: reason, durationMs: result.duration });
     }
+    cell.testMs = result.duration;
     this.cells.set(cell.id, cell);
     const ladder = result.attachments.find((a) => a.name === LADDER_ATTACHMENT);
     if (ladder?.body) this.ladders[cell.id] = JSON.parse(ladder.body.toString('utf8')) as Ladder;
