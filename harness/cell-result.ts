@@ -6,6 +6,15 @@ import { cellId, type Advice, type CellResult, type Observation } from './model.
 export { DEFAULT_DIMENSIONS } from './model.ts';
 import { judge } from './verdict.ts';
 
+/**
+ * How a cell travels from a Playwright worker to the reporter: its identity in an annotation
+ * (so reporters know skipped cells too), its result and its ladder in attachments.
+ */
+export const CELL_ANNOTATION = 'pinhole-cell';
+export const RESULT_ATTACHMENT = 'pinhole-result';
+/** The cell's ladder diagram (harness/evidence/ladder.ts), for the HTML report. */
+export const LADDER_ATTACHMENT = 'pinhole-ladder';
+
 /** Everything known about a cell before it runs (reporters need it for skipped cells too). */
 export type CellMeta = Pick<
   CellResult,

@@ -2,16 +2,16 @@
  * Playwright Test fixtures for suites. The lab (topology + services) is worker-scoped: brought
  * up on a cell's first use and kept while the worker's next cells ask for the same topology
  * (harness/current-lab.ts), torn down at the end. Per-test isolation is the firewall reset
- * inside `lab.runCell` (rules flushed, conntrack flushed, rule set applied afresh).
+ * that opens every cell (Lab.openCell: connection tracking flushed, the rule set in place).
  */
 // Playwright's root test type, without the browser fixtures that `test` adds: two of those
 // (trace recording, context configuration) are automatic and ran around every cell, a few
 // milliseconds of steps and stack captures each, for a browser no cell opens. Playwright
 // exports it for test types that are not about browsers (its component testing builds on it).
 import { _baseTest as base } from '@playwright/test';
-import { CurrentLab } from './current-lab.ts';
+import { CurrentLab } from './lab/current-lab.ts';
 import { driverFor } from './drivers/registry.ts';
-import { Lab } from './lab.ts';
+import { Lab } from './lab/lab.ts';
 import type { DriverName, ServerKind } from './model.ts';
 import { TOPOLOGIES_DIR } from './paths.ts';
 import { loadTopology, resolveTopology } from './topology/load-topology.ts';

@@ -35,13 +35,14 @@ export type TlsMode = (typeof TLS_MODES)[number];
 export const CELL_KINDS = ['transfer', 'security'] as const;
 export type CellKind = (typeof CELL_KINDS)[number];
 /**
- * What the cell does. transfer: one transfer. session: several transfers in one control session.
- * concurrent: several sessions at once. bounce, pinhole-scope, helper-scope: security probes,
- * whose `pass` means the attack got through.
+ * A cell's scenario: what it does (harness/scenarios/, a file each). transfer: one transfer.
+ * session: several transfers in one control session. concurrent: several sessions at once.
+ * bounce, pinhole-scope, helper-scope: attacks, whose `pass` means the attack got through. The
+ * JSON contract (version 1) calls this field `probe`.
  */
-export const PROBES = ['transfer', 'session', 'concurrent', 'bounce', 'pinhole-scope', 'helper-scope'] as const;
-export type Probe = (typeof PROBES)[number];
-export const SECURITY_PROBES: ReadonlySet<Probe> = new Set<Probe>(['bounce', 'pinhole-scope', 'helper-scope']);
+export const SCENARIOS = ['transfer', 'session', 'concurrent', 'bounce', 'pinhole-scope', 'helper-scope'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+export const SECURITY_SCENARIOS: ReadonlySet<Scenario> = new Set<Scenario>(['bounce', 'pinhole-scope', 'helper-scope']);
 
 /** One phase of an FTP exchange as the probe saw it. */
 export interface PhaseRecord {
@@ -76,7 +77,8 @@ export interface CellResult {
   clientKind: ClientKind;
   tls: TlsMode;
   kind: CellKind;
-  probe: Probe;
+  /** The cell's scenario (a name kept from contract version 1). */
+  probe: Scenario;
   expected: Expectation | null;
   /** null only when the cell was skipped (nothing was observed). */
   observed: Outcome | null;

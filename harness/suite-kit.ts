@@ -6,19 +6,14 @@
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { TestInfo } from '@playwright/test';
 import { test, expect } from './fixtures.ts';
-import { cellResult, DEFAULT_DIMENSIONS, type CellMeta } from './cell-result.ts';
-import { LabStartError, type Lab } from './lab.ts';
-import { MODES, SECURITY_PROBES, variantOf, type ClientKind, type Expectation, type Family, type FtpCommand, type Mode, type Observation, type Probe, type ServerKind, type TlsMode } from './model.ts';
-
-export type { CellMeta };
-import { loadRuleset, rulesetName, type Ruleset } from './rulesets/load-ruleset.ts';
+import { CELL_ANNOTATION, cellResult, DEFAULT_DIMENSIONS, LADDER_ATTACHMENT, RESULT_ATTACHMENT, type CellMeta } from './cell-result.ts';
+import { investigateCell } from './cell/investigate-cell.ts';
 import { DEFAULT_JSON_REPORT } from './evidence/evidence-files.ts';
-import { investigateCell } from './investigate-cell.ts';
-
-export const CELL_ANNOTATION = 'pinhole-cell';
-export const RESULT_ATTACHMENT = 'pinhole-result';
-/** The cell's ladder diagram (harness/evidence/ladder.ts), for the HTML report. */
-export const LADDER_ATTACHMENT = 'pinhole-ladder';
+import { LabStartError } from './lab/lab-start-error.ts';
+import type { Lab } from './lab/lab.ts';
+import { MODES, SECURITY_SCENARIOS, variantOf, type ClientKind, type Expectation, type Family, type FtpCommand, type Mode, type Observation, type Scenario, type ServerKind, type TlsMode } from './model.ts';
+import { loadRuleset, rulesetName, type Ruleset } from './rulesets/load-ruleset.ts';
+import { scenarioRunner } from './scenarios/run-scenario.ts';
 
 export interface CellSpec {
   suite: string;
@@ -37,11 +32,11 @@ export interface CellSpec {
    */
   family?: Family;
   /**
-   * transfer (default): a real transfer. bounce: PORT/EPRT naming a third host (active modes).
-   * pinhole-scope: dial the neighbour of the announced passive port, then check no expectation
-   * outlives a transfer (passive modes). A security probe's `pass` means the attack got through.
+   * What the cell does (harness/scenarios/): transfer (default), session, concurrent; or an
+   * attack, whose `pass` means it got through: bounce (active modes), pinhole-scope (passive
+   * modes), helper-scope (active modes).
    */
-  probe?: Probe;
+  scenario?: Scenario;
   /** The client that runs a transfer (default the pinned probe). */
   client?: ClientKind;
   /** FTPS variant of a transfer (default none). */
@@ -52,27 +47,6 @@ export interface CellSpec {
    * passing it for the wrong server.
    */
   serverKind?: ServerKind;
-}
-
-/** Runs the cell's probe on the lab; a mode that does not fit the probe is a suite bug. */
-function observe(lab: Lab, spec: CellSpec, ruleset: Ruleset): Promise<Observation> {
-  switch (spec.probe ?? 'transfer') {
-    case 'transfer':
-      return lab.runCell({ ruleset, mode: spec.mode, command: spec.command, client: spec.client ?? 'probe', tls: spec.tls ?? 'none', ...(spec.family ? { family: spec.family } : {}) });
-    case 'session':
-      return lab.runSession(ruleset, spec.mode);
-    case 'concurrent':
-      return lab.runConcurrent(ruleset, spec.mode, spec.command);
-    case 'bounce':
-      if (spec.mode !== 'PORT' && spec.mode !== 'EPRT') throw new Error(`a bounce needs an active mode, not ${spec.mode}`);
-      return lab.runBounce(ruleset, spec.mode, spec.family);
-    case 'pinhole-scope':
-      if (spec.mode !== 'PASV' && spec.mode !== 'EPSV') throw new Error(`pinhole scope needs a passive mode, not ${spec.mode}`);
-      return lab.runPinholeScope(ruleset, spec.mode, spec.family);
-    case 'helper-scope':
-      if (spec.mode !== 'PORT' && spec.mode !== 'EPRT') throw new Error(`helper scope needs an active mode, not ${spec.mode}`);
-      return lab.runHelperScope(ruleset, spec.mode);
-  }
 }
 
 const rulesets = new Map<string, Promise<Ruleset>>();
@@ -112,7 +86,7 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
   }
   const file = join(spec.suiteDir, spec.rulesetFile);
   const ruleset = rulesetName(file);
-  const probe = spec.probe ?? 'transfer';
+  const scenario = spec.scenario ?? 'transfer';
   const meta: CellMeta = {
     suite: spec.suite,
     topology: spec.topology,
@@ -124,8 +98,8 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
     serverKind: spec.serverKind ?? DEFAULT_DIMENSIONS.serverKind,
     clientKind: spec.client ?? DEFAULT_DIMENSIONS.clientKind,
     tls: spec.tls ?? DEFAULT_DIMENSIONS.tls,
-    kind: SECURITY_PROBES.has(probe) ? 'security' : 'transfer',
-    probe,
+    kind: SECURITY_SCENARIOS.has(scenario) ? 'security' : 'transfer',
+    probe: scenario,
     expected: spec.expected,
   };
   return [
@@ -142,7 +116,8 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
         }
         const facts = { kind: meta.kind, mode: spec.mode, tls: meta.tls, family: spec.family };
         const cellMeta = { ...meta, ...lab.dimensionsFor(spec.family) };
-        const investigated = await investigateCell(lab, cellMeta, facts, await rulesetOnce(file), (rs) => observe(lab, spec, rs), jsonReport);
+        const runner = scenarioRunner(lab, { scenario, mode: spec.mode, command: spec.command, client: spec.client, tls: spec.tls, family: spec.family });
+        const investigated = await investigateCell(lab, cellMeta, facts, await rulesetOnce(file), runner, jsonReport);
         observation = investigated.observation;
         await testInfo.attach(LADDER_ATTACHMENT, { body: JSON.stringify(investigated.ladder), contentType: 'application/json' });
         for (const f of investigated.evidence) await testInfo.attach(basename(f), { path: f });

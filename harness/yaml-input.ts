@@ -6,7 +6,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './errors.ts';
-import { formatProblem, type Locate, type YamlPath } from './topology/check-topology.ts';
+import { formatProblem, type Locate, type YamlPath } from './yaml-path.ts';
 
 /**
  * The document's plain data and a way to find the line of any path in it; throws every YAML

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { diagnose, type DiagnosisInput } from '../harness/evidence/diagnose.ts';
-import { parseConntrackLine, parseExpectCounters, type FirewallState } from '../harness/evidence/firewall-state.ts';
+import { parseConntrackLine, type FirewallState } from '../harness/evidence/firewall-state.ts';
+import { parseExpectCounters } from '../harness/rulesets/ruleset-listing.ts';
 import { assignmentsBeforeConntrack, nftStructure, ruleText } from '../harness/evidence/nft-structure.ts';
 import { causeCode, CAUSE_CODES } from '../harness/model.ts';
 import { loadedRuleset } from './support/scratch-netns.ts';

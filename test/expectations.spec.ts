@@ -3,7 +3,7 @@
 import { test, expect } from '@playwright/test';
 import { InputError } from '../harness/errors.ts';
 import { parseExpectations } from '../harness/expectations/load-expectations.ts';
-import { EXPLORE_COMMANDS } from '../harness/explore-ruleset.ts';
+import { EXPLORE_COMMANDS } from '../harness/cell/explore-ruleset.ts';
 import { MODES } from '../harness/model.ts';
 
 const FILE = 'fw.expect.yaml';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { run } from '../harness/exec.ts';
 import { NetnsDriver } from '../harness/drivers/netns/netns-driver.ts';
 import { nodeNamespace, segmentNamespace } from '../harness/drivers/netns/netns-names.ts';
-import { Lab } from '../harness/lab.ts';
+import { Lab } from '../harness/lab/lab.ts';
 import { TOPOLOGIES_DIR } from '../harness/paths.ts';
 import { runDir } from '../harness/run-state.ts';
 import { backendFor, snapshotRuleset } from '../harness/rulesets/firewall-backend.ts';

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { test, expect } from '@playwright/test';
 import type { NodeHandle } from '../harness/drivers/driver.ts';
-import { LINKTYPE, writePcap } from '../harness/evidence/pcap.ts';
+import { LINKTYPE, writePcap } from '../harness/nodes/pcap.ts';
 import { PacketCapture } from '../harness/nodes/packet-capture.ts';
 import { ethernetFrame } from './support/tcp-frames.ts';
 

@@ -12,9 +12,10 @@ import { nodeNamespace } from '../harness/drivers/netns/netns-names.ts';
 import { buildLadder } from '../harness/evidence/build-ladder.ts';
 import { firewallSides } from '../harness/evidence/firewall-sides.ts';
 import type { Ladder } from '../harness/evidence/ladder.ts';
-import { readPcap } from '../harness/evidence/pcap.ts';
+import { readPcap } from '../harness/nodes/pcap.ts';
 import { run } from '../harness/exec.ts';
-import { Lab } from '../harness/lab.ts';
+import { Lab } from '../harness/lab/lab.ts';
+import { runTransfer } from '../harness/scenarios/transfer.ts';
 import type { Mode } from '../harness/model.ts';
 import { PacketCapture } from '../harness/nodes/packet-capture.ts';
 import { TOPOLOGIES_DIR } from '../harness/paths.ts';
@@ -56,7 +57,7 @@ function ladderOf(capture: PacketCapture): Ladder {
 
 async function cell(capture: PacketCapture | undefined, ruleset: Ruleset, mode: Mode, opts: { settle?: boolean } = {}) {
   capture?.mark();
-  const observation = await lab.runCell({ ruleset, mode, command: 'RETR' });
+  const { observation } = await runTransfer(lab, ruleset, { scenario: 'transfer', mode, command: 'RETR' });
   if (opts.settle ?? true) await capture?.settle();
   return observation;
 }
@@ -167,13 +168,13 @@ test('overhead: cells with and without the capture (PINHOLE_CAPTURE_BENCH=1)', a
     for (const [rs, mode] of cells) {
       const t = performance.now();
       capture.mark();
-      await lab.runCell({ ruleset: rs, mode, command: 'RETR' });
+      await runTransfer(lab, rs, { scenario: 'transfer', mode, command: 'RETR' });
       markOnly.push(performance.now() - t);
     }
     for (const [rs, mode] of cells) {
       const t = performance.now();
       capture.mark();
-      await lab.runCell({ ruleset: rs, mode, command: 'RETR' });
+      await runTransfer(lab, rs, { scenario: 'transfer', mode, command: 'RETR' });
       const s = performance.now();
       await capture.settle();
       const l = performance.now();

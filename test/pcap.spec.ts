@@ -2,7 +2,7 @@
 // timestamps, a stream split at every possible place, a truncated last record, and TCP decoding
 // of Ethernet, VLAN, Linux cooked (SLL2) and IPv6 frames.
 import { test, expect } from '@playwright/test';
-import { decodeTcp, LINKTYPE, PcapSplitter, readPcap, TCP_FLAG, writePcap, type PcapRecord } from '../harness/evidence/pcap.ts';
+import { decodeTcp, LINKTYPE, PcapSplitter, readPcap, TCP_FLAG, writePcap, type PcapRecord } from '../harness/nodes/pcap.ts';
 import { ethernetFrame, ipPacket, recordAt } from './support/tcp-frames.ts';
 
 const CLIENT_MAC = '02:00:00:00:01:0a';

@@ -15,7 +15,8 @@ import type { Driver } from '../drivers/driver.ts';
 import { DockerDriver } from '../drivers/docker/docker-driver.ts';
 import { ensureNodeImage } from '../drivers/docker/node-image.ts';
 import { NetnsDriver } from '../drivers/netns/netns-driver.ts';
-import { Lab } from '../lab.ts';
+import { Lab } from '../lab/lab.ts';
+import { runTransfer } from '../scenarios/transfer.ts';
 import type { CellResult, FtpCommand, Mode, RunReport } from '../model.ts';
 import { REPO_ROOT, TOPOLOGIES_DIR } from '../paths.ts';
 import { loadRuleset } from '../rulesets/load-ruleset.ts';
@@ -75,7 +76,7 @@ try {
   const cells = (ruleset: typeof helper, expected: 'pass' | 'blocked', into: number[]) => async () => {
     for (const mode of MODES) {
       for (const command of COMMANDS) {
-        const [o, t] = await timed(() => lab.runCell({ ruleset, mode, command }));
+        const [o, t] = await timed(async () => (await runTransfer(lab, ruleset, { scenario: 'transfer', mode, command })).observation);
         if (o.outcome !== expected) throw new Error(`${ruleset.name} ${mode} ${command}: observed ${o.outcome}, expected ${expected}: ${o.cause}`);
         into.push(t);
       }

@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Driver } from '../drivers/driver.ts';
-import { Lab } from '../lab.ts';
+import { Lab } from '../lab/lab.ts';
+import { runTransfer } from '../scenarios/transfer.ts';
 import type { Mode } from '../model.ts';
 import { loadRuleset, type Ruleset } from '../rulesets/load-ruleset.ts';
 import type { TopologySpec } from '../topology/schema.ts';
@@ -34,7 +35,7 @@ export async function measureThroughput(spec: TopologySpec, driver: Driver, rule
       for (let i = 0; i < rounds; i++) {
         for (const mode of modes) {
           for (const ruleset of rulesets) {
-            const o = await lab.runCell({ ruleset, mode, command: 'RETR' });
+            const { observation: o } = await runTransfer(lab, ruleset, { scenario: 'transfer', mode, command: 'RETR' });
             const transfer = o.phases.find((p) => p.phase === 'transfer');
             if (o.outcome !== 'pass' || !transfer?.ok) throw new Error(`throughput ${ruleset.name} ${mode}: ${o.outcome}: ${o.cause}`);
             const key = throughputKey(ruleset.name, mode);

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { diffRuns } from '../diff-runs.ts';
 import { driverFor } from '../drivers/registry.ts';
 import { InputError } from '../errors.ts';
-import { exploreRuleset } from '../explore-ruleset.ts';
+import { exploreRuleset } from '../cell/explore-ruleset.ts';
 import type { ServerKind } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { buildDiffReport, writeDiffReport } from '../report/diff-report.ts';

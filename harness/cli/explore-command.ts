@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { driverFor } from '../drivers/registry.ts';
 import { InputError } from '../errors.ts';
 import { loadExpectations } from '../expectations/load-expectations.ts';
-import { EXPLORE_COMMANDS, exploreRuleset } from '../explore-ruleset.ts';
+import { EXPLORE_COMMANDS, exploreRuleset } from '../cell/explore-ruleset.ts';
 import type { ServerKind } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { buildJsonReport, writeJsonReport } from '../report/json-report.ts';

@@ -5,7 +5,7 @@
 import { nowDoing } from '../activity.ts';
 import type { Driver } from '../drivers/driver.ts';
 import { stopAllPrograms, whileStopping } from '../exec.ts';
-import { Lab } from '../lab.ts';
+import { Lab } from '../lab/lab.ts';
 import type { ServerKind } from '../model.ts';
 import type { TopologySpec } from '../topology/schema.ts';
 import { withInterruptScope } from './interrupt.ts';

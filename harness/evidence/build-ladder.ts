@@ -22,7 +22,7 @@
  * (behind a home gateway the client shows as the gateway); any other address is `other`.
  */
 import type { Ladder, LadderActor, LadderPacket } from './ladder.ts';
-import { decodeTcp, recordTimeMs, TCP_FLAG, type PcapRecord, type TcpSegment } from './pcap.ts';
+import { decodeTcp, recordTimeMs, TCP_FLAG, type PcapRecord, type TcpSegment } from '../nodes/pcap.ts';
 
 export interface LadderInput {
   /** One cell's records by firewall interface (PacketCapture.records(), or readPcap() of saved files). */

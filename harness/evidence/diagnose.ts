@@ -5,7 +5,8 @@
  * rules are unit-tested on recorded states.
  */
 import type { Mode, TlsMode } from '../model.ts';
-import type { ConntrackEntry, ExpectCounters, FirewallState } from './firewall-state.ts';
+import type { ConntrackEntry, FirewallState } from './firewall-state.ts';
+import type { ExpectCounters } from '../rulesets/ruleset-listing.ts';
 import { assignmentsBeforeConntrack, ruleText } from './nft-structure.ts';
 
 export interface DiagnosisInput {

@@ -3,7 +3,7 @@
  * hook where and at what priority, which FTP helper objects exist, and which rules attach a
  * helper. iptables-nft rule sets show up here too (tables `ip filter`, `ip raw`...).
  */
-import { OBSERVER_TABLE } from '../nodes/drop-observer.ts';
+import { OBSERVER_TABLE } from '../rulesets/observer-ruleset.ts';
 
 /** Connection tracking runs at this priority (NF_IP_PRI_CONNTRACK): a chain before it sees no connection yet. */
 export const CONNTRACK_PRIORITY = -200;

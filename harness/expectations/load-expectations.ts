@@ -18,8 +18,8 @@ import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { FTP_COMMANDS, MODES, type Expectation, type FtpCommand, type Mode } from '../model.ts';
 import { readInputText } from '../read-input-file.ts';
-import { formatProblem } from '../topology/check-topology.ts';
 import { friendlyMessage, parseYamlInput, schemaProblems } from '../yaml-input.ts';
+import { formatProblem } from '../yaml-path.ts';
 
 export const EXPECTATION_RESULTS = ['pass', 'blocked'] as const satisfies readonly Expectation[];
 

@@ -14,18 +14,6 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { NodeHandle } from '../drivers/driver.ts';
 
-export const OBSERVER_TABLE = 'pinhole_observer';
-
-/** Appended after the user's rule set on every apply (a user's `flush ruleset` removes it). */
-export const OBSERVER_RULESET = `
-table inet ${OBSERVER_TABLE} {
-  chain trace_syn {
-    type filter hook prerouting priority -1000; policy accept;
-    tcp flags & syn == syn meta nftrace set 1
-  }
-}
-`;
-
 export interface PacketSummary {
   saddr: string;
   daddr: string;

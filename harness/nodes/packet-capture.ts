@@ -9,7 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { NodeHandle } from '../drivers/driver.ts';
 import { waitFor } from '../exec.ts';
-import { PcapSplitter, recordTimeMs, writePcap, type PcapRecord } from '../evidence/pcap.ts';
+import { PcapSplitter, recordTimeMs, writePcap, type PcapRecord } from './pcap.ts';
 
 /** Enough for every header and an FTP control line; a cell's data payload is not evidence. */
 export const CAPTURE_SNAPLEN = 512;

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
-import { CELL_KINDS, CLIENT_KINDS, FAMILIES, FTP_COMMANDS, MODES, PROBES, SERVER_KINDS, TLS_MODES, type CellResult, type DriverName, type RunReport } from '../model.ts';
+import { CELL_KINDS, CLIENT_KINDS, FAMILIES, FTP_COMMANDS, MODES, SCENARIOS, SERVER_KINDS, TLS_MODES, type CellResult, type DriverName, type RunReport } from '../model.ts';
 import { VERDICTS } from '../verdict.ts';
 
 const CellResultSchema = z.object({
@@ -23,7 +23,7 @@ const CellResultSchema = z.object({
   clientKind: z.enum(CLIENT_KINDS),
   tls: z.enum(TLS_MODES),
   kind: z.enum(CELL_KINDS),
-  probe: z.enum(PROBES),
+  probe: z.enum(SCENARIOS),
   expected: z.enum(['pass', 'blocked']).nullable(),
   observed: z.enum(['pass', 'blocked', 'error']).nullable(),
   verdict: z.enum(VERDICTS),

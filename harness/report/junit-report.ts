@@ -6,6 +6,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import junit, { type Builder } from 'junit-report-builder';
 import { variantOf, type CellResult, type DriverName } from '../model.ts';
+import { groupBy } from './group-by.ts';
 import { compareCells } from './json-report.ts';
 
 // The package is a CommonJS bundle (`module.exports = builder`) with an ESM-style d.ts
@@ -28,7 +29,8 @@ export function describeMismatch(cell: CellResult): string {
 export function buildJUnitReport(driver: DriverName, cells: readonly CellResult[], attachmentsOf: (cell: CellResult) => readonly string[] = () => []): string {
   // A fresh builder per call: the package's default export is a process-wide singleton.
   const report = rootBuilder.newBuilder().name(`pinhole ${driver}`);
-  for (const group of groupBySuite([...cells].sort(compareCells))) {
+  // One test suite per suite/topology/ruleset, in the order the sorted cells first show them.
+  for (const group of groupBy([...cells].sort(compareCells), (cell) => JSON.stringify([cell.suite, cell.topology, cell.ruleset]))) {
     const first = group[0];
     if (first === undefined) continue;
     const suite = report
@@ -86,18 +88,6 @@ export function buildJUnitReport(driver: DriverName, cells: readonly CellResult[
 export function writeJUnitReport(file: string, driver: DriverName, cells: readonly CellResult[], attachmentsOf?: (cell: CellResult) => readonly string[]): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, buildJUnitReport(driver, cells, attachmentsOf), 'utf8');
-}
-
-/** One group per suite/topology/ruleset, in the order the (sorted) input first shows them. */
-function groupBySuite(cells: readonly CellResult[]): CellResult[][] {
-  const groups = new Map<string, CellResult[]>();
-  for (const cell of cells) {
-    const key = JSON.stringify([cell.suite, cell.topology, cell.ruleset]);
-    const group = groups.get(key);
-    if (group) group.push(cell);
-    else groups.set(key, [cell]);
-  }
-  return [...groups.values()];
 }
 
 function seconds(ms: number): number {

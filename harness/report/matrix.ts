@@ -4,6 +4,7 @@
  * colour-blind readers); colour only adds emphasis.
  */
 import { FAMILIES, FTP_COMMANDS, MODES, variantOf, type CellResult, type Family, type FtpCommand, type Mode, type Outcome, type Verdict } from '../model.ts';
+import { groupBy } from './group-by.ts';
 
 export interface MatrixOptions {
   color: boolean;
@@ -54,7 +55,7 @@ interface Cell {
 export function renderMatrix(cells: readonly CellResult[], opts: MatrixOptions): string {
   if (cells.length === 0) return 'no cells';
   const paint: Paint = (style, text) => (opts.color && style !== null ? `${ANSI[style][0]}${text}${ANSI[style][1]}` : text);
-  const blocks = groupBy(cells, (c) => [c.suite, c.topology]).map((group) => renderGroup(group, paint, opts.details ?? (() => true)));
+  const blocks = groupBy(cells, (c) => JSON.stringify([c.suite, c.topology])).map((group) => renderGroup(group, paint, opts.details ?? (() => true)));
   return [...blocks, summaryLines(cells, paint).join('\n')].join('\n\n');
 }
 
@@ -183,15 +184,4 @@ function optional(n: number, render: (n: number) => string): string[] {
 
 function cellsWord(n: number): string {
   return `${n} ${n === 1 ? 'cell' : 'cells'}`;
-}
-
-function groupBy<T>(items: readonly T[], keyOf: (item: T) => string[]): T[][] {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = JSON.stringify(keyOf(item));
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return [...groups.values()];
 }

@@ -5,7 +5,7 @@
  * kernel's listing of an application is read once, when a cell first needs it.
  */
 import type { NodeHandle } from '../drivers/driver.ts';
-import { readRulesetListing, type RulesetListing } from '../evidence/firewall-state.ts';
+import { readRulesetListing, type RulesetListing } from './ruleset-listing.ts';
 import { backendFor, resetConntrack } from './firewall-backend.ts';
 import type { Ruleset } from './load-ruleset.ts';
 import { keptState } from './ruleset-state.ts';

@@ -4,7 +4,7 @@
  * connection tracking flushed (entries and expectations), then the rule set applied afresh.
  */
 import type { NodeHandle } from '../drivers/driver.ts';
-import { OBSERVER_RULESET } from '../nodes/drop-observer.ts';
+import { OBSERVER_RULESET } from './observer-ruleset.ts';
 import { RESTORE_COMMAND, type Ruleset, type RulesetFormat } from './load-ruleset.ts';
 
 export interface FirewallBackend {

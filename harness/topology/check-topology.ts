@@ -6,29 +6,8 @@
  * Every check reports and carries on, so one run shows every problem in the file.
  */
 import ipaddr from 'ipaddr.js';
+import { formatPath, formatProblem, type Locate, type YamlPath } from '../yaml-path.ts';
 import { FORWARDING_KINDS, type NodeSpec, type TopologySpec } from './schema.ts';
-
-/** A place in the YAML document: keys of maps, indexes of sequences. */
-export type YamlPath = readonly (string | number)[];
-/** The 1-based line of the YAML node at `path` (or of its nearest existing parent). */
-export type Locate = (path: YamlPath) => number;
-
-/** `nodes.client.interfaces.eth0`, `...address[1]`; odd keys are quoted so the path stays unambiguous. */
-export function formatPath(path: YamlPath): string {
-  if (path.length === 0) return '(top level)';
-  return path
-    .map((key, i) => {
-      if (typeof key === 'number') return `[${key}]`;
-      const text = /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(String(key));
-      return i === 0 ? text : `.${text}`;
-    })
-    .join('');
-}
-
-/** The one problem format of pinhole: `FILE:LINE: PATH: MESSAGE`. */
-export function formatProblem(file: string, line: number, path: YamlPath, message: string): string {
-  return `${file}:${line}: ${formatPath(path)}: ${message}`;
-}
 
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 type Report = (path: YamlPath, message: string) => void;

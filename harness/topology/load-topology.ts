@@ -8,7 +8,8 @@ import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { readInputText } from '../read-input-file.ts';
 import { friendlyMessage, inFileOrder, parseYamlInput, schemaProblems } from '../yaml-input.ts';
-import { checkTopology, formatProblem, type YamlPath } from './check-topology.ts';
+import { formatProblem, type YamlPath } from '../yaml-path.ts';
+import { checkTopology } from './check-topology.ts';
 import { TopologySchema, type TopologySpec } from './schema.ts';
 
 const TOPOLOGY_SUFFIX = '.topo.yaml';

@@ -22,28 +22,28 @@
  * Verified on Linux 6.x, nftables 1.0.6, iptables 1.8.9 (nf_tables), vsftpd 3.0.3, curl 7.88.1,
  * lftp 4.9.2, on the netns and docker drivers; every cell was observed from real packets first.
  *
- *   curl                      PORT     EPRT     PASV     EPSV      why
- *   no-helper                 blocked  blocked  blocked  blocked   data connections are NEW, policy drops them
- *   related-no-helper         blocked  blocked  blocked  blocked   nothing is RELATED without a helper
- *   nft-helper                pass     pass     pass     pass      the helper parses curl's PORT/EPRT and the 227/229 replies
- *   iptables-ct-helper        pass     pass     pass     pass      raw CT --helper ftp, RELATED -m helper accepted
- *   helper-masquerade         pass     pass     pass     pass      nf_nat_ftp rewrites curl's PORT/EPRT to the public address
- *   masquerade-no-helper      blocked  blocked  blocked  blocked   active: vsftpd refuses the private address (500; curl's
- *                                                                  fallback PORT after the refused EPRT is refused too);
- *                                                                  passive: NEW data connection dropped
- *   passive-range-no-helper   blocked  blocked  pass     pass      only the pinned passive range is open
- *   helper-wrong-port         blocked  blocked  blocked  blocked   helper on 2121, control on 21: no expectation
+ *   client  rule set                  PORT     EPRT     PASV     EPSV      why
+ *   curl    no-helper                 blocked  blocked  blocked  blocked   data connections are NEW, policy drops them
+ *   curl    related-no-helper         blocked  blocked  blocked  blocked   nothing is RELATED without a helper
+ *   curl    nft-helper                pass     pass     pass     pass      the helper parses curl's PORT/EPRT and the 227/229 replies
+ *   curl    iptables-ct-helper        pass     pass     pass     pass      raw CT --helper ftp, RELATED -m helper accepted
+ *   curl    helper-masquerade         pass     pass     pass     pass      nf_nat_ftp rewrites curl's PORT/EPRT to the public address
+ *   curl    masquerade-no-helper      blocked  blocked  blocked  blocked   active: vsftpd refuses the private address (500; curl's
+ *                                                                          fallback PORT after the refused EPRT is refused too);
+ *                                                                          passive: NEW data connection dropped
+ *   curl    passive-range-no-helper   blocked  blocked  pass     pass      only the pinned passive range is open
+ *   curl    helper-wrong-port         blocked  blocked  blocked  blocked   helper on 2121, control on 21: no expectation
  *
- *   lftp                      PORT     PASV     EPSV      why
- *   no-helper                 blocked  blocked  blocked   data connections are NEW, policy drops them
- *   related-no-helper         blocked  blocked  blocked   nothing is RELATED without a helper
- *   nft-helper                pass     pass     pass      the helper parses lftp's PORT and the 227/229 replies
- *   iptables-ct-helper        pass     pass     pass      raw CT --helper ftp, RELATED -m helper accepted
- *   helper-masquerade         pass     pass     pass      nf_nat_ftp rewrites lftp's PORT to the public address
- *   masquerade-no-helper      blocked  blocked  blocked   active: vsftpd refuses the private address (500);
- *                                                         passive: NEW data connection dropped
- *   passive-range-no-helper   blocked  pass     pass      only the pinned passive range is open
- *   helper-wrong-port         blocked  blocked  blocked   helper on 2121, control on 21: no expectation
+ *   client  rule set                  PORT     PASV     EPSV      why
+ *   lftp    no-helper                 blocked  blocked  blocked   data connections are NEW, policy drops them
+ *   lftp    related-no-helper         blocked  blocked  blocked   nothing is RELATED without a helper
+ *   lftp    nft-helper                pass     pass     pass      the helper parses lftp's PORT and the 227/229 replies
+ *   lftp    iptables-ct-helper        pass     pass     pass      raw CT --helper ftp, RELATED -m helper accepted
+ *   lftp    helper-masquerade         pass     pass     pass      nf_nat_ftp rewrites lftp's PORT to the public address
+ *   lftp    masquerade-no-helper      blocked  blocked  blocked   active: vsftpd refuses the private address (500);
+ *                                                                 passive: NEW data connection dropped
+ *   lftp    passive-range-no-helper   blocked  pass     pass      only the pinned passive range is open
+ *   lftp    helper-wrong-port         blocked  blocked  blocked   helper on 2121, control on 21: no expectation
  *
  * Against the probe (ftp-stateful): the same verdict and the same cause in every cell both
  * clients can pin. What the clients do differently does not change a verdict here: curl dials

@@ -23,12 +23,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Expectation } from '../../harness/model.ts';
-import { defineTruthTable, type ModeTruth } from '../../harness/suite-kit.ts';
+import { natCellsOf, type NatTruth } from '../nat-cells.ts';
 
 const P: Expectation = 'pass';
 const B: Expectation = 'blocked';
 /** Topology -> rule set file -> expectation per mode (PORT, EPRT, PASV, EPSV). */
-const DNAT_TRUTH: Record<string, ReadonlyArray<[string, ModeTruth]>> = {
+const DNAT_TRUTH: NatTruth = {
   dnat: [
     ['rulesets/dnat-helper.nft', [P, P, P, P]],
     ['rulesets/dnat-no-helper.nft', [B, B, B, P]],
@@ -40,12 +40,9 @@ const DNAT_TRUTH: Record<string, ReadonlyArray<[string, ModeTruth]>> = {
 };
 
 /** The cells of one topology; each topology has a spec file of its own (a worker per topology). */
-export function defineDnatCells(topology: string): void {
-  defineTruthTable({
-    suite: 'ftp-dnat',
-    suiteDir: fileURLToPath(new URL('.', import.meta.url)),
-    topology,
-    rows: DNAT_TRUTH[topology] ?? [],
-    tags: ['@nat', '@dnat'],
-  });
-}
+export const defineDnatCells = natCellsOf({
+  suite: 'ftp-dnat',
+  suiteDir: fileURLToPath(new URL('.', import.meta.url)),
+  truth: DNAT_TRUTH,
+  tags: ['@nat', '@dnat'],
+});

@@ -19,11 +19,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Expectation } from '../../harness/model.ts';
-import { defineTruthTable, type ModeTruth } from '../../harness/suite-kit.ts';
+import { natCellsOf, type NatTruth } from '../nat-cells.ts';
 
 const P: Expectation = 'pass';
 const B: Expectation = 'blocked';
-const TRUTH: Record<string, ReadonlyArray<[string, ModeTruth]>> = {
+const TRUTH: NatTruth = {
   'double-nat': [
     ['rulesets/dnat-helper.nft', [P, P, P, P]],
     ['rulesets/dnat-no-helper.nft', [B, B, B, P]],
@@ -35,12 +35,9 @@ const TRUTH: Record<string, ReadonlyArray<[string, ModeTruth]>> = {
 };
 
 /** The cells of one topology; each topology has a spec file of its own (a worker per topology). */
-export function defineDoubleNatCells(topology: string): void {
-  defineTruthTable({
-    suite: 'ftp-double-nat',
-    suiteDir: fileURLToPath(new URL('.', import.meta.url)),
-    topology,
-    rows: TRUTH[topology] ?? [],
-    tags: ['@nat', '@double-nat'],
-  });
-}
+export const defineDoubleNatCells = natCellsOf({
+  suite: 'ftp-double-nat',
+  suiteDir: fileURLToPath(new URL('.', import.meta.url)),
+  truth: TRUTH,
+  tags: ['@nat', '@double-nat'],
+});

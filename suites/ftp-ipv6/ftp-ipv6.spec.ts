@@ -20,22 +20,21 @@
  * iptables 1.8.9 (nf_tables), vsftpd 3.0.3, on the netns and the docker driver; the observation
  * in each cell comes from real packets.
  *
- *                              IPv6              IPv4
- *   rule set                   EPRT     EPSV     PORT     PASV      why
- *   inet-no-helper             blocked  blocked  blocked  blocked   no helper in either family: data connections are
- *                                                                   NEW, the inet forward policy drops them
- *   inet-helper                pass     pass     pass     pass      helper on 21 for both families (l3proto inet): it
- *                                                                   reads EPRT |2| and 229 as it reads PORT and 227
- *   ip6-helper                 pass     pass     blocked  blocked   a helper serves the family of its table: table ip6
- *                                                                   attaches it, table ip (IPv4) attaches none
- *   helper-ipv4-address-only   blocked  blocked  pass     pass      the rule attaching the helper matches `ip daddr`:
- *                                                                   IPv6 control connections get no helper
- *   ipv4-only-firewall         pass     pass     blocked  blocked   MISCONFIGURED: table ip sees IPv4 only; nothing
- *                                                                   filters IPv6, which is wide open (FTP included)
- *   ip6tables-helper           pass     pass     pass     pass      ip6tables raw CT --helper ftp, RELATED accepted;
- *                                                                   IPv4 passes unfiltered (no iptables rules loaded)
- *   passive-range-no-helper    blocked  pass     blocked  pass      the passive range is open to both server addresses;
- *                                                                   active data connections stay NEW
+ *   rule set                   IPv6 EPRT  IPv6 EPSV  IPv4 PORT  IPv4 PASV  why
+ *   inet-no-helper             blocked    blocked    blocked    blocked    no helper in either family: data connections are
+ *                                                                          NEW, the inet forward policy drops them
+ *   inet-helper                pass       pass       pass       pass       helper on 21 for both families (l3proto inet): it
+ *                                                                          reads EPRT |2| and 229 as it reads PORT and 227
+ *   ip6-helper                 pass       pass       blocked    blocked    a helper serves the family of its table: table ip6
+ *                                                                          attaches it, table ip (IPv4) attaches none
+ *   helper-ipv4-address-only   blocked    blocked    pass       pass       the rule attaching the helper matches `ip daddr`:
+ *                                                                          IPv6 control connections get no helper
+ *   ipv4-only-firewall         pass       pass       blocked    blocked    MISCONFIGURED: table ip sees IPv4 only; nothing
+ *                                                                          filters IPv6, which is wide open (FTP included)
+ *   ip6tables-helper           pass       pass       pass       pass       ip6tables raw CT --helper ftp, RELATED accepted;
+ *                                                                          IPv4 passes unfiltered (no iptables rules loaded)
+ *   passive-range-no-helper    blocked    pass       blocked    pass       the passive range is open to both server addresses;
+ *                                                                          active data connections stay NEW
  *
  * A row that passes for a family its rule set does not filter at all (ipv4-only-firewall over
  * IPv6, ip6tables-helper over IPv4) documents an open door, not a working firewall.

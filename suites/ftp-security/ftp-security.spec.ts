@@ -21,13 +21,22 @@
  *
  * Verified on Linux 6.x, nftables 1.0.6, iptables 1.8.9 (nf_tables), vsftpd 3.0.3:
  *
- *   rule set                     bounce PORT/EPRT          pinhole-scope PASV/EPSV   helper-scope PORT/EPRT
- *   every ftp-stateful set       blocked (server-refused)  -                         -
- *   nft-helper                                             blocked (neighbour dropped, no expectation left)
- *   iptables-ct-helper                                     blocked
- *   helper-masquerade                                      blocked
- *   web-helper-port-21                                                               blocked: the helper never
- *   web-iptables-helper-port-21                                                      sees port 80; dial dropped
+ *   rule set                     probe          PORT     EPRT     why
+ *   no-helper                    bounce         blocked  blocked  server-refused
+ *   related-no-helper            bounce         blocked  blocked
+ *   nft-helper                   bounce         blocked  blocked
+ *   iptables-ct-helper           bounce         blocked  blocked
+ *   helper-masquerade            bounce         blocked  blocked
+ *   masquerade-no-helper         bounce         blocked  blocked
+ *   passive-range-no-helper      bounce         blocked  blocked
+ *   helper-wrong-port            bounce         blocked  blocked
+ *   web-helper-port-21           helper-scope   blocked  blocked  the helper never sees port 80; dial dropped
+ *   web-iptables-helper-port-21  helper-scope   blocked  blocked
+ *
+ *   rule set                     probe          PASV     EPSV     why
+ *   nft-helper                   pinhole-scope  blocked  blocked  neighbour dropped, no expectation left
+ *   iptables-ct-helper           pinhole-scope  blocked  blocked
+ *   helper-masquerade            pinhole-scope  blocked  blocked
  *
  * Rule sets that let an attack through are not in the default run: known-bad.spec.ts shows that
  * pinhole reports them as violations (`pinhole run --grep @known-bad`, exit 1).
@@ -62,11 +71,11 @@ const name = (file: string) => file.replace(/^rulesets\//, '');
 for (const rulesetFile of BOUNCE) {
   test.describe(name(rulesetFile), () => {
     for (const mode of ['PORT', 'EPRT'] as const) {
-      test(...cell({ ...common, rulesetFile, mode, probe: 'bounce', expected: 'blocked' }));
+      test(...cell({ ...common, rulesetFile, mode, scenario: 'bounce', expected: 'blocked' }));
     }
     if (PINHOLE_SCOPE.includes(rulesetFile)) {
       for (const mode of ['PASV', 'EPSV'] as const) {
-        test(...cell({ ...common, rulesetFile, mode, probe: 'pinhole-scope', expected: 'blocked' }));
+        test(...cell({ ...common, rulesetFile, mode, scenario: 'pinhole-scope', expected: 'blocked' }));
       }
     }
   });
@@ -75,7 +84,7 @@ for (const rulesetFile of BOUNCE) {
 for (const rulesetFile of HELPER_SCOPE) {
   test.describe(name(rulesetFile), () => {
     for (const mode of ['PORT', 'EPRT'] as const) {
-      test(...cell({ ...common, suiteDir: SUITE_DIR, rulesetFile, mode, probe: 'helper-scope', expected: 'blocked' }));
+      test(...cell({ ...common, suiteDir: SUITE_DIR, rulesetFile, mode, scenario: 'helper-scope', expected: 'blocked' }));
     }
   });
 }

@@ -7,14 +7,17 @@
  *   client 192.168.10.10/24 --lan-- lan0 192.168.10.254/24 [fw] wan0 203.0.113.254/24 --wan-- server 203.0.113.10/24
  *   victim 192.168.10.20/24 --lan-'                        rule set under test           vsftpd :21, passive 50000-50010
  *
- * Verified on Linux 6.x, nftables 1.0.6, iptables 1.8.9 (nf_tables), vsftpd 3.0.3:
+ * Verified on Linux 6.x, nftables 1.0.6, iptables 1.8.9 (nf_tables), vsftpd 3.0.3. The mode columns
+ * are what each cell expects (the policy), `observed` what really happens:
  *
- *   rule set                     probe                    observed  cause
- *   passive-range-no-helper      pinhole-scope PASV/EPSV  pass      neighbour-reachable: a static passive range
- *                                                                   opens every port in it, not just the announced one
- *   web-helper-all-tcp           helper-scope PORT/EPRT   pass      slipstream-connected: the helper, attached to
- *   web-iptables-helper-all-tcp                                     all TCP, parsed a PORT line in a web connection
- *                                                                   and let the web server dial the client back
+ *   rule set                     probe          PASV     EPSV     observed  cause
+ *   passive-range-no-helper      pinhole-scope  blocked  blocked  pass      neighbour-reachable: a static passive range
+ *                                                                           opens every port in it, not just the announced one
+ *
+ *   rule set                     probe          PORT     EPRT     observed  cause
+ *   web-helper-all-tcp           helper-scope   blocked  blocked  pass      slipstream-connected: the helper, attached to
+ *   web-iptables-helper-all-tcp  helper-scope   blocked  blocked  pass      all TCP, parsed a PORT line in a web connection
+ *                                                                           and let the web server dial the client back
  */
 import { fileURLToPath } from 'node:url';
 import { test } from '../../harness/fixtures.ts';
@@ -27,7 +30,7 @@ const tags = ['@security', '@known-bad'];
 test.describe('passive-range-no-helper.nft', () => {
   const suiteDir = fileURLToPath(new URL('../ftp-stateful/', import.meta.url));
   for (const mode of ['PASV', 'EPSV'] as const) {
-    test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir, rulesetFile: 'rulesets/passive-range-no-helper.nft', mode, command: 'RETR', probe: 'pinhole-scope', expected: 'blocked', tags }));
+    test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir, rulesetFile: 'rulesets/passive-range-no-helper.nft', mode, command: 'RETR', scenario: 'pinhole-scope', expected: 'blocked', tags }));
   }
 });
 
@@ -35,7 +38,7 @@ for (const rulesetFile of ['rulesets/web-helper-all-tcp.nft', 'rulesets/web-ipta
   test.describe(rulesetFile.replace(/^rulesets\//, ''), () => {
     const suiteDir = fileURLToPath(new URL('.', import.meta.url));
     for (const mode of ['PORT', 'EPRT'] as const) {
-      test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir, rulesetFile, mode, command: 'RETR', probe: 'helper-scope', expected: 'blocked', tags }));
+      test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir, rulesetFile, mode, command: 'RETR', scenario: 'helper-scope', expected: 'blocked', tags }));
     }
   });
 }

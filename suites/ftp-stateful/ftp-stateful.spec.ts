@@ -57,8 +57,8 @@ for (const [rulesetFile, expectations] of TRUTH) {
       const common = { suite: SUITE, topology: TOPOLOGY, suiteDir: SUITE_DIR, rulesetFile, mode, expected: expectations[i]!, tags };
       for (const command of ['RETR', 'STOR', 'LIST'] as const) test(...cell({ ...common, command }));
       // The same truth holds for RETR, STOR and LIST in one session, and for three sessions at once.
-      test(...cell({ ...common, command: 'RETR', probe: 'session', tags: [...tags, '@session'] }));
-      test(...cell({ ...common, command: 'RETR', probe: 'concurrent', tags: [...tags, '@session'] }));
+      test(...cell({ ...common, command: 'RETR', scenario: 'session', tags: [...tags, '@session'] }));
+      test(...cell({ ...common, command: 'RETR', scenario: 'concurrent', tags: [...tags, '@session'] }));
     });
   });
 }

@@ -3,7 +3,7 @@
 // rewritten), the way tcpdump on each interface would see it. Checksums are left 0: nothing here
 // verifies them, and captures of offloaded traffic carry wrong ones anyway.
 import ipaddr from 'ipaddr.js';
-import { LINKTYPE, TCP_FLAG, type PcapRecord } from '../../harness/evidence/pcap.ts';
+import { LINKTYPE, TCP_FLAG, type PcapRecord } from '../../harness/nodes/pcap.ts';
 
 export interface Segment {
   src: string;

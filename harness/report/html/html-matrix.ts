@@ -6,6 +6,7 @@
  * verdict in words, with `data-cell` pointing into the report's results.
  */
 import { FAMILIES, FTP_COMMANDS, MODES, variantOf, type CellResult } from '../../model.ts';
+import { groupBy } from '../group-by.ts';
 import { escapeHtml } from './html-escape.ts';
 import { OUTCOME_WORD, outcomeKey, VERDICT_MARK, verdictClass } from './verdict-marks.ts';
 
@@ -88,15 +89,4 @@ function compareRows(a: CellResult | undefined, b: CellResult | undefined): numb
     FTP_COMMANDS.indexOf(a.command) - FTP_COMMANDS.indexOf(b.command) ||
     (label(a) < label(b) ? -1 : label(a) > label(b) ? 1 : 0)
   );
-}
-
-function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return [...groups.values()];
 }

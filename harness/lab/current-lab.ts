@@ -5,7 +5,7 @@
  * instead of starting a process, and loading the harness into it, for every spec file.
  */
 import type { Lab } from './lab.ts';
-import type { ServerKind } from './model.ts';
+import type { ServerKind } from '../model.ts';
 
 export type BringUp = (topology: string, serverKind: ServerKind | undefined) => Promise<Lab>;
 

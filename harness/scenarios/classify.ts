@@ -9,7 +9,7 @@
  */
 import type { Observation } from '../model.ts';
 import type { DropEvent, PacketSummary } from '../nodes/drop-observer.ts';
-import type { ProbeReport } from './probe-protocol.ts';
+import type { ProbeReport } from '../probes/probe-protocol.ts';
 
 export interface Evidence {
   report: ProbeReport;

@@ -4,15 +4,16 @@
  * twice on the same lab (the lab resets the firewall before every cell, so rule sets can
  * follow each other on it).
  */
-import { nowDoing } from './activity.ts';
-import { DEFAULT_DIMENSIONS } from './cell-result.ts';
-import { DEFAULT_JSON_REPORT } from './evidence/evidence-files.ts';
-import type { Ladder } from './evidence/ladder.ts';
-import { DEFAULT_EVIDENCE_POLICY, type EvidencePolicy } from './evidence/retention.ts';
+import { nowDoing } from '../activity.ts';
+import { DEFAULT_DIMENSIONS } from '../cell-result.ts';
+import { DEFAULT_JSON_REPORT } from '../evidence/evidence-files.ts';
+import type { Ladder } from '../evidence/ladder.ts';
+import { DEFAULT_EVIDENCE_POLICY, type EvidencePolicy } from '../evidence/retention.ts';
+import type { Lab } from '../lab/lab.ts';
+import { MODES, type CellResult, type Expectation, type FtpCommand, type Mode } from '../model.ts';
+import type { Ruleset } from '../rulesets/load-ruleset.ts';
+import { scenarioRunner } from '../scenarios/run-scenario.ts';
 import { investigateCell } from './investigate-cell.ts';
-import type { Lab } from './lab.ts';
-import { MODES, type CellResult, type Expectation, type FtpCommand, type Mode } from './model.ts';
-import type { Ruleset } from './rulesets/load-ruleset.ts';
 
 /** One download and one upload: the two directions a data connection can be set up for. */
 export const EXPLORE_COMMANDS = ['RETR', 'STOR'] as const satisfies readonly FtpCommand[];
@@ -57,7 +58,7 @@ export async function exploreRuleset(
         expected: label.expected?.(mode, command) ?? null,
       };
       const facts = { kind: 'transfer', mode, tls: 'none' } as const;
-      const cell = await investigateCell(lab, meta, facts, ruleset, (rs) => lab.runCell({ ruleset: rs, mode, command }), jsonReport, evidence);
+      const cell = await investigateCell(lab, meta, facts, ruleset, scenarioRunner(lab, { scenario: 'transfer', mode, command }), jsonReport, evidence);
       out.results.push(cell.result);
       out.ladders[cell.result.id] = cell.ladder;
     }

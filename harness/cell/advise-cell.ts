@@ -1,0 +1,58 @@
+/**
+ * Verified advice: the smallest rule change that makes a blocked transfer pass, proven by running
+ * the cell again (through its CellRunner) with the change applied. Candidates come from
+ * harness/evidence/advise.ts; a candidate that does not make the cell pass is never advice.
+ */
+import { adviceCandidates } from '../evidence/advise.ts';
+import type { FirewallState } from '../evidence/firewall-state.ts';
+import { causeCode, type Advice, type Family, type Observation } from '../model.ts';
+import type { Ruleset } from '../rulesets/load-ruleset.ts';
+import type { CellRunner } from '../scenarios/scenario.ts';
+import type { CellFacts } from './explain-cell.ts';
+
+/** `verify` (default): re-run each candidate; `suggest`: name the first without re-running; `off`. */
+const ADVICE_MODE = process.env.PINHOLE_ADVICE ?? 'verify';
+/** Candidates tried per cell at most: each is a whole re-run. */
+const MAX_ADVICE_TRIES = 3;
+
+/** The server as the advice's rules must name it: its own address in the cell's family, its port and passive range. */
+export interface AdvisedServer {
+  family: Family;
+  address: string;
+  port: number;
+  passivePorts: { min: number; max: number };
+}
+
+/**
+ * The change that fixed an earlier cell of the same rule set, cause, mode, family and TLS variant
+ * is tried first: cells of one row usually share their fix. Only an order: every candidate is
+ * verified all the same.
+ */
+const hints = new Map<string, string>();
+
+export async function adviseCell(o: Observation, facts: CellFacts, ruleset: Ruleset, state: FirewallState | undefined, server: AdvisedServer, runner: CellRunner): Promise<Advice | null> {
+  if (ADVICE_MODE === 'off' || o.outcome !== 'blocked' || facts.kind !== 'transfer' || !state) return null;
+  const code = causeCode(o.cause);
+  const candidates = adviceCandidates({
+    code,
+    mode: facts.mode,
+    family: server.family,
+    tls: facts.tls,
+    format: ruleset.format,
+    structure: state.structure,
+    server: { address: server.address, port: server.port, passivePorts: server.passivePorts },
+  });
+  if (candidates.length === 0) return null;
+  if (ADVICE_MODE === 'suggest') return { change: candidates[0]!.change, verified: false };
+  const key = JSON.stringify([ruleset.file, server.address, code, facts.mode, server.family, facts.tls]);
+  const hint = hints.get(key);
+  const ordered = [...candidates].sort((a, b) => Number(b.change === hint) - Number(a.change === hint));
+  for (const c of ordered.slice(0, MAX_ADVICE_TRIES)) {
+    const again = await runner.run({ ...ruleset, text: c.apply(ruleset.text) });
+    if (again.observation.outcome === 'pass') {
+      hints.set(key, c.change);
+      return { change: c.change, verified: true };
+    }
+  }
+  return null;
+}

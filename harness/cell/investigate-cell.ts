@@ -1,0 +1,88 @@
+/**
+ * One cell run the whole way: observe, explain why it did not pass (from the firewall's state),
+ * draw its ladder, look for a rule change that makes it pass (re-running it) where passing is
+ * what the user wants, and keep the evidence the policy asks for (harness/evidence/retention.ts).
+ * Suites (through Playwright) and `explore`/`diff` (in-process) share it, so every way of
+ * running a cell reports the same things.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { cellResult, type CellMeta } from '../cell-result.ts';
+import { writeEvidence } from '../evidence/evidence-files.ts';
+import { firewallSides } from '../evidence/firewall-sides.ts';
+import { readFirewallState } from '../evidence/firewall-state.ts';
+import type { Ladder } from '../evidence/ladder.ts';
+import { evidencePolicy, keepsEvidence, wantsAdvice, type EvidencePolicy } from '../evidence/retention.ts';
+import type { Lab } from '../lab/lab.ts';
+import type { CellResult, Observation } from '../model.ts';
+import type { Ruleset } from '../rulesets/load-ruleset.ts';
+import { addressesOf } from '../topology/dual-stack.ts';
+import { judge } from '../verdict.ts';
+import type { CellRunner } from '../scenarios/scenario.ts';
+import { adviseCell } from './advise-cell.ts';
+import { cellPackets, type LadderScene } from './cell-packets.ts';
+import { diagnosable, explainCell, type CellFacts } from './explain-cell.ts';
+
+export interface InvestigatedCell {
+  result: CellResult;
+  observation: Observation;
+  ladder: Ladder;
+  /** Absolute paths of the evidence files written for this cell (none when the policy keeps none). */
+  evidence: string[];
+}
+
+/** Who is who on the lab's firewall capture. */
+function ladderScene(lab: Lab): LadderScene {
+  const spec = lab.topology.spec;
+  const addresses = (name: string) => addressesOf(spec.nodes[name]!);
+  const { info } = lab.jobTarget;
+  return {
+    firewall: lab.firewall.name,
+    firewallAddresses: addresses(lab.firewall.name),
+    clientAddresses: addresses(lab.client.name),
+    serverAddresses: addresses(lab.server.name),
+    controlPorts: [info.port, ...(info.tls?.implicitPort ? [info.tls.implicitPort] : [])],
+    sides: firewallSides(spec, lab.firewall.name, lab.client.name, lab.server.name),
+  };
+}
+
+/**
+ * `runner` runs the cell's scenario on `lab` with a rule set: first the cell's own, then (for
+ * advice) the same rule set with a candidate change. `jsonReport` places the evidence beside the report.
+ */
+export async function investigateCell(
+  lab: Lab,
+  meta: CellMeta,
+  facts: CellFacts,
+  ruleset: Ruleset,
+  runner: CellRunner,
+  jsonReport: string,
+  policy: EvidencePolicy = evidencePolicy(),
+): Promise<InvestigatedCell> {
+  const { observation: observed, window } = await runner.run(ruleset);
+  const keep = keepsEvidence(policy, judge(meta.expected, observed.outcome));
+  const advise = wantsAdvice(meta.expected, observed.outcome);
+  const needsState = diagnosable(observed, facts, window) || keep || advise;
+  // Reading the firewall's state (netlink, no packets) overlaps the capture's settling. A blocked
+  // cell's ladder waits for its dropped SYN to arrive through tcpdump's pipe even without evidence.
+  const [state, { ladder, pcaps }] = await Promise.all([
+    needsState ? readFirewallState(lab.firewall, window.listing()) : undefined,
+    cellPackets(lab.capture, window, ladderScene(lab), { settle: keep || observed.outcome !== 'pass', pcaps: keep }),
+  ]);
+  const observation = state ? explainCell(observed, facts, window, state, lab.firewall.name) : observed;
+  // Advice re-runs the cell, so it comes after the firewall's state and packets were read.
+  const family = lab.dimensionsFor(facts.family).family;
+  const server = { family, address: lab.ownAddress(lab.server, family), port: lab.jobTarget.info.port, passivePorts: lab.serverSpec.ftp.passivePorts };
+  const advice = advise ? await adviseCell(observation, facts, ruleset, state, server, runner) : null;
+  const dims = { ...meta, ...lab.dimensionsFor(facts.family) };
+  const nodes = { client: lab.client.name, server: lab.server.name };
+  const result = cellResult(dims, nodes, observation, { advice });
+  if (!keep) return { result, observation, ladder, evidence: [] };
+  const written = await writeEvidence(jsonReport, { cell: result, observation, advice, state, captures: pcaps, ladder });
+  const base = dirname(resolve(jsonReport));
+  return {
+    result: cellResult(dims, nodes, observation, { advice, evidence: written.dir }),
+    observation,
+    ladder,
+    evidence: written.files.map((f) => join(base, written.dir, f)),
+  };
+}

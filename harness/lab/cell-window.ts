@@ -1,0 +1,21 @@
+/**
+ * One cell's window on a lab, from the reset that opens it to the next reset: the rule set the
+ * firewall holds, its expectation counters when the cell began, and what the cell's probes met.
+ * Explaining a cell, advising on it and drawing its ladder read this record, not the lab.
+ */
+import type { ExpectCounters, RulesetListing } from '../rulesets/ruleset-listing.ts';
+import type { Ruleset } from '../rulesets/load-ruleset.ts';
+import type { DropEvent } from '../nodes/drop-observer.ts';
+import type { ProbeJob, ProbeReport } from '../probes/probe-protocol.ts';
+
+export interface CellWindow {
+  ruleset: Ruleset;
+  /** The firewall's expectation counters with the rule set applied and nothing in flight. */
+  counters: ExpectCounters;
+  /** The rule set as the firewall's kernel holds it, read when first needed. */
+  listing: () => Promise<RulesetListing>;
+  /** The first probe job of the cell that did not pass, with its report: what diagnosis reads. */
+  failed?: { job: Omit<ProbeJob, 'id'>; report: ProbeReport };
+  /** The drops that were the cell's own (scenarios/attempt.ts), for the ladder's wait on the capture. */
+  drops: DropEvent[];
+}

@@ -1,0 +1,322 @@
+/**
+ * A lab is a started topology with its node services running: the FTP server, the probe agent on
+ * the client, a drop observer on every forwarding node, a capture on the firewall. It does one
+ * job: bring that up, reset it between cells (`openCell`), and tear it down. What a cell does on
+ * it lives in harness/scenarios/, what is made of the cell afterwards in harness/cell/.
+ */
+import type { Driver, NodeHandle, StartedTopology } from '../drivers/driver.ts';
+import { DEFAULT_JSON_REPORT, evidenceRoot } from '../evidence/evidence-files.ts';
+import { DisposeStack } from '../dispose.ts';
+import { waitFor } from '../exec.ts';
+import { FAMILIES, type ClientKind, type Family, type Observation, type ServerKind } from '../model.ts';
+import { DropObserver } from '../nodes/drop-observer.ts';
+import type { FtpServer, FtpServerSettings } from '../nodes/ftp-server.ts';
+import { NodeAgent, withAgent } from '../nodes/node-agent.ts';
+import { NodeStartError } from '../nodes/node-start-error.ts';
+import { PacketCapture } from '../nodes/packet-capture.ts';
+import { startFtpServer } from '../nodes/start-ftp-server.ts';
+import { makeCertificate } from '../nodes/tls-certificate.ts';
+import { WebAttacker } from '../nodes/web-attacker.ts';
+import type { FtpClient } from '../probes/ftp-client.ts';
+import { probeJob, type JobTarget } from '../probes/probe-job.ts';
+import type { ProbeReport } from '../probes/probe-protocol.ts';
+import { startFtpClient } from '../probes/start-ftp-client.ts';
+import { AppliedRulesets } from '../rulesets/applied-rulesets.ts';
+import { backendFor } from '../rulesets/firewall-backend.ts';
+import { loadRuleset, type Ruleset } from '../rulesets/load-ruleset.ts';
+import { OBSERVER_RULESET } from '../rulesets/observer-ruleset.ts';
+import { parseExpectCounters } from '../rulesets/ruleset-listing.ts';
+import { serverDied } from '../scenarios/classify.ts';
+import { addressesOf, canonicalAddress, familyOf, hasFamily } from '../topology/dual-stack.ts';
+import { FORWARDING_KINDS, type NodeKind, type NodeSpec, type TopologySpec } from '../topology/schema.ts';
+import type { CellWindow } from './cell-window.ts';
+import { labStartError } from './lab-start-error.ts';
+
+/** Implicit FTPS's well-known port (RFC 4217 leaves it to history; IANA names it ftps). */
+const IMPLICIT_FTPS_PORT = 990;
+
+/**
+ * Waits for every start; what did start is handed to `keep` (to be stopped with the lab) even
+ * when another failed, and then the first failure is thrown.
+ */
+async function startedAll<T>(starts: ReadonlyArray<Promise<T>>, keep: (started: T) => void): Promise<T[]> {
+  const settled = await Promise.allSettled(starts);
+  for (const r of settled) if (r.status === 'fulfilled') keep(r.value);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+function firstOfKind(topology: StartedTopology, kind: NodeKind): NodeHandle {
+  const node = topology.nodes().find((n) => n.kind === kind);
+  if (!node) throw new Error(`topology ${topology.spec.name} has no ${kind} node`);
+  return node;
+}
+
+export class Lab implements AsyncDisposable {
+  /** What each forwarding node holds, so a cell re-applies only what a cell can change. */
+  private readonly rulesets = new AppliedRulesets();
+  private attacker: Promise<WebAttacker> | undefined;
+  /** An aborted probe may leave a server session still dialling; a completed one has quit. */
+  private sessionsMayLinger = false;
+  /** Said in the next cell's transcript: the server had died and was started again. */
+  private restarted: string | undefined;
+  /** Clients other than the probe start on first use: most labs never need them. */
+  private readonly clients = new Map<ClientKind, Promise<FtpClient>>();
+
+  private constructor(
+    readonly topology: StartedTopology,
+    readonly client: NodeHandle,
+    readonly server: NodeHandle,
+    readonly firewall: NodeHandle,
+    /** Routers with a fixed rule set of their own (from the topology), re-applied on every reset. */
+    private readonly routerRulesets: ReadonlyArray<[NodeHandle, Ruleset]>,
+    private readonly services: {
+      /** Replaced when the server died and is started again (restartServer). */
+      ftp: FtpServer;
+      startServer: () => Promise<FtpServer>;
+      /** Where a service that fails to start leaves its output (LabStartError). */
+      logsDir: string;
+      /** The pinned probe: started with the lab, it also checks readiness. */
+      probe: FtpClient;
+    },
+    /** Every forwarding node's drop observer: the evidence that the path refused a packet. */
+    readonly observers: readonly DropObserver[],
+    /** tcpdump on every firewall interface, for the ladder diagram and the evidence pcaps. */
+    readonly capture: PacketCapture,
+    private readonly resources: DisposeStack,
+  ) {}
+
+  /**
+   * `serverKind` runs that software on the server node instead of the topology's own choice.
+   * `logsDir`: where the output of a service that does not start is kept (default: the evidence
+   * directory beside `PINHOLE_JSON`, or reports/). `testFileBytes`: the size of the file RETR
+   * downloads (default 256 KiB; the benchmark's throughput figure asks for 100 MiB).
+   */
+  static async up(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerKind | undefined; logsDir?: string; testFileBytes?: number } = {}): Promise<Lab> {
+    const logsDir = opts.logsDir ?? evidenceRoot(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT);
+    const resources = new DisposeStack();
+    let probeStarting: Promise<FtpClient> | undefined;
+    try {
+      const topology = await driver.up(spec);
+      resources.defer(() => topology[Symbol.asyncDispose]());
+      // The pinned probe needs no agent and nothing else of the lab, and its start (a TypeScript
+      // loader) is the longest of a lab's: it starts with the agents, not after them.
+      probeStarting = startFtpClient('probe', firstOfKind(topology, 'ftp-client')).then((probe) => {
+        resources.defer(() => probe[Symbol.asyncDispose]());
+        return probe;
+      });
+      probeStarting.catch(() => undefined);
+      const serverSpec = spec.nodes[firstOfKind(topology, 'ftp-server').name]!;
+      if (serverSpec.kind !== 'ftp-server') throw new Error('unreachable: server kind');
+
+      // The nodes every cell runs commands in (reset, state, uploads, sessions; the client's
+      // `kill` of a real client that is stopped) get an agent.
+      const agentNodes = topology.nodes().filter((n) => n.kind === 'ftp-server' || n.kind === 'ftp-client' || FORWARDING_KINDS.has(n.kind));
+      const agents = await startedAll(agentNodes.map((n) => NodeAgent.start(n)), (a) => resources.defer(() => a[Symbol.asyncDispose]()));
+      const byName = new Map(agents.map((a) => [a.node.name, withAgent(a.node, a)]));
+      const served = (n: NodeHandle) => byName.get(n.name) ?? n;
+      const client = served(firstOfKind(topology, 'ftp-client'));
+      const server = served(firstOfKind(topology, 'ftp-server'));
+      const firewall = served(firstOfKind(topology, 'firewall'));
+      const routers = topology.nodes().filter((n) => FORWARDING_KINDS.has(n.kind)).map(served);
+      const routerRulesets: Array<[NodeHandle, Ruleset]> = [];
+      for (const r of routers) {
+        const node = spec.nodes[r.name]!;
+        if (node.kind === 'router' && node.ruleset) routerRulesets.push([r, await loadRuleset(node.ruleset)]);
+      }
+      // FTPS is offered by every lab (explicit, and implicit on its own port): a certificate costs milliseconds.
+      const cert = await makeCertificate(server);
+      const settings: FtpServerSettings = { ...serverSpec.ftp, listenIpv6: hasFamily(serverSpec, 'ipv6'), addresses: addressesOf(serverSpec), tls: { cert, implicitPort: IMPLICIT_FTPS_PORT }, testFileBytes: opts.testFileBytes };
+      const startServer = () => startFtpServer(opts.serverKind ?? serverSpec.ftp.software, server, settings);
+      // Settled, not all: what did start is stopped again when something else did not.
+      const started = await Promise.allSettled([
+        startServer(),
+        probeStarting,
+        PacketCapture.start(firewall, Object.keys(spec.nodes[firewall.name]!.interfaces)),
+        ...routers.map(async (r) => {
+          const res = await r.exec(['nft', '-f', '-'], { input: OBSERVER_RULESET });
+          if (res.code !== 0) throw new Error(`node ${r.name}: cannot install the drop observer: ${res.stderr.trim()}`);
+        }),
+      ]);
+      const [ftpStarted, probeStarted, captureStarted] = started;
+      const services = {} as Lab['services'];
+      if (ftpStarted?.status === 'fulfilled') {
+        services.ftp = ftpStarted.value as FtpServer;
+        // The lab's current server: a restarted one replaces it (restartServer).
+        resources.defer(() => services.ftp[Symbol.asyncDispose]());
+      }
+      if (captureStarted?.status === 'fulfilled') resources.defer(() => (captureStarted.value as PacketCapture)[Symbol.asyncDispose]());
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      Object.assign(services, { startServer, logsDir, probe: (probeStarted as PromiseFulfilledResult<FtpClient>).value });
+      const capture = (captureStarted as PromiseFulfilledResult<PacketCapture>).value;
+      const observers = routers.map((r) => DropObserver.start(r));
+      for (const o of observers) resources.defer(() => o[Symbol.asyncDispose]());
+
+      const lab = new Lab(topology, client, server, firewall, routerRulesets, services, observers, capture, resources);
+      // Fixed router rule sets are in place before the readiness transfer crosses them.
+      await Promise.all(routerRulesets.map(([r, rs]) => backendFor(rs.format).apply(r, rs)));
+      await lab.awaitReady();
+      return lab;
+    } catch (err) {
+      // The service's words are kept before its node (and the files in it) is removed.
+      const kept = err instanceof NodeStartError ? await labStartError(err, logsDir, spec.name) : err;
+      // A probe still starting is in the stack once it has started, and stopped with the rest.
+      await probeStarting?.catch(() => undefined);
+      await resources[Symbol.asyncDispose]().catch(() => undefined);
+      throw kept;
+    }
+  }
+
+  /** The server node's topology entry: its control port, passive range, published address. */
+  get serverSpec(): Extract<NodeSpec, { kind: 'ftp-server' }> {
+    const node = this.topology.spec.nodes[this.server.name]!;
+    if (node.kind !== 'ftp-server') throw new Error('unreachable: server kind');
+    return node;
+  }
+
+  /** The FTP server the lab runs now, as a client's job needs it (harness/probes/probe-job.ts). */
+  get jobTarget(): JobTarget {
+    return { info: this.services.ftp.info, kind: this.services.ftp.kind };
+  }
+
+  /** sha256 of a file a STOR left in the server's upload directory. */
+  storedSha256(name: string): Promise<string | undefined> {
+    return this.services.ftp.storedSha256(name);
+  }
+
+  /**
+   * The address clients dial: where a port forward publishes the server, else its first
+   * interface's; of `family` when given. A port forward publishes one family: the other one
+   * reaches the server's own address, as dual-stack networks without IPv6 NAT do.
+   */
+  serverAddress(family?: Family): string {
+    const published = this.serverSpec.ftp.publishedAt;
+    if (published && (!family || familyOf(published) === family)) return canonicalAddress(published);
+    return this.ownAddress(this.server, family);
+  }
+
+  /** A node's address on its first interface's segment, of `family` when given. */
+  ownAddress(node: NodeHandle, family?: Family): string {
+    return node.address(Object.values(this.topology.spec.nodes[node.name]!.interfaces)[0]!.segment, family);
+  }
+
+  /**
+   * A server that died (killed, crashed) is started again before the next cell, with the same
+   * settings, and the cell's transcript says so; the cell during which it died is `error`
+   * (serverDied). A restart that fails is a LabStartError, as at bring-up.
+   */
+  private async restartServer(gone: string): Promise<void> {
+    // A listener that survived (vsftpd's implicit FTPS one) holds its port: stop it first.
+    await Promise.resolve(this.services.ftp[Symbol.asyncDispose]()).catch(() => undefined);
+    try {
+      this.services.ftp = await this.services.startServer();
+    } catch (err) {
+      if (err instanceof NodeStartError) throw await labStartError(err, this.services.logsDir, this.topology.spec.name, ` again after it died (${gone})`);
+      throw err;
+    }
+    this.restarted = `# the FTP server had died (${gone}); started again before this cell`;
+    process.stderr.write(`pinhole: node ${this.server.name}: the FTP server had died (${gone}); started it again\n`);
+  }
+
+  /**
+   * Every cell ends here: a server that died during it makes it `error` (serverDied), and a
+   * restart before it is in its transcript. An `error` cell asks the node whether the server
+   * still listens (its exit may not have reached the harness yet). A pass, or a block (which rests
+   * on a traced drop of the cell's own SYN, something a dead server does not cause), relies on the
+   * exits heard: an exec per blocked cell would cost the docker driver seconds per run.
+   */
+  async settled(o: Observation): Promise<Observation> {
+    const observed = serverDied(o, await this.services.ftp.gone(o.outcome === 'error'));
+    const note = this.restarted;
+    this.restarted = undefined;
+    return note ? { ...observed, transcript: [note, ...observed.transcript] } : observed;
+  }
+
+  /**
+   * Readiness by observation: with no rule set, a LIST must pass end to end in each address
+   * family the server has, and every router's trace monitor must have reported that traffic
+   * (`nft monitor` subscribes asynchronously).
+   */
+  private async awaitReady(): Promise<void> {
+    let last: ProbeReport | undefined;
+    const families = FAMILIES.filter((f) => hasFamily(this.serverSpec, f));
+    await waitFor(
+      `a first transfer (EPSV LIST, ${families.join(' and ')}) from ${this.client.name} to ${this.server.name} with every router's trace monitor reporting`,
+      async () => {
+        for (const family of families) {
+          // The server's own address, and EPSV (the data connection goes to the control peer): a
+          // published or pasv_address-announced address only works once a rule set forwards it.
+          last = await this.services.probe.run(probeJob(this.jobTarget, this.ownAddress(this.server, family), 'EPSV', 'LIST')).report;
+          if (last.failure) return false;
+        }
+        return this.observers.every((o) => o.traced > 0);
+      },
+      { timeoutMs: 10_000, intervalMs: 50 },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last attempt: ${!last ? 'none finished' : last.failure ? `${last.failure.phase}: ${last.failure.detail}` : 'passed'}`);
+    });
+  }
+
+  /** The scenario dimensions this lab really runs by default: the server's address family and software. */
+  get dimensions(): { family: Family; serverKind: ServerKind } {
+    return this.dimensionsFor();
+  }
+
+  /** The dimensions of a cell asking for `family`: the family of the address really dialled. */
+  dimensionsFor(family?: Family): { family: Family; serverKind: ServerKind } {
+    return { family: familyOf(this.serverAddress(family)), serverKind: this.services.ftp.kind };
+  }
+
+  /** The pinned probe, or a real client started in the client node on its first use. */
+  clientFor(kind: ClientKind = 'probe'): Promise<FtpClient> {
+    if (kind === 'probe') return Promise.resolve(this.services.probe);
+    let c = this.clients.get(kind);
+    if (!c) {
+      this.clients.set(kind, (c = startFtpClient(kind, this.client)));
+      this.resources.defer(async () => (await c!.catch(() => undefined))?.[Symbol.asyncDispose]());
+    }
+    return c;
+  }
+
+  /** The server's web listener that plays the slipstream attacker (helper scope), started on first use. */
+  async webAttacker(port: number): Promise<WebAttacker> {
+    this.attacker ??= WebAttacker.start(this.server, port).then((a) => {
+      this.resources.defer(() => a[Symbol.asyncDispose]());
+      return a;
+    });
+    return this.attacker;
+  }
+
+  /** A probe job did not finish: its server session may still be dialling, to be ended before the next cell. */
+  noteUnfinishedSession(): void {
+    this.sessionsMayLinger = true;
+  }
+
+  /**
+   * The isolation boundary between cells: no lingering session, the firewall's connection
+   * tracking emptied and `ruleset` in place (every router's own rules too), the drop observers
+   * and the capture starting afresh. Returns the new cell's window.
+   */
+  async openCell(ruleset: Ruleset): Promise<CellWindow> {
+    const gone = await this.services.ftp.gone();
+    if (gone) await this.restartServer(gone);
+    if (this.sessionsMayLinger) await this.services.ftp.endSessions();
+    this.sessionsMayLinger = false;
+    const [prepared] = await Promise.all([this.rulesets.prepare(this.firewall, ruleset), ...this.routerRulesets.map(([r, rs]) => this.rulesets.prepare(r, rs))]);
+    for (const o of this.observers) o.reset();
+    this.capture.mark();
+    return { ruleset, counters: parseExpectCounters(prepared.stats), listing: prepared.listing, drops: [] };
+  }
+
+  /** Expectations the firewall holds (`conntrack -L expect`), optionally only those toward `address`. */
+  async expectationsTo(address?: string): Promise<string[]> {
+    const r = await this.firewall.exec(['conntrack', '-L', 'expect']);
+    return r.stdout.split('\n').filter((l) => l.includes('proto=') && (!address || l.includes(`dst=${address} `)));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.resources[Symbol.asyncDispose]();
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * One probe job run on a lab, and the drops that were its own: the evidence every scenario's
+ * verdict rests on. A drop ends the job at once, so a blocked cell costs milliseconds.
+ */
+import { waitFor } from '../exec.ts';
+import type { Lab } from '../lab/lab.ts';
+import type { CellWindow } from '../lab/cell-window.ts';
+import type { Mode } from '../model.ts';
+import type { DropEvent, PacketSummary } from '../nodes/drop-observer.ts';
+import type { Endpoint, FtpClient } from '../probes/ftp-client.ts';
+import type { ProbeJob, ProbeReport } from '../probes/probe-protocol.ts';
+import { addressesOf } from '../topology/dual-stack.ts';
+import type { Evidence } from './classify.ts';
+
+export const isActive = (mode: Mode) => mode === 'PORT' || mode === 'EPRT';
+
+export interface Attempt {
+  report: ProbeReport;
+  drops: DropEvent[];
+}
+
+/**
+ * Runs one probe job and returns its report with the drops that were its own, also kept in the
+ * cell's window. `alsoOwn` widens "own" for security probes (a packet aimed at a third host).
+ */
+export async function attempt(
+  lab: Lab,
+  window: CellWindow,
+  job: Omit<ProbeJob, 'id'>,
+  client?: FtpClient,
+  alsoOwn: (d: DropEvent) => boolean = () => false,
+): Promise<Attempt> {
+  const runner = client ?? (await lab.clientFor('probe'));
+  // A drop counts only when it is this cell's own packet: the control connection it dials, or
+  // the data endpoint once known. A server still retrying an earlier, aborted cell's active
+  // data connection must not decide this one. Drops and the endpoint may arrive in any order,
+  // so every drop is kept and re-judged when the endpoint arrives.
+  const endpoints: Endpoint[] = [];
+  const isOwn = (d: DropEvent) =>
+    (d.packet.daddr === job.host && d.packet.dport === job.port) ||
+    endpoints.some(
+      (endpoint) =>
+        d.packet.dport === endpoint.port &&
+        // Active endpoints may be rewritten by NAT on the way (nf_nat_ftp keeps the port when it can).
+        (isActive(job.mode) || d.packet.daddr === endpoint.host),
+    ) ||
+    alsoOwn(d);
+  let decide: (d: DropEvent) => void = () => undefined;
+  const decided = new Promise<DropEvent>((resolve) => (decide = resolve));
+  const judgeDrops = () => lab.observers.flatMap((o) => o.drops()).filter(isOwn).forEach(decide);
+  const unsubscribe = lab.observers.map((o) => o.onDrop(judgeDrops));
+  const { id, report } = runner.run(job, (e) => {
+    endpoints.push(e);
+    judgeDrops();
+  });
+
+  // The first own drop ends the probe at once: the decision rests on that evidence.
+  const first = await Promise.race([report, decided]);
+  for (const u of unsubscribe) u();
+  if (!('phases' in first)) runner.abort(id);
+  const probeReport = await report;
+  // Concurrent sessions share the flag: any unfinished one must be ended before the next cell.
+  if (probeReport.failure !== null) lab.noteUnfinishedSession();
+  if (probeReport.failure !== null && !window.failed) window.failed = { job, report: probeReport };
+  const drops = lab.observers.flatMap((o) => o.drops()).filter(isOwn);
+  window.drops.push(...drops);
+  return { report: probeReport, drops };
+}
+
+/**
+ * A refused data connection whose SYN was aimed at a router's own address: the router neither
+ * forwarded it (no port forward, no expectation) nor had anything listening, and answered RST
+ * itself. Evidence that the path refused it, not the server. Two ways to get there: the client
+ * dials an address nobody forwards, or (active modes, reply 425) the server dials the control
+ * connection's peer instead of a foreign announced address, as proftpd does, and behind
+ * masquerade that peer is the router.
+ */
+export async function routerRefusal(lab: Lab, report: ProbeReport, mode: Mode): Promise<Evidence['refusedByRouter']> {
+  const f = report.failure;
+  const announced = report.dataEndpoint;
+  if (!f || !announced || f.phase === 'control-connect') return undefined;
+  if (f.kind === 'refused') return synToRouterOwnAddress(lab, (p) => p.daddr === announced.host && p.dport === announced.port);
+  if (f.kind === 'reply' && f.replyCode === 425 && isActive(mode)) {
+    const seen = await synToRouterOwnAddress(lab, (p) => p.dport === announced.port && p.daddr !== announced.host);
+    return seen && { ...seen, announced };
+  }
+  return undefined;
+}
+
+/** A router's trace of a SYN to one of its own addresses, matching `matches`. */
+async function synToRouterOwnAddress(lab: Lab, matches: (p: PacketSummary) => boolean): Promise<{ node: string; host: string; port: number } | undefined> {
+  const ownAddresses = (node: string) => addressesOf(lab.topology.spec.nodes[node]!);
+  const find = () => {
+    for (const o of lab.observers) {
+      const p = o.packetsSeen().find((p) => matches(p) && ownAddresses(o.node.name).includes(p.daddr));
+      if (p) return { node: o.node.name, host: p.daddr, port: p.dport };
+    }
+    return undefined;
+  };
+  // The kernel traced the SYN before it answered RST, but the trace line and the probe's report
+  // travel through different pipes: wait (briefly, by polling) for the trace to arrive.
+  return waitFor("a router's trace of a SYN to its own address", async () => find(), { timeoutMs: 1000, intervalMs: 5 }).catch(() => undefined);
+}
