@@ -5,7 +5,7 @@
  * It lives in suites/, beside the suites that use it, because it only composes the harness; each
  * suite keeps its own picture, truth table and rule sets.
  */
-import { defineTruthTable, type ModeTruth } from '../harness/suite-kit.ts';
+import { defineTruthTable, type ModeTruth } from '../harness/suite/suite-kit.ts';
 
 /** Topology -> rule set file (relative to the suite's folder) -> expectation per mode (PORT, EPRT, PASV, EPSV). */
 export type NatTruth = Readonly<Record<string, ReadonlyArray<[string, ModeTruth]>>>;

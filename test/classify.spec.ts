@@ -1,6 +1,7 @@
 // From evidence to pass / blocked / error: the rules that turn packets into outcomes.
 import { test, expect } from '@playwright/test';
-import { classify, classifyBounce, classifyHelperScope, classifyPinholeScope, serverDied } from '../harness/scenarios/classify.ts';
+import { classify, classifyBounce, classifyHelperScope, classifyPinholeScope } from '../harness/scenarios/classify.ts';
+import { serverDied } from '../harness/lab/server-died.ts';
 import type { DropEvent } from '../harness/nodes/drop-observer.ts';
 import type { ProbeFailure, ProbeReport } from '../harness/probes/probe-protocol.ts';
 

@@ -150,7 +150,7 @@ test.describe('a server node that cannot start', () => {
     writeFileSync(
       join(dir, 'faults.spec.ts'),
       [
-        `import { defineTruthTable } from ${JSON.stringify(resolve('harness/suite-kit.ts'))};`,
+        `import { defineTruthTable } from ${JSON.stringify(resolve('harness/suite/suite-kit.ts'))};`,
         'defineTruthTable({',
         `  suite: 'faults', suiteDir: ${JSON.stringify(resolve('suites/ftp-stateful'))}, topology: ${JSON.stringify(PORT_990)},`,
         "  modes: ['PORT', 'PASV'], commands: ['RETR'], rows: [['rulesets/nft-helper.nft', ['pass', 'pass']]],",

@@ -32,6 +32,7 @@ const explored: CellResult[] = [
   cell('routed', 'open', 'PORT', 'RETR', null, 'error', 'control-blocked'),
 ];
 
+// eslint-disable-next-line no-control-regex -- ANSI colour sequences start with ESC
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 test('without colour: tables, marks, causes and the summary, exactly', () => {

@@ -26,11 +26,11 @@ import { backendFor } from '../rulesets/firewall-backend.ts';
 import { loadRuleset, type Ruleset } from '../rulesets/load-ruleset.ts';
 import { OBSERVER_RULESET } from '../rulesets/observer-ruleset.ts';
 import { parseExpectCounters } from '../rulesets/ruleset-listing.ts';
-import { serverDied } from '../scenarios/classify.ts';
 import { addressesOf, canonicalAddress, familyOf, hasFamily } from '../topology/dual-stack.ts';
 import { FORWARDING_KINDS, type NodeKind, type NodeSpec, type TopologySpec } from '../topology/schema.ts';
 import type { CellWindow } from './cell-window.ts';
 import { labStartError } from './lab-start-error.ts';
+import { serverDied } from './server-died.ts';
 
 /** Implicit FTPS's well-known port (RFC 4217 leaves it to history; IANA names it ftps). */
 const IMPLICIT_FTPS_PORT = 990;

@@ -168,14 +168,3 @@ export function classifyHelperScope(ev: HelperScopeEvidence): Observation {
   if (drop) return { ...base, outcome: 'blocked', cause: `firewall-drop: slipstream: ${describeDrop(drop)}; no expectation from the line in the web connection` };
   return { ...base, outcome: 'error', cause: `probe-error: ${f.phase}: ${f.detail}` };
 }
-
-/**
- * A cell during which the FTP server's process ended is `error`, whatever else was seen: a dead
- * server explains a failed transfer, and the RSTs or silence it leaves must never read as the
- * firewall's doing (nor can a pass be vouched for). `gone` says which process ended and how.
- */
-export function serverDied(o: Observation, gone: string | undefined): Observation {
-  if (gone === undefined) return o;
-  const saw = o.cause === null ? `the probe saw ${o.outcome}` : `the probe saw ${o.cause}`;
-  return { ...o, outcome: 'error', cause: `server-died: the FTP server's process ended during the cell: ${gone}; ${saw}`, transcript: [...o.transcript, `# the FTP server's process ended: ${gone}`] };
-}

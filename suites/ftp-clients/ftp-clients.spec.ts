@@ -53,7 +53,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Expectation } from '../../harness/model.ts';
-import { defineTruthTable } from '../../harness/suite-kit.ts';
+import { defineTruthTable } from '../../harness/suite/suite-kit.ts';
 
 const SUITE = 'ftp-clients';
 const TOPOLOGY = 'routed';

@@ -41,7 +41,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Expectation } from '../../harness/model.ts';
-import { defineTruthTable } from '../../harness/suite-kit.ts';
+import { defineTruthTable } from '../../harness/suite/suite-kit.ts';
 
 const P: Expectation = 'pass';
 const B: Expectation = 'blocked';

@@ -16,7 +16,7 @@
  *   helper-on-21-only        blocked  blocked  blocked  blocked   the 2121 control connection has no helper
  */
 import { fileURLToPath } from 'node:url';
-import { defineTruthTable } from '../../harness/suite-kit.ts';
+import { defineTruthTable } from '../../harness/suite/suite-kit.ts';
 
 // The helper decides all or nothing here: one expectation for every mode of a rule set.
 defineTruthTable({

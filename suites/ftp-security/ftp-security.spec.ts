@@ -42,8 +42,8 @@
  * pinhole reports them as violations (`pinhole run --grep @known-bad`, exit 1).
  */
 import { fileURLToPath } from 'node:url';
-import { test } from '../../harness/fixtures.ts';
-import { cell } from '../../harness/suite-kit.ts';
+import { test } from '../../harness/suite/fixtures.ts';
+import { cell } from '../../harness/suite/suite-kit.ts';
 
 const SUITE = 'ftp-security';
 const TOPOLOGY = 'routed-bounce';

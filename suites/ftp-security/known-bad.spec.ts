@@ -11,17 +11,17 @@
  * are what each cell expects (the policy), `observed` what really happens:
  *
  *   rule set                     probe          PASV     EPSV     observed  cause
- *   passive-range-no-helper      pinhole-scope  blocked  blocked  pass      neighbour-reachable: a static passive range
- *                                                                           opens every port in it, not just the announced one
+ *   passive-range-no-helper      pinhole-scope  blocked  blocked  pass      attack-reached: neighbour port: a static passive
+ *                                                                           range opens every port in it, not just the announced one
  *
  *   rule set                     probe          PORT     EPRT     observed  cause
- *   web-helper-all-tcp           helper-scope   blocked  blocked  pass      slipstream-connected: the helper, attached to
- *   web-iptables-helper-all-tcp  helper-scope   blocked  blocked  pass      all TCP, parsed a PORT line in a web connection
+ *   web-helper-all-tcp           helper-scope   blocked  blocked  pass      attack-reached: slipstream: the helper, attached
+ *   web-iptables-helper-all-tcp  helper-scope   blocked  blocked  pass      to all TCP, parsed a PORT line in a web connection
  *                                                                           and let the web server dial the client back
  */
 import { fileURLToPath } from 'node:url';
-import { test } from '../../harness/fixtures.ts';
-import { cell } from '../../harness/suite-kit.ts';
+import { test } from '../../harness/suite/fixtures.ts';
+import { cell } from '../../harness/suite/suite-kit.ts';
 
 const SUITE = 'ftp-security';
 const TOPOLOGY = 'routed-bounce';

@@ -48,7 +48,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Expectation, ServerKind } from '../../harness/model.ts';
-import { defineTruthTable, type ModeTruth } from '../../harness/suite-kit.ts';
+import { defineTruthTable, type ModeTruth } from '../../harness/suite/suite-kit.ts';
 
 const P: Expectation = 'pass';
 const B: Expectation = 'blocked';

@@ -27,9 +27,9 @@
  *                                                                  conntrack (-200): no connection to attach it to
  */
 import { fileURLToPath } from 'node:url';
-import { test } from '../../harness/fixtures.ts';
+import { test } from '../../harness/suite/fixtures.ts';
 import { MODES, type Expectation, type Mode } from '../../harness/model.ts';
-import { cell } from '../../harness/suite-kit.ts';
+import { cell } from '../../harness/suite/suite-kit.ts';
 
 const SUITE = 'ftp-stateful';
 const TOPOLOGY = 'routed';

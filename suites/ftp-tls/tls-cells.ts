@@ -1,8 +1,8 @@
 /** The cells of an ftp-tls truth table: one describe per rule set and TLS mode, a cell per mode and command. */
 import { fileURLToPath } from 'node:url';
-import { test } from '../../harness/fixtures.ts';
+import { test } from '../../harness/suite/fixtures.ts';
 import { MODES, type FtpCommand, type ServerKind, type TlsMode } from '../../harness/model.ts';
-import { cell, type ModeTruth } from '../../harness/suite-kit.ts';
+import { cell, type ModeTruth } from '../../harness/suite/suite-kit.ts';
 
 export const P = 'pass';
 export const B = 'blocked';

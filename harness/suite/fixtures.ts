@@ -9,12 +9,12 @@
 // milliseconds of steps and stack captures each, for a browser no cell opens. Playwright
 // exports it for test types that are not about browsers (its component testing builds on it).
 import { _baseTest as base } from '@playwright/test';
-import { CurrentLab } from './lab/current-lab.ts';
-import { driverFor } from './drivers/registry.ts';
-import { Lab } from './lab/lab.ts';
-import type { DriverName, ServerKind } from './model.ts';
-import { TOPOLOGIES_DIR } from './paths.ts';
-import { loadTopology, resolveTopology } from './topology/load-topology.ts';
+import { CurrentLab } from '../lab/current-lab.ts';
+import { driverFor } from '../drivers/registry.ts';
+import { Lab } from '../lab/lab.ts';
+import type { DriverName, ServerKind } from '../model.ts';
+import { TOPOLOGIES_DIR } from '../paths.ts';
+import { loadTopology, resolveTopology } from '../topology/load-topology.ts';
 
 export interface PinholeWorkerFixtures {
   /** Which driver runs the nodes: from `PINHOLE_DRIVER`, or set per project. */

@@ -6,14 +6,14 @@
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { TestInfo } from '@playwright/test';
 import { test, expect } from './fixtures.ts';
-import { CELL_ANNOTATION, cellResult, DEFAULT_DIMENSIONS, LADDER_ATTACHMENT, RESULT_ATTACHMENT, type CellMeta } from './cell-result.ts';
-import { investigateCell } from './cell/investigate-cell.ts';
-import { DEFAULT_JSON_REPORT } from './evidence/evidence-files.ts';
-import { LabStartError } from './lab/lab-start-error.ts';
-import type { Lab } from './lab/lab.ts';
-import { MODES, SECURITY_SCENARIOS, variantOf, type ClientKind, type Expectation, type Family, type FtpCommand, type Mode, type Observation, type Scenario, type ServerKind, type TlsMode } from './model.ts';
-import { loadRuleset, rulesetName, type Ruleset } from './rulesets/load-ruleset.ts';
-import { scenarioRunner } from './scenarios/run-scenario.ts';
+import { CELL_ANNOTATION, cellResult, DEFAULT_DIMENSIONS, LADDER_ATTACHMENT, RESULT_ATTACHMENT, type CellMeta } from '../cell-result.ts';
+import { investigateCell } from '../cell/investigate-cell.ts';
+import { DEFAULT_JSON_REPORT } from '../evidence/evidence-files.ts';
+import { LabStartError } from '../lab/lab-start-error.ts';
+import type { Lab } from '../lab/lab.ts';
+import { MODES, SECURITY_SCENARIOS, variantOf, type ClientKind, type Expectation, type Family, type FtpCommand, type Mode, type Observation, type Scenario, type ServerKind, type TlsMode } from '../model.ts';
+import { loadRuleset, rulesetName, type Ruleset } from '../rulesets/load-ruleset.ts';
+import { scenarioRunner } from '../scenarios/run-scenario.ts';
 
 export interface CellSpec {
   suite: string;
