@@ -11,8 +11,7 @@ import type { Endpoint, FtpClient } from '../probes/ftp-client.ts';
 import type { ProbeJob, ProbeReport } from '../probes/probe-protocol.ts';
 import { addressesOf } from '../topology/dual-stack.ts';
 import type { Evidence } from './classify.ts';
-
-export const isActive = (mode: Mode) => mode === 'PORT' || mode === 'EPRT';
+import { isActive, isOwnDrop } from './own-drops.ts';
 
 export interface Attempt {
   report: ProbeReport;
@@ -31,20 +30,10 @@ export async function attempt(
   alsoOwn: (d: DropEvent) => boolean = () => false,
 ): Promise<Attempt> {
   const runner = client ?? (await lab.clientFor('probe'));
-  // A drop counts only when it is this cell's own packet: the control connection it dials, or
-  // the data endpoint once known. A server still retrying an earlier, aborted cell's active
-  // data connection must not decide this one. Drops and the endpoint may arrive in any order,
-  // so every drop is kept and re-judged when the endpoint arrives.
+  // Drops and the endpoint may arrive in any order, so every drop is kept and re-judged when the
+  // endpoint arrives (own-drops.ts says which are the job's own).
   const endpoints: Endpoint[] = [];
-  const isOwn = (d: DropEvent) =>
-    (d.packet.daddr === job.host && d.packet.dport === job.port) ||
-    endpoints.some(
-      (endpoint) =>
-        d.packet.dport === endpoint.port &&
-        // Active endpoints may be rewritten by NAT on the way (nf_nat_ftp keeps the port when it can).
-        (isActive(job.mode) || d.packet.daddr === endpoint.host),
-    ) ||
-    alsoOwn(d);
+  const isOwn = (d: DropEvent) => isOwnDrop(d, job, endpoints, alsoOwn);
   let decide: (d: DropEvent) => void = () => undefined;
   const decided = new Promise<DropEvent>((resolve) => (decide = resolve));
   const judgeDrops = () => lab.observers.flatMap((o) => o.drops()).filter(isOwn).forEach(decide);

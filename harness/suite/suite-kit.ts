@@ -56,6 +56,11 @@ function rulesetOnce(file: string): Promise<Ruleset> {
   return rs;
 }
 
+/** A cell that observed `error`: inconclusive, the harness's or the server's trouble, not a verdict. */
+export class CellError extends Error {
+  override name = 'CellError';
+}
+
 /**
  * Bring-up (and the teardown of the worker's previous lab, harness/current-lab.ts) is not the cell's time: a docker lab may wait minutes for another run's (or another
  * worker's) lab to give back the subnets they share (harness/drivers/docker/subnet-lease.ts).
@@ -131,6 +136,9 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
         await testInfo.attach(basename(err.logFile), { path: err.logFile });
         await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(cellResult(meta, { client: '', server: '' }, observation, { evidence })), contentType: 'application/json' });
       }
+      // An `error` observation says nothing about the firewall (the probe or the server broke):
+      // Playwright hears it as an error of the cell, not as a wrong verdict.
+      if (observation.outcome === 'error') throw new CellError(`${ruleset} ${spec.mode} ${spec.command}: inconclusive: ${observation.cause ?? 'no cause'}`);
       // One diagnostic line per check: expected and observed, and why.
       expect(observation.outcome, `${ruleset} ${spec.mode} ${spec.command}: expected ${spec.expected}, observed ${observation.outcome}${observation.cause ? ` (${observation.cause})` : ''}`).toBe(spec.expected);
     },

@@ -2,7 +2,7 @@
  * known-bad: rule sets that let an attack through, kept to show that pinhole catches them. Every
  * cell here expects the attack to be stopped, as the policy demands, so every cell is reported as
  * a violation. Not part of the default run; `pinhole run --grep @known-bad` runs it (exit 1), and
- * test/cli.spec.ts checks that each cell is a violation with the cause below.
+ * test/cli/cli.spec.ts checks that each cell is a violation with the cause below.
  *
  *   client 192.168.10.10/24 --lan-- lan0 192.168.10.254/24 [fw] wan0 203.0.113.254/24 --wan-- server 203.0.113.10/24
  *   victim 192.168.10.20/24 --lan-'                        rule set under test           vsftpd :21, passive 50000-50010

@@ -1,0 +1,33 @@
+/**
+ * Drop attribution: which of the drops the firewall traced were a probe job's own packets. A
+ * drop counts only when it is this cell's own packet: the control connection it dials, or the
+ * data endpoint once known. A server still retrying an earlier, aborted cell's active data
+ * connection must not decide this one. Pure, so it is unit-tested on recorded drops.
+ */
+import type { Mode } from '../model.ts';
+import type { DropEvent } from '../nodes/drop-observer.ts';
+import type { Endpoint } from '../probes/ftp-client.ts';
+
+export const isActive = (mode: Mode) => mode === 'PORT' || mode === 'EPRT';
+
+/**
+ * `endpoints`: the data endpoints the job learnt so far (PORT/EPRT announced, 227/229 named).
+ * `alsoOwn` widens "own" for security probes (a packet aimed at a third host).
+ */
+export function isOwnDrop(
+  d: DropEvent,
+  job: { host: string; port: number; mode: Mode },
+  endpoints: readonly Endpoint[],
+  alsoOwn: (d: DropEvent) => boolean = () => false,
+): boolean {
+  return (
+    (d.packet.daddr === job.host && d.packet.dport === job.port) ||
+    endpoints.some(
+      (endpoint) =>
+        d.packet.dport === endpoint.port &&
+        // Active endpoints may be rewritten by NAT on the way (nf_nat_ftp keeps the port when it can).
+        (isActive(job.mode) || d.packet.daddr === endpoint.host),
+    ) ||
+    alsoOwn(d)
+  );
+}

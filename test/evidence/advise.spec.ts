@@ -1,0 +1,84 @@
+// Advice candidates: each is written in the rule set's own format, and every candidate for
+// every rule set of the built-in suites must load with the real tools (nft -c, iptables-restore
+// --test, in a throw-away namespace). Whether a candidate fixes a cell is decided by re-running
+// the cell (lab.advise), never here.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, expect } from '@playwright/test';
+import { addToTable, adviceCandidates, type AdviceInput } from '../../harness/evidence/advise.ts';
+import { nftStructure } from '../../harness/evidence/nft-structure.ts';
+import { detectFormat } from '../../harness/rulesets/load-ruleset.ts';
+import { CAUSE_CODES } from '../../harness/model.ts';
+import { loadedRuleset, rulesetParses } from '../support/scratch-netns.ts';
+
+const server = { address: '203.0.113.10', port: 21, passivePorts: { min: 50000, max: 50010 } };
+
+function inputFor(text: string, over: Partial<AdviceInput>): AdviceInput {
+  const format = detectFormat(text);
+  return { code: 'no-helper', mode: 'PORT', family: 'ipv4', tls: 'none', format, structure: nftStructure(loadedRuleset(text, format).json), server, ...over };
+}
+
+test('nft: a missing helper gets a helper object and a rule in the forward chain, then the RELATED accept', () => {
+  const text = readFileSync('suites/ftp-stateful/rulesets/no-helper.nft', 'utf8');
+  const [helper, both] = adviceCandidates(inputFor(text, {}));
+  expect(helper!.change).toBe('add ct helper inet filter ftp { type "ftp" protocol tcp; l3proto inet; }\ninsert rule inet filter forward tcp dport 21 ct helper set "ftp"');
+  expect(both!.change).toBe(`${helper!.change}\ninsert rule inet filter forward ct state related accept`);
+  expect(both!.apply(text).startsWith(text)).toBe(true);
+});
+
+test('nft: an existing ftp helper object is reused, not declared twice', () => {
+  const text = readFileSync('suites/ftp-stateful/rulesets/helper-wrong-port.nft', 'utf8');
+  const [first] = adviceCandidates(inputFor(text, {}));
+  expect(first!.change).toMatch(/^insert rule inet filter forward tcp dport 21 ct helper set "[^"]+"$/);
+});
+
+test('iptables: lines go under their table, before COMMIT; a missing table is added whole', () => {
+  const text = '*filter\n:FORWARD DROP [0:0]\n-A FORWARD -j DROP\nCOMMIT\n';
+  expect(addToTable(text, 'filter', '-I FORWARD -j ACCEPT', ':FORWARD ACCEPT [0:0]')).toBe('*filter\n:FORWARD DROP [0:0]\n-A FORWARD -j DROP\n-I FORWARD -j ACCEPT\nCOMMIT\n');
+  expect(addToTable(text, 'raw', '-A PREROUTING -p tcp --dport 21 -j CT --helper ftp', ':PREROUTING ACCEPT [0:0]')).toBe(
+    `${text}*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 21 -j CT --helper ftp\nCOMMIT\n`,
+  );
+  const [helper] = adviceCandidates(inputFor(text, {}));
+  expect(helper!.change).toBe('*raw\n-A PREROUTING -p tcp --dport 21 -j CT --helper ftp');
+});
+
+test('TLS hides the control channel: a static range for passive modes, the server\'s port 20 for active ones', () => {
+  const text = readFileSync('suites/ftp-stateful/rulesets/nft-helper.nft', 'utf8');
+  expect(adviceCandidates(inputFor(text, { code: 'tls-blind', mode: 'EPSV' })).map((c) => c.change)).toEqual(['insert rule inet filter forward ip daddr 203.0.113.10 tcp dport 50000-50010 ct state new accept']);
+  expect(adviceCandidates(inputFor(text, { code: 'tls-blind', mode: 'PORT', family: 'ipv4' })).map((c) => c.change)).toEqual(['insert rule inet filter forward ip saddr 203.0.113.10 tcp sport 20 ct state new accept']);
+});
+
+test('causes no rule change can address get no candidate', () => {
+  const text = readFileSync('suites/ftp-stateful/rulesets/nft-helper.nft', 'utf8');
+  for (const code of ['server-refused', 'integrity-mismatch', 'timeout', 'attack-reached'] as const) expect(adviceCandidates(inputFor(text, { code }))).toEqual([]);
+});
+
+// Every candidate for every built-in rule set loads: advice a user pastes must not be a syntax error.
+const suiteRulesets = readdirSync('suites').flatMap((suite) => {
+  try {
+    return readdirSync(join('suites', suite, 'rulesets')).map((f) => join('suites', suite, 'rulesets', f));
+  } catch {
+    return [];
+  }
+});
+for (const file of suiteRulesets) {
+  test(`every candidate for ${file} loads`, () => {
+    const text = readFileSync(file, 'utf8');
+    const base = inputFor(text, {});
+    const family = base.format === 'ip6tables' ? 'ipv6' : 'ipv4';
+    const v6server = { ...server, address: '2001:db8:20::10' };
+    // Many causes share candidates: each distinct change is loaded once.
+    const changes = new Map<string, string>();
+    for (const code of CAUSE_CODES) {
+      for (const mode of ['PORT', 'EPSV'] as const) {
+        for (const c of adviceCandidates({ ...base, code, mode, family, ...(family === 'ipv6' ? { server: v6server } : {}) })) changes.set(c.change, c.apply(text));
+      }
+    }
+    for (const [change, applied] of changes) {
+      const r = rulesetParses(applied, base.format);
+      expect(r.ok, `${change}\n${r.stderr}`).toBe(true);
+    }
+    const checked = changes.size;
+    expect(checked).toBeGreaterThan(0);
+  });
+}

@@ -1,0 +1,64 @@
+// Parsing `nft monitor trace` lines (nftables 1.0.6 text format, lines captured from a real run).
+import { test, expect } from '@playwright/test';
+import { parseTraceLine } from '../../harness/nodes/drop-observer.ts';
+
+const PACKET =
+  'trace id 9576bf7c inet filter forward packet: iif "lan0" oif "wan0" ether saddr 96:7c:07:46:fa:f5 ether daddr 0e:20:50:ae:d1:f4 ' +
+  'ip saddr 192.168.10.10 ip daddr 203.0.113.10 ip dscp cs0 ip ecn not-ect ip ttl 63 ip id 28721 ip protocol tcp ip length 60 ' +
+  'tcp sport 39508 tcp dport 50001 tcp flags == syn tcp window 64240 ';
+
+test('a packet line gives the addresses and ports', () => {
+  expect(parseTraceLine(PACKET)).toEqual({
+    id: '9576bf7c',
+    chain: 'inet filter forward',
+    seen: true,
+    packet: { saddr: '192.168.10.10', daddr: '203.0.113.10', sport: 39508, dport: 50001, iif: 'lan0' },
+  });
+});
+
+test('a base chain policy drop is a drop', () => {
+  expect(parseTraceLine('trace id 9576bf7c inet filter forward policy drop ')?.drop).toBe('policy drop');
+});
+
+test('an iptables-nft rule with verdict drop names the rule', () => {
+  const t = parseTraceLine('trace id dbe63116 ip filter FORWARD rule tcp dport 81 counter packets 0 bytes 0 drop (verdict drop)');
+  expect([t?.chain, t?.drop]).toEqual(['ip filter FORWARD', 'tcp dport 81 counter packets 0 bytes 0 drop']);
+});
+
+test('an iptables-nft chain policy drop is a drop', () => {
+  expect(parseTraceLine('trace id 5de83a2a ip filter FORWARD policy drop ')?.drop).toBe('policy drop');
+});
+
+test('accept and continue verdicts are not drops; other text is ignored', () => {
+  expect(parseTraceLine('trace id 010c1965 inet filter forward rule tcp dport 21 ct state new accept (verdict accept)')?.drop).toBeUndefined();
+  expect(parseTraceLine('trace id 9576bf7c inet pinhole_observer trace_syn policy accept ')?.drop).toBeUndefined();
+  expect(parseTraceLine('add table inet filter')).toBeUndefined();
+});
+
+// IPv6 lines, captured on a dual-stack firewall (2001:db8:10::/64 lan0, 2001:db8:20::/64 wan0).
+const PACKET6 =
+  'trace id 3223e90f inet filter forward packet: iif "lan0" oif "wan0" ether saddr 16:58:86:b0:be:52 ether daddr 32:67:e9:97:44:05 ' +
+  'ip6 saddr 2001:db8:10::10 ip6 daddr 2001:db8:20::10 ip6 dscp cs0 ip6 ecn not-ect ip6 hoplimit 63 ip6 flowlabel 66962 ip6 nexthdr tcp ' +
+  'ip6 length 40 tcp sport 56548 tcp dport 50010 tcp flags == syn tcp window 64800 ';
+
+test('an IPv6 packet line gives the addresses and ports', () => {
+  expect(parseTraceLine(PACKET6)).toEqual({
+    id: '3223e90f',
+    chain: 'inet filter forward',
+    seen: true,
+    packet: { saddr: '2001:db8:10::10', daddr: '2001:db8:20::10', sport: 56548, dport: 50010, iif: 'lan0' },
+  });
+});
+
+test('policy drops of inet, ip6 and ip6tables-nft chains are drops', () => {
+  expect(parseTraceLine('trace id 3223e90f inet filter forward policy drop ')?.drop).toBe('policy drop');
+  expect(parseTraceLine('trace id b9467c3a ip6 filter6 forward policy drop ')).toEqual({ id: 'b9467c3a', chain: 'ip6 filter6 forward', drop: 'policy drop', seen: true });
+  expect(parseTraceLine('trace id c63aa506 ip6 filter FORWARD policy drop ')?.chain).toBe('ip6 filter FORWARD');
+});
+
+test('a rule added after the monitor started is named by its handle, and its drop still counts', () => {
+  // `nft monitor trace` reads the rule set once, at start; the harness applies each cell's rule set later.
+  expect(parseTraceLine('trace id 1ecbce2e inet filter forward unknown rule handle 4 (verdict drop)')).toEqual({ id: '1ecbce2e', chain: 'inet filter forward', drop: 'handle 4', seen: true });
+  expect(parseTraceLine('trace id 5dc478bf ip6 filter FORWARD unknown rule handle 6 (verdict drop)')?.drop).toBe('handle 6');
+  expect(parseTraceLine('trace id 989a6591 ip6 filter FORWARD unknown rule handle 5 (verdict accept)')?.drop).toBeUndefined();
+});

@@ -1,0 +1,51 @@
+// Drop attribution on drops as the firewall traced them in real runs (routed: client
+// 192.168.10.10, server 203.0.113.10, passive range 50000-50010; masquerade rewrites the client to
+// 203.0.113.254): which drops are the cell's own and may decide it, and which are not.
+import { test, expect } from '@playwright/test';
+import type { DropEvent } from '../../harness/nodes/drop-observer.ts';
+import { isOwnDrop } from '../../harness/scenarios/own-drops.ts';
+
+const drop = (saddr: string, sport: number, daddr: string, dport: number, iif = 'lan0'): DropEvent => ({
+  node: 'fw',
+  chain: 'inet filter forward',
+  rule: 'policy drop',
+  packet: { saddr, sport, daddr, dport, iif },
+  at: 0,
+});
+
+const CONTROL = { host: '203.0.113.10', port: 21 };
+
+test('the control connection the job dials is its own before any endpoint is known', () => {
+  const syn = drop('192.168.10.10', 39508, '203.0.113.10', 21);
+  expect(isOwnDrop(syn, { ...CONTROL, mode: 'PASV' }, [])).toBe(true);
+  // The same SYN to another port (an earlier cell's session to 990) is not this job's.
+  expect(isOwnDrop(drop('192.168.10.10', 39508, '203.0.113.10', 990), { ...CONTROL, mode: 'PASV' }, [])).toBe(false);
+});
+
+test('passive: the data SYN to the announced address and port, nothing else', () => {
+  const job = { ...CONTROL, mode: 'EPSV' as const };
+  const announced = [{ host: '203.0.113.10', port: 50003 }];
+  expect(isOwnDrop(drop('192.168.10.10', 40112, '203.0.113.10', 50003), job, announced)).toBe(true);
+  // Same port on another address: a published address the firewall never forwards is not this SYN.
+  expect(isOwnDrop(drop('192.168.10.10', 40112, '198.51.100.10', 50003), job, announced)).toBe(false);
+  // A neighbour port of the range before the endpoint is known, or another port after: not own.
+  expect(isOwnDrop(drop('192.168.10.10', 40112, '203.0.113.10', 50004), job, [])).toBe(false);
+  expect(isOwnDrop(drop('192.168.10.10', 40112, '203.0.113.10', 50004), job, announced)).toBe(false);
+});
+
+test('active: the server\'s SYN from port 20 to the announced port, whatever NAT made of the address', () => {
+  const job = { ...CONTROL, mode: 'PORT' as const };
+  // PORT announced 192.168.10.10,155,33 (39713); behind masquerade nf_nat_ftp rewrote it to the
+  // router's address, keeping the port: the server dials 203.0.113.254:39713.
+  const announced = [{ host: '192.168.10.10', port: 39713 }];
+  expect(isOwnDrop(drop('203.0.113.10', 20, '203.0.113.254', 39713, 'wan0'), job, announced)).toBe(true);
+  // An earlier, aborted cell's server still dialling its own port is not this cell's drop.
+  expect(isOwnDrop(drop('203.0.113.10', 20, '192.168.10.10', 41002, 'wan0'), job, announced)).toBe(false);
+});
+
+test('a security probe widens "own" to what it aims at', () => {
+  const job = { ...CONTROL, mode: 'PORT' as const };
+  const toVictim = drop('203.0.113.10', 20, '192.168.10.20', 8021, 'wan0');
+  expect(isOwnDrop(toVictim, job, [])).toBe(false);
+  expect(isOwnDrop(toVictim, job, [], (d) => d.packet.daddr === '192.168.10.20')).toBe(true);
+});
