@@ -7,7 +7,8 @@
  * judged run); a cell that did not pass with OLD has no expectation. A cell that starts passing
  * is an improvement, never a failure.
  */
-import { variantOf, type CellResult, type Outcome } from './model.ts';
+import { type Outcome } from './model.ts';
+import { variantOf, type CellResult } from './cell.ts';
 import { judge } from './verdict.ts';
 
 /** regression: passed with OLD and does not with NEW. improvement: the reverse. other: blocked <-> error. */

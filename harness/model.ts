@@ -22,18 +22,23 @@ export type Verdict = 'compliant' | 'violation' | 'inconclusive' | 'skipped' | '
 
 export type DriverName = 'netns' | 'docker';
 
-/** The scenario dimensions of a cell beyond mode and command (JSON contract fields). */
+/**
+ * The dimensions of a cell beyond mode and command. One name per idea: the server *software*
+ * (JSON `serverKind`), the *client* that runs a transfer (JSON `clientKind`: the probe or a real
+ * client), the cell's *class* (JSON `kind`: a transfer or an attack), its *scenario* (JSON
+ * `probe`); the JSON contract (version 1) keeps its field names.
+ */
 export const FAMILIES = ['ipv4', 'ipv6'] as const;
 export type Family = (typeof FAMILIES)[number];
-export const SERVER_KINDS = ['vsftpd', 'pure-ftpd', 'proftpd'] as const;
-export type ServerKind = (typeof SERVER_KINDS)[number];
-export const CLIENT_KINDS = ['probe', 'curl', 'lftp'] as const;
-export type ClientKind = (typeof CLIENT_KINDS)[number];
+export const SERVER_SOFTWARE = ['vsftpd', 'pure-ftpd', 'proftpd'] as const;
+export type ServerSoftware = (typeof SERVER_SOFTWARE)[number];
+export const CLIENT_NAMES = ['probe', 'curl', 'lftp'] as const;
+export type ClientName = (typeof CLIENT_NAMES)[number];
 export const TLS_MODES = ['none', 'explicit', 'implicit', 'ccc'] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
-/** transfer: a real transfer; security: an attack attempt that must fail. */
-export const CELL_KINDS = ['transfer', 'security'] as const;
-export type CellKind = (typeof CELL_KINDS)[number];
+/** transfer: data moves (one transfer, a session, concurrent sessions); security: an attack attempt that must fail. */
+export const CELL_CLASSES = ['transfer', 'security'] as const;
+export type CellClass = (typeof CELL_CLASSES)[number];
 /**
  * A cell's scenario: what it does (harness/scenarios/, a file each). transfer: one transfer.
  * session: several transfers in one control session. concurrent: several sessions at once.
@@ -43,73 +48,6 @@ export type CellKind = (typeof CELL_KINDS)[number];
 export const SCENARIOS = ['transfer', 'session', 'concurrent', 'bounce', 'pinhole-scope', 'helper-scope'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export const SECURITY_SCENARIOS: ReadonlySet<Scenario> = new Set<Scenario>(['bounce', 'pinhole-scope', 'helper-scope']);
-
-/** One phase of an FTP exchange as the probe saw it. */
-export interface PhaseRecord {
-  phase: 'control-connect' | 'tls' | 'greeting' | 'login' | 'mode' | 'data-connect' | 'transfer' | 'integrity';
-  ok: boolean;
-  ms: number;
-  detail?: string;
-}
-
-export interface Observation {
-  outcome: Outcome;
-  /** Why it was not a pass: `control-blocked`, `data-blocked`, `server-refused: 500 ...`, `integrity-mismatch`... */
-  cause: string | null;
-  phases: PhaseRecord[];
-  /** Control-channel lines, `> ` sent and `< ` received, plus harness notes prefixed `# `. */
-  transcript: string[];
-  durationMs: number;
-}
-
-/** One row of the JSON contract (README "JSON contract"). Keep field names stable. */
-export interface CellResult {
-  id: string;
-  suite: string;
-  topology: string;
-  ruleset: string;
-  mode: Mode;
-  command: FtpCommand;
-  client: string;
-  server: string;
-  family: Family;
-  serverKind: ServerKind;
-  clientKind: ClientKind;
-  tls: TlsMode;
-  kind: CellKind;
-  /** The cell's scenario (a name kept from contract version 1). */
-  probe: Scenario;
-  expected: Expectation | null;
-  /** null only when the cell was skipped (nothing was observed). */
-  observed: Outcome | null;
-  verdict: Verdict;
-  /**
-   * `code: detail`. The code is one of CAUSE_CODES (stable, for tools); the detail is for people
-   * and may change. null when the cell passed.
-   */
-  cause: string | null;
-  /** The smallest rule change found that makes a failing transfer pass; null when none applies. */
-  advice: Advice | null;
-  /** The directory holding this cell's evidence files, relative to the JSON report; null when none was kept. */
-  evidence: string | null;
-  /** The client's own time: from its control connection to its last reply. */
-  durationMs: number;
-  /**
-   * The cell's whole test as Playwright timed it: reset, rule set, observation, explanation,
-   * advice, evidence, and for the first cell on a lab, the lab's bring-up. Absent from `explore`
-   * and `diff` reports, and from reports written before it existed.
-   */
-  testMs?: number;
-}
-
-/**
- * A rule change in the rule set's own format (nft commands, or iptables-save lines under their
- * `*table` header). `verified`: the same cell was re-run with the change applied and passed.
- */
-export interface Advice {
-  change: string;
-  verified: boolean;
-}
 
 /**
  * The stable first word of `cause`. Failures of the path: firewall-drop (a rule or policy dropped
@@ -147,36 +85,4 @@ export type CauseCode = (typeof CAUSE_CODES)[number];
 export function causeCode(cause: string | null): CauseCode | undefined {
   const code = cause?.split(':', 1)[0]?.trim();
   return (CAUSE_CODES as readonly string[]).includes(code ?? '') ? (code as CauseCode) : undefined;
-}
-
-export interface RunReport {
-  version: 1;
-  driver: DriverName;
-  results: CellResult[];
-}
-
-/** The dimensions a cell has unless its scenario says otherwise; ids and labels leave them out. */
-export const DEFAULT_DIMENSIONS = {
-  family: 'ipv4',
-  serverKind: 'vsftpd',
-  clientKind: 'probe',
-  tls: 'none',
-  kind: 'transfer',
-  probe: 'transfer',
-} as const satisfies Partial<CellResult>;
-
-type Dimensions = Pick<CellResult, 'family' | 'serverKind' | 'clientKind' | 'tls' | 'probe'>;
-
-/** The cell's non-default dimensions, in a fixed order: `[]` for a plain IPv4 vsftpd probe transfer. */
-export function variantOf(c: Partial<Dimensions>): string[] {
-  const order = ['probe', 'family', 'serverKind', 'clientKind', 'tls'] as const;
-  return order.flatMap((k) => (c[k] === undefined || c[k] === DEFAULT_DIMENSIONS[k] ? [] : [c[k]]));
-}
-
-/**
- * Stable cell id: the same cell has the same id in every run, so tools can diff reports.
- * Non-default dimensions are appended (`.../EPSV-RETR+ipv6+curl`), so plain cells keep short ids.
- */
-export function cellId(c: Pick<CellResult, 'suite' | 'topology' | 'ruleset' | 'mode' | 'command'> & Partial<Dimensions>): string {
-  return [`${c.suite}/${c.topology}/${c.ruleset}/${c.mode}-${c.command}`, ...variantOf(c)].join('+');
 }

@@ -2,7 +2,10 @@
  * Turns what a suite expected and what the probe observed into a verdict. Pure, so every
  * reporter and the exit code agree on the same table.
  */
-import type { CellResult, Expectation, Outcome, Verdict } from './model.ts';
+import type { Expectation, Outcome, Verdict } from './model.ts';
+
+/** What counting verdicts needs of a cell. */
+type Judged = { readonly verdict: Verdict };
 
 export const VERDICTS = ['compliant', 'violation', 'inconclusive', 'skipped', 'observed'] as const satisfies readonly Verdict[];
 
@@ -18,7 +21,7 @@ export function judge(expected: Expectation | null, observed: Outcome | null): V
 
 export type VerdictCounts = Record<Verdict, number>;
 
-export function summarize(cells: readonly CellResult[]): VerdictCounts {
+export function summarize(cells: readonly Judged[]): VerdictCounts {
   const counts: VerdictCounts = { compliant: 0, violation: 0, inconclusive: 0, skipped: 0, observed: 0 };
   for (const cell of cells) counts[cell.verdict] += 1;
   return counts;
@@ -29,7 +32,7 @@ export function summarize(cells: readonly CellResult[]): VerdictCounts {
  * must not let a rule set pass CI unproven. Skipped does not, as in kselftest, so a host that
  * lacks a driver can still run the rest.
  */
-export function exitCodeFor(cells: readonly CellResult[]): 0 | 1 {
+export function exitCodeFor(cells: readonly Judged[]): 0 | 1 {
   const { violation, inconclusive } = summarize(cells);
   return violation + inconclusive > 0 ? 1 : 0;
 }

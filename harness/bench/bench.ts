@@ -17,12 +17,13 @@ import { ensureNodeImage } from '../drivers/docker/node-image.ts';
 import { NetnsDriver } from '../drivers/netns/netns-driver.ts';
 import { Lab } from '../lab/lab.ts';
 import { runTransfer } from '../scenarios/transfer.ts';
-import type { CellResult, FtpCommand, Mode, RunReport } from '../model.ts';
+import type { FtpCommand, Mode } from '../model.ts';
+import type { CellResult, RunReport } from '../cell.ts';
 import { REPO_ROOT, TOPOLOGIES_DIR } from '../paths.ts';
 import { loadRuleset } from '../rulesets/load-ruleset.ts';
 import { loadTopology } from '../topology/load-topology.ts';
 import { median, ms, seconds, sum, target, timed } from './figures.ts';
-import { CELL_KINDS, runFigures, type RunFigures } from './run-figures.ts';
+import { BENCH_KINDS, runFigures, type RunFigures } from './run-figures.ts';
 import { runShellBaseline } from './shell-baseline.ts';
 import { measureThroughput, throughputKey } from './throughput.ts';
 
@@ -166,7 +167,7 @@ if (SKIP_FULL_RUN) {
   console.log(`cells' own time (sum of durationMs): ${seconds(full.cellMs)}; wall x ${DEFAULT_WORKERS} workers / that: ${full.overhead.toFixed(2)}`);
   const workerMs = full.wallMs * DEFAULT_WORKERS;
   console.log(`where the ${seconds(workerMs)} of worker time went: clients ${seconds(full.cellMs)}; around them inside cells (reset, rule set, explanation, evidence, lab switches) ${seconds(full.testMs - full.cellMs)}; outside any cell (start-up, worker start, teardown) ${seconds(workerMs - full.testMs)}`);
-  for (const k of CELL_KINDS) console.log(`  median ${k} cell: ${ms(full.medians[k].median)} (${full.medians[k].cells} cells)`);
+  for (const k of BENCH_KINDS) console.log(`  median ${k} cell: ${ms(full.medians[k].median)} (${full.medians[k].cells} cells)`);
 }
 
 console.log('\n== targets');
@@ -174,7 +175,7 @@ if (full) {
   console.log(`whole default run: ${seconds(full.wallMs)} (target <= 60 s): ${full.wallMs <= 60_000 ? 'met' : 'NOT met'} — ${full.cells} cells on ${DEFAULT_WORKERS} workers`);
   console.log(target('run overhead (wall x workers / cell time)', full.overhead, '<=', 1.3, `${full.overhead.toFixed(2)}x`, `${seconds(full.wallMs)} x ${DEFAULT_WORKERS} / ${seconds(full.cellMs)}`));
   const probe = full.medians.probe.median;
-  for (const k of CELL_KINDS.filter((k) => k !== 'probe')) {
+  for (const k of BENCH_KINDS.filter((k) => k !== 'probe')) {
     console.log(target(`median ${k} cell / median probe cell`, full.medians[k].median / probe, '<=', 3, `${(full.medians[k].median / probe).toFixed(2)}x`, `${ms(full.medians[k].median)} / ${ms(probe)}`));
   }
 }

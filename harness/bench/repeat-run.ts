@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { causeCode, type CellResult, type RunReport } from '../model.ts';
+import { causeCode } from '../model.ts';
+import type { CellResult, RunReport } from '../cell.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { median } from './figures.ts';
 

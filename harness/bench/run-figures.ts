@@ -3,14 +3,14 @@
  * time the workers spent, and the median cell of each kind (issue: every kind within 3x of the
  * median probe cell).
  */
-import type { CellResult } from '../model.ts';
+import type { CellResult } from '../cell.ts';
 import { median, sum } from './figures.ts';
 
-export const CELL_KINDS = ['probe', 'curl', 'lftp', 'pure-ftpd', 'proftpd', 'TLS', 'security'] as const;
-export type CellKind = (typeof CELL_KINDS)[number];
+export const BENCH_KINDS = ['probe', 'curl', 'lftp', 'pure-ftpd', 'proftpd', 'TLS', 'security'] as const;
+export type BenchKind = (typeof BENCH_KINDS)[number];
 
 /** A cell's kind for these figures: what makes it cost what it costs. */
-export function benchKindOf(c: Pick<CellResult, 'kind' | 'tls' | 'clientKind' | 'serverKind'>): CellKind {
+export function benchKindOf(c: Pick<CellResult, 'kind' | 'tls' | 'clientKind' | 'serverKind'>): BenchKind {
   if (c.kind === 'security') return 'security';
   if (c.tls !== 'none') return 'TLS';
   if (c.clientKind === 'curl' || c.clientKind === 'lftp') return c.clientKind;
@@ -30,13 +30,13 @@ export interface RunFigures {
    * What wall x workers has beyond it ran outside any cell: start-up, worker start, teardown.
    */
   testMs: number;
-  medians: Record<CellKind, { median: number; cells: number }>;
+  medians: Record<BenchKind, { median: number; cells: number }>;
 }
 
 export function runFigures(results: readonly CellResult[], wallMs: number, workers: number): RunFigures {
   const cellMs = sum(results.map((c) => c.durationMs));
   const medians = Object.fromEntries(
-    CELL_KINDS.map((k) => {
+    BENCH_KINDS.map((k) => {
       const xs = results.filter((c) => benchKindOf(c) === k).map((c) => c.durationMs);
       return [k, { median: median(xs), cells: xs.length }];
     }),

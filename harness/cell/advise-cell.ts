@@ -5,10 +5,11 @@
  */
 import { adviceCandidates } from '../evidence/advise.ts';
 import type { FirewallState } from '../evidence/firewall-state.ts';
-import { causeCode, type Advice, type Family, type Observation } from '../model.ts';
+import { causeCode, type Family } from '../model.ts';
+import type { Advice, CellAsk, Observation } from '../cell.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import type { CellRunner } from '../scenarios/scenario.ts';
-import type { CellFacts } from './explain-cell.ts';
+import { movesData } from './explain-cell.ts';
 
 /** `verify` (default): re-run each candidate; `suggest`: name the first without re-running; `off`. */
 const ADVICE_MODE = process.env.PINHOLE_ADVICE ?? 'verify';
@@ -30,21 +31,21 @@ export interface AdvisedServer {
  */
 const hints = new Map<string, string>();
 
-export async function adviseCell(o: Observation, facts: CellFacts, ruleset: Ruleset, state: FirewallState | undefined, server: AdvisedServer, runner: CellRunner): Promise<Advice | null> {
-  if (ADVICE_MODE === 'off' || o.outcome !== 'blocked' || facts.kind !== 'transfer' || !state) return null;
+export async function adviseCell(o: Observation, ask: CellAsk, ruleset: Ruleset, state: FirewallState | undefined, server: AdvisedServer, runner: CellRunner): Promise<Advice | null> {
+  if (ADVICE_MODE === 'off' || o.outcome !== 'blocked' || !movesData(ask) || !state) return null;
   const code = causeCode(o.cause);
   const candidates = adviceCandidates({
     code,
-    mode: facts.mode,
+    mode: ask.mode,
     family: server.family,
-    tls: facts.tls,
+    tls: ask.tls ?? 'none',
     format: ruleset.format,
     structure: state.structure,
     server: { address: server.address, port: server.port, passivePorts: server.passivePorts },
   });
   if (candidates.length === 0) return null;
   if (ADVICE_MODE === 'suggest') return { change: candidates[0]!.change, verified: false };
-  const key = JSON.stringify([ruleset.file, server.address, code, facts.mode, server.family, facts.tls]);
+  const key = JSON.stringify([ruleset.file, server.address, code, ask.mode, server.family, ask.tls ?? 'none']);
   const hint = hints.get(key);
   const ordered = [...candidates].sort((a, b) => Number(b.change === hint) - Number(a.change === hint));
   for (const c of ordered.slice(0, MAX_ADVICE_TRIES)) {

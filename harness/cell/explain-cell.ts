@@ -6,28 +6,24 @@
 import { diagnose } from '../evidence/diagnose.ts';
 import type { FirewallState } from '../evidence/firewall-state.ts';
 import type { CellWindow } from '../lab/cell-window.ts';
-import type { CellKind, Family, Mode, Observation, TlsMode } from '../model.ts';
+import type { CellAsk, Observation } from '../cell.ts';
+import { SECURITY_SCENARIOS } from '../model.ts';
 
-/** What explaining and advising need to know of the cell, beyond what it observed. */
-export interface CellFacts {
-  kind: CellKind;
-  mode: Mode;
-  tls: TlsMode;
-  family?: Family | undefined;
-}
+/** Transfers (one, a session, concurrent sessions) move data; the security scenarios attack. */
+export const movesData = (ask: CellAsk) => !SECURITY_SCENARIOS.has(ask.scenario);
 
 /** Only a transfer that failed with a cause has something for diagnosis to refine. */
-export function diagnosable(o: Observation, facts: CellFacts, window: CellWindow): boolean {
-  return facts.kind === 'transfer' && window.failed !== undefined && o.cause !== null && o.outcome !== 'pass';
+export function diagnosable(o: Observation, ask: CellAsk, window: CellWindow): boolean {
+  return movesData(ask) && window.failed !== undefined && o.cause !== null && o.outcome !== 'pass';
 }
 
-export function explainCell(o: Observation, facts: CellFacts, window: CellWindow, state: FirewallState, firewall: string): Observation {
+export function explainCell(o: Observation, ask: CellAsk, window: CellWindow, state: FirewallState, firewall: string): Observation {
   const failed = window.failed;
-  if (!diagnosable(o, facts, window) || !failed || o.cause === null) return o;
+  if (!diagnosable(o, ask, window) || !failed || o.cause === null) return o;
   const cause = diagnose({
     cause: o.cause,
-    mode: facts.mode,
-    tls: facts.tls,
+    mode: ask.mode,
+    tls: ask.tls ?? 'none',
     control: { host: failed.job.host, port: failed.job.port },
     announced: failed.report.dataEndpoint,
     firewall,

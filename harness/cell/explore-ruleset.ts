@@ -5,14 +5,13 @@
  * follow each other on it).
  */
 import { nowDoing } from '../activity.ts';
-import { DEFAULT_DIMENSIONS } from '../cell-result.ts';
+import { type CellResult, DEFAULT_DIMENSIONS } from '../cell.ts';
 import { DEFAULT_JSON_REPORT } from '../evidence/evidence-files.ts';
 import type { Ladder } from '../evidence/ladder.ts';
 import { DEFAULT_EVIDENCE_POLICY, type EvidencePolicy } from '../evidence/retention.ts';
 import type { Lab } from '../lab/lab.ts';
-import { MODES, type CellResult, type Expectation, type FtpCommand, type Mode } from '../model.ts';
+import { MODES, type Expectation, type FtpCommand, type Mode } from '../model.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
-import { scenarioRunner } from '../scenarios/run-scenario.ts';
 import { investigateCell } from './investigate-cell.ts';
 
 /** One download and one upload: the two directions a data connection can be set up for. */
@@ -57,8 +56,7 @@ export async function exploreRuleset(
         // Set before the cell runs: it decides which evidence is kept and what the verdict is.
         expected: label.expected?.(mode, command) ?? null,
       };
-      const facts = { kind: 'transfer', mode, tls: 'none' } as const;
-      const cell = await investigateCell(lab, meta, facts, ruleset, scenarioRunner(lab, { scenario: 'transfer', mode, command }), jsonReport, evidence);
+      const cell = await investigateCell(lab, meta, { scenario: 'transfer', mode, command }, ruleset, jsonReport, evidence);
       out.results.push(cell.result);
       out.ladders[cell.result.id] = cell.ladder;
     }

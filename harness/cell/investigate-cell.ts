@@ -6,21 +6,20 @@
  * running a cell reports the same things.
  */
 import { dirname, join, resolve } from 'node:path';
-import { cellResult, type CellMeta } from '../cell-result.ts';
+import { cellResult, type CellAsk, type CellMeta, type CellResult, type Observation } from '../cell.ts';
 import { writeEvidence } from '../evidence/evidence-files.ts';
 import { firewallSides } from '../evidence/firewall-sides.ts';
 import { readFirewallState } from '../evidence/firewall-state.ts';
 import type { Ladder } from '../evidence/ladder.ts';
 import { evidencePolicy, keepsEvidence, wantsAdvice, type EvidencePolicy } from '../evidence/retention.ts';
 import type { Lab } from '../lab/lab.ts';
-import type { CellResult, Observation } from '../model.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { addressesOf } from '../topology/dual-stack.ts';
 import { judge } from '../verdict.ts';
-import type { CellRunner } from '../scenarios/scenario.ts';
+import { scenarioRunner } from '../scenarios/run-scenario.ts';
 import { adviseCell } from './advise-cell.ts';
 import { cellPackets, type LadderScene } from './cell-packets.ts';
-import { diagnosable, explainCell, type CellFacts } from './explain-cell.ts';
+import { diagnosable, explainCell } from './explain-cell.ts';
 
 export interface InvestigatedCell {
   result: CellResult;
@@ -46,34 +45,35 @@ function ladderScene(lab: Lab): LadderScene {
 }
 
 /**
- * `runner` runs the cell's scenario on `lab` with a rule set: first the cell's own, then (for
- * advice) the same rule set with a candidate change. `jsonReport` places the evidence beside the report.
+ * Runs the cell `ask` on `lab` with its rule set, and again (for advice) with a candidate change
+ * to it, through one CellRunner (harness/scenarios/run-scenario.ts). `meta` names the cell in
+ * the report; `jsonReport` places the evidence beside the report.
  */
 export async function investigateCell(
   lab: Lab,
   meta: CellMeta,
-  facts: CellFacts,
+  ask: CellAsk,
   ruleset: Ruleset,
-  runner: CellRunner,
   jsonReport: string,
   policy: EvidencePolicy = evidencePolicy(),
 ): Promise<InvestigatedCell> {
+  const runner = scenarioRunner(lab, ask);
   const { observation: observed, window } = await runner.run(ruleset);
   const keep = keepsEvidence(policy, judge(meta.expected, observed.outcome));
   const advise = wantsAdvice(meta.expected, observed.outcome);
-  const needsState = diagnosable(observed, facts, window) || keep || advise;
+  const needsState = diagnosable(observed, ask, window) || keep || advise;
   // Reading the firewall's state (netlink, no packets) overlaps the capture's settling. A blocked
   // cell's ladder waits for its dropped SYN to arrive through tcpdump's pipe even without evidence.
   const [state, { ladder, pcaps }] = await Promise.all([
     needsState ? readFirewallState(lab.firewall, window.listing()) : undefined,
     cellPackets(lab.capture, window, ladderScene(lab), { settle: keep || observed.outcome !== 'pass', pcaps: keep }),
   ]);
-  const observation = state ? explainCell(observed, facts, window, state, lab.firewall.name) : observed;
+  const observation = state ? explainCell(observed, ask, window, state, lab.firewall.name) : observed;
   // Advice re-runs the cell, so it comes after the firewall's state and packets were read.
-  const family = lab.dimensionsFor(facts.family).family;
+  const family = lab.dimensionsFor(ask.family).family;
   const server = { family, address: lab.ownAddress(lab.server, family), port: lab.jobTarget.info.port, passivePorts: lab.serverSpec.ftp.passivePorts };
-  const advice = advise ? await adviseCell(observation, facts, ruleset, state, server, runner) : null;
-  const dims = { ...meta, ...lab.dimensionsFor(facts.family) };
+  const advice = advise ? await adviseCell(observation, ask, ruleset, state, server, runner) : null;
+  const dims = { ...meta, ...lab.dimensionsFor(ask.family) };
   const nodes = { client: lab.client.name, server: lab.server.name };
   const result = cellResult(dims, nodes, observation, { advice });
   if (!keep) return { result, observation, ladder, evidence: [] };

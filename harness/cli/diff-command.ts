@@ -9,7 +9,7 @@ import { diffRuns } from '../diff-runs.ts';
 import { driverFor } from '../drivers/registry.ts';
 import { InputError } from '../errors.ts';
 import { exploreRuleset } from '../cell/explore-ruleset.ts';
-import type { ServerKind } from '../model.ts';
+import type { ServerSoftware } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { buildDiffReport, writeDiffReport } from '../report/diff-report.ts';
 import { renderDiff } from '../report/diff-view.ts';
@@ -30,7 +30,7 @@ export interface DiffOptions {
   ruleset: string[];
   topology: string;
   driver: string;
-  server?: ServerKind;
+  server?: ServerSoftware;
   json?: string;
   junit?: string;
   html?: string;

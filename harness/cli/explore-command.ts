@@ -9,7 +9,7 @@ import { driverFor } from '../drivers/registry.ts';
 import { InputError } from '../errors.ts';
 import { loadExpectations } from '../expectations/load-expectations.ts';
 import { EXPLORE_COMMANDS, exploreRuleset } from '../cell/explore-ruleset.ts';
-import type { ServerKind } from '../model.ts';
+import type { ServerSoftware } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { buildJsonReport, writeJsonReport } from '../report/json-report.ts';
 import { writeJUnitReport } from '../report/junit-report.ts';
@@ -29,7 +29,7 @@ export interface ExploreOptions {
   ruleset: string;
   driver: string;
   /** Runs this software on the server node instead of the topology's. */
-  server?: ServerKind;
+  server?: ServerSoftware;
   json?: string;
   junit?: string;
   html?: string;

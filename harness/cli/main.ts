@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { driverFor } from '../drivers/registry.ts';
 import { HostError, InputError } from '../errors.ts';
 import { DEFAULT_EVIDENCE_POLICY, EVIDENCE_POLICIES, EVIDENCE_POLICY_HELP } from '../evidence/retention.ts';
-import { SERVER_KINDS } from '../model.ts';
+import { SERVER_SOFTWARE } from '../model.ts';
 import { diffCommand } from './diff-command.ts';
 import { exploreCommand } from './explore-command.ts';
 import { installInterruptHandler } from './interrupt.ts';
@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     .requiredOption('--topology <name|file>', 'a topology name under topologies/ or a .topo.yaml path')
     .requiredOption('--ruleset <file>', 'an nftables file (nft -f), or an iptables-save or ip6tables-save file')
     .addOption(driverOption())
-    .addOption(new Option('--server <software>', "FTP server software on the topology's server node (default: the topology's)").choices([...SERVER_KINDS]))
+    .addOption(new Option('--server <software>', "FTP server software on the topology's server node (default: the topology's)").choices([...SERVER_SOFTWARE]))
     .option('--json <file>', 'also write JSON results')
     .option('--junit <file>', 'also write JUnit XML')
     .option('--html <dir|file>', 'also write the HTML report (matrix, ladder diagrams, advice)')
@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--ruleset <file>', 'give it twice: the OLD rule set, then the NEW one', (file: string, files: string[]) => [...files, file], [] as string[])
     .option('--topology <name|file>', 'a topology name under topologies/ or a .topo.yaml path', 'routed')
     .addOption(driverOption())
-    .addOption(new Option('--server <software>', "FTP server software on the topology's server node (default: the topology's)").choices([...SERVER_KINDS]))
+    .addOption(new Option('--server <software>', "FTP server software on the topology's server node (default: the topology's)").choices([...SERVER_SOFTWARE]))
     .option('--json <file>', 'also write the diff as JSON (README "pinhole diff")')
     .option('--junit <file>', 'also write JUnit XML of the NEW run, a regression as a failure')
     .option('--html <dir|file>', 'also write the HTML report of both runs')

@@ -6,14 +6,14 @@ import { nowDoing } from '../activity.ts';
 import type { Driver } from '../drivers/driver.ts';
 import { stopAllPrograms, whileStopping } from '../exec.ts';
 import { Lab } from '../lab/lab.ts';
-import type { ServerKind } from '../model.ts';
+import type { ServerSoftware } from '../model.ts';
 import type { TopologySpec } from '../topology/schema.ts';
 import { withInterruptScope } from './interrupt.ts';
 
 /** How long an interrupted lab may take to notice its programs are gone (a Docker API call in flight). */
 const SETTLE_MS = 2500;
 
-export async function withLab<T>(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerKind | undefined }, work: (lab: Lab) => Promise<T>): Promise<T> {
+export async function withLab<T>(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerSoftware | undefined }, work: (lab: Lab) => Promise<T>): Promise<T> {
   let pending: Promise<unknown> = Promise.resolve();
   /*
    * Interrupted: kill every program this process started and start no new one, let the lab's

@@ -5,9 +5,9 @@
  * instead of starting a process, and loading the harness into it, for every spec file.
  */
 import type { Lab } from './lab.ts';
-import type { ServerKind } from '../model.ts';
+import type { ServerSoftware } from '../model.ts';
 
-export type BringUp = (topology: string, serverKind: ServerKind | undefined) => Promise<Lab>;
+export type BringUp = (topology: string, serverKind: ServerSoftware | undefined) => Promise<Lab>;
 
 export class CurrentLab implements AsyncDisposable {
   private current: { key: string; lab: Promise<Lab> } | undefined;
@@ -29,7 +29,7 @@ export class CurrentLab implements AsyncDisposable {
    * that failed to come up stays failed for the cells that ask for it again, as it did for the
    * first: one failed bring-up per lab, not one per cell.
    */
-  async get(topology: string, serverKind: ServerKind | undefined): Promise<Lab> {
+  async get(topology: string, serverKind: ServerSoftware | undefined): Promise<Lab> {
     const key = JSON.stringify([topology, serverKind ?? null]);
     if (this.current?.key !== key) {
       const leaving = this.release();

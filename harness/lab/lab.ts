@@ -8,7 +8,8 @@ import type { Driver, NodeHandle, StartedTopology } from '../drivers/driver.ts';
 import { DEFAULT_JSON_REPORT, evidenceRoot } from '../evidence/evidence-files.ts';
 import { DisposeStack } from '../dispose.ts';
 import { waitFor } from '../exec.ts';
-import { FAMILIES, type ClientKind, type Family, type Observation, type ServerKind } from '../model.ts';
+import { FAMILIES, type ClientName, type Family, type ServerSoftware } from '../model.ts';
+import type { Observation } from '../cell.ts';
 import { DropObserver } from '../nodes/drop-observer.ts';
 import type { FtpServer, FtpServerSettings } from '../nodes/ftp-server.ts';
 import { NodeAgent, withAgent } from '../nodes/node-agent.ts';
@@ -62,7 +63,7 @@ export class Lab implements AsyncDisposable {
   /** Said in the next cell's transcript: the server had died and was started again. */
   private restarted: string | undefined;
   /** Clients other than the probe start on first use: most labs never need them. */
-  private readonly clients = new Map<ClientKind, Promise<FtpClient>>();
+  private readonly clients = new Map<ClientName, Promise<FtpClient>>();
 
   private constructor(
     readonly topology: StartedTopology,
@@ -93,7 +94,7 @@ export class Lab implements AsyncDisposable {
    * directory beside `PINHOLE_JSON`, or reports/). `testFileBytes`: the size of the file RETR
    * downloads (default 256 KiB; the benchmark's throughput figure asks for 100 MiB).
    */
-  static async up(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerKind | undefined; logsDir?: string; testFileBytes?: number } = {}): Promise<Lab> {
+  static async up(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerSoftware | undefined; logsDir?: string; testFileBytes?: number } = {}): Promise<Lab> {
     const logsDir = opts.logsDir ?? evidenceRoot(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT);
     const resources = new DisposeStack();
     let probeStarting: Promise<FtpClient> | undefined;
@@ -260,17 +261,17 @@ export class Lab implements AsyncDisposable {
   }
 
   /** The scenario dimensions this lab really runs by default: the server's address family and software. */
-  get dimensions(): { family: Family; serverKind: ServerKind } {
+  get dimensions(): { family: Family; serverKind: ServerSoftware } {
     return this.dimensionsFor();
   }
 
   /** The dimensions of a cell asking for `family`: the family of the address really dialled. */
-  dimensionsFor(family?: Family): { family: Family; serverKind: ServerKind } {
+  dimensionsFor(family?: Family): { family: Family; serverKind: ServerSoftware } {
     return { family: familyOf(this.serverAddress(family)), serverKind: this.services.ftp.kind };
   }
 
   /** The pinned probe, or a real client started in the client node on its first use. */
-  clientFor(kind: ClientKind = 'probe'): Promise<FtpClient> {
+  clientFor(kind: ClientName = 'probe'): Promise<FtpClient> {
     if (kind === 'probe') return Promise.resolve(this.services.probe);
     let c = this.clients.get(kind);
     if (!c) {

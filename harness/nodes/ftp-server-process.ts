@@ -11,7 +11,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { NodeHandle } from '../drivers/driver.ts';
 import { waitFor } from '../exec.ts';
-import type { ServerKind } from '../model.ts';
+import type { ServerSoftware } from '../model.ts';
 import type { FtpServer, FtpServerInfo, FtpServerSettings } from './ftp-server.ts';
 import { lastWord, NodeStartError } from './node-start-error.ts';
 
@@ -53,7 +53,7 @@ export async function prepareFtpRoot(node: NodeHandle, settings: FtpServerSettin
 
 /** A started server: its process as the harness holds it, and its pid as the node sees it. */
 export interface LaunchedServer {
-  software: ServerKind;
+  software: ServerSoftware;
   child: ChildProcess;
   /** Inside a container this differs from the host's pid of `child`. */
   pidInNode: number;
@@ -63,7 +63,7 @@ export interface LaunchedServer {
 }
 
 export interface LaunchRequest {
-  software: ServerKind;
+  software: ServerSoftware;
   /** The server in the foreground; it must keep the pid it is started with (exec, no fork). */
   argv: string[];
   port: number;
@@ -193,7 +193,7 @@ async function stopChild(node: NodeHandle, child: ChildProcess, pidInNode: numbe
 
 /** The FtpServer role on top of a launched process; subclasses add their software's configuration. */
 export abstract class FtpServerProcess implements FtpServer {
-  abstract readonly kind: ServerKind;
+  abstract readonly kind: ServerSoftware;
 
   protected constructor(
     protected readonly node: NodeHandle,

@@ -5,7 +5,7 @@
  * lab does not care which one it runs.
  */
 import type { NodeHandle } from '../drivers/driver.ts';
-import type { ServerKind } from '../model.ts';
+import type { ServerSoftware } from '../model.ts';
 import type { TlsCertificate } from './tls-certificate.ts';
 
 export interface FtpServerSettings {
@@ -36,7 +36,7 @@ export interface FtpServerInfo {
 }
 
 export interface FtpServer extends AsyncDisposable {
-  readonly kind: ServerKind;
+  readonly kind: ServerSoftware;
   readonly info: FtpServerInfo;
   /** The server's own log (evidence for reports). */
   readonly logFile: string;

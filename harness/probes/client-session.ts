@@ -10,7 +10,8 @@
  * command other than the pinned one, or an error reply to the pinned one, fails the session at
  * once: a transfer in another mode is not evidence about the mode under test.
  */
-import type { Mode, PhaseRecord } from '../model.ts';
+import type { Mode } from '../model.ts';
+import type { PhaseRecord } from '../cell.ts';
 import type { Endpoint } from './ftp-client.ts';
 import { ReplyReader, parse227, parse229, parseEprtArgument, parsePortArgument, type Reply } from './ftp-replies.ts';
 import type { FailureKind, ProbeFailure, ProbeJob } from './probe-protocol.ts';

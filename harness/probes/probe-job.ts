@@ -3,7 +3,7 @@
  * log in, the pinned mode, the FTPS variant, and what to transfer with what to check it by.
  */
 import { basename } from 'node:path';
-import type { FtpCommand, Mode, ServerKind, TlsMode } from '../model.ts';
+import type { FtpCommand, Mode, ServerSoftware, TlsMode } from '../model.ts';
 import type { FtpServerInfo } from '../nodes/ftp-server.ts';
 import type { ProbeJob, TransferSpec } from './probe-protocol.ts';
 
@@ -13,7 +13,7 @@ const PROBE_TIMEOUT_MS = Number(process.env.PINHOLE_PROBE_TIMEOUT_MS ?? 8000);
 /** The server a job is for: what it offers, and which software it is (named in errors). */
 export interface JobTarget {
   info: FtpServerInfo;
-  kind: ServerKind;
+  kind: ServerSoftware;
 }
 
 /** Uploads of this process, numbered so that every STOR writes a file of its own and is checked on its own. */

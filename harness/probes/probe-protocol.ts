@@ -2,7 +2,8 @@
  * What the harness sends the probe agent and what it answers, one JSON object a line.
  * Only types: the agent side must stay dependency-free.
  */
-import type { FtpCommand, Mode, PhaseRecord, TlsMode } from '../model.ts';
+import type { FtpCommand, Mode, TlsMode } from '../model.ts';
+import type { PhaseRecord } from '../cell.ts';
 
 /** One transfer: RETR a file, STOR a name, or LIST a directory. */
 export interface TransferSpec {

@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeHandle } from '../drivers/driver.ts';
-import type { ClientKind, Family, Mode } from '../model.ts';
+import type { ClientName, Family, Mode } from '../model.ts';
 import { ClientSession, type ClientEvent } from './client-session.ts';
 import type { Endpoint, FtpClient } from './ftp-client.ts';
 import { NodeProcess } from './node-process.ts';
@@ -49,7 +49,7 @@ class StopSwitch {
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
 export abstract class SpawnedFtpClient implements FtpClient {
-  abstract readonly kind: ClientKind;
+  abstract readonly kind: ClientName;
   private nextId = 1;
   private readonly runs = new Map<number, { stop: StopSwitch; report: Promise<ProbeReport> }>();
 
@@ -63,7 +63,7 @@ export abstract class SpawnedFtpClient implements FtpClient {
    * Checks that the program answers in the node (so a node image without it fails at start,
    * with its name) and makes the directory for job files.
    */
-  protected static async prepare(node: NodeHandle, program: string, kind: ClientKind): Promise<string> {
+  protected static async prepare(node: NodeHandle, program: string, kind: ClientName): Promise<string> {
     const version = await node.exec([program, '--version']).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
     if (version.code !== 0) throw new Error(`node ${node.name}: ${program} does not run (${version.stderr.trim() || `exit ${version.code}`}); it is needed for clientKind ${kind}`);
     const dir = join(node.workDir, `ftp-client-${kind}`);

@@ -5,7 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CellChange, RunDiff } from '../diff-runs.ts';
-import type { CellResult, DriverName } from '../model.ts';
+import type { DriverName } from '../model.ts';
+import type { CellResult } from '../cell.ts';
 import { compareCells } from './json-report.ts';
 
 export interface DiffSide {

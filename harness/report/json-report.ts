@@ -6,7 +6,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
-import { CELL_KINDS, CLIENT_KINDS, FAMILIES, FTP_COMMANDS, MODES, SCENARIOS, SERVER_KINDS, TLS_MODES, type CellResult, type DriverName, type RunReport } from '../model.ts';
+import { CELL_CLASSES, CLIENT_NAMES, FAMILIES, FTP_COMMANDS, MODES, SCENARIOS, SERVER_SOFTWARE, TLS_MODES, type DriverName } from '../model.ts';
+import type { CellResult, RunReport } from '../cell.ts';
 import { VERDICTS } from '../verdict.ts';
 
 const CellResultSchema = z.object({
@@ -19,10 +20,10 @@ const CellResultSchema = z.object({
   client: z.string(),
   server: z.string(),
   family: z.enum(FAMILIES),
-  serverKind: z.enum(SERVER_KINDS),
-  clientKind: z.enum(CLIENT_KINDS),
+  serverKind: z.enum(SERVER_SOFTWARE),
+  clientKind: z.enum(CLIENT_NAMES),
   tls: z.enum(TLS_MODES),
-  kind: z.enum(CELL_KINDS),
+  kind: z.enum(CELL_CLASSES),
   probe: z.enum(SCENARIOS),
   expected: z.enum(['pass', 'blocked']).nullable(),
   observed: z.enum(['pass', 'blocked', 'error']).nullable(),

@@ -5,7 +5,8 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import junit, { type Builder } from 'junit-report-builder';
-import { variantOf, type CellResult, type DriverName } from '../model.ts';
+import { type DriverName } from '../model.ts';
+import { variantOf, type CellResult } from '../cell.ts';
 import { groupBy } from './group-by.ts';
 import { compareCells } from './json-report.ts';
 

@@ -3,7 +3,8 @@
  * Every cell carries a word and a mark so it reads the same without colour (CI logs, pipes,
  * colour-blind readers); colour only adds emphasis.
  */
-import { FAMILIES, FTP_COMMANDS, MODES, variantOf, type CellResult, type Family, type FtpCommand, type Mode, type Outcome, type Verdict } from '../model.ts';
+import { FAMILIES, FTP_COMMANDS, MODES, type Family, type FtpCommand, type Mode, type Outcome, type Verdict } from '../model.ts';
+import { variantOf, type CellResult } from '../cell.ts';
 import { groupBy } from './group-by.ts';
 
 export interface MatrixOptions {

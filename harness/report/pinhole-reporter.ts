@@ -5,9 +5,9 @@
  */
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestError, TestResult } from '@playwright/test/reporter';
 import { resolve } from 'node:path';
-import { CELL_ANNOTATION, LADDER_ATTACHMENT, RESULT_ATTACHMENT, unobservedResult, type CellMeta } from '../cell-result.ts';
+import { CELL_ANNOTATION, type CellMeta, type CellResult, LADDER_ATTACHMENT, RESULT_ATTACHMENT, unobservedResult } from '../cell.ts';
 import { clearEvidence, evidenceFiles } from '../evidence/evidence-files.ts';
-import type { CellResult, DriverName } from '../model.ts';
+import type { DriverName } from '../model.ts';
 import type { Ladder } from '../evidence/ladder.ts';
 import { evidenceLinks } from './html/evidence-links.ts';
 import { writeHtmlReport } from './html-report.ts';

@@ -8,12 +8,13 @@ import { probeJob } from '../probes/probe-job.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { attempt } from './attempt.ts';
 import { classifyBounce } from './classify.ts';
-import type { ScenarioAsk, ScenarioRun } from './scenario.ts';
+import type { CellAsk } from '../cell.ts';
+import type { ScenarioRun } from './scenario.ts';
 
 /** The port the bounce asks the server to dial on the third host. */
 const VICTIM_PORT = 8021;
 
-export async function runBounce(lab: Lab, ruleset: Ruleset, ask: ScenarioAsk): Promise<ScenarioRun> {
+export async function runBounce(lab: Lab, ruleset: Ruleset, ask: CellAsk): Promise<ScenarioRun> {
   const victimNode = lab.topology.nodes().find((n) => n.kind === 'host');
   if (!victimNode) throw new Error(`topology ${lab.topology.spec.name} has no host node to aim a bounce at`);
   const victim = lab.ownAddress(victimNode, ask.family);

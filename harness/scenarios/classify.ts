@@ -7,7 +7,7 @@
  * bounce protection answers a PORT naming an un-NATed private address with 500). A timeout with
  * no such evidence is an `error`: pinhole does not guess.
  */
-import type { Observation } from '../model.ts';
+import type { Observation } from '../cell.ts';
 import type { DropEvent, PacketSummary } from '../nodes/drop-observer.ts';
 import type { ProbeReport } from '../probes/probe-protocol.ts';
 

@@ -5,13 +5,14 @@
 import type { Lab } from '../lab/lab.ts';
 import { probeJob } from '../probes/probe-job.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
-import type { ScenarioAsk, ScenarioRun } from './scenario.ts';
+import type { CellAsk } from '../cell.ts';
+import type { ScenarioRun } from './scenario.ts';
 import { transferObserved } from './transfer.ts';
 
 /** Enough sessions to need several expectations (or passive ports) at once. */
 const CONCURRENT_SESSIONS = 3;
 
-export async function runConcurrent(lab: Lab, ruleset: Ruleset, ask: ScenarioAsk): Promise<ScenarioRun> {
+export async function runConcurrent(lab: Lab, ruleset: Ruleset, ask: CellAsk): Promise<ScenarioRun> {
   const window = await lab.openCell(ruleset);
   const observed = await Promise.all(
     Array.from({ length: CONCURRENT_SESSIONS }, () => transferObserved(lab, window, probeJob(lab.jobTarget, lab.serverAddress(), ask.mode, ask.command))),

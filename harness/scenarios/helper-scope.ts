@@ -8,12 +8,13 @@ import { probeJob } from '../probes/probe-job.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { attempt } from './attempt.ts';
 import { classifyHelperScope } from './classify.ts';
-import type { ScenarioAsk, ScenarioRun } from './scenario.ts';
+import type { CellAsk } from '../cell.ts';
+import type { ScenarioRun } from './scenario.ts';
 
 /** Where the slipstream attacker's web server listens. */
 const WEB_PORT = 80;
 
-export async function runHelperScope(lab: Lab, ruleset: Ruleset, ask: ScenarioAsk): Promise<ScenarioRun> {
+export async function runHelperScope(lab: Lab, ruleset: Ruleset, ask: CellAsk): Promise<ScenarioRun> {
   (await lab.webAttacker(WEB_PORT)).reset();
   const window = await lab.openCell(ruleset);
   const job = { ...probeJob(lab.jobTarget, lab.serverAddress(), ask.mode, 'RETR'), port: WEB_PORT, slipstream: { port: WEB_PORT } };

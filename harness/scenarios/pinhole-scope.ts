@@ -8,9 +8,10 @@ import { probeJob } from '../probes/probe-job.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { attempt } from './attempt.ts';
 import { classifyPinholeScope } from './classify.ts';
-import type { ScenarioAsk, ScenarioRun } from './scenario.ts';
+import type { CellAsk } from '../cell.ts';
+import type { ScenarioRun } from './scenario.ts';
 
-export async function runPinholeScope(lab: Lab, ruleset: Ruleset, ask: ScenarioAsk): Promise<ScenarioRun> {
+export async function runPinholeScope(lab: Lab, ruleset: Ruleset, ask: CellAsk): Promise<ScenarioRun> {
   const job = () => probeJob(lab.jobTarget, lab.serverAddress(ask.family), ask.mode, 'RETR');
   const first = await lab.openCell(ruleset);
   const neighbour = await attempt(lab, first, { ...job(), neighbourIn: lab.serverSpec.ftp.passivePorts });

@@ -9,11 +9,12 @@ import { runBounce } from './bounce.ts';
 import { runConcurrent } from './concurrent.ts';
 import { runHelperScope } from './helper-scope.ts';
 import { runPinholeScope } from './pinhole-scope.ts';
-import type { CellRunner, ScenarioAsk, ScenarioRun } from './scenario.ts';
+import type { CellAsk } from '../cell.ts';
+import type { CellRunner, ScenarioRun } from './scenario.ts';
 import { runSession } from './session.ts';
 import { runTransfer } from './transfer.ts';
 
-type ScenarioFn = (lab: Lab, ruleset: Ruleset, ask: ScenarioAsk) => Promise<ScenarioRun>;
+type ScenarioFn = (lab: Lab, ruleset: Ruleset, ask: CellAsk) => Promise<ScenarioRun>;
 
 const SCENARIO_RUNS: Record<Scenario, { run: ScenarioFn; modes?: 'active' | 'passive' }> = {
   transfer: { run: runTransfer },
@@ -27,7 +28,7 @@ const SCENARIO_RUNS: Record<Scenario, { run: ScenarioFn; modes?: 'active' | 'pas
 const MODES_OF = { active: ['PORT', 'EPRT'], passive: ['PASV', 'EPSV'] } as const;
 
 /** The cell `ask` on `lab`, ready to run with its own rule set, and again with another for advice. */
-export function scenarioRunner(lab: Lab, ask: ScenarioAsk): CellRunner {
+export function scenarioRunner(lab: Lab, ask: CellAsk): CellRunner {
   const { run, modes } = SCENARIO_RUNS[ask.scenario];
   if (modes && !(MODES_OF[modes] as readonly string[]).includes(ask.mode)) {
     throw new Error(`${ask.scenario} needs ${modes === 'active' ? 'an active' : 'a passive'} mode, not ${ask.mode}`);

@@ -6,13 +6,14 @@ import type { Lab } from '../lab/lab.ts';
 import type { FtpCommand } from '../model.ts';
 import { probeJob, transferSpec } from '../probes/probe-job.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
-import type { ScenarioAsk, ScenarioRun } from './scenario.ts';
+import type { CellAsk } from '../cell.ts';
+import type { ScenarioRun } from './scenario.ts';
 import { transferObserved } from './transfer.ts';
 
 /** A session cell's transfers, in order, in one control session. */
 const SESSION_COMMANDS: readonly FtpCommand[] = ['RETR', 'STOR', 'LIST'];
 
-export async function runSession(lab: Lab, ruleset: Ruleset, ask: ScenarioAsk): Promise<ScenarioRun> {
+export async function runSession(lab: Lab, ruleset: Ruleset, ask: CellAsk): Promise<ScenarioRun> {
   const window = await lab.openCell(ruleset);
   const [first, ...then] = SESSION_COMMANDS.map((c) => transferSpec(lab.jobTarget.info, c));
   const job = { ...probeJob(lab.jobTarget, lab.serverAddress(), ask.mode, first!.command), ...first!, then };

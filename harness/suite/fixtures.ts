@@ -12,7 +12,7 @@ import { _baseTest as base } from '@playwright/test';
 import { CurrentLab } from '../lab/current-lab.ts';
 import { driverFor } from '../drivers/registry.ts';
 import { Lab } from '../lab/lab.ts';
-import type { DriverName, ServerKind } from '../model.ts';
+import type { DriverName, ServerSoftware } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { loadTopology, resolveTopology } from '../topology/load-topology.ts';
 
@@ -26,7 +26,7 @@ export interface PinholeWorkerFixtures {
    * (default: the topology's own software), brought up on first use: a cell checks the host
    * first and skips, so a host that cannot run the driver never reaches bring-up.
    */
-  labFor: (topology: string, serverKind?: ServerKind) => Promise<Lab>;
+  labFor: (topology: string, serverKind?: ServerSoftware) => Promise<Lab>;
 }
 
 export const test = base.extend<object, PinholeWorkerFixtures>({

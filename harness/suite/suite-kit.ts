@@ -6,14 +6,13 @@
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { TestInfo } from '@playwright/test';
 import { test, expect } from './fixtures.ts';
-import { CELL_ANNOTATION, cellResult, DEFAULT_DIMENSIONS, LADDER_ATTACHMENT, RESULT_ATTACHMENT, type CellMeta } from '../cell-result.ts';
+import { CELL_ANNOTATION, type CellMeta, cellResult, DEFAULT_DIMENSIONS, LADDER_ATTACHMENT, type Observation, RESULT_ATTACHMENT, variantOf } from '../cell.ts';
 import { investigateCell } from '../cell/investigate-cell.ts';
 import { DEFAULT_JSON_REPORT } from '../evidence/evidence-files.ts';
 import { LabStartError } from '../lab/lab-start-error.ts';
 import type { Lab } from '../lab/lab.ts';
-import { MODES, SECURITY_SCENARIOS, variantOf, type ClientKind, type Expectation, type Family, type FtpCommand, type Mode, type Observation, type Scenario, type ServerKind, type TlsMode } from '../model.ts';
+import { MODES, SECURITY_SCENARIOS, type ClientName, type Expectation, type Family, type FtpCommand, type Mode, type Scenario, type ServerSoftware, type TlsMode } from '../model.ts';
 import { loadRuleset, rulesetName, type Ruleset } from '../rulesets/load-ruleset.ts';
-import { scenarioRunner } from '../scenarios/run-scenario.ts';
 
 export interface CellSpec {
   suite: string;
@@ -38,7 +37,7 @@ export interface CellSpec {
    */
   scenario?: Scenario;
   /** The client that runs a transfer (default the pinned probe). */
-  client?: ClientKind;
+  client?: ClientName;
   /** FTPS variant of a transfer (default none). */
   tls?: TlsMode;
   /**
@@ -46,7 +45,7 @@ export interface CellSpec {
    * own, which must then be vsftpd): a lab running other software fails the cell instead of
    * passing it for the wrong server.
    */
-  serverKind?: ServerKind;
+  serverKind?: ServerSoftware;
 }
 
 const rulesets = new Map<string, Promise<Ruleset>>();
@@ -119,10 +118,9 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
         if (lab.dimensions.serverKind !== meta.serverKind) {
           throw new Error(`cell declared for ${meta.serverKind}, but topology ${spec.topology} runs ${lab.dimensions.serverKind}: give the cell serverKind: '${lab.dimensions.serverKind}'`);
         }
-        const facts = { kind: meta.kind, mode: spec.mode, tls: meta.tls, family: spec.family };
         const cellMeta = { ...meta, ...lab.dimensionsFor(spec.family) };
-        const runner = scenarioRunner(lab, { scenario, mode: spec.mode, command: spec.command, client: spec.client, tls: spec.tls, family: spec.family });
-        const investigated = await investigateCell(lab, cellMeta, facts, await rulesetOnce(file), runner, jsonReport);
+        const ask = { scenario, mode: spec.mode, command: spec.command, client: spec.client, tls: spec.tls, family: spec.family };
+        const investigated = await investigateCell(lab, cellMeta, ask, await rulesetOnce(file), jsonReport);
         observation = investigated.observation;
         await testInfo.attach(LADDER_ATTACHMENT, { body: JSON.stringify(investigated.ladder), contentType: 'application/json' });
         for (const f of investigated.evidence) await testInfo.attach(basename(f), { path: f });
@@ -171,9 +169,9 @@ export function defineTruthTable<const M extends readonly Mode[] = typeof MODES>
   family?: Family;
   tags?: string[];
   /** The client that runs every cell (default the pinned probe). */
-  client?: ClientKind;
+  client?: ClientName;
   /** Runs this server software on the topology's server node (default: the topology's own). */
-  serverKind?: ServerKind;
+  serverKind?: ServerSoftware;
 }): void {
   const modes: readonly Mode[] = t.modes ?? MODES;
   for (const [rulesetFile, truth] of t.rows) {

@@ -7,7 +7,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { SERVER_KINDS } from '../model.ts';
+import { SERVER_SOFTWARE } from '../model.ts';
 
 export const NODE_KINDS = ['ftp-client', 'ftp-server', 'firewall', 'router', 'host'] as const;
 /**
@@ -213,12 +213,11 @@ export const PassivePortsSchema = strictObject({ min: dataPort('min'), max: data
   },
 );
 
-export const FTP_SOFTWARE = SERVER_KINDS;
 const PORT_ERROR = 'port must be a whole number from 1 to 65535';
 
 export const FtpServerSchema = strictObject({
   software: z
-    .enum(FTP_SOFTWARE, { error: `unsupported FTP server software; supported: ${FTP_SOFTWARE.join(', ')}` })
+    .enum(SERVER_SOFTWARE, { error: `unsupported FTP server software; supported: ${SERVER_SOFTWARE.join(', ')}` })
     .default('vsftpd'),
   port: z.int({ error: PORT_ERROR }).min(1, { error: PORT_ERROR }).max(65535, { error: PORT_ERROR }).default(21),
   passivePorts: PassivePortsSchema.default({ min: 50000, max: 50010 }),

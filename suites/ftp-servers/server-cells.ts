@@ -47,7 +47,7 @@
  * not repeated here as cells.
  */
 import { fileURLToPath } from 'node:url';
-import type { Expectation, ServerKind } from '../../harness/model.ts';
+import type { Expectation, ServerSoftware } from '../../harness/model.ts';
 import { defineTruthTable, type ModeTruth } from '../../harness/suite/suite-kit.ts';
 
 const P: Expectation = 'pass';
@@ -67,7 +67,7 @@ const TRUTH: ReadonlyArray<[string, ModeTruth]> = [
 ];
 
 /** The cells for one server software; each server has a spec file of its own (a worker and a lab each). */
-export function defineServerCells(serverKind: Exclude<ServerKind, 'vsftpd'>): void {
+export function defineServerCells(serverKind: Exclude<ServerSoftware, 'vsftpd'>): void {
   defineTruthTable({
     suite: 'ftp-servers',
     suiteDir: fileURLToPath(new URL('.', import.meta.url)),

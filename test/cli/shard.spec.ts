@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { causeCode, type CellResult, type RunReport } from '../../harness/model.ts';
+import { causeCode } from '../../harness/model.ts';
+import type { CellResult, RunReport } from '../../harness/cell.ts';
 import { InputError } from '../../harness/errors.ts';
 import { readLaddersFile, writeLaddersFile } from '../../harness/report/merge-reports.ts';
 import { htmlReportFixture } from '../support/html-report-fixture.ts';

@@ -12,13 +12,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_DIMENSIONS } from '../../harness/cell-result.ts';
+import { DEFAULT_DIMENSIONS } from '../../harness/cell.ts';
 import { driverFor } from '../../harness/drivers/registry.ts';
 import { investigateCell } from '../../harness/cell/investigate-cell.ts';
 import { Lab } from '../../harness/lab/lab.ts';
 import { LabStartError } from '../../harness/lab/lab-start-error.ts';
-import { scenarioRunner } from '../../harness/scenarios/run-scenario.ts';
-import { causeCode, type FtpCommand, type Mode, type RunReport } from '../../harness/model.ts';
+import { causeCode, type FtpCommand, type Mode } from '../../harness/model.ts';
+import type { RunReport } from '../../harness/cell.ts';
 import { TOPOLOGIES_DIR } from '../../harness/paths.ts';
 import { loadRuleset, type Ruleset } from '../../harness/rulesets/load-ruleset.ts';
 import { loadTopology } from '../../harness/topology/load-topology.ts';
@@ -76,7 +76,7 @@ test.describe('the FTP server killed mid-transfer', () => {
     suite: 'faults', topology: 'routed', ruleset: 'nft-helper', mode, command, ...DEFAULT_DIMENSIONS, expected: 'pass' as const,
   });
   const run = (mode: Mode, command: FtpCommand) =>
-    investigateCell(lab, cell(mode, command), { kind: 'transfer', mode, tls: 'none' }, ruleset, scenarioRunner(lab, { scenario: 'transfer', mode, command }), json);
+    investigateCell(lab, cell(mode, command), { scenario: 'transfer', mode, command }, ruleset, json);
 
   for (const [mode, command, dataPort] of [['PASV', 'RETR', /:500(0\d|10)\s/], ['PORT', 'STOR', /:20\s/]] as const) {
     test(`${mode} ${command}: error server-died, never blocked; the next cell finds the server started again`, async () => {

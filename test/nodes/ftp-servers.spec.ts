@@ -6,7 +6,7 @@
 import { driverFor } from '../../harness/drivers/registry.ts';
 import type { NodeHandle } from '../../harness/drivers/driver.ts';
 import { waitFor } from '../../harness/exec.ts';
-import { SERVER_KINDS, type ServerKind } from '../../harness/model.ts';
+import { SERVER_SOFTWARE, type ServerSoftware } from '../../harness/model.ts';
 import { bundleFile } from '../../harness/nodes/ftp-server-bundle.ts';
 import { FtpServerProcess } from '../../harness/nodes/ftp-server-process.ts';
 import { startFtpServer } from '../../harness/nodes/start-ftp-server.ts';
@@ -18,7 +18,7 @@ import { expect, leftovers, test } from '../support/driver-test.ts';
  * The first line of each software's greeting: pure-ftpd's and proftpd's are their own compiled-in
  * texts (only the server name is pinhole's), vsftpd's is the banner pinhole configures.
  */
-const GREETING: Record<ServerKind, RegExp> = {
+const GREETING: Record<ServerSoftware, RegExp> = {
   vsftpd: /^220 pinhole vsftpd ready/,
   'pure-ftpd': /^220-+ Welcome to Pure-FTPd/,
   proftpd: /^220 ProFTPD Server \(pinhole\)/,
@@ -41,13 +41,13 @@ setTimeout(() => process.exit(2), 20000);
 const listening = async (server: NodeHandle, port: number) => (await server.exec(['ss', '-Hltn', `sport = :${port}`])).stdout.trim() !== '';
 
 /** The listener's name as the kernel gives it (after the file it executed): proftpd's acceptor is a node program. */
-const LISTENER_COMM: Record<ServerKind, string> = { vsftpd: 'vsftpd', 'pure-ftpd': 'pure-ftpd', proftpd: 'node' };
+const LISTENER_COMM: Record<ServerSoftware, string> = { vsftpd: 'vsftpd', 'pure-ftpd': 'pure-ftpd', proftpd: 'node' };
 
 const comm = async (server: NodeHandle, pid: number | string) => (await server.exec(['cat', `/proc/${pid}/comm`])).stdout.trim();
 
 const sessions = async (server: NodeHandle, pid: number) => (await server.exec(['pgrep', '-P', String(pid)])).stdout.split('\n').filter(Boolean);
 
-for (const kind of SERVER_KINDS) {
+for (const kind of SERVER_SOFTWARE) {
   test(`${kind}: a session is served by ${kind} itself; endSessions ends a session and keeps the listener; dispose stops it`, async ({ driverName }) => {
     const spec = await loadTopology(`${TOPOLOGIES_DIR}/routed.topo.yaml`);
     const serverSpec = spec.nodes.server!;

@@ -2,7 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { InputError } from '../../harness/errors.ts';
-import type { CellResult, Expectation, Outcome } from '../../harness/model.ts';
+import type { Expectation, Outcome } from '../../harness/model.ts';
+import type { CellResult } from '../../harness/cell.ts';
 import { makeCell, type CellPlace } from '../support/make-cell.ts';
 import { buildJsonReport, readJsonReport, writeJsonReport } from '../../harness/report/json-report.ts';
 

@@ -8,7 +8,7 @@ import { test } from '@playwright/test';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunReport } from '../../harness/model.ts';
+import type { RunReport } from '../../harness/cell.ts';
 
 /**
  * How many cells the default run has. Kept in one place on purpose: a change that adds or drops

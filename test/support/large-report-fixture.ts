@@ -5,7 +5,7 @@
 // rule set blocks, long ladders cut to 60 entries, and causes, advice and evidence files as long
 // as real ones. Seeded, so the file's size is the same on every run.
 import type { Ladder, LadderActor, LadderPacket } from '../../harness/evidence/ladder.ts';
-import type { ClientKind, FtpCommand, Mode } from '../../harness/model.ts';
+import type { ClientName, FtpCommand, Mode } from '../../harness/model.ts';
 import type { HtmlReportInput } from '../../harness/report/html-report.ts';
 import { buildJsonReport } from '../../harness/report/json-report.ts';
 import { makeCell } from './make-cell.ts';
@@ -28,7 +28,7 @@ const RULESETS = [
 ] as const;
 const MODES: readonly Mode[] = ['PORT', 'EPRT', 'PASV', 'EPSV'];
 const COMMANDS: readonly FtpCommand[] = ['RETR', 'STOR', 'LIST'];
-const CLIENTS: readonly ClientKind[] = ['probe', 'curl'];
+const CLIENTS: readonly ClientName[] = ['probe', 'curl'];
 const EVIDENCE_FILES = ['conntrack.txt', 'ladder.json', 'lan0.pcap', 'phases.json', 'ruleset.txt', 'summary.txt', 'transcript.txt', 'wan0.pcap'];
 /** What buildLadder keeps of a long ladder by default. */
 const MAX_ENTRIES = 60;
@@ -91,7 +91,7 @@ function endpoints(at: (typeof SUITES)[number], random: () => number): Endpoints
 interface Shape {
   mode: Mode;
   command: FtpCommand;
-  clientKind: ClientKind;
+  clientKind: ClientName;
   blocked: boolean;
   nat: boolean;
   /** A session that went on (repeated transfers), cut like buildLadder cuts it. */

@@ -23,8 +23,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import type { CellMeta } from '../../harness/cell-result.ts';
-import { cellId, MODES, type Expectation, type Mode } from '../../harness/model.ts';
+import type { CellMeta } from '../../harness/cell.ts';
+import { MODES, type Expectation, type Mode } from '../../harness/model.ts';
+import { cellId } from '../../harness/cell.ts';
 
 /** The dimensions a key column may name, as the `pinhole-cell` annotation spells them. */
 export const KEY_COLUMNS = {

@@ -9,7 +9,8 @@
  * JSON report already holds and came to ~1.5 KB a cell, the largest part of the file once the
  * ladders had become data (ladder-data.ts).
  */
-import { causeCode, type CauseCode, type CellResult, type Outcome, type Verdict } from '../../model.ts';
+import { causeCode, type CauseCode, type Outcome, type Verdict } from '../../model.ts';
+import type { CellResult } from '../../cell.ts';
 import { safeHref } from './html-escape.ts';
 import { scenarioLabel } from './html-matrix.ts';
 import { OUTCOME_WORD, VERDICT_MARK } from './verdict-marks.ts';

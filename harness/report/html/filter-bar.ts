@@ -3,7 +3,8 @@
  * text box over id and cause. Radios rather than custom toggles: the browser already makes
  * them keyboard-operable and announces them. Only values present in the run are offered.
  */
-import { MODES, type CellResult, type Outcome } from '../../model.ts';
+import { MODES, type Outcome } from '../../model.ts';
+import type { CellResult } from '../../cell.ts';
 import { VERDICTS } from '../../verdict.ts';
 import { escapeHtml } from './html-escape.ts';
 import { OUTCOME_WORD, outcomeKey, VERDICT_MARK, verdictClass } from './verdict-marks.ts';

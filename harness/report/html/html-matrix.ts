@@ -5,7 +5,8 @@
  * there and a terminal is wide, not tall.) Every cell is a button naming its outcome and
  * verdict in words, with `data-cell` pointing into the report's results.
  */
-import { FAMILIES, FTP_COMMANDS, MODES, variantOf, type CellResult } from '../../model.ts';
+import { FAMILIES, FTP_COMMANDS, MODES } from '../../model.ts';
+import { variantOf, type CellResult } from '../../cell.ts';
 import { groupBy } from '../group-by.ts';
 import { escapeHtml } from './html-escape.ts';
 import { OUTCOME_WORD, outcomeKey, VERDICT_MARK, verdictClass } from './verdict-marks.ts';

@@ -8,7 +8,7 @@
  * That is ~0.9 KB a ladder, and the data stays plain JSON anyone can read back.
  */
 import type { Ladder, LadderPacket } from '../../evidence/ladder.ts';
-import type { CellResult } from '../../model.ts';
+import type { CellResult } from '../../cell.ts';
 
 /** Packet fields in row order; `rewritten` last, so a row without NAT simply ends early. */
 export const LADDER_COLUMNS = ['t', 'connection', 'from', 'to', 'label', 'src', 'dst', 'fate', 'rewritten'] as const satisfies readonly (keyof LadderPacket)[];

@@ -3,7 +3,8 @@
  * the report reads without colour (print, colour-blind readers); the CSS class adds colour.
  * The marks are the terminal matrix's, plus a dash for skipped (a table cell cannot be blank).
  */
-import type { CellResult, Outcome, Verdict } from '../../model.ts';
+import type { Outcome, Verdict } from '../../model.ts';
+import type { CellResult } from '../../cell.ts';
 
 export const VERDICT_MARK: Record<Verdict, string> = { compliant: '✓', violation: '✗', inconclusive: '?', skipped: '–', observed: '' };
 

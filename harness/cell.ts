@@ -1,0 +1,171 @@
+/**
+ * The cell contract, in one place: what a cell asks (its dimensions: CellAsk to run it, CellMeta
+ * to name it), what it observed (Observation), and its result, the JSON contract's row
+ * (CellResult). Suites, `explore` and the reporters all build and read cells through here.
+ */
+import type { CellClass, ClientName, DriverName, Expectation, Family, FtpCommand, Mode, Outcome, Scenario, ServerSoftware, TlsMode, Verdict } from './model.ts';
+import { judge } from './verdict.ts';
+
+/** What a cell asks of its lab: the scenario and the dimensions that change what runs. */
+export interface CellAsk {
+  scenario: Scenario;
+  mode: Mode;
+  command: FtpCommand;
+  /** Which client runs a transfer; default the pinned probe. */
+  client?: ClientName | undefined;
+  /** FTPS: explicit AUTH TLS, CCC after login, or implicit TLS; default none. */
+  tls?: TlsMode | undefined;
+  /** The family of the address the client dials; by default the server's IPv4 address if it has one. */
+  family?: Family | undefined;
+}
+
+/** One phase of an FTP exchange as the probe saw it. */
+export interface PhaseRecord {
+  phase: 'control-connect' | 'tls' | 'greeting' | 'login' | 'mode' | 'data-connect' | 'transfer' | 'integrity';
+  ok: boolean;
+  ms: number;
+  detail?: string;
+}
+
+export interface Observation {
+  outcome: Outcome;
+  /** Why it was not a pass: `control-blocked`, `data-blocked`, `server-refused: 500 ...`, `integrity-mismatch`... */
+  cause: string | null;
+  phases: PhaseRecord[];
+  /** Control-channel lines, `> ` sent and `< ` received, plus harness notes prefixed `# `. */
+  transcript: string[];
+  durationMs: number;
+}
+
+/** One row of the JSON contract (README "JSON contract"). Keep field names stable. */
+export interface CellResult {
+  id: string;
+  suite: string;
+  topology: string;
+  ruleset: string;
+  mode: Mode;
+  command: FtpCommand;
+  client: string;
+  server: string;
+  family: Family;
+  serverKind: ServerSoftware;
+  clientKind: ClientName;
+  tls: TlsMode;
+  kind: CellClass;
+  /** The cell's scenario (a name kept from contract version 1). */
+  probe: Scenario;
+  expected: Expectation | null;
+  /** null only when the cell was skipped (nothing was observed). */
+  observed: Outcome | null;
+  verdict: Verdict;
+  /**
+   * `code: detail`. The code is one of CAUSE_CODES (stable, for tools); the detail is for people
+   * and may change. null when the cell passed.
+   */
+  cause: string | null;
+  /** The smallest rule change found that makes a failing transfer pass; null when none applies. */
+  advice: Advice | null;
+  /** The directory holding this cell's evidence files, relative to the JSON report; null when none was kept. */
+  evidence: string | null;
+  /** The client's own time: from its control connection to its last reply. */
+  durationMs: number;
+  /**
+   * The cell's whole test as Playwright timed it: reset, rule set, observation, explanation,
+   * advice, evidence, and for the first cell on a lab, the lab's bring-up. Absent from `explore`
+   * and `diff` reports, and from reports written before it existed.
+   */
+  testMs?: number;
+}
+
+/**
+ * A rule change in the rule set's own format (nft commands, or iptables-save lines under their
+ * `*table` header). `verified`: the same cell was re-run with the change applied and passed.
+ */
+export interface Advice {
+  change: string;
+  verified: boolean;
+}
+
+export interface RunReport {
+  version: 1;
+  driver: DriverName;
+  results: CellResult[];
+}
+
+/** The dimensions a cell has unless its scenario says otherwise; ids and labels leave them out. */
+export const DEFAULT_DIMENSIONS = {
+  family: 'ipv4',
+  serverKind: 'vsftpd',
+  clientKind: 'probe',
+  tls: 'none',
+  kind: 'transfer',
+  probe: 'transfer',
+} as const satisfies Partial<CellResult>;
+
+type Dimensions = Pick<CellResult, 'family' | 'serverKind' | 'clientKind' | 'tls' | 'probe'>;
+
+/** The cell's non-default dimensions, in a fixed order: `[]` for a plain IPv4 vsftpd probe transfer. */
+export function variantOf(c: Partial<Dimensions>): string[] {
+  const order = ['probe', 'family', 'serverKind', 'clientKind', 'tls'] as const;
+  return order.flatMap((k) => (c[k] === undefined || c[k] === DEFAULT_DIMENSIONS[k] ? [] : [c[k]]));
+}
+
+/**
+ * Stable cell id: the same cell has the same id in every run, so tools can diff reports.
+ * Non-default dimensions are appended (`.../EPSV-RETR+ipv6+curl`), so plain cells keep short ids.
+ */
+export function cellId(c: Pick<CellResult, 'suite' | 'topology' | 'ruleset' | 'mode' | 'command'> & Partial<Dimensions>): string {
+  return [`${c.suite}/${c.topology}/${c.ruleset}/${c.mode}-${c.command}`, ...variantOf(c)].join('+');
+}
+
+/**
+ * How a cell travels from a Playwright worker to the reporter: its identity in an annotation
+ * (so reporters know skipped cells too), its result and its ladder in attachments.
+ */
+export const CELL_ANNOTATION = 'pinhole-cell';
+export const RESULT_ATTACHMENT = 'pinhole-result';
+/** The cell's ladder diagram (harness/evidence/ladder.ts), for the HTML report. */
+export const LADDER_ATTACHMENT = 'pinhole-ladder';
+
+/** Everything known about a cell before it runs (reporters need it for skipped cells too). */
+export type CellMeta = Pick<
+  CellResult,
+  'suite' | 'topology' | 'ruleset' | 'mode' | 'command' | 'family' | 'serverKind' | 'clientKind' | 'tls' | 'kind' | 'probe' | 'expected'
+>;
+
+
+export function cellResult(
+  meta: CellMeta,
+  nodes: { client: string; server: string },
+  o: Observation,
+  found: { advice?: Advice | null; evidence?: string | null } = {},
+): CellResult {
+  return {
+    id: cellId(meta),
+    ...meta,
+    ...nodes,
+    observed: o.outcome,
+    verdict: judge(meta.expected, o.outcome),
+    cause: o.cause,
+    advice: found.advice ?? null,
+    evidence: found.evidence ?? null,
+    durationMs: o.durationMs,
+  };
+}
+
+/** A row for a cell that observed nothing: skipped, interrupted, or the harness failed first. */
+export function unobservedResult(meta: CellMeta, how: { skipped: boolean; cause: string; durationMs: number }): CellResult {
+  return {
+    id: cellId(meta),
+    ...meta,
+    client: '',
+    server: '',
+    observed: how.skipped ? null : 'error',
+    verdict: how.skipped ? 'skipped' : 'inconclusive',
+    cause: how.cause,
+    advice: null,
+    evidence: null,
+    durationMs: how.durationMs,
+  };
+}
+
