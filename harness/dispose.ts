@@ -27,3 +27,15 @@ export class DisposeStack implements AsyncDisposable {
     await disposeAll(steps);
   }
 }
+
+/**
+ * Waits for every start; what did start goes on `stack` (to be stopped with the rest) even when
+ * another start failed, and then the first failure is thrown.
+ */
+export async function startAll<T extends AsyncDisposable>(starts: ReadonlyArray<Promise<T>>, stack: DisposeStack): Promise<T[]> {
+  const settled = await Promise.allSettled(starts);
+  for (const r of settled) if (r.status === 'fulfilled') stack.defer(() => r.value[Symbol.asyncDispose]());
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}

@@ -10,6 +10,9 @@
  * (nf_nat_ftp shifts them once a PORT or 227 line changed length) and payload length are not
  * compared: NAT may change each of them.
  *
+ * Over 300 lines on purpose: the matching of copies across interfaces is one algorithm whose
+ * steps share their indexes; it is unit-tested as a whole on recorded captures.
+ *
  * Which way a copy went through its interface: Linux cooked captures say so; on Ethernet, the
  * firewall's own MAC on that interface is learnt from the matched pairs (an entering frame is
  * addressed to it, a leaving frame comes from it) and then read on every frame.

@@ -6,7 +6,7 @@
  */
 import type { Driver, NodeHandle, StartedTopology } from '../drivers/driver.ts';
 import { DEFAULT_JSON_REPORT, evidenceRoot } from '../evidence/evidence-files.ts';
-import { DisposeStack } from '../dispose.ts';
+import { DisposeStack, startAll } from '../dispose.ts';
 import { waitFor } from '../exec.ts';
 import { FAMILIES, type ClientName, type Family, type ServerSoftware } from '../model.ts';
 import type { Observation } from '../cell.ts';
@@ -31,22 +31,10 @@ import { addressesOf, canonicalAddress, familyOf, hasFamily } from '../topology/
 import { FORWARDING_KINDS, type NodeKind, type NodeSpec, type TopologySpec } from '../topology/schema.ts';
 import type { CellWindow } from './cell-window.ts';
 import { labStartError } from './lab-start-error.ts';
-import { serverDied } from './server-died.ts';
+import { KeptServer } from './kept-server.ts';
 
 /** Implicit FTPS's well-known port (RFC 4217 leaves it to history; IANA names it ftps). */
 const IMPLICIT_FTPS_PORT = 990;
-
-/**
- * Waits for every start; what did start is handed to `keep` (to be stopped with the lab) even
- * when another failed, and then the first failure is thrown.
- */
-async function startedAll<T>(starts: ReadonlyArray<Promise<T>>, keep: (started: T) => void): Promise<T[]> {
-  const settled = await Promise.allSettled(starts);
-  for (const r of settled) if (r.status === 'fulfilled') keep(r.value);
-  const failed = settled.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
 
 function firstOfKind(topology: StartedTopology, kind: NodeKind): NodeHandle {
   const node = topology.nodes().find((n) => n.kind === kind);
@@ -58,10 +46,6 @@ export class Lab implements AsyncDisposable {
   /** What each forwarding node holds, so a cell re-applies only what a cell can change. */
   private readonly rulesets = new AppliedRulesets();
   private attacker: Promise<WebAttacker> | undefined;
-  /** An aborted probe may leave a server session still dialling; a completed one has quit. */
-  private sessionsMayLinger = false;
-  /** Said in the next cell's transcript: the server had died and was started again. */
-  private restarted: string | undefined;
   /** Clients other than the probe start on first use: most labs never need them. */
   private readonly clients = new Map<ClientName, Promise<FtpClient>>();
 
@@ -72,15 +56,9 @@ export class Lab implements AsyncDisposable {
     readonly firewall: NodeHandle,
     /** Routers with a fixed rule set of their own (from the topology), re-applied on every reset. */
     private readonly routerRulesets: ReadonlyArray<[NodeHandle, Ruleset]>,
-    private readonly services: {
-      /** Replaced when the server died and is started again (restartServer). */
-      ftp: FtpServer;
-      startServer: () => Promise<FtpServer>;
-      /** Where a service that fails to start leaves its output (LabStartError). */
-      logsDir: string;
-      /** The pinned probe: started with the lab, it also checks readiness. */
-      probe: FtpClient;
-    },
+    private readonly ftp: KeptServer,
+    /** The pinned probe: started with the lab, it also checks readiness. */
+    private readonly probe: FtpClient,
     /** Every forwarding node's drop observer: the evidence that the path refused a packet. */
     readonly observers: readonly DropObserver[],
     /** tcpdump on every firewall interface, for the ladder diagram and the evidence pcaps. */
@@ -114,7 +92,7 @@ export class Lab implements AsyncDisposable {
       // The nodes every cell runs commands in (reset, state, uploads, sessions; the client's
       // `kill` of a real client that is stopped) get an agent.
       const agentNodes = topology.nodes().filter((n) => n.kind === 'ftp-server' || n.kind === 'ftp-client' || FORWARDING_KINDS.has(n.kind));
-      const agents = await startedAll(agentNodes.map((n) => NodeAgent.start(n)), (a) => resources.defer(() => a[Symbol.asyncDispose]()));
+      const agents = await startAll(agentNodes.map((n) => NodeAgent.start(n)), resources);
       const byName = new Map(agents.map((a) => [a.node.name, withAgent(a.node, a)]));
       const served = (n: NodeHandle) => byName.get(n.name) ?? n;
       const client = served(firstOfKind(topology, 'ftp-client'));
@@ -141,21 +119,21 @@ export class Lab implements AsyncDisposable {
         }),
       ]);
       const [ftpStarted, probeStarted, captureStarted] = started;
-      const services = {} as Lab['services'];
+      let ftp: KeptServer | undefined;
       if (ftpStarted?.status === 'fulfilled') {
-        services.ftp = ftpStarted.value as FtpServer;
-        // The lab's current server: a restarted one replaces it (restartServer).
-        resources.defer(() => services.ftp[Symbol.asyncDispose]());
+        // The lab's current server: a restarted one replaces it, and is the one stopped.
+        ftp = new KeptServer(ftpStarted.value as FtpServer, startServer, { logsDir, topology: spec.name, node: server.name });
+        resources.defer(() => ftp![Symbol.asyncDispose]());
       }
       if (captureStarted?.status === 'fulfilled') resources.defer(() => (captureStarted.value as PacketCapture)[Symbol.asyncDispose]());
       const failed = started.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
-      Object.assign(services, { startServer, logsDir, probe: (probeStarted as PromiseFulfilledResult<FtpClient>).value });
+      const probe = (probeStarted as PromiseFulfilledResult<FtpClient>).value;
       const capture = (captureStarted as PromiseFulfilledResult<PacketCapture>).value;
       const observers = routers.map((r) => DropObserver.start(r));
       for (const o of observers) resources.defer(() => o[Symbol.asyncDispose]());
 
-      const lab = new Lab(topology, client, server, firewall, routerRulesets, services, observers, capture, resources);
+      const lab = new Lab(topology, client, server, firewall, routerRulesets, ftp!, probe, observers, capture, resources);
       // Fixed router rule sets are in place before the readiness transfer crosses them.
       await Promise.all(routerRulesets.map(([r, rs]) => backendFor(rs.format).apply(r, rs)));
       await lab.awaitReady();
@@ -179,12 +157,12 @@ export class Lab implements AsyncDisposable {
 
   /** The FTP server the lab runs now, as a client's job needs it (harness/probes/probe-job.ts). */
   get jobTarget(): JobTarget {
-    return { info: this.services.ftp.info, kind: this.services.ftp.kind };
+    return { info: this.ftp.current.info, kind: this.ftp.current.kind };
   }
 
   /** sha256 of a file a STOR left in the server's upload directory. */
   storedSha256(name: string): Promise<string | undefined> {
-    return this.services.ftp.storedSha256(name);
+    return this.ftp.current.storedSha256(name);
   }
 
   /**
@@ -203,36 +181,9 @@ export class Lab implements AsyncDisposable {
     return node.address(Object.values(this.topology.spec.nodes[node.name]!.interfaces)[0]!.segment, family);
   }
 
-  /**
-   * A server that died (killed, crashed) is started again before the next cell, with the same
-   * settings, and the cell's transcript says so; the cell during which it died is `error`
-   * (serverDied). A restart that fails is a LabStartError, as at bring-up.
-   */
-  private async restartServer(gone: string): Promise<void> {
-    // A listener that survived (vsftpd's implicit FTPS one) holds its port: stop it first.
-    await Promise.resolve(this.services.ftp[Symbol.asyncDispose]()).catch(() => undefined);
-    try {
-      this.services.ftp = await this.services.startServer();
-    } catch (err) {
-      if (err instanceof NodeStartError) throw await labStartError(err, this.services.logsDir, this.topology.spec.name, ` again after it died (${gone})`);
-      throw err;
-    }
-    this.restarted = `# the FTP server had died (${gone}); started again before this cell`;
-    process.stderr.write(`pinhole: node ${this.server.name}: the FTP server had died (${gone}); started it again\n`);
-  }
-
-  /**
-   * Every cell ends here: a server that died during it makes it `error` (serverDied), and a
-   * restart before it is in its transcript. An `error` cell asks the node whether the server
-   * still listens (its exit may not have reached the harness yet). A pass, or a block (which rests
-   * on a traced drop of the cell's own SYN, something a dead server does not cause), relies on the
-   * exits heard: an exec per blocked cell would cost the docker driver seconds per run.
-   */
-  async settled(o: Observation): Promise<Observation> {
-    const observed = serverDied(o, await this.services.ftp.gone(o.outcome === 'error'));
-    const note = this.restarted;
-    this.restarted = undefined;
-    return note ? { ...observed, transcript: [note, ...observed.transcript] } : observed;
+  /** Every cell ends here: a server that died during it makes it `error` (harness/lab/kept-server.ts). */
+  settled(o: Observation): Promise<Observation> {
+    return this.ftp.settled(o);
   }
 
   /**
@@ -249,7 +200,7 @@ export class Lab implements AsyncDisposable {
         for (const family of families) {
           // The server's own address, and EPSV (the data connection goes to the control peer): a
           // published or pasv_address-announced address only works once a rule set forwards it.
-          last = await this.services.probe.run(probeJob(this.jobTarget, this.ownAddress(this.server, family), 'EPSV', 'LIST')).report;
+          last = await this.probe.run(probeJob(this.jobTarget, this.ownAddress(this.server, family), 'EPSV', 'LIST')).report;
           if (last.failure) return false;
         }
         return this.observers.every((o) => o.traced > 0);
@@ -267,12 +218,12 @@ export class Lab implements AsyncDisposable {
 
   /** The dimensions of a cell asking for `family`: the family of the address really dialled. */
   dimensionsFor(family?: Family): { family: Family; serverKind: ServerSoftware } {
-    return { family: familyOf(this.serverAddress(family)), serverKind: this.services.ftp.kind };
+    return { family: familyOf(this.serverAddress(family)), serverKind: this.ftp.current.kind };
   }
 
   /** The pinned probe, or a real client started in the client node on its first use. */
   clientFor(kind: ClientName = 'probe'): Promise<FtpClient> {
-    if (kind === 'probe') return Promise.resolve(this.services.probe);
+    if (kind === 'probe') return Promise.resolve(this.probe);
     let c = this.clients.get(kind);
     if (!c) {
       this.clients.set(kind, (c = startFtpClient(kind, this.client)));
@@ -292,7 +243,7 @@ export class Lab implements AsyncDisposable {
 
   /** A probe job did not finish: its server session may still be dialling, to be ended before the next cell. */
   noteUnfinishedSession(): void {
-    this.sessionsMayLinger = true;
+    this.ftp.noteUnfinishedSession();
   }
 
   /**
@@ -301,10 +252,7 @@ export class Lab implements AsyncDisposable {
    * and the capture starting afresh. Returns the new cell's window.
    */
   async openCell(ruleset: Ruleset): Promise<CellWindow> {
-    const gone = await this.services.ftp.gone();
-    if (gone) await this.restartServer(gone);
-    if (this.sessionsMayLinger) await this.services.ftp.endSessions();
-    this.sessionsMayLinger = false;
+    await this.ftp.ready();
     const [prepared] = await Promise.all([this.rulesets.prepare(this.firewall, ruleset), ...this.routerRulesets.map(([r, rs]) => this.rulesets.prepare(r, rs))]);
     for (const o of this.observers) o.reset();
     this.capture.mark();

@@ -7,6 +7,9 @@
  * unmaintained pure-JS parsers. The format is a 24-byte file header and a 16-byte header per
  * record (draft-ietf-opsawg-pcap), and the harness needs only Ethernet or Linux cooked framing,
  * IPv4/IPv6 and TCP.
+ *
+ * Over 300 lines on purpose: one format, whose reader, stream splitter, writer and TCP decoder
+ * share its record layout and constants; split, each part would re-declare them.
  */
 import ipaddr from 'ipaddr.js';
 import type { Family } from '../model.ts';

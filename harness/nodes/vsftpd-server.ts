@@ -87,11 +87,14 @@ export class VsftpdServer extends FtpServerProcess {
       launchServer(node, { software: 'vsftpd', argv: ['vsftpd', config], port, logFiles: [logFile], configFile: config, ...(role ? { role } : {}) });
     const launches = [launch(conf, settings.port, log)];
     // Implicit FTPS is a listener of its own in vsftpd (implicit_ssl applies to a whole instance).
-    // Both start at once; if either does not, the other is stopped again.
+    // Both start at once; if either does not, the other is stopped again. A topology whose control
+    // port is implicit FTPS's own has them race for one port: the control port's listener goes
+    // first, so the one that fails is always the same (the implicit one) and so is the cause.
     if (settings.tls) {
       const implicitConf = join(node.workDir, 'vsftpd-implicit.conf');
       const implicitLog = join(node.workDir, 'vsftpd-implicit.log');
       await node.writeFile(implicitConf, vsftpdConfig(settings, root, empty, implicitLog, true));
+      if (settings.tls.implicitPort === settings.port) await Promise.allSettled(launches);
       launches.push(launch(implicitConf, settings.tls.implicitPort, implicitLog, 'implicit FTPS listener'));
     }
     const launched = await Promise.allSettled(launches);

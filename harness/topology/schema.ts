@@ -4,6 +4,9 @@
  * subnets, gateways are reachable) are checked in check-topology.ts, after this schema passed.
  *
  * Objects are strict: a misspelt key (`gatway:`) must be an error, not a silently ignored line.
+ *
+ * Over 300 lines on purpose: it is the whole topology format with each field's error message,
+ * and write-json-schema.ts turns it into topology.schema.json for editors.
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
