@@ -30,21 +30,17 @@ export async function measureThroughput(spec: TopologySpec, driver: Driver, rule
     const noRules = join(dir, 'no-ruleset.nft');
     writeFileSync(noRules, '# no firewall rules: the harness adds only its SYN-tracing observer\nflush ruleset\n');
     const rulesets: Ruleset[] = [await loadRuleset(rulesetFile), await loadRuleset(noRules)];
-    const lab = await Lab.up(spec, driver, { testFileBytes: THROUGHPUT_BYTES, logsDir: dir });
-    try {
-      for (let i = 0; i < rounds; i++) {
-        for (const mode of modes) {
-          for (const ruleset of rulesets) {
-            const { observation: o } = await runTransfer(lab, ruleset, { scenario: 'transfer', mode, command: 'RETR' });
-            const transfer = o.phases.find((p) => p.phase === 'transfer');
-            if (o.outcome !== 'pass' || !transfer?.ok) throw new Error(`throughput ${ruleset.name} ${mode}: ${o.outcome}: ${o.cause}`);
-            const key = throughputKey(ruleset.name, mode);
-            figures.set(key, [...(figures.get(key) ?? []), THROUGHPUT_BYTES / MiB / (transfer.ms / 1000)]);
-          }
+    await using lab = await Lab.up(spec, driver, { testFileBytes: THROUGHPUT_BYTES, logsDir: dir });
+    for (let i = 0; i < rounds; i++) {
+      for (const mode of modes) {
+        for (const ruleset of rulesets) {
+          const { observation: o } = await runTransfer(lab, ruleset, { scenario: 'transfer', mode, command: 'RETR' });
+          const transfer = o.phases.find((p) => p.phase === 'transfer');
+          if (o.outcome !== 'pass' || !transfer?.ok) throw new Error(`throughput ${ruleset.name} ${mode}: ${o.outcome}: ${o.cause}`);
+          const key = throughputKey(ruleset.name, mode);
+          figures.set(key, [...(figures.get(key) ?? []), THROUGHPUT_BYTES / MiB / (transfer.ms / 1000)]);
         }
       }
-    } finally {
-      await lab[Symbol.asyncDispose]();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

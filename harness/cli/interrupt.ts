@@ -47,10 +47,12 @@ function onSignal(signal: NodeJS.Signals): void {
 /** Installed once, when the command line starts; it also marks every process the command will start. */
 export function installInterruptHandler(): void {
   process.env[COMMAND_PID_ENV] = String(process.pid);
-  const early = (globalThis as { pinholeEarlySignalHandler?: () => void }).pinholeEarlySignalHandler;
-  if (early) {
-    process.off('SIGINT', early);
-    process.off('SIGTERM', early);
+  // pinhole.mjs's listener stays and calls what this sets: swapping listeners would drop a
+  // signal that arrived while the sources loaded and was not yet dispatched.
+  const launcher = globalThis as { pinholeOnSignal?: (signal: NodeJS.Signals) => void };
+  if (launcher.pinholeOnSignal) {
+    launcher.pinholeOnSignal = onSignal;
+    return;
   }
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -1,88 +1,55 @@
 /**
  * The harness side of the probe agent: starts it inside the client node and hands it jobs.
  */
-import type { ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { NodeHandle } from '../drivers/driver.ts';
-import { lastWord, NodeStartError } from '../nodes/node-start-error.ts';
+import { JsonLinesAgent } from '../nodes/json-lines-agent.ts';
 import type { Endpoint, FtpClient } from './ftp-client.ts';
 import { probeAgentBundle } from './probe-agent-bundle.ts';
 import type { AgentRequest, ProbeJob, ProbeProgress, ProbeReport } from './probe-protocol.ts';
 
+interface PendingJob {
+  resolve: (r: ProbeReport) => void;
+  reject: (e: Error) => void;
+  onEndpoint: (e: { host: string; port: number }) => void;
+}
 
 export class ProbeAgentClient implements FtpClient {
   readonly kind = 'probe';
-  private readonly pending = new Map<
-    number,
-    { resolve: (r: ProbeReport) => void; reject: (e: Error) => void; onEndpoint: (e: { host: string; port: number }) => void }
-  >();
   private nextId = 1;
-  private exited: Error | undefined;
-  private stderr = '';
 
   private constructor(
     readonly node: NodeHandle,
-    private readonly child: ChildProcess,
+    private readonly lines: JsonLinesAgent<AgentRequest, ProbeReport | ProbeProgress, PendingJob>,
   ) {}
 
   static async start(node: NodeHandle): Promise<ProbeAgentClient> {
-    const child = node.spawn(['node', await probeAgentBundle()]);
-    const agent = new ProbeAgentClient(node, child);
-    child.stderr?.on('data', (d) => (agent.stderr = (agent.stderr + d).slice(-4000)));
-    const ready = new Promise<void>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout! });
-      lines.on('line', (line) => {
-        const msg = JSON.parse(line) as ProbeReport | ProbeProgress | { ready: true };
-        if ('ready' in msg) return resolve();
-        if ('progress' in msg) return agent.pending.get(msg.id)?.onEndpoint(msg.progress.dataEndpoint);
-        agent.pending.get(msg.id)?.resolve(msg);
-        agent.pending.delete(msg.id);
-      });
-      child.once('exit', (code) => {
-        agent.exited = new Error(`probe agent in node ${node.name} exited (${code}): ${agent.stderr.trim()}`);
-        reject(agent.exited);
-        for (const p of agent.pending.values()) p.reject(agent.exited);
-        agent.pending.clear();
-      });
+    const lines = await JsonLinesAgent.start<AgentRequest, ProbeReport | ProbeProgress, PendingJob>(node, {
+      name: 'probe agent',
+      argv: ['node', await probeAgentBundle()],
+      readyTimeoutMs: 15_000,
+      stopGraceMs: 1000,
+      onMessage: (msg, agent) => {
+        if ('progress' in msg) return agent.waiting(msg.id)?.onEndpoint(msg.progress.dataEndpoint);
+        agent.take(msg.id)?.resolve(msg);
+      },
+      exitMessage: ({ code, stderr }) => `probe agent in node ${node.name} exited (${code}): ${stderr}`,
     });
-    const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    try {
-      await ready;
-    } catch (err) {
-      // What the agent said is all there is: the node's files go with the failed lab.
-      const said = lastWord(agent.stderr);
-      throw new NodeStartError(node.name, 'the probe agent', `${child.signalCode ? `killed by ${child.signalCode}` : `exited ${child.exitCode}`} before it was ready${said ? `: ${said}` : ''}`, `# probe agent in node ${node.name}\n# stderr\n${agent.stderr.trim() || '(empty)'}\n`);
-    } finally {
-      clearTimeout(timeout);
-    }
-    return agent;
+    return new ProbeAgentClient(node, lines);
   }
 
   /** Runs a job; `abort(id)` (the returned id) cuts it short with the phases recorded so far. */
   run(job: Omit<ProbeJob, 'id'>, onEndpoint: (e: Endpoint) => void = () => undefined): { id: number; report: Promise<ProbeReport> } {
     const id = this.nextId++;
-    const report = new Promise<ProbeReport>((resolve, reject) => {
-      if (this.exited) return reject(this.exited);
-      this.pending.set(id, { resolve, reject, onEndpoint });
-    });
-    this.send({ type: 'run', job: { ...job, id } });
+    const report = new Promise<ProbeReport>((resolve, reject) => this.lines.track(id, { resolve, reject, onEndpoint }));
+    this.lines.send({ type: 'run', job: { ...job, id } });
     return { id, report };
   }
 
   abort(id: number): void {
-    if (this.pending.has(id)) this.send({ type: 'abort', id });
+    if (this.lines.waiting(id)) this.lines.send({ type: 'abort', id });
   }
 
-  private send(req: AgentRequest) {
-    this.child.stdin?.write(JSON.stringify(req) + '\n');
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const gone = new Promise((r) => this.child.once('exit', r));
-    this.child.stdin?.end();
-    const kill = setTimeout(() => this.child.kill('SIGKILL'), 1000);
-    await gone;
-    clearTimeout(kill);
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.lines[Symbol.asyncDispose]();
   }
 }

@@ -40,14 +40,10 @@ export const test = base.extend<object, PinholeWorkerFixtures>({
   ],
   labFor: [
     async ({ driverName }, use) => {
-      const current = new CurrentLab(async (topology, serverKind) => Lab.up(await loadTopology(resolveTopology(topology, TOPOLOGIES_DIR)), driverFor(driverName), { serverKind }), {
+      await using current = new CurrentLab(async (topology, serverKind) => Lab.up(await loadTopology(resolveTopology(topology, TOPOLOGIES_DIR)), driverFor(driverName), { serverKind }), {
         overlap: driverName === 'netns',
       });
-      try {
-        await use((topology, serverKind) => current.get(topology, serverKind));
-      } finally {
-        await current[Symbol.asyncDispose]();
-      }
+      await use((topology, serverKind) => current.get(topology, serverKind));
     },
     { scope: 'worker', timeout: 60_000 },
   ],

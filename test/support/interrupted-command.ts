@@ -14,6 +14,8 @@ export interface Interrupted {
   code: number | null;
   /** From the signal to the command's exit. */
   exitMs: number;
+  /** The signal that ended the process itself (no handler ran), if one did. */
+  killedBy: NodeJS.Signals | undefined;
   /** Milliseconds after start the signal went; undefined when the command had already ended. */
   signalledAtMs: number | undefined;
   output: string;
@@ -50,7 +52,13 @@ export async function interruptCommand(
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   // Killed by the signal itself (before pinhole's handler existed): the shell's 128 + signal number.
-  const exited = new Promise<number | null>((r) => child.once('exit', (c, s) => r(c ?? (s ? 128 + constants.signals[s] : null))));
+  let killedBy: NodeJS.Signals | undefined;
+  const exited = new Promise<number | null>((r) =>
+    child.once('exit', (c, s) => {
+      killedBy = s ?? undefined;
+      r(c ?? (s ? 128 + constants.signals[s] : null));
+    }),
+  );
   let done = false;
   void exited.then(() => (done = true));
 
@@ -96,5 +104,5 @@ export async function interruptCommand(
     // A zombie has no command line left: it is dead and only waits to be reaped.
     if (cmd) left.push(`process ${p}: ${cmd.replaceAll('\0', ' ').trim()}`);
   }
-  return { code, exitMs, signalledAtMs: signalledAt === undefined ? undefined : signalledAt - started, output, runIds: [...runIds], left };
+  return { code, killedBy, exitMs, signalledAtMs: signalledAt === undefined ? undefined : signalledAt - started, output, runIds: [...runIds], left };
 }
