@@ -29,8 +29,8 @@ import { HostError, InputError } from '../../errors.ts';
 import { onPath } from '../../on-path.ts';
 import { REPO_ROOT } from '../../paths.ts';
 import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
-import { addressOfInterface, cidrsOf, familyOf, gatewaysOf, hasFamily, subnetsOf } from '../../topology/dual-stack.ts';
-import { FORWARDING_KINDS, type NodeSpec, type SegmentSpec, type TopologySpec } from '../../topology/schema.ts';
+import { addressOfInterface, familyOf, subnetsOf } from '../../topology/dual-stack.ts';
+import type { NodeSpec, SegmentSpec, TopologySpec } from '../../topology/schema.ts';
 import { assertSafeNames } from '../../topology/safe-names.ts';
 import type { Driver, NodeHandle, PreflightProblem, StartedTopology } from '../driver.ts';
 import { NodeBase, NodeMap } from '../node-base.ts';
@@ -39,6 +39,7 @@ import { containerName, networkName, NODE_LABEL, RUN_LABEL } from './docker-name
 import { NodeContainer } from './node-container.ts';
 import { ensureNodeImage, imageExists, nodeImageRecipe } from './node-image.ts';
 import { acquireSubnets, type SubnetLease } from './subnet-lease.ts';
+import { capabilitiesFor, shapeNode, sysctlsFor } from './container-shape.ts';
 
 // No reaper container: its image cannot be pulled where no registry is reachable, and every
 // resource carries the run label that `pinhole clean` and the next run use instead.
@@ -82,35 +83,6 @@ function dockerProblems(spec: TopologySpec): string[] {
   return problems;
 }
 
-/** The link-local address the kernel derives from a MAC address (EUI-64, RFC 4291 appendix A). */
-export function eui64LinkLocal(mac: string): string {
-  const m = mac.split(':').map((h) => parseInt(h, 16));
-  if (m.length !== 6 || m.some((b) => !(b >= 0 && b <= 255))) throw new Error(`not a MAC address: ${mac}`);
-  const [a, b, c, d, e, f] = m as [number, number, number, number, number, number];
-  return ipaddr.fromByteArray([0xfe, 0x80, 0, 0, 0, 0, 0, 0, a ^ 0x02, b, c, 0xff, 0xfe, d, e, f]).toString();
-}
-
-/** A dual-stack node's IPv6 settings; Docker's own default for its IPv4-only networks disables IPv6. */
-const IPV6_SYSCTLS: Readonly<Record<string, string>> = {
-  'net.ipv6.conf.all.disable_ipv6': '0',
-  'net.ipv6.conf.default.disable_ipv6': '0',
-  'net.ipv6.conf.all.accept_ra': '0',
-  'net.ipv6.conf.default.accept_ra': '0',
-  'net.ipv6.conf.all.autoconf': '0',
-  'net.ipv6.conf.default.autoconf': '0',
-};
-
-/** Forwarding on routers only: a container's namespace copies the host's ip_forward otherwise. */
-function sysctlsFor(node: NodeSpec): Record<string, string> {
-  const ipv6 = hasFamily(node, 'ipv6');
-  const forwards = FORWARDING_KINDS.has(node.kind);
-  return {
-    ...(ipv6 ? IPV6_SYSCTLS : {}),
-    'net.ipv4.ip_forward': forwards ? '1' : '0',
-    ...(ipv6 ? { 'net.ipv6.conf.all.forwarding': forwards ? '1' : '0' } : {}),
-  };
-}
-
 /** The run directory is bind-mounted at its own path, so NodeBase.writeFile reaches the container. */
 class DockerNode extends NodeBase {
   constructor(
@@ -130,52 +102,6 @@ class DockerNode extends NodeBase {
   spawn(argv: readonly string[]) {
     return spawnInContainer(this.containerId, argv);
   }
-}
-
-/**
- * NET_ADMIN and NET_RAW everywhere (rule sets, routes, interface renames, tracing). On FTP
- * servers, what pure-ftpd needs (pure-ftpd-server.ts): SYS_ADMIN, because it serves the `ftp`
- * user's home to anonymous users and so runs in a private mount namespace with the node's FTP
- * root bind-mounted over that home (Docker's default seccomp profile allows unshare(CLONE_NEWNS)
- * and mount(2) exactly when the container has SYS_ADMIN); DAC_READ_SEARCH and SYS_NICE, because
- * it keeps them among the capabilities it sets at start and exits ("421 Unable to switch
- * capabilities") when the bounding set lacks them.
- */
-function capabilitiesFor(node: NodeSpec): string[] {
-  return ['NET_ADMIN', 'NET_RAW', ...(node.kind === 'ftp-server' ? ['SYS_ADMIN', 'DAC_READ_SEARCH', 'SYS_NICE'] : [])];
-}
-
-/**
- * Inside the container: declared interface names, the IPv6 addresses Docker does not know, and
- * the topology's default routes, not Docker's.
- */
-async function shapeNode(node: DockerNode, spec: NodeSpec): Promise<void> {
-  const links = JSON.parse((await node.exec(['ip', '-j', 'addr', 'show'])).stdout) as Array<{ ifname: string; address: string; addr_info: Array<{ local: string }> }>;
-  const cmds: string[] = [];
-  for (const [ifname, iface] of Object.entries(spec.interfaces)) {
-    // Docker attached the interface with its IPv4 address: that finds it whatever Docker named it.
-    const ipv4 = addressOfInterface(iface, 'ipv4');
-    const link = links.find((l) => l.addr_info.some((a) => a.local === ipv4));
-    if (!link) throw new Error(`node ${node.name}: no interface carries ${ipv4}`);
-    const current = link.ifname;
-    const ipv6 = cidrsOf(iface).filter((c) => familyOf(c) === 'ipv6');
-    /*
-     * The kernel's link-local would be tentative for a second or two (duplicate address
-     * detection, which a container's read-only /proc/sys cannot turn off per interface), and a
-     * router cannot solicit neighbours for forwarded packets until it is not. Instead: the same
-     * EUI-64 address, added without DAD, as the netns driver's nodes have it.
-     */
-    if (ipv6.length > 0) cmds.push(`link set ${current} addrgenmode none`);
-    if (current !== ifname) cmds.push(`link set ${current} down`, `link set ${current} name ${ifname}`, `link set ${ifname} up`);
-    if (ipv6.length > 0) cmds.push(`addr flush dev ${ifname} scope link`, `addr add ${eui64LinkLocal(link.address)}/64 dev ${ifname} nodad`);
-    // nodad: usable at once instead of tentative for a second or two.
-    for (const cidr of ipv6) cmds.push(`addr add ${cidr} dev ${ifname} nodad`);
-  }
-  cmds.push('route flush exact 0.0.0.0/0');
-  if (hasFamily(spec, 'ipv6')) cmds.push('route flush exact ::/0');
-  for (const gateway of gatewaysOf(spec)) cmds.push(`route add default via ${gateway}`);
-  const r = await node.exec(['ip', '-batch', '-'], { input: cmds.join('\n') + '\n' });
-  if (r.code !== 0) throw new Error(`node ${node.name}: ${r.stderr.trim()}`);
 }
 
 class DockerTopology implements StartedTopology {
