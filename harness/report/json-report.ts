@@ -9,6 +9,7 @@ import { InputError } from '../errors.ts';
 import { CELL_CLASSES, CLIENT_NAMES, FAMILIES, FTP_COMMANDS, MODES, SCENARIOS, SERVER_SOFTWARE, TLS_MODES, type DriverName } from '../model.ts';
 import type { CellResult, RunReport } from '../cell.ts';
 import { VERDICTS } from '../verdict.ts';
+import { formatPath } from '../yaml-path.ts';
 
 const CellResultSchema = z.object({
   id: z.string(),
@@ -91,15 +92,8 @@ export function readJsonReport(file: string): RunReport {
   if (!parsed.success) {
     throw new InputError([
       `${notAReport}:`,
-      ...parsed.error.issues.map((issue) => `${file}: ${formatPath(issue.path)}: ${issue.message}`),
+      ...parsed.error.issues.map((issue) => `${file}: ${formatPath(issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k)))}: ${issue.message}`),
     ]);
   }
   return parsed.data;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
-    .join('');
 }
