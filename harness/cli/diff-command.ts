@@ -23,6 +23,7 @@ import type { EvidencePolicy } from '../evidence/retention.ts';
 import { resolveTopology } from '../topology/load-topology.ts';
 import { requireHost } from './host-check.ts';
 import { validateInputs } from './validate-inputs.ts';
+import { rulesetNodeOf } from '../topology/ruleset-node.ts';
 import { withLab } from './with-lab.ts';
 
 export interface DiffOptions {
@@ -31,6 +32,8 @@ export interface DiffOptions {
   topology: string;
   driver: string;
   server?: ServerSoftware;
+  /** The node that carries both rule sets (default: the topology's rulesetOn, or its firewall). */
+  on?: string;
   json?: string;
   junit?: string;
   html?: string;
@@ -55,7 +58,9 @@ export async function diffCommand(opts: DiffOptions): Promise<number> {
   // The suite label keeps ids apart even when both paths are the same.
   // Failing cells keep their evidence beside the JSON report (reports/ when there is none).
   const json = resolve(opts.json ?? DEFAULT_JSON_REPORT);
-  const [oldRun, newRun] = await withLab(spec, driver, { serverKind: opts.server }, async (lab) => [
+  // A node that cannot carry the rule set is refused before anything starts.
+  rulesetNodeOf(spec, opts.on);
+  const [oldRun, newRun] = await withLab(spec, driver, { serverKind: opts.server, on: opts.on }, async (lab) => [
     await exploreRuleset(lab, oldRuleset, { suite: 'diff-old', ruleset: oldFile }, json, opts.evidence),
     await exploreRuleset(lab, newRuleset, { suite: 'diff-new', ruleset: newFile }, json, opts.evidence),
   ]);

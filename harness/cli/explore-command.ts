@@ -22,6 +22,7 @@ import { requireHost } from './host-check.ts';
 import { exitCodeFor } from '../verdict.ts';
 import type { EvidencePolicy } from '../evidence/retention.ts';
 import { validateInputs } from './validate-inputs.ts';
+import { rulesetNodeOf } from '../topology/ruleset-node.ts';
 import { withLab } from './with-lab.ts';
 
 export interface ExploreOptions {
@@ -30,6 +31,8 @@ export interface ExploreOptions {
   driver: string;
   /** Runs this software on the server node instead of the topology's. */
   server?: ServerSoftware;
+  /** The node that carries the rule set (default: the topology's rulesetOn, or its firewall). */
+  on?: string;
   json?: string;
   junit?: string;
   html?: string;
@@ -52,7 +55,9 @@ export async function exploreCommand(opts: ExploreOptions): Promise<number> {
 
   // Failing cells keep their evidence beside the JSON report (reports/ when there is none).
   const json = resolve(opts.json ?? DEFAULT_JSON_REPORT);
-  const { results, ladders } = await withLab(spec, driver, { serverKind: opts.server }, (lab) =>
+  // A node that cannot carry the rule set is refused before anything starts.
+  rulesetNodeOf(spec, opts.on);
+  const { results, ladders } = await withLab(spec, driver, { serverKind: opts.server, on: opts.on }, (lab) =>
     exploreRuleset(lab, ruleset, { suite: 'explore', ...(expectations && { expected: expectations.expectedFor }) }, json, opts.evidence),
   );
   const report = buildJsonReport(driver.name, results);

@@ -7,7 +7,7 @@
 import type { Lab } from './lab.ts';
 import type { ServerSoftware } from '../model.ts';
 
-export type BringUp = (topology: string, serverKind: ServerSoftware | undefined) => Promise<Lab>;
+export type BringUp = (topology: string, serverKind: ServerSoftware | undefined, on: string | undefined) => Promise<Lab>;
 
 export class CurrentLab implements AsyncDisposable {
   private current: { key: string; lab: Promise<Lab> } | undefined;
@@ -25,12 +25,13 @@ export class CurrentLab implements AsyncDisposable {
   ) {}
 
   /**
-   * The lab for `topology` running `serverKind` (default: the topology's own software). A lab
+   * The lab for `topology` running `serverKind` (default: the topology's own software), with the
+   * rule set under test on node `on` (default: the topology's firewall). A lab
    * that failed to come up stays failed for the cells that ask for it again, as it did for the
    * first: one failed bring-up per lab, not one per cell.
    */
-  async get(topology: string, serverKind: ServerSoftware | undefined): Promise<Lab> {
-    const key = JSON.stringify([topology, serverKind ?? null]);
+  async get(topology: string, serverKind: ServerSoftware | undefined, on?: string): Promise<Lab> {
+    const key = JSON.stringify([topology, serverKind ?? null, on ?? null]);
     if (this.current?.key !== key) {
       const leaving = this.release();
       if (this.opts.overlap) {
@@ -38,7 +39,7 @@ export class CurrentLab implements AsyncDisposable {
         leaving.catch(() => undefined);
         this.leaving.push(leaving);
       } else await leaving;
-      this.current = { key, lab: this.bringUp(topology, serverKind) };
+      this.current = { key, lab: this.bringUp(topology, serverKind, on) };
     }
     return this.current.lab;
   }

@@ -28,6 +28,7 @@ import { loadRuleset, type Ruleset } from '../rulesets/load-ruleset.ts';
 import { OBSERVER_RULESET } from '../rulesets/observer-ruleset.ts';
 import { parseExpectCounters } from '../rulesets/ruleset-listing.ts';
 import { addressesOf, canonicalAddress, familyOf, hasFamily } from '../topology/dual-stack.ts';
+import { rulesetNodeOf } from '../topology/ruleset-node.ts';
 import { FORWARDING_KINDS, type NodeKind, type NodeSpec, type TopologySpec } from '../topology/schema.ts';
 import type { CellWindow } from './cell-window.ts';
 import { labStartError } from './lab-start-error.ts';
@@ -70,9 +71,11 @@ export class Lab implements AsyncDisposable {
    * `serverKind` runs that software on the server node instead of the topology's own choice.
    * `logsDir`: where the output of a service that does not start is kept (default: the evidence
    * directory beside `PINHOLE_JSON`, or reports/). `testFileBytes`: the size of the file RETR
-   * downloads (default 256 KiB; the benchmark's throughput figure asks for 100 MiB).
+   * downloads (default 256 KiB; the benchmark's throughput figure asks for 100 MiB). `on`: the
+   * node that carries the rule set under test (harness/topology/ruleset-node.ts).
    */
-  static async up(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerSoftware | undefined; logsDir?: string; testFileBytes?: number } = {}): Promise<Lab> {
+  static async up(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerSoftware | undefined; logsDir?: string; testFileBytes?: number; on?: string | undefined } = {}): Promise<Lab> {
+    const guarded = rulesetNodeOf(spec, opts.on);
     const logsDir = opts.logsDir ?? evidenceRoot(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT);
     const resources = new DisposeStack();
     let probeStarting: Promise<FtpClient> | undefined;
@@ -97,12 +100,16 @@ export class Lab implements AsyncDisposable {
       const served = (n: NodeHandle) => byName.get(n.name) ?? n;
       const client = served(firstOfKind(topology, 'ftp-client'));
       const server = served(firstOfKind(topology, 'ftp-server'));
-      const firewall = served(firstOfKind(topology, 'firewall'));
+      // `firewall`: whichever node carries the rule set under test, a forwarding one or a host.
+      const firewall = served(topology.node(guarded));
       const routers = topology.nodes().filter((n) => FORWARDING_KINDS.has(n.kind)).map(served);
+      // Every router traces the SYNs it drops, and so does a host that carries the rule set.
+      const watched = routers.some((r) => r.name === firewall.name) ? routers : [...routers, firewall];
       const routerRulesets: Array<[NodeHandle, Ruleset]> = [];
       for (const r of routers) {
         const node = spec.nodes[r.name]!;
-        if (node.kind === 'router' && node.ruleset) routerRulesets.push([r, await loadRuleset(node.ruleset)]);
+        // A router given the rule set under test carries that one instead of its own.
+        if (node.kind === 'router' && node.ruleset && r.name !== firewall.name) routerRulesets.push([r, await loadRuleset(node.ruleset)]);
       }
       // FTPS is offered by every lab (explicit, and implicit on its own port): a certificate costs milliseconds.
       const cert = await makeCertificate(server);
@@ -113,7 +120,7 @@ export class Lab implements AsyncDisposable {
         startServer(),
         probeStarting,
         PacketCapture.start(firewall, Object.keys(spec.nodes[firewall.name]!.interfaces)),
-        ...routers.map(async (r) => {
+        ...watched.map(async (r) => {
           const res = await r.exec(['nft', '-f', '-'], { input: OBSERVER_RULESET });
           if (res.code !== 0) throw new Error(`node ${r.name}: cannot install the drop observer: ${res.stderr.trim()}`);
         }),
@@ -130,7 +137,7 @@ export class Lab implements AsyncDisposable {
       if (failed) throw failed.reason;
       const probe = (probeStarted as PromiseFulfilledResult<FtpClient>).value;
       const capture = (captureStarted as PromiseFulfilledResult<PacketCapture>).value;
-      const observers = routers.map((r) => DropObserver.start(r));
+      const observers = watched.map((r) => DropObserver.start(r));
       for (const o of observers) resources.defer(() => o[Symbol.asyncDispose]());
 
       const lab = new Lab(topology, client, server, firewall, routerRulesets, ftp!, probe, observers, capture, resources);

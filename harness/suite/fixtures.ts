@@ -26,7 +26,7 @@ export interface PinholeWorkerFixtures {
    * (default: the topology's own software), brought up on first use: a cell checks the host
    * first and skips, so a host that cannot run the driver never reaches bring-up.
    */
-  labFor: (topology: string, serverKind?: ServerSoftware) => Promise<Lab>;
+  labFor: (topology: string, serverKind?: ServerSoftware, on?: string) => Promise<Lab>;
 }
 
 export const test = base.extend<object, PinholeWorkerFixtures>({
@@ -40,10 +40,10 @@ export const test = base.extend<object, PinholeWorkerFixtures>({
   ],
   labFor: [
     async ({ driverName }, use) => {
-      await using current = new CurrentLab(async (topology, serverKind) => Lab.up(await loadTopology(resolveTopology(topology, TOPOLOGIES_DIR)), driverFor(driverName), { serverKind }), {
+      await using current = new CurrentLab(async (topology, serverKind, on) => Lab.up(await loadTopology(resolveTopology(topology, TOPOLOGIES_DIR)), driverFor(driverName), { serverKind, on }), {
         overlap: driverName === 'netns',
       });
-      await use((topology, serverKind) => current.get(topology, serverKind));
+      await use((topology, serverKind, on) => current.get(topology, serverKind, on));
     },
     { scope: 'worker', timeout: 60_000 },
   ],

@@ -46,6 +46,8 @@ export interface CellSpec {
    * passing it for the wrong server.
    */
   serverKind?: ServerSoftware;
+  /** The node that carries the rule set (default: the topology's firewall): `server` or `client` for a host firewall. */
+  on?: string;
 }
 
 const rulesets = new Map<string, Promise<Ruleset>>();
@@ -114,7 +116,7 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
       const jsonReport = process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT;
       let observation: Observation;
       try {
-        const lab = await broughtUp(() => labFor(spec.topology, spec.serverKind), testInfo);
+        const lab = await broughtUp(() => labFor(spec.topology, spec.serverKind, spec.on), testInfo);
         if (lab.dimensions.serverKind !== meta.serverKind) {
           throw new Error(`cell declared for ${meta.serverKind}, but topology ${spec.topology} runs ${lab.dimensions.serverKind}: give the cell serverKind: '${lab.dimensions.serverKind}'`);
         }
@@ -172,6 +174,8 @@ export function defineTruthTable<const M extends readonly Mode[] = typeof MODES>
   client?: ClientName;
   /** Runs this server software on the topology's server node (default: the topology's own). */
   serverKind?: ServerSoftware;
+  /** The node that carries every rule set of the table (default: the topology's firewall). */
+  on?: string;
 }): void {
   const modes: readonly Mode[] = t.modes ?? MODES;
   for (const [rulesetFile, truth] of t.rows) {
@@ -192,6 +196,7 @@ export function defineTruthTable<const M extends readonly Mode[] = typeof MODES>
               ...(t.family ? { family: t.family } : {}),
               ...(t.client ? { client: t.client } : {}),
               ...(t.serverKind ? { serverKind: t.serverKind } : {}),
+              ...(t.on ? { on: t.on } : {}),
             }),
           );
         }

@@ -7,7 +7,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { formatPath, formatProblem, type Locate, type YamlPath } from '../yaml-path.ts';
-import { FORWARDING_KINDS, type NodeSpec, type TopologySpec } from './schema.ts';
+import { FORWARDING_KINDS, RULESET_KINDS, type NodeSpec, type TopologySpec } from './schema.ts';
 
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 type Report = (path: YamlPath, message: string) => void;
@@ -60,8 +60,12 @@ export function checkTopology(spec: TopologySpec, file: string, locate: Locate):
 function checkRoles(spec: TopologySpec, report: Report): void {
   const ofKind = (kind: NodeSpec['kind']) => Object.keys(spec.nodes).filter((n) => spec.nodes[n]?.kind === kind);
   const firewalls = ofKind('firewall');
-  if (firewalls.length === 0) {
-    report(['nodes'], 'no firewall node: exactly one node must have kind firewall (the node the rule set is applied to)');
+  if (spec.rulesetOn !== undefined) {
+    const on = spec.nodes[spec.rulesetOn];
+    if (!on) report(['rulesetOn'], `unknown node ${spec.rulesetOn}; nodes: ${list(Object.keys(spec.nodes))}`);
+    else if (!RULESET_KINDS.has(on.kind)) report(['rulesetOn'], `node ${spec.rulesetOn} is a ${on.kind}: the rule set under test goes on a ${[...RULESET_KINDS].join(', ')} node`);
+  } else if (firewalls.length === 0) {
+    report(['nodes'], 'no firewall node: give one node kind firewall (the node the rule set is applied to), or name the node that carries it with rulesetOn (the ftp-server or ftp-client for a host firewall)');
   }
   for (const extra of firewalls.slice(1)) {
     report(

@@ -21,6 +21,8 @@ export const NODE_KINDS = ['ftp-client', 'ftp-server', 'firewall', 'router', 'ho
 export type NodeKind = (typeof NODE_KINDS)[number];
 /** Kinds whose interfaces may serve as another node's gateway. */
 export const FORWARDING_KINDS: ReadonlySet<NodeKind> = new Set<NodeKind>(['firewall', 'router']);
+/** Where a rule set under test may go: the forwarding path, or the FTP server's or client's own host. */
+export const RULESET_KINDS: ReadonlySet<NodeKind> = new Set<NodeKind>(['firewall', 'router', 'ftp-server', 'ftp-client']);
 
 /** A strict object whose unknown-key message lists what is allowed there. */
 function strictObject<S extends z.ZodRawShape>(shape: S, validKeys = `valid keys here: ${Object.keys(shape).join(', ')}`) {
@@ -318,6 +320,12 @@ export const TopologySchema = strictObject({
   description: z.string().optional(),
   segments: nonEmptyRecord(nameSchema('segment'), SegmentSchema, 'a topology needs at least one segment'),
   nodes: nonEmptyRecord(nameSchema('node'), NodeSchema, 'a topology needs at least one node'),
+  rulesetOn: nameSchema('node')
+    .optional()
+    .meta({
+      description:
+        'the node that carries the rule set under test unless `--on` says otherwise: a firewall or router (in the forwarding path), or the ftp-server or ftp-client itself (its own host firewall); default: the firewall node',
+    }),
 }).meta({
   title: 'pinhole topology',
   description: 'Nodes (FTP clients and servers, one firewall, optional routers) wired to L2 segments.',

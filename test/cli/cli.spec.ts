@@ -53,7 +53,7 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(new Set(report.results.map((c) => c.probe))).toEqual(new Set(['transfer', 'session', 'concurrent', 'bounce', 'pinhole-scope', 'helper-scope']));
   expect(new Set(report.results.map((c) => c.serverKind))).toEqual(new Set(['vsftpd', 'pure-ftpd', 'proftpd']));
   // Rules every cell keeps, each checked over all cells at once: a failure lists every cell
-  // that breaks it (and 738 cells x 9 expect() calls cost seconds).
+  // that breaks it (and 963 cells x 9 expect() calls cost seconds).
   const breaking = (rule: (c: CellResult) => boolean) => report.results.filter((c) => !rule(c)).map((c) => c.id);
   const KEYS = ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'probe', 'expected', 'observed', 'verdict', 'cause', 'advice', 'evidence', 'durationMs', 'testMs'].sort();
   expect(breaking((c) => Object.keys(c).sort().join() === KEYS.join()), `keys other than ${KEYS.join(', ')}`).toEqual([]);
@@ -61,8 +61,11 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(breaking((c) => c.id === cellId(c)), 'id is not cellId(cell)').toEqual([]);
   // IPv6 exactly where a suite dials the server's IPv6 address: ftp-ipv6's EPRT and EPSV cells.
   expect(breaking((c) => c.family === (c.suite === 'ftp-ipv6' && (c.mode === 'EPRT' || c.mode === 'EPSV') ? 'ipv6' : 'ipv4')), 'family').toEqual([]);
-  // ftp-clients cells name their client at the end of the id (`...+curl`); all others are the probe's.
-  expect(breaking((c) => c.clientKind === (c.suite === 'ftp-clients' ? c.id.split('+').at(-1) : 'probe')), 'clientKind').toEqual([]);
+  // Real clients run in ftp-clients and ftp-host-firewall only, and their cells name the client at
+  // the end of the id (`...+curl`); all others are the probe's.
+  const REAL_CLIENT_SUITES = new Set(['ftp-clients', 'ftp-host-firewall']);
+  expect(breaking((c) => (c.clientKind === 'probe' ? true : REAL_CLIENT_SUITES.has(c.suite) && c.id.endsWith(`+${c.clientKind}`))), 'clientKind').toEqual([]);
+  expect(breaking((c) => c.suite !== 'ftp-clients' || c.clientKind !== 'probe'), 'ftp-clients cells are real clients').toEqual([]);
   expect(breaking((c) => c.kind === (c.suite === 'ftp-security' ? 'security' : 'transfer')), 'kind').toEqual([]);
   expect(breaking((c) => c.verdict === 'compliant'), 'not compliant').toEqual([]);
   expect(breaking((c) => c.observed === c.expected), 'observed is not expected').toEqual([]);

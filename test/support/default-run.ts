@@ -23,8 +23,10 @@ import type { RunReport } from '../../harness/cell.ts';
  *   ftp-ipv6        7 x (EPRT, EPSV over IPv6 x 3 + PORT, PASV over IPv4 x RETR)        56
  *   ftp-clients     8 x 3 commands x (4 modes curl + 3 modes lftp)                     168
  *   ftp-servers     2 servers (pure-ftpd, proftpd) x 8 x 4 x 2                         128
+ *   ftp-host-firewall  (8 server-side + 5 client-side) x 4 x 3 (vsftpd, probe)
+ *                   + 2 servers x 3 x 4 x 2 + curl 3 x 4 + lftp 3 x 3 (RETR)           225
  */
-export const DEFAULT_RUN_CELLS = 738;
+export const DEFAULT_RUN_CELLS = 963;
 
 /** Where the shared run writes: under test-results/ (ignored by git), kept after the tests for a person to open. */
 export const DEFAULT_RUN_DIR = fileURLToPath(new URL('../../test-results/default-run', import.meta.url));
