@@ -3,7 +3,7 @@
  * the cell again (through its CellRunner) with the change applied. Candidates come from
  * harness/evidence/advise.ts; a candidate that does not make the cell pass is never advice.
  */
-import { adviceCandidates } from '../evidence/advise.ts';
+import { adviceCandidates, type Placement } from '../evidence/advise.ts';
 import type { FirewallState } from '../evidence/firewall-state.ts';
 import { causeCode, type Family } from '../model.ts';
 import type { Advice, CellAsk, Observation } from '../cell.ts';
@@ -16,12 +16,16 @@ const ADVICE_MODE = process.env.PINHOLE_ADVICE ?? 'verify';
 /** Candidates tried per cell at most: each is a whole re-run. */
 const MAX_ADVICE_TRIES = 3;
 
-/** The server as the advice's rules must name it: its own address in the cell's family, its port and passive range. */
+/**
+ * The server as the advice's rules must name it: its own address in the cell's family, its port
+ * and passive range; and where the rule set sits (a router, or the server's or client's own host).
+ */
 export interface AdvisedServer {
   family: Family;
   address: string;
   port: number;
   passivePorts: { min: number; max: number };
+  placement: Placement;
 }
 
 /**
@@ -42,10 +46,11 @@ export async function adviseCell(o: Observation, ask: CellAsk, ruleset: Ruleset,
     format: ruleset.format,
     structure: state.structure,
     server: { address: server.address, port: server.port, passivePorts: server.passivePorts },
+    placement: server.placement,
   });
   if (candidates.length === 0) return null;
   if (ADVICE_MODE === 'suggest') return { change: candidates[0]!.change, verified: false };
-  const key = JSON.stringify([ruleset.file, server.address, code, ask.mode, server.family, ask.tls ?? 'none']);
+  const key = JSON.stringify([ruleset.file, server.placement, server.address, code, ask.mode, server.family, ask.tls ?? 'none']);
   const hint = hints.get(key);
   const ordered = [...candidates].sort((a, b) => Number(b.change === hint) - Number(a.change === hint));
   for (const c of ordered.slice(0, MAX_ADVICE_TRIES)) {

@@ -25,6 +25,27 @@ export interface AdviceInput {
   structure: NftStructure;
   /** The server's own address in the cell's family, its FTP port and passive range (after any DNAT). */
   server: { address: string; port: number; passivePorts: { min: number; max: number } };
+  /**
+   * Where the rule set sits: in the forwarding path (default), or on the FTP server's or the
+   * client's own host, whose INPUT and OUTPUT chains see each connection from one end.
+   */
+  placement?: Placement;
+}
+
+export type Placement = 'forward' | 'server' | 'client';
+type Hook = 'forward' | 'input' | 'output';
+
+/**
+ * The hook each connection crosses on the node that carries the rule set. On the server, the
+ * control connection and passive data arrive (input) and active data leaves (output); on the
+ * client the other way round. A router forwards them all.
+ */
+function hooksFor(placement: Placement, mode: Mode): { control: Hook; data: Hook } {
+  if (placement === 'forward') return { control: 'forward', data: 'forward' };
+  const passive = mode === 'PASV' || mode === 'EPSV';
+  const arrives: Hook = placement === 'server' ? 'input' : 'output';
+  const dataArrives = placement === 'server' ? passive : !passive;
+  return { control: arrives, data: dataArrives ? 'input' : 'output' };
 }
 
 type Fix = 'helper' | 'related' | 'passive-range' | 'active-source-port' | 'control';
@@ -64,27 +85,35 @@ function combine(parts: AdviceCandidate[]): AdviceCandidate {
 
 // ---- nftables: commands appended to the user's own file ----
 
-/** The base chain that filters forwarded traffic of the cell's family, in the user's tables. */
-function forwardChain(i: AdviceInput): { family: string; table: string; name: string } | undefined {
+/** The user's base filter chain on `hook` for the cell's family. */
+function filterChain(i: AdviceInput, hook: Hook): { family: string; table: string; name: string } | undefined {
   const wanted = i.family === 'ipv6' ? ['ip6', 'inet'] : ['ip', 'inet'];
-  return i.structure.chains.find((c) => c.hook === 'forward' && c.type === 'filter' && wanted.includes(c.family));
+  return i.structure.chains.find((c) => c.hook === hook && c.type === 'filter' && wanted.includes(c.family));
 }
 
 function nftFix(fix: Fix, i: AdviceInput): AdviceCandidate | undefined {
-  const chain = forwardChain(i);
-  if (!chain) return undefined;
-  const at = `${chain.family} ${chain.table} ${chain.name}`;
+  const hooks = hooksFor(i.placement ?? 'forward', i.mode);
+  const hook = fix === 'helper' || fix === 'control' ? hooks.control : hooks.data;
   const addr = i.family === 'ipv6' ? 'ip6' : 'ip';
   const append = (lines: string[]): AdviceCandidate => ({ change: lines.join('\n'), apply: (text) => `${text}\n${lines.join('\n')}\n` });
+  const chain = filterChain(i, hook);
+  if (fix === 'helper') {
+    // The helper is attached where the control connection's first packet passes, after
+    // connection tracking (priority -200) and before the connection is confirmed. A host whose
+    // rule set has no chain there (a client filtering INPUT only) gets one of its own.
+    const home = chain ?? filterChain(i, hooks.data) ?? filterChain(i, 'input') ?? filterChain(i, 'forward');
+    if (!home) return undefined;
+    const existing = i.structure.helpers.find((h) => h.type === 'ftp' && h.family === home.family && h.table === home.table);
+    const name = existing?.name ?? 'ftp';
+    const declare = existing ? [] : [`add ct helper ${home.family} ${home.table} ${name} { type "ftp" protocol tcp; ${home.family === 'inet' ? 'l3proto inet; ' : ''}}`];
+    const own = chain ? [] : [`add chain ${home.family} ${home.table} ftp_helper { type filter hook ${hook} priority 0; policy accept; }`];
+    const at = chain ? `${chain.family} ${chain.table} ${chain.name}` : `${home.family} ${home.table} ftp_helper`;
+    return append([...declare, ...own, `insert rule ${at} tcp dport ${i.server.port} ct helper set "${name}"`]);
+  }
+  // No base chain on that hook: nothing there filters, so the fix is not there either.
+  if (!chain) return undefined;
+  const at = `${chain.family} ${chain.table} ${chain.name}`;
   switch (fix) {
-    case 'helper': {
-      // The helper is attached in the forward chain: it runs after connection tracking
-      // (priority -200) and before the connection is confirmed, so the first SYN gets it.
-      const existing = i.structure.helpers.find((h) => h.type === 'ftp' && h.family === chain.family && h.table === chain.table);
-      const name = existing?.name ?? 'ftp';
-      const declare = existing ? [] : [`add ct helper ${chain.family} ${chain.table} ${name} { type "ftp" protocol tcp; ${chain.family === 'inet' ? 'l3proto inet; ' : ''}}`];
-      return append([...declare, `insert rule ${at} tcp dport ${i.server.port} ct helper set "${name}"`]);
-    }
     case 'related':
       return append([`insert rule ${at} ct state related accept`]);
     case 'passive-range':
@@ -113,19 +142,24 @@ function iptablesFix(fix: Fix, i: AdviceInput): AdviceCandidate | undefined {
     change: `*${table}\n${line}`,
     apply: (text) => addToTable(text, table, line, chainHeader),
   });
-  const forward = (line: string) => rule('filter', ':FORWARD ACCEPT [0:0]', line);
+  const hooks = hooksFor(i.placement ?? 'forward', i.mode);
+  const CHAIN: Record<Hook, string> = { forward: 'FORWARD', input: 'INPUT', output: 'OUTPUT' };
+  const filter = (hook: Hook, line: string) => rule('filter', `:${CHAIN[hook]} ACCEPT [0:0]`, `-I ${CHAIN[hook]} ${line}`);
   const { address, port, passivePorts } = i.server;
   switch (fix) {
-    case 'helper':
-      // The CT target attaches the helper through a template, so raw (before conntrack) is its place.
-      return rule('raw', ':PREROUTING ACCEPT [0:0]', `-A PREROUTING -p tcp --dport ${port} -j CT --helper ftp`);
+    case 'helper': {
+      // The CT target attaches the helper through a template, so raw (before conntrack) is its
+      // place: PREROUTING for what arrives, OUTPUT for a client's own control connection.
+      const raw = hooks.control === 'output' ? 'OUTPUT' : 'PREROUTING';
+      return rule('raw', `:${raw} ACCEPT [0:0]`, `-A ${raw} -p tcp --dport ${port} -j CT --helper ftp`);
+    }
     case 'related':
-      return forward('-I FORWARD -m conntrack --ctstate RELATED -j ACCEPT');
+      return filter(hooks.data, '-m conntrack --ctstate RELATED -j ACCEPT');
     case 'passive-range':
-      return forward(`-I FORWARD -d ${address} -p tcp --dport ${passivePorts.min}:${passivePorts.max} -m conntrack --ctstate NEW -j ACCEPT`);
+      return filter(hooks.data, `-d ${address} -p tcp --dport ${passivePorts.min}:${passivePorts.max} -m conntrack --ctstate NEW -j ACCEPT`);
     case 'active-source-port':
-      return forward(`-I FORWARD -s ${address} -p tcp --sport 20 -m conntrack --ctstate NEW -j ACCEPT`);
+      return filter(hooks.data, `-s ${address} -p tcp --sport 20 -m conntrack --ctstate NEW -j ACCEPT`);
     case 'control':
-      return forward(`-I FORWARD -d ${address} -p tcp --dport ${port} -m conntrack --ctstate NEW -j ACCEPT`);
+      return filter(hooks.control, `-d ${address} -p tcp --dport ${port} -m conntrack --ctstate NEW -j ACCEPT`);
   }
 }

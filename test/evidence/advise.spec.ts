@@ -53,6 +53,26 @@ test('causes no rule change can address get no candidate', () => {
   for (const code of ['server-refused', 'integrity-mismatch', 'timeout', 'attack-reached'] as const) expect(adviceCandidates(inputFor(text, { code }))).toEqual([]);
 });
 
+test('host firewalls: fixes go where each connection crosses the host, a helper chain is added where none is', () => {
+  const server = readFileSync('suites/ftp-host-firewall/rulesets/server-input-output-drop.nft', 'utf8');
+  // On the server, passive data arrives (input) and active data leaves (output); the control connection arrives.
+  expect(adviceCandidates(inputFor(server, { placement: 'server', mode: 'EPSV', code: 'firewall-drop' })).map((c) => c.change)).toEqual([
+    'insert rule inet filter input ct state related accept',
+    'insert rule inet filter input ip daddr 203.0.113.10 tcp dport 21 ct state new accept',
+  ]);
+  expect(adviceCandidates(inputFor(server, { placement: 'server', mode: 'PORT', code: 'firewall-drop' }))[0]!.change).toBe('insert rule inet filter output ct state related accept');
+  expect(adviceCandidates(inputFor(server, { placement: 'server', mode: 'PORT' }))[0]!.change).toBe('add ct helper inet filter ftp { type "ftp" protocol tcp; l3proto inet; }\ninsert rule inet filter input tcp dport 21 ct helper set "ftp"');
+  // The client's own control SYN leaves through output: an INPUT-only client gets a chain there.
+  const client = readFileSync('suites/ftp-host-firewall/rulesets/client-input-only.nft', 'utf8');
+  expect(adviceCandidates(inputFor(client, { placement: 'client', mode: 'PORT' }))[0]!.change).toBe(
+    'add ct helper inet filter ftp { type "ftp" protocol tcp; l3proto inet; }\nadd chain inet filter ftp_helper { type filter hook output priority 0; policy accept; }\ninsert rule inet filter ftp_helper tcp dport 21 ct helper set "ftp"',
+  );
+  // iptables: the CT target in raw OUTPUT for the client, raw PREROUTING for the server.
+  const rh = readFileSync('suites/ftp-host-firewall/rulesets/server-rh-firewall.rules', 'utf8');
+  expect(adviceCandidates(inputFor(rh, { placement: 'client', mode: 'PORT' }))[0]!.change).toBe('*raw\n-A OUTPUT -p tcp --dport 21 -j CT --helper ftp');
+  expect(adviceCandidates(inputFor(rh, { placement: 'server', mode: 'EPSV' }))[0]!.change).toBe('*raw\n-A PREROUTING -p tcp --dport 21 -j CT --helper ftp');
+});
+
 // Every candidate for every built-in rule set loads: advice a user pastes must not be a syntax error.
 const suiteRulesets = readdirSync('suites').flatMap((suite) => {
   try {
@@ -71,7 +91,9 @@ for (const file of suiteRulesets) {
     const changes = new Map<string, string>();
     for (const code of CAUSE_CODES) {
       for (const mode of ['PORT', 'EPSV'] as const) {
-        for (const c of adviceCandidates({ ...base, code, mode, family, ...(family === 'ipv6' ? { server: v6server } : {}) })) changes.set(c.change, c.apply(text));
+        for (const placement of ['forward', 'server', 'client'] as const) {
+          for (const c of adviceCandidates({ ...base, code, mode, family, placement, ...(family === 'ipv6' ? { server: v6server } : {}) })) changes.set(c.change, c.apply(text));
+        }
       }
     }
     for (const [change, applied] of changes) {
