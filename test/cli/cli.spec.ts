@@ -342,6 +342,18 @@ test('bad topology input: exit 2 with file and place', async () => {
   expect(pinhole(['explore', '--topology', 'no-such-topology', '--ruleset', 'x.nft']).code).toBe(2);
 });
 
+test('--on: a node the topology lacks, or one that cannot carry a rule set: exit 2, one line, nothing created', async () => {
+  const args = ['explore', '--topology', 'routed-bounce', '--ruleset', `${STATEFUL}/no-helper.nft`, '--on'];
+  const unknown = pinhole([...args, 'nosuch']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr.trim()).toBe('pinhole: --on nosuch: topology routed-bounce has no node nosuch; its nodes: client, victim, fw, server');
+  const host = pinhole([...args, 'victim']);
+  expect(host.code).toBe(2);
+  expect(host.stderr.trim()).toBe('pinhole: --on victim: node victim is a host; the rule set under test goes on a firewall, router, ftp-server, ftp-client node');
+  expect(runsOwnedBy(unknown.pid!)).toEqual([]);
+  expect(runsOwnedBy(host.pid!)).toEqual([]);
+});
+
 test('usage errors exit 2; doctor reports the host', async () => {
   expect(pinhole(['frobnicate']).code).toBe(2);
   expect(pinhole(['explore', '--topology', 'routed']).code).toBe(2);
