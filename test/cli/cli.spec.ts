@@ -80,8 +80,14 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   const ipv6 = report.results.find((c) => c.suite === 'ftp-ipv6' && c.ruleset === 'inet-no-helper' && c.mode === 'EPSV' && c.command === 'RETR')!;
   expect(ipv6.cause).toMatch(/^no-helper: .*: SYN \[2001:db8:10::10\]:\d+ -> \[2001:db8:20::10\]:500(0\d|10) dropped at fw by inet filter forward policy drop$/);
 
-  expect(report.results.filter((c) => c.clientKind === 'curl')).toHaveLength(96);
-  expect(report.results.filter((c) => c.clientKind === 'lftp')).toHaveLength(72);
+  expect(report.results.filter((c) => c.suite === 'ftp-clients' && c.clientKind === 'curl')).toHaveLength(96);
+  expect(report.results.filter((c) => c.suite === 'ftp-clients' && c.clientKind === 'lftp')).toHaveLength(72);
+  // Host firewalls: the drop is named at the host and in the chain the connection crossed there.
+  const hostCell = (ruleset: string, mode: string) => report.results.find((c) => c.suite === 'ftp-host-firewall' && c.ruleset === ruleset && c.mode === mode && c.command === 'RETR' && c.id.split('+').length === 1)!;
+  expect(hostCell('server-input-only', 'PASV').cause).toMatch(/^no-helper: .*: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at server by inet filter input policy drop$/);
+  expect(hostCell('server-input-output-drop', 'PORT').cause).toMatch(/^no-helper: .*: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at server by inet filter output policy drop$/);
+  expect(hostCell('client-prerouting-helper', 'EPRT').cause).toMatch(/^no-helper: .*: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at client by inet filter input policy drop$/);
+  expect(hostCell('client-input-output-drop', 'EPSV').cause).toMatch(/dropped at client by inet filter output policy drop$/);
   // Real clients: the same causes as the probe, curl's EPRT refusal decided before its fallback to PORT.
   const clientCell = (clientKind: string, ruleset: string, mode: string, command: string) =>
     report.results.find((c) => c.suite === 'ftp-clients' && c.clientKind === clientKind && c.ruleset === ruleset && c.mode === mode && c.command === command)!;
