@@ -3,7 +3,7 @@
  * words: a spec that did not come through the loader (a test, a future caller) gets the same
  * guarantee as one that did. Loaded topologies always pass; failing here is a harness bug.
  */
-import { INTERFACE_NAME_PATTERN, NAME_PATTERN, type TopologySpec } from './schema.ts';
+import { interfaceNameProblem, NAME_PATTERN, type TopologySpec } from './schema.ts';
 
 export function assertSafeNames(spec: TopologySpec): void {
   const bad: string[] = [];
@@ -15,9 +15,8 @@ export function assertSafeNames(spec: TopologySpec): void {
   for (const [node, n] of Object.entries(spec.nodes)) {
     check('node', node, NAME_PATTERN);
     for (const ifname of Object.keys(n.interfaces)) {
-      // IFNAMSIZ - 1: a longer name is cut or refused by the kernel.
-      check(`interface of ${node}`, ifname, INTERFACE_NAME_PATTERN);
-      if (ifname.length > 15) bad.push(`interface of ${node} ${JSON.stringify(ifname)} (longer than 15)`);
+      const problem = interfaceNameProblem(ifname);
+      if (problem) bad.push(`interface of ${node}: ${problem}`);
     }
   }
   if (bad.length > 0) throw new Error(`topology ${JSON.stringify(spec.name)} was not validated: unsafe ${bad.join(', ')}`);

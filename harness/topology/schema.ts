@@ -58,24 +58,29 @@ function nameSchema(what: 'topology' | 'node' | 'segment') {
 }
 
 /*
- * Linux interface names: at most IFNAMSIZ-1 = 15 bytes. The kernel accepts almost any byte,
- * but `ip` and the drivers take these names as arguments, so allow only the portable set.
- * `lo` is the loopback every namespace already has.
+ * Linux interface names as the kernel takes them (dev_valid_name): 1 to IFNAMSIZ-1 = 15 bytes,
+ * not `.` or `..`, no `/`, `:` or whitespace. So `eth0.100`, `ens18.100`, `enp3s0f1`, `br-lan`
+ * and `wg0` are all valid: real rule sets name them. The drivers pass names as argv words (or to
+ * `ip -batch` only when every word survives it), never through a shell. `lo` is the loopback
+ * every namespace already has.
  */
-export const INTERFACE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
+export function interfaceNameProblem(name: string): string | undefined {
+  const bytes = Buffer.byteLength(name);
+  if (bytes === 0) return 'an interface name cannot be empty';
+  if (bytes > 15) return `interface name ${JSON.stringify(name)} is ${bytes} bytes; Linux allows at most 15`;
+  if (name === '.' || name === '..') return `interface name ${JSON.stringify(name)} is not one Linux allows`;
+  if (/[/:\s]/.test(name)) return `invalid interface name ${JSON.stringify(name)}: Linux allows no '/', ':' or whitespace in one`;
+  if (name === 'lo') return 'interface name "lo" is reserved for the loopback interface';
+  return undefined;
+}
 
 export const InterfaceNameSchema = z
   .string()
-  .max(15, {
-    error: (iss) =>
-      `interface name ${JSON.stringify(iss.input)} is ${String(iss.input).length} characters; Linux allows at most 15`,
+  .superRefine((name, ctx) => {
+    const problem = interfaceNameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .regex(INTERFACE_NAME_PATTERN, {
-    error: (iss) =>
-      `invalid interface name ${JSON.stringify(iss.input)}: use letters, digits, '_' and '-', starting with a letter`,
-  })
-  .refine((n) => n !== 'lo', { error: 'interface name "lo" is reserved for the loopback interface' })
-  .meta({ description: 'Linux interface name: 1-15 of A-Z a-z 0-9 _ -, starting with a letter, not lo' });
+  .meta({ description: "Linux interface name: 1-15 bytes, not . or .., no '/', ':' or whitespace, not lo (eth0.100, br-lan, wg0)" });
 
 /*
  * Addresses are checked with ipaddr.js, but stricter than its defaults: IPv4 only in dotted

@@ -360,6 +360,12 @@ test('--on: a node the topology lacks, or one that cannot carry a rule set: exit
   expect(runsOwnedBy(host.pid!)).toEqual([]);
 });
 
+test('interface names as Linux allows them: a VLAN interface and a bridge in the rule set, a name `ip -batch` cannot read', async () => {
+  const r = pinhole(['explore', '--topology', 'test/fixtures/topologies/valid/interface-names.topo.yaml', '--ruleset', 'test/fixtures/rulesets/vlan-interface-helper.nft', '--evidence', 'none']);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toContain('8 cells observed: 8 pass, 0 blocked, 0 error');
+});
+
 test('usage errors exit 2; doctor reports the host', async () => {
   expect(pinhole(['frobnicate']).code).toBe(2);
   expect(pinhole(['explore', '--topology', 'routed']).code).toBe(2);

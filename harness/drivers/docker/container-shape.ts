@@ -7,6 +7,7 @@ import ipaddr from 'ipaddr.js';
 import { addressOfInterface, cidrsOf, familyOf, gatewaysOf, hasFamily } from '../../topology/dual-stack.ts';
 import { FORWARDING_KINDS, type NodeSpec } from '../../topology/schema.ts';
 import type { NodeHandle } from '../driver.ts';
+import { runIpCommands } from '../ip-commands.ts';
 
 /** The link-local address the kernel derives from a MAC address (EUI-64, RFC 4291 appendix A). */
 export function eui64LinkLocal(mac: string): string {
@@ -56,7 +57,7 @@ export function capabilitiesFor(node: NodeSpec): string[] {
  */
 export async function shapeNode(node: NodeHandle, spec: NodeSpec): Promise<void> {
   const links = JSON.parse((await node.exec(['ip', '-j', 'addr', 'show'])).stdout) as Array<{ ifname: string; address: string; addr_info: Array<{ local: string }> }>;
-  const cmds: string[] = [];
+  const cmds: string[][] = [];
   for (const [ifname, iface] of Object.entries(spec.interfaces)) {
     // Docker attached the interface with its IPv4 address: that finds it whatever Docker named it.
     const ipv4 = addressOfInterface(iface, 'ipv4');
@@ -70,15 +71,18 @@ export async function shapeNode(node: NodeHandle, spec: NodeSpec): Promise<void>
      * router cannot solicit neighbours for forwarded packets until it is not. Instead: the same
      * EUI-64 address, added without DAD, as the netns driver's nodes have it.
      */
-    if (ipv6.length > 0) cmds.push(`link set ${current} addrgenmode none`);
-    if (current !== ifname) cmds.push(`link set ${current} down`, `link set ${current} name ${ifname}`, `link set ${ifname} up`);
-    if (ipv6.length > 0) cmds.push(`addr flush dev ${ifname} scope link`, `addr add ${eui64LinkLocal(link.address)}/64 dev ${ifname} nodad`);
+    if (ipv6.length > 0) cmds.push(['link', 'set', 'dev', current, 'addrgenmode', 'none']);
+    if (current !== ifname) cmds.push(['link', 'set', 'dev', current, 'down'], ['link', 'set', 'dev', current, 'name', ifname], ['link', 'set', 'dev', ifname, 'up']);
+    if (ipv6.length > 0) cmds.push(['addr', 'flush', 'dev', ifname, 'scope', 'link'], ['addr', 'add', `${eui64LinkLocal(link.address)}/64`, 'dev', ifname, 'nodad']);
     // nodad: usable at once instead of tentative for a second or two.
-    for (const cidr of ipv6) cmds.push(`addr add ${cidr} dev ${ifname} nodad`);
+    for (const cidr of ipv6) cmds.push(['addr', 'add', cidr, 'dev', ifname, 'nodad']);
   }
-  cmds.push('route flush exact 0.0.0.0/0');
-  if (hasFamily(spec, 'ipv6')) cmds.push('route flush exact ::/0');
-  for (const gateway of gatewaysOf(spec)) cmds.push(`route add default via ${gateway}`);
-  const r = await node.exec(['ip', '-batch', '-'], { input: cmds.join('\n') + '\n' });
-  if (r.code !== 0) throw new Error(`node ${node.name}: ${r.stderr.trim()}`);
+  cmds.push(['route', 'flush', 'exact', '0.0.0.0/0']);
+  if (hasFamily(spec, 'ipv6')) cmds.push(['route', 'flush', 'exact', '::/0']);
+  for (const gateway of gatewaysOf(spec)) cmds.push(['route', 'add', 'default', 'via', gateway]);
+  // One `docker exec` for all of it where `ip -batch` can read every name (ip-commands.ts).
+  await runIpCommands(['ip'], cmds, async (argv, input) => {
+    const r = await node.exec(argv, input === undefined ? {} : { input });
+    if (r.code !== 0) throw new Error(`node ${node.name}: ${r.stderr.trim()}`);
+  });
 }

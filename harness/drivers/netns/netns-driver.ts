@@ -10,6 +10,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mustRun, run, start, waitFor } from '../../exec.ts';
+import { runIpCommands } from '../ip-commands.ts';
 import { HostError } from '../../errors.ts';
 import { onPath } from '../../on-path.ts';
 import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
@@ -156,41 +157,39 @@ class NetnsTopology implements StartedTopology {
       ...Object.entries(spec.nodes).map(([n, node]) => sysctl(nodeNs(n), [...NODE_SYSCTLS, ...(FORWARDING_KINDS.has(node.kind) ? FORWARDING_SYSCTLS : END_HOST_SYSCTLS)])),
     ]);
 
-    const segmentCommands = new Map<string, string[]>(
+    const segmentCommands = new Map<string, string[][]>(
       // No multicast snooping: IPv6 neighbour solicitations go to solicited-node multicast
       // groups, which a snooping bridge forwards by the MLD reports it happened to hear; without
       // it they are flooded to every port, like ARP broadcasts.
-      Object.keys(spec.segments).map((s) => [s, ['link add br0 type bridge mcast_snooping 0', 'link set br0 up']]),
+      Object.keys(spec.segments).map((s) => [s, [['link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0'], ['link', 'set', 'br0', 'up']]]),
     );
-    const nodeCommands = new Map<string, string[]>();
+    const nodeCommands = new Map<string, string[][]>();
     let port = 0;
     for (const [nodeName, node] of Object.entries(spec.nodes)) {
       const work = join(dir, nodeName);
       await mkdir(work, { recursive: true, mode: 0o755 });
       this.handles.set(nodeName, new NetnsNode(nodeName, node, nodeNs(nodeName), work));
-      const cmds = ['link set lo up'];
+      const cmds = [['link', 'set', 'lo', 'up']];
       for (const [ifname, iface] of Object.entries(node.interfaces)) {
         const bridgePort = `v${port}`;
         segmentCommands
           .get(iface.segment)
           ?.push(
-            `link add ${bridgePort} index ${BRIDGE_PORT_INDEX + port++} type veth peer name ${ifname} netns ${nodeNs(nodeName)}`,
-            `link set ${bridgePort} master br0 up`,
+            ['link', 'add', bridgePort, 'index', String(BRIDGE_PORT_INDEX + port++), 'type', 'veth', 'peer', 'name', ifname, 'netns', nodeNs(nodeName)],
+            ['link', 'set', bridgePort, 'master', 'br0', 'up'],
           );
         // nodad: a declared IPv6 address is usable at once instead of tentative for a second or two.
-        for (const cidr of cidrsOf(iface)) cmds.push(`addr add ${cidr} dev ${ifname}${familyOf(cidr) === 'ipv6' ? ' nodad' : ''}`);
-        cmds.push(`link set ${ifname} up`);
+        for (const cidr of cidrsOf(iface)) cmds.push(['addr', 'add', cidr, 'dev', ifname, ...(familyOf(cidr) === 'ipv6' ? ['nodad'] : [])]);
+        // `dev` before the name: a name the kernel accepts may also read as a keyword or an option.
+        cmds.push(['link', 'set', 'dev', ifname, 'up']);
       }
       // `ip` takes the route's family from the gateway address: one default route per family.
-      for (const gateway of gatewaysOf(node)) cmds.push(`route add default via ${gateway}`);
+      for (const gateway of gatewaysOf(node)) cmds.push(['route', 'add', 'default', 'via', gateway]);
       nodeCommands.set(nodeName, cmds);
     }
-    for (const [seg, cmds] of segmentCommands) {
-      await mustRun(['ip', '-n', segNs(seg), '-batch', '-'], { input: cmds.join('\n') + '\n' });
-    }
-    for (const [nodeName, cmds] of nodeCommands) {
-      await mustRun(['ip', '-n', nodeNs(nodeName), '-batch', '-'], { input: cmds.join('\n') + '\n' });
-    }
+    const inNs = (argv: string[], input?: string) => mustRun(argv, input === undefined ? {} : { input }).then(() => undefined);
+    for (const [seg, cmds] of segmentCommands) await runIpCommands(['ip', '-n', segNs(seg)], cmds, inNs);
+    for (const [nodeName, cmds] of nodeCommands) await runIpCommands(['ip', '-n', nodeNs(nodeName)], cmds, inNs);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
