@@ -5,7 +5,7 @@
  * follow each other on it).
  */
 import { nowDoing } from '../activity.ts';
-import { type CellResult, DEFAULT_DIMENSIONS } from '../cell.ts';
+import { type CellResult, DEFAULT_DIMENSIONS, unobservedResult } from '../cell.ts';
 import { DEFAULT_JSON_REPORT } from '../evidence/evidence-files.ts';
 import type { Ladder } from '../evidence/ladder.ts';
 import { DEFAULT_EVIDENCE_POLICY, type EvidencePolicy } from '../evidence/retention.ts';
@@ -13,6 +13,9 @@ import type { Lab } from '../lab/lab.ts';
 import { MODES, type Expectation, type FtpCommand, type Mode } from '../model.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { investigateCell } from './investigate-cell.ts';
+
+/** PORT and PASV name IPv4 addresses (RFC 959); EPRT and EPSV are their IPv6-capable forms (RFC 2428). */
+const IPV4_ONLY_MODES: ReadonlySet<Mode> = new Set<Mode>(['PORT', 'PASV']);
 
 /** One download and one upload: the two directions a data connection can be set up for. */
 export const EXPLORE_COMMANDS = ['RETR', 'STOR'] as const satisfies readonly FtpCommand[];
@@ -56,6 +59,12 @@ export async function exploreRuleset(
         // Set before the cell runs: it decides which evidence is kept and what the verdict is.
         expected: label.expected?.(mode, command) ?? null,
       };
+      if (meta.family === 'ipv6' && IPV4_ONLY_MODES.has(mode)) {
+        // Not a failure of anything: the cell cannot exist on this topology, and says why.
+        const cause = `${mode} carries IPv4 addresses only (RFC 2428), and the server of ${lab.topology.spec.name} has no IPv4 address: use EPRT or EPSV`;
+        out.results.push(unobservedResult(meta, { skipped: true, cause, durationMs: 0 }));
+        continue;
+      }
       const cell = await investigateCell(lab, meta, { scenario: 'transfer', mode, command }, ruleset, jsonReport, evidence);
       out.results.push(cell.result);
       out.ladders[cell.result.id] = cell.ladder;

@@ -106,8 +106,13 @@ function renderGroup(group: readonly CellResult[], paint: Paint, explain: (cell:
     .filter(explain)
     .map((cell) => detailLine(cell, paint))
     .filter((line): line is string => line !== null);
+  // Skipped cells say why once per reason, not once per cell (a host without Docker skips them all).
+  const skipped = groupBy(
+    group.filter((c) => c.verdict === 'skipped' && c.cause !== null),
+    (c) => c.cause!,
+  ).map((cells) => paint('dim', `${cells.length} ${cells.length === 1 ? 'cell' : 'cells'} skipped (${cells.map((c) => `${c.mode} ${c.command}`).join(', ')}): ${cells[0]!.cause}`));
 
-  return [paint('bold', `${first.suite} on ${first.topology}`), ...table, ...details].join('\n');
+  return [paint('bold', `${first.suite} on ${first.topology}`), ...table, ...details, ...skipped].join('\n');
 }
 
 /** The (mode, family, command) triples the group ran, mode-major, in protocol order rather than by name. */

@@ -366,6 +366,16 @@ test('interface names as Linux allows them: a VLAN interface and a bridge in the
   expect(r.stdout).toContain('8 cells observed: 8 pass, 0 blocked, 0 error');
 });
 
+test('an IPv6-only topology: PORT and PASV cells are skipped with the reason, never run, never an error', async () => {
+  const json = join(out(), 'v6.json');
+  const r = pinhole(['explore', '--topology', 'test/fixtures/topologies/valid/dmz-ipv6.topo.yaml', '--ruleset', 'suites/ftp-ipv6/rulesets/inet-helper.nft', '--json', json, '--evidence', 'none']);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toContain('2 cells skipped (PORT RETR, PORT STOR): PORT carries IPv4 addresses only (RFC 2428)');
+  const cells = (JSON.parse(readFileSync(json, 'utf8')) as RunReport).results;
+  expect(cells.filter((c) => c.verdict === 'skipped').map((c) => c.mode).sort()).toEqual(['PASV', 'PASV', 'PORT', 'PORT']);
+  expect(cells.filter((c) => c.observed === 'error')).toEqual([]);
+});
+
 test('usage errors exit 2; doctor reports the host', async () => {
   expect(pinhole(['frobnicate']).code).toBe(2);
   expect(pinhole(['explore', '--topology', 'routed']).code).toBe(2);

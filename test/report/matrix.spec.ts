@@ -46,6 +46,7 @@ test('without colour: tables, marks, causes and the summary, exactly', () => {
       'helper     pass ✓   skip    ERROR ?',
       '✗ no-helper PORT STOR: expected blocked, observed pass — data-connected',
       '? helper PASV RETR: expected pass, observed error — server-refused: 500 PASV',
+      '1 cell skipped (PORT STOR): no nf_conntrack_ftp',
       '',
       'ftp-stateful on nat',
       '      EPSV',
