@@ -39,7 +39,8 @@ function ladderScene(lab: Lab): LadderScene {
     firewallAddresses: addresses(lab.firewall.name),
     clientAddresses: addresses(lab.client.name),
     serverAddresses: addresses(lab.server.name),
-    controlPorts: [info.port, ...(info.tls?.implicitPort ? [info.tls.implicitPort] : [])],
+    // The server's control port, a port forward's own where it differs, implicit FTPS's.
+    controlPorts: [...new Set([info.port, lab.controlPort(), ...(info.tls?.implicitPort ? [info.tls.implicitPort] : [])])],
     sides: firewallSides(spec, lab.firewall.name, lab.client.name, lab.server.name),
   };
 }

@@ -178,9 +178,19 @@ export class Lab implements AsyncDisposable {
    * reaches the server's own address, as dual-stack networks without IPv6 NAT do.
    */
   serverAddress(family?: Family): string {
+    return this.published(family) ? canonicalAddress(this.serverSpec.ftp.publishedAt!) : this.ownAddress(this.server, family);
+  }
+
+  /** The control port clients dial: the port forward's own (`publishedPort`) where they dial it, else the server's. */
+  controlPort(family?: Family): number {
+    const ftp = this.serverSpec.ftp;
+    return this.published(family) && ftp.publishedPort !== undefined ? ftp.publishedPort : this.jobTarget.info.port;
+  }
+
+  /** Whether a client of `family` dials the port forward rather than the server itself. */
+  private published(family?: Family): boolean {
     const published = this.serverSpec.ftp.publishedAt;
-    if (published && (!family || familyOf(published) === family)) return canonicalAddress(published);
-    return this.ownAddress(this.server, family);
+    return published !== undefined && (!family || familyOf(published) === family);
   }
 
   /** A node's address on its first interface's segment, of `family` when given. */

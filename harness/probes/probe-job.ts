@@ -35,8 +35,11 @@ function tlsJob(target: JobTarget, tls: TlsMode): Partial<ProbeJob> {
   return { tls, tlsCa: offer.ca, ...(tls === 'implicit' ? { port: offer.implicitPort! } : {}) };
 }
 
-/** A job dialling `host` on the server's control port (implicit FTPS: its own port). */
-export function probeJob(target: JobTarget, host: string, mode: Mode, command: FtpCommand, tls: TlsMode = 'none'): Omit<ProbeJob, 'id'> {
+/**
+ * A job dialling `host` on `port` (default the server's control port; a port forward may publish
+ * it on another), or implicit FTPS's own port.
+ */
+export function probeJob(target: JobTarget, host: string, mode: Mode, command: FtpCommand, tls: TlsMode = 'none', port = target.info.port): Omit<ProbeJob, 'id'> {
   const { info } = target;
-  return { host, port: info.port, user: info.user, password: info.password, mode, timeoutMs: PROBE_TIMEOUT_MS, ...tlsJob(target, tls), ...transferSpec(info, command) };
+  return { host, port, user: info.user, password: info.password, mode, timeoutMs: PROBE_TIMEOUT_MS, ...tlsJob(target, tls), ...transferSpec(info, command) };
 }

@@ -19,7 +19,7 @@ export async function runBounce(lab: Lab, ruleset: Ruleset, ask: CellAsk): Promi
   if (!victimNode) throw new Error(`topology ${lab.topology.spec.name} has no host node to aim a bounce at`);
   const victim = lab.ownAddress(victimNode, ask.family);
   const window = await lab.openCell(ruleset);
-  const job = { ...probeJob(lab.jobTarget, lab.serverAddress(ask.family), ask.mode, 'RETR'), announce: { host: victim, port: VICTIM_PORT } };
+  const job = { ...probeJob(lab.jobTarget, lab.serverAddress(ask.family), ask.mode, 'RETR', 'none', lab.controlPort(ask.family)), announce: { host: victim, port: VICTIM_PORT } };
   const { report, drops } = await attempt(lab, window, job, undefined, (d) => d.packet.daddr === victim);
   const reached = lab.observers.flatMap((o) => o.packetsSeen().filter((p) => p.daddr === victim && !drops.some((d) => d.packet === p)));
   const expectations = await lab.expectationsTo(victim);

@@ -15,7 +15,7 @@ const CONCURRENT_SESSIONS = 3;
 export async function runConcurrent(lab: Lab, ruleset: Ruleset, ask: CellAsk): Promise<ScenarioRun> {
   const window = await lab.openCell(ruleset);
   const observed = await Promise.all(
-    Array.from({ length: CONCURRENT_SESSIONS }, () => transferObserved(lab, window, probeJob(lab.jobTarget, lab.serverAddress(), ask.mode, ask.command))),
+    Array.from({ length: CONCURRENT_SESSIONS }, () => transferObserved(lab, window, probeJob(lab.jobTarget, lab.serverAddress(), ask.mode, ask.command, 'none', lab.controlPort()))),
   );
   const worst = observed.find((o) => o.outcome === 'blocked') ?? observed.find((o) => o.outcome === 'error');
   const n = (o: (typeof observed)[number]) => observed.indexOf(o) + 1;

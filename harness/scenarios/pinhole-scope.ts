@@ -12,7 +12,7 @@ import type { CellAsk } from '../cell.ts';
 import type { ScenarioRun } from './scenario.ts';
 
 export async function runPinholeScope(lab: Lab, ruleset: Ruleset, ask: CellAsk): Promise<ScenarioRun> {
-  const job = () => probeJob(lab.jobTarget, lab.serverAddress(ask.family), ask.mode, 'RETR');
+  const job = () => probeJob(lab.jobTarget, lab.serverAddress(ask.family), ask.mode, 'RETR', 'none', lab.controlPort(ask.family));
   const first = await lab.openCell(ruleset);
   const neighbour = await attempt(lab, first, { ...job(), neighbourIn: lab.serverSpec.ftp.passivePorts });
   // The transfer starts from a clean firewall: the neighbour's attempt must not help or hinder it.

@@ -16,6 +16,6 @@ const SESSION_COMMANDS: readonly FtpCommand[] = ['RETR', 'STOR', 'LIST'];
 export async function runSession(lab: Lab, ruleset: Ruleset, ask: CellAsk): Promise<ScenarioRun> {
   const window = await lab.openCell(ruleset);
   const [first, ...then] = SESSION_COMMANDS.map((c) => transferSpec(lab.jobTarget.info, c));
-  const job = { ...probeJob(lab.jobTarget, lab.serverAddress(), ask.mode, first!.command), ...first!, then };
+  const job = { ...probeJob(lab.jobTarget, lab.serverAddress(), ask.mode, first!.command, 'none', lab.controlPort()), ...first!, then };
   return { observation: await lab.settled(await transferObserved(lab, window, job)), window };
 }

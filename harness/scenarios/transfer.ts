@@ -18,7 +18,7 @@ import type { ScenarioRun } from './scenario.ts';
 
 export async function runTransfer(lab: Lab, ruleset: Ruleset, ask: CellAsk): Promise<ScenarioRun> {
   const window = await lab.openCell(ruleset);
-  const job = probeJob(lab.jobTarget, lab.serverAddress(ask.family), ask.mode, ask.command, ask.tls);
+  const job = probeJob(lab.jobTarget, lab.serverAddress(ask.family), ask.mode, ask.command, ask.tls, lab.controlPort(ask.family));
   const observation = await transferObserved(lab, window, job, await lab.clientFor(ask.client));
   return { observation: await lab.settled(observation), window };
 }

@@ -236,9 +236,20 @@ export const FtpServerSchema = strictObject({
    * router or firewall; by default its own first address.
    */
   publishedAt: IpAddressSchema.optional().meta({ description: 'the address clients dial (a port forward); default: the server\'s own first address' }),
+  /** The port clients dial at publishedAt when the forward changes it (2121 -> 21); default: `port`. */
+  publishedPort: z
+    .int({ error: PORT_ERROR })
+    .min(1, { error: PORT_ERROR })
+    .max(65535, { error: PORT_ERROR })
+    .optional()
+    .meta({ description: 'the port clients dial at publishedAt when the port forward changes it (e.g. 2121 to the server\'s 21); default: port' }),
   /** vsftpd pasv_address: the address announced in 227 replies instead of the server's own. */
   pasvAddress: IpAddressSchema.optional().meta({ description: 'address announced in 227 replies (vsftpd pasv_address)' }),
 })
+  .refine((f) => f.publishedPort === undefined || f.publishedAt !== undefined, {
+    error: 'publishedPort needs publishedAt: the address of the port forward clients dial',
+    path: ['publishedPort'],
+  })
   // The control port inside the passive range would make the server race itself for the port.
   .refine((f) => f.port < f.passivePorts.min || f.port > f.passivePorts.max, {
     error: (iss) => {

@@ -19,6 +19,14 @@
  *                                                                        firewall answers the data SYN itself with RST
  *   dnat-pasv-address  dnat-no-helper  blocked  blocked  pass     pass   public address + forwarded passive range
  *
+ *   topology   rule set                PORT     EPRT     PASV     EPSV     why
+ *   dnat-2121  forward-2121-helper     pass     pass     pass     pass     the client dials 203.0.113.254:2121, DNAT to
+ *                                                                          the server's 21; the helper on the forwarded
+ *                                                                          control connection (dport 21 after DNAT) works
+ *                                                                          as on dnat
+ *   dnat-2121  forward-2121-no-helper  blocked  blocked  blocked  blocked  no helper, no forwarded passive range: every
+ *                                                                          data connection is NEW
+ *
  * pasv_address and the helper do not mix: one of the two, not both.
  */
 import { fileURLToPath } from 'node:url';
@@ -36,6 +44,10 @@ const DNAT_TRUTH: NatTruth = {
   'dnat-pasv-address': [
     ['rulesets/dnat-helper.nft', [P, P, B, P]],
     ['rulesets/dnat-no-helper.nft', [B, B, P, P]],
+  ],
+  'dnat-2121': [
+    ['rulesets/forward-2121-helper.nft', [P, P, P, P]],
+    ['rulesets/forward-2121-no-helper.nft', [B, B, B, B]],
   ],
 };
 

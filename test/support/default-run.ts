@@ -16,7 +16,7 @@ import type { RunReport } from '../../harness/cell.ts';
  *
  *   ftp-stateful    9 rule sets x 4 modes x (RETR, STOR, LIST, session, concurrent)   180
  *   ftp-port-2121   4 x 4 x 2                                                           32
- *   ftp-dnat        2 topologies x 2 rule sets x 4 x 2                                  32
+ *   ftp-dnat        3 topologies x 2 rule sets x 4 x 2                                  48
  *   ftp-double-nat  2 x 2 x 4 x 2                                                       32
  *   ftp-security    8 x 2 bounce + 3 x 2 pinhole scope + 2 x 2 helper scope             26
  *   ftp-tls         9 rows x 4 x 2 (vsftpd) + 3 rows x 4 x RETR (proftpd, CCC)          84
@@ -26,7 +26,7 @@ import type { RunReport } from '../../harness/cell.ts';
  *   ftp-host-firewall  (8 server-side + 5 client-side) x 4 x 3 (vsftpd, probe)
  *                   + 2 servers x 3 x 4 x 2 + curl 3 x 4 + lftp 3 x 3 (RETR)           225
  */
-export const DEFAULT_RUN_CELLS = 963;
+export const DEFAULT_RUN_CELLS = 979;
 
 /** Where the shared run writes: under test-results/ (ignored by git), kept after the tests for a person to open. */
 export const DEFAULT_RUN_DIR = fileURLToPath(new URL('../../test-results/default-run', import.meta.url));
