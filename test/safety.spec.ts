@@ -137,7 +137,7 @@ test('a spec that skipped the loader is refused by the driver before any name is
   const unsafe = { ...routed, nodes: { ...others, 'client;reboot': client! } };
   await expect(new NetnsDriver().up(unsafe)).rejects.toThrow('unsafe node "client;reboot"');
   const eth = { ...routed, nodes: { ...routed.nodes, client: { ...client!, interfaces: { 'eth0 down': client!.interfaces.eth0! } } } };
-  await expect(new NetnsDriver().up(eth)).rejects.toThrow('unsafe interface of client "eth0 down"');
+  await expect(new NetnsDriver().up(eth)).rejects.toThrow('unsafe interface of client: invalid interface name "eth0 down"');
   // Refused before a run was claimed: this process owns no run, so it made no namespace.
   const { knownRunIds, runOwnedByMe } = await import('../harness/run-state.ts');
   for (const id of await knownRunIds()) expect(await runOwnedByMe(id)).toBe(false);
