@@ -6,6 +6,8 @@
 export const MODES = ['PORT', 'EPRT', 'PASV', 'EPSV'] as const;
 /** PORT/EPRT: active (the server dials the client). PASV/EPSV: passive (the client dials the server). */
 export type Mode = (typeof MODES)[number];
+/** PORT and EPRT: the server opens the data connection. */
+export const isActiveMode = (mode: Mode) => mode === 'PORT' || mode === 'EPRT';
 
 export const FTP_COMMANDS = ['RETR', 'STOR', 'LIST'] as const;
 export type FtpCommand = (typeof FTP_COMMANDS)[number];

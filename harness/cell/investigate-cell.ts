@@ -71,11 +71,11 @@ export async function investigateCell(
   ]);
   const observation = state ? explainCell(observed, ask, window, state, lab.firewall.name) : observed;
   // Advice re-runs the cell, so it comes after the firewall's state and packets were read.
-  const family = lab.dimensionsFor(ask.family).family;
-  const placement = lab.firewall.name === lab.server.name ? 'server' : lab.firewall.name === lab.client.name ? 'client' : 'forward';
-  const server = { family, address: lab.ownAddress(lab.server, family), port: lab.jobTarget.info.port, passivePorts: lab.serverSpec.ftp.passivePorts, placement } as const;
+  const dimensions = lab.dimensionsFor(ask.family);
+  const { family } = dimensions;
+  const server = { family, address: lab.ownAddress(lab.server, family), port: lab.jobTarget.info.port, passivePorts: lab.serverSpec.ftp.passivePorts, placement: lab.placement };
   const advice = advise ? await adviseCell(observation, ask, ruleset, state, server, runner) : null;
-  const dims = { ...meta, ...lab.dimensionsFor(ask.family) };
+  const dims = { ...meta, ...dimensions };
   const nodes = { client: lab.client.name, server: lab.server.name };
   const result = cellResult(dims, nodes, observation, { advice });
   if (!keep) return { result, observation, ladder, evidence: [] };

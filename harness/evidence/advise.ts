@@ -4,7 +4,7 @@
  * iptables-save lines added under their `*table` header. A candidate is only a hypothesis: the
  * lab re-runs the cell with it applied and reports it as advice only when the cell then passes.
  */
-import type { CauseCode, Family, Mode, TlsMode } from '../model.ts';
+import { isActiveMode, type CauseCode, type Family, type Mode, type TlsMode } from '../model.ts';
 import type { RulesetFormat } from '../rulesets/load-ruleset.ts';
 import type { NftStructure } from './nft-structure.ts';
 
@@ -42,7 +42,7 @@ type Hook = 'forward' | 'input' | 'output';
  */
 function hooksFor(placement: Placement, mode: Mode): { control: Hook; data: Hook } {
   if (placement === 'forward') return { control: 'forward', data: 'forward' };
-  const passive = mode === 'PASV' || mode === 'EPSV';
+  const passive = !isActiveMode(mode);
   const arrives: Hook = placement === 'server' ? 'input' : 'output';
   const dataArrives = placement === 'server' ? passive : !passive;
   return { control: arrives, data: dataArrives ? 'input' : 'output' };
@@ -52,7 +52,7 @@ type Fix = 'helper' | 'related' | 'passive-range' | 'active-source-port' | 'cont
 
 /** Which fixes could address each cause, in the order worth trying. */
 function fixesFor(i: AdviceInput): Fix[][] {
-  const passive = i.mode === 'PASV' || i.mode === 'EPSV';
+  const passive = !isActiveMode(i.mode);
   switch (i.code) {
     case 'no-helper':
     case 'helper-before-conntrack':

@@ -4,7 +4,7 @@
  * then refused; the control connection's NAT tells an unrewritten PORT address. Pure: the
  * rules are unit-tested on recorded states.
  */
-import type { Mode, TlsMode } from '../model.ts';
+import { isActiveMode, type Mode, type TlsMode } from '../model.ts';
 import type { ConntrackEntry, FirewallState } from './firewall-state.ts';
 import type { ExpectCounters } from '../rulesets/ruleset-listing.ts';
 import { assignmentsBeforeConntrack, ruleText } from './nft-structure.ts';
@@ -23,8 +23,6 @@ export interface DiagnosisInput {
   before: ExpectCounters;
   state: FirewallState;
 }
-
-const isActive = (mode: Mode) => mode === 'PORT' || mode === 'EPRT';
 
 function split(cause: string): { code: string; detail: string } {
   const i = cause.indexOf(': ');
@@ -49,7 +47,7 @@ export function diagnose(d: DiagnosisInput): string {
     const drop = detail.slice('data connection: '.length);
     if ((d.tls === 'explicit' || d.tls === 'implicit') && created === 0) {
       const how = d.tls === 'implicit' ? 'TLS from the first byte (implicit FTPS)' : 'AUTH TLS';
-      return `tls-blind: the control connection is encrypted (${how}), so no helper can read the ${isActive(d.mode) ? 'PORT/EPRT command' : '227/229 reply'} and no expectation was created; only a static rule can let the data connection through: ${drop}`;
+      return `tls-blind: the control connection is encrypted (${how}), so no helper can read the ${isActiveMode(d.mode) ? 'PORT/EPRT command' : '227/229 reply'} and no expectation was created; only a static rule can let the data connection through: ${drop}`;
     }
     if (!ctl.helper) {
       const early = assignmentsBeforeConntrack(d.state.structure)[0];
@@ -71,7 +69,7 @@ export function diagnose(d: DiagnosisInput): string {
 
   // An active-mode address the server refused or could not use, while the firewall NATs the
   // control connection: the PORT/EPRT line still names an address the server does not see.
-  const refusedActive = (code === 'server-refused' || (code === 'data-refused-at-router' && detail.includes('not the announced'))) && isActive(d.mode);
+  const refusedActive = (code === 'server-refused' || (code === 'data-refused-at-router' && detail.includes('not the announced'))) && isActiveMode(d.mode);
   if (refusedActive && ctl && d.announced && d.announced.host !== ctl.reply.dst) {
     const nat = ctl.reply.dst !== ctl.orig.src ? `${d.firewall} translates the control connection's source ${ctl.orig.src} to ${ctl.reply.dst}` : `the control connection reaches ${d.firewall} from ${ctl.orig.src}`;
     const why = ctl.helper
@@ -82,7 +80,7 @@ export function diagnose(d: DiagnosisInput): string {
 
   // The client dialled a passive address nobody forwards, while a helper watched: the reply
   // named an address the helper would not expect (not the server's own), so nothing opened.
-  if (code === 'data-refused-at-router' && !isActive(d.mode) && ctl?.helper && created === 0) {
+  if (code === 'data-refused-at-router' && !isActiveMode(d.mode) && ctl?.helper && created === 0) {
     return `no-expectation: the control connection carries helper=${ctl.helper}, but the 227/229 reply named ${d.announced ? `${d.announced.host}:${d.announced.port}` : 'an address'}, not the server's own, so the helper created no expectation and nothing forwards that port: ${detail}`;
   }
   return d.cause;

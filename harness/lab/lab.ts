@@ -228,6 +228,11 @@ export class Lab implements AsyncDisposable {
     });
   }
 
+  /** Where the rule set under test sits: the forwarding path, or the server's or client's own host. */
+  get placement(): 'forward' | 'server' | 'client' {
+    return this.firewall.name === this.server.name ? 'server' : this.firewall.name === this.client.name ? 'client' : 'forward';
+  }
+
   /** The scenario dimensions this lab really runs by default: the server's address family and software. */
   get dimensions(): { family: Family; serverKind: ServerSoftware } {
     return this.dimensionsFor();

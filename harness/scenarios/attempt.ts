@@ -5,13 +5,13 @@
 import { waitFor } from '../exec.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { CellWindow } from '../lab/cell-window.ts';
-import type { Mode } from '../model.ts';
+import { isActiveMode, type Mode } from '../model.ts';
 import type { DropEvent, PacketSummary } from '../nodes/drop-observer.ts';
 import type { Endpoint, FtpClient } from '../probes/ftp-client.ts';
 import type { ProbeJob, ProbeReport } from '../probes/probe-protocol.ts';
 import { addressesOf } from '../topology/dual-stack.ts';
 import type { Evidence } from './classify.ts';
-import { isActive, isOwnDrop } from './own-drops.ts';
+import { isOwnDrop } from './own-drops.ts';
 
 export interface Attempt {
   report: ProbeReport;
@@ -69,7 +69,7 @@ export async function routerRefusal(lab: Lab, report: ProbeReport, mode: Mode): 
   const announced = report.dataEndpoint;
   if (!f || !announced || f.phase === 'control-connect') return undefined;
   if (f.kind === 'refused') return synToRouterOwnAddress(lab, (p) => p.daddr === announced.host && p.dport === announced.port);
-  if (f.kind === 'reply' && f.replyCode === 425 && isActive(mode)) {
+  if (f.kind === 'reply' && f.replyCode === 425 && isActiveMode(mode)) {
     const seen = await synToRouterOwnAddress(lab, (p) => p.dport === announced.port && p.daddr !== announced.host);
     return seen && { ...seen, announced };
   }

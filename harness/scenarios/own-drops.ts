@@ -4,11 +4,9 @@
  * data endpoint once known. A server still retrying an earlier, aborted cell's active data
  * connection must not decide this one. Pure, so it is unit-tested on recorded drops.
  */
-import type { Mode } from '../model.ts';
+import { isActiveMode, type Mode } from '../model.ts';
 import type { DropEvent } from '../nodes/drop-observer.ts';
 import type { Endpoint } from '../probes/ftp-client.ts';
-
-export const isActive = (mode: Mode) => mode === 'PORT' || mode === 'EPRT';
 
 /**
  * `endpoints`: the data endpoints the job learnt so far (PORT/EPRT announced, 227/229 named).
@@ -26,7 +24,7 @@ export function isOwnDrop(
       (endpoint) =>
         d.packet.dport === endpoint.port &&
         // Active endpoints may be rewritten by NAT on the way (nf_nat_ftp keeps the port when it can).
-        (isActive(job.mode) || d.packet.daddr === endpoint.host),
+        (isActiveMode(job.mode) || d.packet.daddr === endpoint.host),
     ) ||
     alsoOwn(d)
   );
