@@ -60,3 +60,18 @@ elif [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modul
   echo "pinhole: installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The tests run pinhole as user nobody (its not-root refusal, an unreadable file): nobody must
+# reach the checkout. A checkout made with `git clone . "$(mktemp -d)"` sits in a 0700 directory
+# of its own; opening that one directory (the checkout's own root) is enough, since git makes
+# everything under it readable. A closed directory above the checkout is not ours to open.
+if $for_tests; then
+  if [[ "$(stat -c %a .)" != *[157] ]]; then
+    echo "pinhole: the tests run pinhole as user nobody: opening the checkout's root directory to it (chmod o+rx $PWD)"
+    chmod o+rx .
+  fi
+  if ! runuser -u nobody -- test -r harness/cli/pinhole.mjs; then
+    echo "pinhole: user nobody cannot read $PWD/harness/cli/pinhole.mjs (a directory above the checkout is closed to it); the not-root tests need it: clone into a directory others can enter" >&2
+    exit 3
+  fi
+fi
