@@ -58,7 +58,9 @@ export const SECURITY_SCENARIOS: ReadonlySet<Scenario> = new Set<Scenario>(['bou
  * tracking and attaches nothing), no-expectation (a helper was attached but expected no data
  * connection), tls-blind (TLS hid the control channel from the helper), nat-not-rewritten (an
  * address crossed NAT unrewritten, so the far end saw a private address), server-refused (the
- * server replied no), data-refused-at-router (a router answered the data SYN with RST itself).
+ * server replied no), data-refused-at-router (a router answered the data SYN with RST itself),
+ * fixed-ruleset-drop (another node's own fixed rule set from the topology dropped it, not the
+ * rule set under test: no change to that one can help).
  * Harness or server trouble (outcome error): integrity-mismatch, timeout, server-error,
  * probe-error, server-died (the FTP server's process ended during the cell), node-start-failed
  * (a node's service, such as the FTP server, did not start). A security probe that got through: attack-reached; one that was stopped carries
@@ -73,6 +75,7 @@ export const CAUSE_CODES = [
   'nat-not-rewritten',
   'server-refused',
   'data-refused-at-router',
+  'fixed-ruleset-drop',
   'integrity-mismatch',
   'timeout',
   'server-error',

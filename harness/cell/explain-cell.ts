@@ -27,6 +27,7 @@ export function explainCell(o: Observation, ask: CellAsk, window: CellWindow, st
     control: { host: failed.job.host, port: failed.job.port },
     announced: failed.report.dataEndpoint,
     firewall,
+    dropAt: window.drops[0]?.node,
     before: window.counters,
     state,
   });

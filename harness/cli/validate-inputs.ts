@@ -28,19 +28,19 @@ export async function validateInputs(topologyFiles: string[], rulesetFiles: stri
     const spec = await collect(problems, () => loadTopology(file));
     if (spec) topologies.push(spec);
   }
-  // Routers' own rule sets are inputs too: checked like the rule sets under test.
-  const routerRulesets = topologies.flatMap((t) => Object.values(t.nodes).flatMap((n) => (n.kind === 'router' && n.ruleset ? [n.ruleset] : [])));
+  // Nodes' own fixed rule sets are inputs too: checked like the rule sets under test.
+  const fixedRulesets = topologies.flatMap((t) => Object.values(t.nodes).flatMap((n) => (n.ruleset ? [n.ruleset] : [])));
   // Checked at once (each is an `nft -c` or `iptables-restore --test` in a scratch namespace,
   // tens of milliseconds; the catalogue has about forty), problems kept in the files' order.
   const checked = await Promise.all(
-    [...new Set(routerRulesets)].map((file) => ({ file, router: true })).concat(rulesetFiles.map((file) => ({ file, router: false }))).map(async ({ file, router }) => {
+    [...new Set(fixedRulesets)].map((file) => ({ file, fixed: true })).concat(rulesetFiles.map((file) => ({ file, fixed: false }))).map(async ({ file, fixed }) => {
       const own: string[] = [];
       const rs = await collect(own, async () => {
         const loaded = await loadRuleset(file);
         await checkRuleset(loaded);
         return loaded;
       });
-      return { rs: router ? undefined : rs, own };
+      return { rs: fixed ? undefined : rs, own };
     }),
   );
   for (const { rs, own } of checked) {

@@ -19,6 +19,8 @@ export interface DiagnosisInput {
   /** The data endpoint PORT/EPRT announced (active) or 227/229 named (passive). */
   announced: { host: string; port: number } | undefined;
   firewall: string;
+  /** The node whose rule set dropped the cell's first refused SYN, when one did. */
+  dropAt?: string | undefined;
   /** Expectation counters when the cell started, and the state when it ended. */
   before: ExpectCounters;
   state: FirewallState;
@@ -43,6 +45,11 @@ export function diagnose(d: DiagnosisInput): string {
   const created = d.state.counters.created - d.before.created;
   const matched = d.state.counters.matched - d.before.matched;
 
+  // Another node's own fixed rule set (a server's host firewall behind the edge under test)
+  // dropped it: the firewall's conntrack says nothing about that node's state.
+  if (code === 'firewall-drop' && d.dropAt !== undefined && d.dropAt !== d.firewall) {
+    return `fixed-ruleset-drop: ${detail}: the topology's own rule set on ${d.dropAt}, not the rule set under test on ${d.firewall}`;
+  }
   if (code === 'firewall-drop' && detail.startsWith('data connection: ') && ctl) {
     const drop = detail.slice('data connection: '.length);
     if ((d.tls === 'explicit' || d.tls === 'implicit') && created === 0) {

@@ -55,8 +55,8 @@ export class Lab implements AsyncDisposable {
     readonly client: NodeHandle,
     readonly server: NodeHandle,
     readonly firewall: NodeHandle,
-    /** Routers with a fixed rule set of their own (from the topology), re-applied on every reset. */
-    private readonly routerRulesets: ReadonlyArray<[NodeHandle, Ruleset]>,
+    /** Nodes with a fixed rule set of their own (from the topology), re-applied on every reset. */
+    private readonly fixedRulesets: ReadonlyArray<[NodeHandle, Ruleset]>,
     private readonly ftp: KeptServer,
     /** The pinned probe: started with the lab, it also checks readiness. */
     private readonly probe: FtpClient,
@@ -93,8 +93,8 @@ export class Lab implements AsyncDisposable {
       if (serverSpec.kind !== 'ftp-server') throw new Error('unreachable: server kind');
 
       // The nodes every cell runs commands in (reset, state, uploads, sessions; the client's
-      // `kill` of a real client that is stopped) get an agent.
-      const agentNodes = topology.nodes().filter((n) => n.kind === 'ftp-server' || n.kind === 'ftp-client' || FORWARDING_KINDS.has(n.kind));
+      // `kill` of a real client that is stopped; a fixed rule set's re-apply) get an agent.
+      const agentNodes = topology.nodes().filter((n) => n.kind === 'ftp-server' || n.kind === 'ftp-client' || FORWARDING_KINDS.has(n.kind) || spec.nodes[n.name]!.ruleset);
       const agents = await startAll(agentNodes.map((n) => NodeAgent.start(n)), resources);
       const byName = new Map(agents.map((a) => [a.node.name, withAgent(a.node, a)]));
       const served = (n: NodeHandle) => byName.get(n.name) ?? n;
@@ -102,15 +102,17 @@ export class Lab implements AsyncDisposable {
       const server = served(firstOfKind(topology, 'ftp-server'));
       // `firewall`: whichever node carries the rule set under test, a forwarding one or a host.
       const firewall = served(topology.node(guarded));
-      const routers = topology.nodes().filter((n) => FORWARDING_KINDS.has(n.kind)).map(served);
-      // Every router traces the SYNs it drops, and so does a host that carries the rule set.
-      const watched = routers.some((r) => r.name === firewall.name) ? routers : [...routers, firewall];
-      const routerRulesets: Array<[NodeHandle, Ruleset]> = [];
-      for (const r of routers) {
-        const node = spec.nodes[r.name]!;
-        // A router given the rule set under test carries that one instead of its own.
-        if (node.kind === 'router' && node.ruleset && r.name !== firewall.name) routerRulesets.push([r, await loadRuleset(node.ruleset)]);
+      // A node given the rule set under test carries that one instead of its own.
+      const fixedRulesets: Array<[NodeHandle, Ruleset]> = [];
+      for (const n of topology.nodes()) {
+        const file = spec.nodes[n.name]!.ruleset;
+        if (file && n.name !== firewall.name) fixedRulesets.push([served(n), await loadRuleset(file)]);
       }
+      // Every router traces the SYNs it drops, and so does every node on the transfers' path
+      // with a rule set of its own (the host that carries the one under test, a server's fixed
+      // host firewall). A third `host` is not on the path the readiness transfer proves traced.
+      const onPath = (n: NodeHandle) => FORWARDING_KINDS.has(n.kind) || n.name === firewall.name || ((n.kind === 'ftp-server' || n.kind === 'ftp-client') && fixedRulesets.some(([f]) => f.name === n.name));
+      const watched = topology.nodes().filter(onPath).map(served);
       // FTPS is offered by every lab (explicit, and implicit on its own port): a certificate costs milliseconds.
       const cert = await makeCertificate(server);
       const settings: FtpServerSettings = { ...serverSpec.ftp, listenIpv6: hasFamily(serverSpec, 'ipv6'), addresses: addressesOf(serverSpec), tls: { cert, implicitPort: IMPLICIT_FTPS_PORT }, testFileBytes: opts.testFileBytes };
@@ -140,10 +142,16 @@ export class Lab implements AsyncDisposable {
       const observers = watched.map((r) => DropObserver.start(r));
       for (const o of observers) resources.defer(() => o[Symbol.asyncDispose]());
 
-      const lab = new Lab(topology, client, server, firewall, routerRulesets, ftp!, probe, observers, capture, resources);
-      // Fixed router rule sets are in place before the readiness transfer crosses them.
-      await Promise.all(routerRulesets.map(([r, rs]) => backendFor(rs.format).apply(r, rs)));
+      const lab = new Lab(topology, client, server, firewall, fixedRulesets, ftp!, probe, observers, capture, resources);
+      // Fixed rule sets of forwarding nodes are in place before the readiness transfer crosses
+      // them (a home gateway's masquerade is what routes it); a host's own firewall only after:
+      // readiness proves the servers and the path, and a host firewall that refuses passive
+      // transfers (what a check may well be about) would refuse the readiness transfer.
+      const forwarding = ([n]: [NodeHandle, Ruleset]) => FORWARDING_KINDS.has(n.kind);
+      const applyFixed = (list: Array<[NodeHandle, Ruleset]>) => Promise.all(list.map(([n, rs]) => backendFor(rs.format).apply(n, rs)));
+      await applyFixed(fixedRulesets.filter(forwarding));
       await lab.awaitReady();
+      await applyFixed(fixedRulesets.filter((f) => !forwarding(f)));
       return lab;
     } catch (err) {
       // The service's words are kept before its node (and the files in it) is removed.
@@ -270,12 +278,12 @@ export class Lab implements AsyncDisposable {
 
   /**
    * The isolation boundary between cells: no lingering session, the firewall's connection
-   * tracking emptied and `ruleset` in place (every router's own rules too), the drop observers
+   * tracking emptied and `ruleset` in place (every node's own fixed rules too), the drop observers
    * and the capture starting afresh. Returns the new cell's window.
    */
   async openCell(ruleset: Ruleset): Promise<CellWindow> {
     await this.ftp.ready();
-    const [prepared] = await Promise.all([this.rulesets.prepare(this.firewall, ruleset), ...this.routerRulesets.map(([r, rs]) => this.rulesets.prepare(r, rs))]);
+    const [prepared] = await Promise.all([this.rulesets.prepare(this.firewall, ruleset), ...this.fixedRulesets.map(([n, rs]) => this.rulesets.prepare(n, rs))]);
     for (const o of this.observers) o.reset();
     this.capture.mark();
     return { ruleset, counters: parseExpectCounters(prepared.stats), listing: prepared.listing, drops: [] };

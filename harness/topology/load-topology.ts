@@ -26,9 +26,9 @@ export function parseTopology(text: string, file: string): TopologySpec {
   const parsed = TopologySchema.safeParse(data, { error: friendlyMessage });
   if (!parsed.success) throw new InputError(schemaProblems(parsed.error.issues, file, locate));
   const problems = checkTopology(parsed.data, file, locate);
-  // Router rule sets are named relative to the topology file; from here on they are absolute.
+  // Fixed rule sets are named relative to the topology file; from here on they are absolute.
   for (const [name, node] of Object.entries(parsed.data.nodes)) {
-    if (node.kind !== 'router' || !node.ruleset) continue;
+    if (!node.ruleset) continue;
     node.ruleset = path.resolve(path.dirname(file), node.ruleset);
     if (!existsSync(node.ruleset)) {
       const at: YamlPath = ['nodes', name, 'ruleset'];

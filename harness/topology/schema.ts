@@ -287,38 +287,34 @@ const image = z
   .optional()
   .meta({ description: 'docker driver: the image this node runs (default: the pinhole node image)' });
 
-function plainNode<K extends Exclude<NodeKind, 'ftp-server' | 'router'>>(kind: K) {
+/*
+ * A node's own fixed rule set (a home gateway's masquerade and FTP helper, the server's host
+ * firewall while an edge firewall is under test): applied at bring-up and on every reset, and
+ * replaced by the rule set under test on the node that carries it. A path relative to the
+ * topology file; the loader makes it absolute and checks that it exists.
+ */
+const ruleset = z
+  .string()
+  .min(1)
+  .optional()
+  .meta({ description: "the node's own fixed rule set (nft or iptables-save), relative to this file; the rule set under test replaces it on the node that carries that" });
+
+function plainNode<K extends Exclude<NodeKind, 'ftp-server'>>(kind: K) {
   return strictObject(
-    { kind: z.literal(kind), interfaces, gateway, image },
-    `valid keys for ${kind === 'ftp-client' ? 'an' : 'a'} ${kind} node: kind, interfaces, gateway, image (only ftp-server nodes take ftp settings)`,
+    { kind: z.literal(kind), interfaces, gateway, image, ruleset },
+    `valid keys for ${kind === 'ftp-client' ? 'an' : 'a'} ${kind} node: kind, interfaces, gateway, image, ruleset (only ftp-server nodes take ftp settings)`,
   );
 }
 
-/*
- * A router's own fixed rule set (a home gateway's masquerade and FTP helper, say): applied at
- * bring-up and on every reset, never the rule set under test. A path relative to the topology
- * file; the loader makes it absolute and checks that it exists.
- */
-const RouterNodeSchema = strictObject(
-  {
-    kind: z.literal('router'),
-    interfaces,
-    gateway,
-    image,
-    ruleset: z.string().min(1).optional().meta({ description: "the router's fixed rule set (nft or iptables-save), relative to this file" }),
-  },
-  'valid keys for a router node: kind, interfaces, gateway, image, ruleset',
-);
-
 const FtpServerNodeSchema = strictObject(
   // prefault: a missing `ftp:` is parsed as `{}`, so each field gets its own default.
-  { kind: z.literal('ftp-server'), interfaces, gateway, image, ftp: FtpServerSchema.prefault({}) },
-  'valid keys for an ftp-server node: kind, interfaces, gateway, image, ftp',
+  { kind: z.literal('ftp-server'), interfaces, gateway, image, ruleset, ftp: FtpServerSchema.prefault({}) },
+  'valid keys for an ftp-server node: kind, interfaces, gateway, image, ruleset, ftp',
 );
 
 export const NodeSchema = z.discriminatedUnion(
   'kind',
-  [plainNode('ftp-client'), FtpServerNodeSchema, plainNode('firewall'), RouterNodeSchema, plainNode('host')],
+  [plainNode('ftp-client'), FtpServerNodeSchema, plainNode('firewall'), plainNode('router'), plainNode('host')],
   {
     error: (iss) => {
       if (iss.code !== 'invalid_union') return undefined;

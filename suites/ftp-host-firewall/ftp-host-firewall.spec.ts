@@ -40,6 +40,21 @@
  *   client-raw-output-ct-helper   pass     pass     pass     pass      iptables: raw OUTPUT -j CT --helper ftp
  *   client-input-output-drop      blocked  blocked  blocked  blocked   OUTPUT drops the client's new passive data connections;
  *                                                                      INPUT the server's active ones
+ *
+ * An edge firewall and a host firewall together: on topology server-firewall (routed, where the
+ * server keeps topologies/rulesets/server-host-input-only.nft, the first server-side recipe
+ * above, as a fixed rule set of its own) the rule set under test is the edge's, on fw
+ * (rule sets from ../ftp-stateful/rulesets). Whatever the edge lets through, the server's own
+ * INPUT chain still drops passive data as NEW: no edge rule can fix that.
+ *
+ *   topology         rule set                  PORT     EPRT     PASV     EPSV      why
+ *   server-firewall  nft-helper                pass     pass     blocked  blocked   the edge's helper accepts passive data as
+ *                                                                                   RELATED; the server's INPUT drops it
+ *                                                                                   (fixed-ruleset-drop at server)
+ *   server-firewall  iptables-ct-helper        pass     pass     blocked  blocked   the same in iptables form
+ *   server-firewall  passive-range-no-helper   blocked  blocked  blocked  blocked   active: no helper at the edge (no-helper);
+ *                                                                                   passive: the edge opens the range, the
+ *                                                                                   server's INPUT does not
  */
 import { fileURLToPath } from 'node:url';
 import type { Expectation } from '../../harness/model.ts';
@@ -104,3 +119,17 @@ for (const client of ['curl', 'lftp'] as const) {
     defineTruthTable({ ...base, on: 'server', modes: LFTP_MODES, tags: ['@host-firewall', '@server-side', '@lftp'], rows: withoutEprt(serverSide) });
   }
 }
+
+// The edge under test in front of the server's own fixed host firewall (topology server-firewall).
+const EDGE = '../ftp-stateful/rulesets/';
+defineTruthTable({
+  suite: SUITE,
+  suiteDir: SUITE_DIR,
+  topology: 'server-firewall',
+  tags: ['@host-firewall', '@edge-and-host'],
+  rows: [
+    [`${EDGE}nft-helper.nft`, [P, P, B, B]],
+    [`${EDGE}iptables-ct-helper.rules`, [P, P, B, B]],
+    [`${EDGE}passive-range-no-helper.nft`, [B, B, B, B]],
+  ],
+});

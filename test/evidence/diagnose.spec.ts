@@ -87,6 +87,17 @@ test('an expectation that was used, then dropped by the rule set: firewall-drop 
   expect(cause).toContain('RELATED');
 });
 
+test('a drop by another node\'s fixed rule set: fixed-ruleset-drop, whatever the firewall under test expected', () => {
+  // Recorded on topology server-firewall: nft-helper on fw expected the passive data connection
+  // (expect_new counted it), and the server's own INPUT chain dropped it.
+  const s = state([CONTROL_HELPER], COUNTERS(2, 1), 'suites/ftp-stateful/rulesets/nft-helper.nft');
+  const drop = 'SYN 192.168.10.10:49846 -> 203.0.113.10:50008 dropped at server by inet filter input policy drop';
+  const cause = diagnose(input({ ...s, mode: 'PASV', cause: `firewall-drop: data connection: ${drop}`, dropAt: 'server' }));
+  expect(cause).toBe(`fixed-ruleset-drop: data connection: ${drop}: the topology's own rule set on server, not the rule set under test on fw`);
+  // The same drop at the firewall under test is that rule set's own: firewall-drop saying RELATED.
+  expect(diagnose(input({ ...s, mode: 'PASV', cause: `firewall-drop: data connection: ${drop}`, dropAt: 'fw' }))).toContain('RELATED');
+});
+
 test('TLS on the control connection and no expectation: tls-blind, for active and passive', () => {
   const s = state([CONTROL_HELPER], COUNTERS(1, 0), 'suites/ftp-stateful/rulesets/nft-helper.nft');
   expect(causeCode(diagnose(input({ ...s, tls: 'explicit' })))).toBe('tls-blind');
