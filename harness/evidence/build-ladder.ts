@@ -26,6 +26,7 @@
  */
 import type { Ladder, LadderActor, LadderPacket } from './ladder.ts';
 import { decodeTcp, recordTimeMs, TCP_FLAG, type PcapRecord, type TcpSegment } from '../nodes/pcap.ts';
+import { endpoint } from '../topology/dual-stack.ts';
 
 export interface LadderInput {
   /** One cell's records by firewall interface (PacketCapture.records(), or readPcap() of saved files). */
@@ -67,7 +68,6 @@ interface Copy {
   peer?: Copy;
 }
 
-const endpoint = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
 const flowKey = (c: Copy) => `${c.iface}|${endpoint(c.seg.src, c.seg.sport)}>${endpoint(c.seg.dst, c.seg.dport)}`;
 const reverseKey = (c: Copy) => `${c.iface}|${endpoint(c.seg.dst, c.seg.dport)}>${endpoint(c.seg.src, c.seg.sport)}`;
 /** A connection as one interface saw it (both directions). */

@@ -8,6 +8,7 @@ import { isActiveMode, type Mode, type TlsMode } from '../model.ts';
 import type { ConntrackEntry, FirewallState } from './firewall-state.ts';
 import type { ExpectCounters } from '../rulesets/ruleset-listing.ts';
 import { assignmentsBeforeConntrack, ruleText } from './nft-structure.ts';
+import { endpoint } from '../topology/dual-stack.ts';
 
 export interface DiagnosisInput {
   /** The classified cause, `code: detail`. */
@@ -36,7 +37,7 @@ export function controlEntry(entries: readonly ConntrackEntry[], control: { host
   return entries.find((e) => e.proto === 'tcp' && e.orig.dst === control.host && e.orig.dport === control.port);
 }
 
-const tuple = (t: { src: string; sport: number; dst: string; dport: number }) => `${t.src}:${t.sport} -> ${t.dst}:${t.dport}`;
+const tuple = (t: { src: string; sport: number; dst: string; dport: number }) => `${endpoint(t.src, t.sport)} -> ${endpoint(t.dst, t.dport)}`;
 
 /** The refined cause, or the classified one when the evidence says nothing more. */
 export function diagnose(d: DiagnosisInput): string {

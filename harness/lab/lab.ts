@@ -71,7 +71,8 @@ export class Lab implements AsyncDisposable {
    * `serverKind` runs that software on the server node instead of the topology's own choice.
    * `logsDir`: where the output of a service that does not start is kept (default: the evidence
    * directory beside `PINHOLE_JSON`, or reports/). `testFileBytes`: the size of the file RETR
-   * downloads (default 256 KiB; the benchmark's throughput figure asks for 100 MiB). `on`: the
+   * downloads (default: the topology's `ftp.testFileBytes`, else 256 KiB; the benchmark's throughput
+   * figure asks for 100 MiB). `on`: the
    * node that carries the rule set under test (harness/topology/ruleset-node.ts).
    */
   static async up(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerSoftware | undefined; logsDir?: string; testFileBytes?: number; on?: string | undefined } = {}): Promise<Lab> {
@@ -115,7 +116,7 @@ export class Lab implements AsyncDisposable {
       const watched = topology.nodes().filter(onPath).map(served);
       // FTPS is offered by every lab (explicit, and implicit on its own port): a certificate costs milliseconds.
       const cert = await makeCertificate(server);
-      const settings: FtpServerSettings = { ...serverSpec.ftp, listenIpv6: hasFamily(serverSpec, 'ipv6'), addresses: addressesOf(serverSpec), tls: { cert, implicitPort: IMPLICIT_FTPS_PORT }, testFileBytes: opts.testFileBytes };
+      const settings: FtpServerSettings = { ...serverSpec.ftp, listenIpv6: hasFamily(serverSpec, 'ipv6'), addresses: addressesOf(serverSpec), tls: { cert, implicitPort: IMPLICIT_FTPS_PORT }, testFileBytes: opts.testFileBytes ?? serverSpec.ftp.testFileBytes };
       const startServer = () => startFtpServer(opts.serverKind ?? serverSpec.ftp.software, server, settings);
       // Settled, not all: what did start is stopped again when something else did not.
       const started = await Promise.allSettled([

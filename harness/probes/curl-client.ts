@@ -18,6 +18,7 @@ import type { ClientSession } from './client-session.ts';
 import { curlLineReader } from './curl-output.ts';
 import type { FailureKind, ProbeFailure, ProbeJob } from './probe-protocol.ts';
 import { SpawnedFtpClient, type JobFiles } from './spawned-ftp-client.ts';
+import { endpoint } from '../topology/dual-stack.ts';
 
 const MODE_OPTIONS: Record<Mode, readonly string[]> = {
   PORT: ['-P', '-', '--disable-eprt'],
@@ -56,8 +57,7 @@ const EXIT_CODES: Record<number, { kind: FailureKind; what: string }> = {
 
 /** The job's FTP URL; the path is percent-encoded, so curl's URL globbing never sees `[]{}`. */
 function ftpUrl(job: ProbeJob): string {
-  const host = job.host.includes(':') ? `[${job.host}]` : job.host;
-  return `ftp://${host}:${job.port}${job.path.split('/').map(encodeURIComponent).join('/')}`;
+  return `ftp://${endpoint(job.host, job.port)}${job.path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 export class CurlClient extends SpawnedFtpClient {

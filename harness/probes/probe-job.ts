@@ -22,7 +22,8 @@ let uploads = 0;
 /** One transfer's parameters: RETR checks the test file's sha256, LIST finds its name. */
 export function transferSpec(info: FtpServerInfo, command: FtpCommand): TransferSpec {
   if (command === 'RETR') return { command, path: info.testFile.path, expect: info.testFile.sha256 };
-  if (command === 'STOR') return { command, path: `/upload/transfer-${++uploads}.bin`, uploadBytes: 128 * 1024 };
+  // Uploads are half the test file's size: 128 KiB by default, larger where a topology asks for large transfers.
+  if (command === 'STOR') return { command, path: `/upload/transfer-${++uploads}.bin`, uploadBytes: Math.max(1, Math.floor(info.testFile.bytes / 2)) };
   return { command, path: '/', expect: basename(info.testFile.path) };
 }
 

@@ -10,6 +10,7 @@
 import type { Observation } from '../cell.ts';
 import type { DropEvent, PacketSummary } from '../nodes/drop-observer.ts';
 import type { ProbeReport } from '../probes/probe-protocol.ts';
+import { endpoint } from '../topology/dual-stack.ts';
 
 export interface Evidence {
   report: ProbeReport;
@@ -25,11 +26,6 @@ export interface Evidence {
 
 /** Replies that mean "the server would not use this data address / connection". */
 const DATA_REFUSAL_CODES = new Set([425, 426]);
-
-/** `203.0.113.10:21`, `[2001:db8:20::10]:21`: an IPv6 address is bracketed before its port (RFC 5952, section 6). */
-function endpoint(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
 
 function describeDrop(d: DropEvent): string {
   const p = d.packet;

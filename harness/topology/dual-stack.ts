@@ -26,6 +26,11 @@ export function familyOf(addressOrCidr: string): Family {
  * (RFC 5952 for IPv6: lower case, longest zero run compressed), so a trace line or a socket's
  * address compares equal to the topology's however the YAML spelt it.
  */
+/** `203.0.113.10:21`, `[2001:db8:20::10]:21`: an IPv6 address is bracketed before its port (RFC 5952, section 6). */
+export function endpoint(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
 export function canonicalAddress(addressOrCidr: string): string {
   const address = addressOrCidr.split('/')[0] ?? addressOrCidr;
   if (familyOf(address) === 'ipv4') return address;

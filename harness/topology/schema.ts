@@ -243,6 +243,17 @@ export const FtpServerSchema = strictObject({
     .max(65535, { error: PORT_ERROR })
     .optional()
     .meta({ description: 'the port clients dial at publishedAt when the port forward changes it (e.g. 2121 to the server\'s 21); default: port' }),
+  /**
+   * The size of the file the server offers to RETR; STOR uploads half as much. Large files keep
+   * a data connection (and the control connection beside it) busy for longer than a handful of
+   * segments; the default keeps cells fast.
+   */
+  testFileBytes: z
+    .int({ error: 'testFileBytes must be a whole number of bytes' })
+    .min(1, { error: 'testFileBytes must be at least 1' })
+    .max(1 << 30, { error: 'testFileBytes must be at most 1073741824 (1 GiB)' })
+    .optional()
+    .meta({ description: 'the size in bytes of the file RETR downloads (STOR uploads half as much); default 262144' }),
   /** vsftpd pasv_address: the address announced in 227 replies instead of the server's own. */
   pasvAddress: IpAddressSchema.optional().meta({ description: 'address announced in 227 replies (vsftpd pasv_address)' }),
 })

@@ -27,10 +27,26 @@
  *   dnat-2121  forward-2121-no-helper  blocked  blocked  blocked  blocked  no helper, no forwarded passive range: every
  *                                                                          data connection is NEW
  *
+ * The nftables project's own packetpath/nat_ftp test case, its rule set and addresses kept
+ * (topology nat-ftp-ipv6, IPv6 only: the client dials the router's [2001:db8:ffff:21::fffe]:2121,
+ * DNAT to the server's port 21, SNAT to the router's server-side address, port 16500; the helper
+ * attached in a prerouting filter chain at priority 350). PORT and PASV carry IPv4 addresses only
+ * (RFC 2428): on this topology they are not cells. That test expects both of its transfers (curl,
+ * passive and active) to pass; so does pinhole.
+ *
+ *   topology      rule set                      IPv6 EPRT  IPv6 EPSV  why
+ *   nat-ftp-ipv6  packetpath-nat-ftp            pass       pass       nf_nat_ftp rewrites EPRT to the router's address
+ *                                                                     and maps the expected data connections both ways
+ *   nat-ftp-ipv6  packetpath-nat-ftp-no-helper  blocked    blocked    the same without `ct helper set`: EPRT still names
+ *                                                                     the client, which vsftpd refuses (500,
+ *                                                                     nat-not-rewritten); the EPSV data SYN to the
+ *                                                                     router's port is NEW and dropped (no-helper)
+ *
  * pasv_address and the helper do not mix: one of the two, not both.
  */
 import { fileURLToPath } from 'node:url';
 import type { Expectation } from '../../harness/model.ts';
+import { defineTruthTable } from '../../harness/suite/suite-kit.ts';
 import { natCellsOf, type NatTruth } from '../nat-cells.ts';
 
 const P: Expectation = 'pass';
@@ -58,3 +74,19 @@ export const defineDnatCells = natCellsOf({
   truth: DNAT_TRUTH,
   tags: ['@nat', '@dnat'],
 });
+
+/** The cells of nat-ftp-ipv6, the nftables packetpath/nat_ftp case: IPv6 only, so EPRT and EPSV. */
+export function defineNatFtpIpv6Cells(): void {
+  defineTruthTable({
+    suite: 'ftp-dnat',
+    suiteDir: fileURLToPath(new URL('.', import.meta.url)),
+    topology: 'nat-ftp-ipv6',
+    family: 'ipv6',
+    modes: ['EPRT', 'EPSV'],
+    tags: ['@nat', '@dnat', '@ipv6'],
+    rows: [
+      ['rulesets/packetpath-nat-ftp.nft', [P, P]],
+      ['rulesets/packetpath-nat-ftp-no-helper.nft', [B, B]],
+    ],
+  });
+}
