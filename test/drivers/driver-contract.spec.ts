@@ -17,6 +17,8 @@ test('routed: addresses, interface names, routes, a rule set applied, nothing le
   const id = topology.id;
   try {
     expect(topology.driver).toBe(driverName);
+    // In the topology's order on every driver: the lab's "first client" is the same node.
+    expect(topology.nodes().map((n) => n.name)).toEqual(['client', 'fw', 'server']);
     const addrs = async (node: string) => {
       const links = JSON.parse((await topology.node(node).exec(['ip', '-j', 'addr', 'show'])).stdout) as Array<{ ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number }> }>;
       return Object.fromEntries(links.filter((l) => l.ifname !== 'lo').map((l) => [l.ifname, l.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`)]));

@@ -4,10 +4,11 @@
  * IPv6 addresses Docker does not know, and the topology's default routes instead of Docker's.
  */
 import ipaddr from 'ipaddr.js';
-import { addressOfInterface, cidrsOf, familyOf, gatewaysOf, hasFamily } from '../../topology/dual-stack.ts';
+import { cidrsOf, familyOf, gatewaysOf, hasFamily } from '../../topology/dual-stack.ts';
 import { FORWARDING_KINDS, type NodeSpec } from '../../topology/schema.ts';
 import type { NodeHandle } from '../driver.ts';
 import { runIpCommands } from '../ip-commands.ts';
+import type { DockerIpv4Plan } from './ipv4-plan.ts';
 
 /** The link-local address the kernel derives from a MAC address (EUI-64, RFC 4291 appendix A). */
 export function eui64LinkLocal(mac: string): string {
@@ -55,12 +56,12 @@ export function capabilitiesFor(node: NodeSpec): string[] {
  * Inside the container: declared interface names, the IPv6 addresses Docker does not know, and
  * the topology's default routes, not Docker's.
  */
-export async function shapeNode(node: NodeHandle, spec: NodeSpec): Promise<void> {
+export async function shapeNode(node: NodeHandle, spec: NodeSpec, attached: DockerIpv4Plan['attachments'][string]): Promise<void> {
   const links = JSON.parse((await node.exec(['ip', '-j', 'addr', 'show'])).stdout) as Array<{ ifname: string; address: string; addr_info: Array<{ local: string }> }>;
   const cmds: string[][] = [];
   for (const [ifname, iface] of Object.entries(spec.interfaces)) {
     // Docker attached the interface with its IPv4 address: that finds it whatever Docker named it.
-    const ipv4 = addressOfInterface(iface, 'ipv4');
+    const { address: ipv4, placeholder, prefix } = attached[ifname]!;
     const link = links.find((l) => l.addr_info.some((a) => a.local === ipv4));
     if (!link) throw new Error(`node ${node.name}: no interface carries ${ipv4}`);
     const current = link.ifname;
@@ -76,6 +77,8 @@ export async function shapeNode(node: NodeHandle, spec: NodeSpec): Promise<void>
     if (ipv6.length > 0) cmds.push(['addr', 'flush', 'dev', ifname, 'scope', 'link'], ['addr', 'add', `${eui64LinkLocal(link.address)}/64`, 'dev', ifname, 'nodad']);
     // nodad: usable at once instead of tentative for a second or two.
     for (const cidr of ipv6) cmds.push(['addr', 'add', cidr, 'dev', ifname, 'nodad']);
+    // Only Docker's: the topology gives this interface no IPv4 address (ipv4-plan.ts).
+    if (placeholder) cmds.push(['addr', 'del', `${ipv4}/${prefix}`, 'dev', ifname]);
   }
   cmds.push(['route', 'flush', 'exact', '0.0.0.0/0']);
   if (hasFamily(spec, 'ipv6')) cmds.push(['route', 'flush', 'exact', '::/0']);

@@ -12,8 +12,9 @@
  * reverts, and gives the host bridge the subnet's first address: the host would be left
  * changed and could route between segments around the firewall. A bridge forwards IPv6 frames
  * whatever its IPAM says, so the networks stay IPv4-only (Docker's bridge driver needs IPv4
- * anyway) and each node gets its IPv6 addresses and default route with `ip` inside, its IPv6
- * sysctls at create time (Docker disables IPv6 in containers of IPv4-only networks).
+ * anyway: an IPv6-only segment gets a placeholder IPv4 subnet that its nodes shed, ipv4-plan.ts)
+ * and each node gets its IPv6 addresses and default route with `ip` inside, its IPv6 sysctls at
+ * create time (Docker disables IPv6 in containers of IPv4-only networks).
  *
  * The run's state directory and the repository are bind-mounted at their own paths, so a path
  * means the same thing on the host and in every node (vsftpd's config, the probe agent).
@@ -39,6 +40,7 @@ import { containerName, networkName, NODE_LABEL, RUN_LABEL } from './docker-name
 import { NodeContainer } from './node-container.ts';
 import { ensureNodeImage, imageExists, nodeImageRecipe } from './node-image.ts';
 import { acquireSubnets, type SubnetLease } from './subnet-lease.ts';
+import { dockerIpv4Plan } from './ipv4-plan.ts';
 import { capabilitiesFor, shapeNode, sysctlsFor } from './container-shape.ts';
 
 // No reaper container: its image cannot be pulled where no registry is reachable, and every
@@ -64,10 +66,8 @@ function dockerProblems(spec: TopologySpec): string[] {
   const problems: string[] = [];
   for (const [segName, seg] of Object.entries(spec.segments)) {
     const subnet = ipv4SubnetOf(seg);
-    if (!subnet) {
-      problems.push(`topology ${spec.name}: segments.${segName}.subnet: segment ${segName} has no IPv4 subnet; Docker bridge networks need one (add one, or use the netns driver for IPv6-only segments)`);
-      continue;
-    }
+    // An IPv6-only segment's network gets a placeholder IPv4 subnet (ipv4-plan.ts).
+    if (!subnet) continue;
     const [net] = ipaddr.parseCIDR(subnet);
     const bytes = net.toByteArray();
     bytes[bytes.length - 1]! += 1;
@@ -123,15 +123,17 @@ class DockerTopology implements StartedTopology {
     return this.handles.lookup(name);
   }
 
+  /** In the topology's order, as the netns driver gives them (containers start in any order). */
   nodes(): NodeHandle[] {
-    return [...this.handles.values()];
+    return Object.keys(this.spec.nodes).flatMap((n) => this.handles.get(n) ?? []);
   }
 
   async bringUp(image: string): Promise<void> {
     const { spec, id, docker } = this;
     const dir = await claimRun(id);
     // Another topology with the same subnets (another run, another worker) may hold them: wait.
-    this.leases = await acquireSubnets(Object.values(spec.segments).map((s) => ipv4SubnetOf(s)!), id, {
+    const plan = dockerIpv4Plan(spec);
+    this.leases = await acquireSubnets(Object.values(plan.subnets), id, {
       onWait: (subnet, holder) => process.stderr.write(`pinhole: docker: subnet ${subnet} is in use by run ${holder.run} (pid ${holder.pid}); waiting for it\n`),
     });
     // A dead owner's lease was taken over: its networks may still hold the subnets.
@@ -139,13 +141,13 @@ class DockerTopology implements StartedTopology {
       await removeByLabel(docker, dead);
       await releaseRun(dead);
     }
-    for (const [seg, s] of Object.entries(spec.segments)) {
+    for (const seg of Object.keys(spec.segments)) {
       const name = networkName(id, seg);
       await docker.createNetwork({
         Name: name,
         Driver: 'bridge',
         Internal: false,
-        IPAM: { Config: [{ Subnet: ipv4SubnetOf(s)! }] },
+        IPAM: { Config: [{ Subnet: plan.subnets[seg]! }] },
         Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
         Labels: { [RUN_LABEL]: id },
       });
@@ -162,7 +164,7 @@ class DockerTopology implements StartedTopology {
           .withCommand(['sleep', 'infinity'])
           .withInit()
           .withAddedCapabilities(...capabilitiesFor(node))
-          .withAttachments(Object.values(node.interfaces).map((i) => ({ network: networkName(id, i.segment), address: addressOfInterface(i, 'ipv4')! })))
+          .withAttachments(Object.entries(node.interfaces).map(([ifname, i]) => ({ network: networkName(id, i.segment), address: plan.attachments[nodeName]![ifname]!.address })))
           .withSysctls(sysctlsFor(node))
           .withBindMounts([
             { source: dir, target: dir, mode: 'rw' },
@@ -174,7 +176,7 @@ class DockerTopology implements StartedTopology {
         this.containers.push(container);
         const handle = new DockerNode(nodeName, node, docker, container.getId(), work);
         this.handles.set(nodeName, handle);
-        await shapeNode(handle, node);
+        await shapeNode(handle, node, plan.attachments[nodeName]!);
       }),
     );
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -64,10 +64,3 @@ test('no Docker engine: exit 3 with one clear line', async () => {
   expect(r.stderr).not.toMatch(/\n\s+at /);
 });
 
-test('a segment without an IPv4 subnet: exit 2 naming each such segment', async () => {
-  // Docker's bridge driver needs IPv4, and pinhole adds IPv6 inside the containers (README, "IPv6 on Docker").
-  const r = pinhole(['explore', '--driver', 'docker', '--topology', 'test/fixtures/topologies/valid/dmz-ipv6.topo.yaml', '--ruleset', 'suites/ftp-ipv6/rulesets/inet-helper.nft']);
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stderr).toContain('topology dmz-ipv6: segments.lan.subnet: segment lan has no IPv4 subnet; Docker bridge networks need one');
-  expect(r.stderr).toContain('segments.dmz.subnet: segment dmz has no IPv4 subnet');
-});
