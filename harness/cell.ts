@@ -63,6 +63,11 @@ export interface CellResult {
    * and may change. null when the cell passed.
    */
   cause: string | null;
+  /**
+   * A security cell whose attack the check file accepts, with its written reason (`accept:`):
+   * when the attack gets through, the verdict is `accepted`. Absent everywhere else.
+   */
+  accepted?: string;
   /** The smallest rule change found that makes a failing transfer pass; null when none applies. */
   advice: Advice | null;
   /** The directory holding this cell's evidence files, relative to the JSON report; null when none was kept. */
@@ -130,7 +135,7 @@ export const LADDER_ATTACHMENT = 'pinhole-ladder';
 /** Everything known about a cell before it runs (reporters need it for skipped cells too). */
 export type CellMeta = Pick<
   CellResult,
-  'suite' | 'topology' | 'ruleset' | 'mode' | 'command' | 'family' | 'serverKind' | 'clientKind' | 'tls' | 'kind' | 'probe' | 'expected'
+  'suite' | 'topology' | 'ruleset' | 'mode' | 'command' | 'family' | 'serverKind' | 'clientKind' | 'tls' | 'kind' | 'probe' | 'expected' | 'accepted'
 >;
 
 
@@ -145,7 +150,7 @@ export function cellResult(
     ...meta,
     ...nodes,
     observed: o.outcome,
-    verdict: judge(meta.expected, o.outcome),
+    verdict: judge(meta.expected, o.outcome, meta.accepted),
     cause: o.cause,
     advice: found.advice ?? null,
     evidence: found.evidence ?? null,

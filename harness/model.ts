@@ -18,9 +18,10 @@ export type Outcome = 'pass' | 'blocked' | 'error';
 export type Expectation = 'pass' | 'blocked';
 /**
  * compliant: observed == expected; violation: it differs; inconclusive: observed `error`;
- * skipped: the host could not run the cell; observed: no expectation (explore).
+ * skipped: the host could not run the cell; observed: no expectation (explore); accepted: an
+ * attack expected blocked got through, and the check file accepts that with a written reason.
  */
-export type Verdict = 'compliant' | 'violation' | 'inconclusive' | 'skipped' | 'observed';
+export type Verdict = 'compliant' | 'violation' | 'inconclusive' | 'skipped' | 'observed' | 'accepted';
 
 export type DriverName = 'netns' | 'docker';
 

@@ -9,7 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import { readFile, stat } from 'node:fs/promises';
 import { InputError } from './errors.ts';
 
-export type InputKind = 'topology' | 'rule set' | 'expectation file';
+export type InputKind = 'topology' | 'rule set' | 'expectation file' | 'check file';
 
 const MB = 1024 * 1024;
 
@@ -20,7 +20,7 @@ const MB = 1024 * 1024;
  * 16 MB leaves room for several of those; beyond it the file is almost certainly a wrong path
  * (a log, a disk image, a core dump), and `nft -c` would take minutes to say so.
  */
-export const MAX_INPUT_BYTES: Record<InputKind, number> = { topology: 1 * MB, 'rule set': 16 * MB, 'expectation file': 1 * MB };
+export const MAX_INPUT_BYTES: Record<InputKind, number> = { topology: 1 * MB, 'rule set': 16 * MB, 'expectation file': 1 * MB, 'check file': 1 * MB };
 
 /** `50.0 MB`, `812 bytes`: the size as a person reads it. */
 export function describeSize(bytes: number): string {

@@ -7,22 +7,25 @@ import type { Expectation, Outcome, Verdict } from './model.ts';
 /** What counting verdicts needs of a cell. */
 type Judged = { readonly verdict: Verdict };
 
-export const VERDICTS = ['compliant', 'violation', 'inconclusive', 'skipped', 'observed'] as const satisfies readonly Verdict[];
+export const VERDICTS = ['compliant', 'violation', 'inconclusive', 'skipped', 'observed', 'accepted'] as const satisfies readonly Verdict[];
 
-export function judge(expected: Expectation | null, observed: Outcome | null): Verdict {
+/** `accepted`: the check file's reason for letting this cell's attack through (harness/expectations/check-file.ts). */
+export function judge(expected: Expectation | null, observed: Outcome | null, accepted?: string): Verdict {
   // Order matters: a skipped cell has nothing to judge even in explore runs, and an explore
   // cell (no expectation) is reported as seen even when the probe broke.
   if (observed === null) return 'skipped';
   if (expected === null) return 'observed';
   // `error` says the probe or server broke, so it proves nothing about the firewall either way.
   if (observed === 'error') return 'inconclusive';
-  return observed === expected ? 'compliant' : 'violation';
+  if (observed === expected) return 'compliant';
+  // Accepted, not compliant: the report says the attack got through, and who said that is fine.
+  return accepted !== undefined && expected === 'blocked' ? 'accepted' : 'violation';
 }
 
 export type VerdictCounts = Record<Verdict, number>;
 
 export function summarize(cells: readonly Judged[]): VerdictCounts {
-  const counts: VerdictCounts = { compliant: 0, violation: 0, inconclusive: 0, skipped: 0, observed: 0 };
+  const counts: VerdictCounts = { compliant: 0, violation: 0, inconclusive: 0, skipped: 0, observed: 0, accepted: 0 };
   for (const cell of cells) counts[cell.verdict] += 1;
   return counts;
 }

@@ -13,7 +13,7 @@ import { formatProblem, type Locate, type YamlPath } from './yaml-path.ts';
  * syntax problem (`FILE:LINE:COL: yaml: ...`) at once. `kind` names the kind of file in the
  * messages that need it ("a topology file holds one YAML document").
  */
-export function parseYamlInput(text: string, file: string, kind: 'a topology file' | 'an expectation file'): { data: unknown; locate: Locate } {
+export function parseYamlInput(text: string, file: string, kind: 'a topology file' | 'an expectation file' | 'a check file'): { data: unknown; locate: Locate } {
   const lines = new LineCounter();
   // Not pretty errors: they append a source excerpt; we print FILE:LINE:COL ourselves.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });

@@ -7,6 +7,8 @@ import { driverFor } from '../drivers/registry.ts';
 import { HostError, InputError } from '../errors.ts';
 import { DEFAULT_EVIDENCE_POLICY, EVIDENCE_POLICIES, EVIDENCE_POLICY_HELP } from '../evidence/retention.ts';
 import { SERVER_SOFTWARE } from '../model.ts';
+import { DEFAULT_CHECK_FILE } from '../expectations/check-file.ts';
+import { checkCommand } from './check-command.ts';
 import { diffCommand } from './diff-command.ts';
 import { exploreCommand } from './explore-command.ts';
 import { installInterruptHandler } from './interrupt.ts';
@@ -41,6 +43,23 @@ async function main(argv: string[]): Promise<number> {
     .addOption(evidenceOption())
     .action(async (opts) => {
       code = await runCommand(opts);
+    });
+
+  program
+    .command('check')
+    .description("check your own rule sets from a check file (pinhole.yaml): every server, client, mode, command, family, FTPS variant and session probe, and the attacks; print the matrix; write JSON, JUnit and HTML")
+    .argument('[file]', 'the check file', DEFAULT_CHECK_FILE)
+    .addOption(driverOption())
+    .option('--json <file>', 'JSON results (the contract in README)', 'reports/results.json')
+    .option('--junit <file>', 'JUnit XML for CI', 'reports/junit.xml')
+    .option('--html <dir|file>', 'self-contained HTML report (matrix, filters, ladder diagrams, advice)', 'reports/html')
+    .option('--grep <regex>', 'only cells whose title matches (e.g. "EPSV" or "proftpd")')
+    .option('--workers <n>', 'Playwright workers')
+    .option('--shard <i/n>', 'run only the i-th of n parts (e.g. 1/2, one per CI machine); join them with pinhole merge')
+    .option('--update', "write what the cells observed into the file as its expectations (review the change, then commit it)")
+    .addOption(evidenceOption())
+    .action(async (file: string, opts) => {
+      code = await checkCommand(file, opts);
     });
 
   program

@@ -58,15 +58,27 @@ const WORKERS_GONE_MS = 3000;
 const PLAYWRIGHT_CLI = fileURLToPath(import.meta.resolve('@playwright/test/cli'));
 
 export async function runCommand(opts: RunOptions): Promise<number> {
+  return runCells(opts, {
+    config: resolve(SUITES_DIR, 'playwright.config.ts'),
+    validate: async () => {
+      await validateInputs(await filesUnder(TOPOLOGIES_DIR, ['.topo.yaml']), await filesUnder(SUITES_DIR, ['.nft', '.rules'], 'rulesets'));
+    },
+  });
+}
+
+/**
+ * What `run` and `check` share: usage checked, the host checked, the inputs validated (`validate`,
+ * all problems at once), leftovers of a killed run removed, then Playwright on `config` with the
+ * reports, workers, shard and evidence policy in its environment (and `env`), Ctrl-C handled,
+ * and the exit code from the verdicts.
+ */
+export async function runCells(opts: RunOptions, how: { config: string; validate: () => Promise<void>; env?: Record<string, string> }): Promise<number> {
   // Usage mistakes, told before the host is checked or anything starts.
   const workers = opts.workers === undefined ? undefined : parseWorkers(opts.workers);
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const driver = driverFor(opts.driver);
   await requireHost(driver);
-  await validateInputs(
-    await filesUnder(TOPOLOGIES_DIR, ['.topo.yaml']),
-    await filesUnder(SUITES_DIR, ['.nft', '.rules'], 'rulesets'),
-  );
+  await how.validate();
   // A previous run killed with SIGKILL may have left namespaces: the next run removes them.
   await driver.clean();
 
@@ -81,6 +93,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const ownOutputDir = process.env.PINHOLE_OUTPUT_DIR ? undefined : await mkdtemp(join(tmpdir(), 'pinhole-run-'));
   const env = {
     ...process.env,
+    ...how.env,
     ...(ownOutputDir ? { PINHOLE_OUTPUT_DIR: ownOutputDir } : {}),
     PINHOLE_DRIVER: driver.name,
     PINHOLE_JSON: json,
@@ -95,7 +108,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   };
   // Playwright's own sharding: it splits the spec files (one lab each) between the shards.
   const shardArgs = shard ? [`--shard=${shard.current}/${shard.total}`] : [];
-  const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', '-c', resolve(SUITES_DIR, 'playwright.config.ts'), ...shardArgs], { stdio: 'inherit', env });
+  const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', '-c', how.config, ...shardArgs], { stdio: 'inherit', env });
 
   const exited = new Promise<number>((res) => child.on('exit', (c, s) => res(c ?? (s ? 128 : 1))));
   /*
@@ -126,7 +139,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     const written = existsSync(json) && statSync(json).mtimeMs >= started ? `; the cells observed so far are in ${json}` : '';
     return `Playwright stopped its workers; ${removed.length > 0 ? `${describeRemoved(removed)} they left` : 'they left nothing'}${written}`;
   };
-  nowDoing(`running the suites on ${driver.name} (Playwright)`);
+  nowDoing(`running the cells on ${driver.name} (Playwright)`);
   const started = Date.now();
   // The cleanup after Playwright is inside the scope too: a signal that arrives just as
   // Playwright exits (it got the same Ctrl-C) still finds a cleanup to run, not none.

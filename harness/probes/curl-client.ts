@@ -17,6 +17,7 @@ import type { Family, Mode } from '../model.ts';
 import type { ClientSession } from './client-session.ts';
 import { curlLineReader } from './curl-output.ts';
 import type { FailureKind, ProbeFailure, ProbeJob } from './probe-protocol.ts';
+import { pinnableModes } from './client-modes.ts';
 import { SpawnedFtpClient, type JobFiles } from './spawned-ftp-client.ts';
 import { endpoint } from '../topology/dual-stack.ts';
 
@@ -68,8 +69,7 @@ export class CurlClient extends SpawnedFtpClient {
   }
 
   pinnableModes(family: Family): readonly Mode[] {
-    // IPv6 (EPRT/EPSV only, RFC 2428) is not verified on this harness yet: refuse rather than guess.
-    return family === 'ipv4' ? ['PORT', 'EPRT', 'PASV', 'EPSV'] : [];
+    return pinnableModes('curl', family);
   }
 
   protected argv(job: ProbeJob, files: JobFiles): string[] {

@@ -18,6 +18,7 @@ import type { Family, Mode } from '../model.ts';
 import type { ClientSession } from './client-session.ts';
 import { lftpLineReader } from './lftp-output.ts';
 import type { ProbeFailure, ProbeJob } from './probe-protocol.ts';
+import { pinnableModes } from './client-modes.ts';
 import { SpawnedFtpClient, type JobFiles } from './spawned-ftp-client.ts';
 
 const MODE_SETTINGS: Partial<Record<Mode, string>> = {
@@ -58,8 +59,7 @@ export class LftpClient extends SpawnedFtpClient {
   }
 
   pinnableModes(family: Family): readonly Mode[] {
-    // IPv6 (EPRT/EPSV by lftp's source) is not verified on this harness yet: refuse rather than guess.
-    return family === 'ipv4' ? ['PORT', 'PASV', 'EPSV'] : [];
+    return pinnableModes('lftp', family);
   }
 
   protected argv(job: ProbeJob, files: JobFiles): string[] {

@@ -29,6 +29,7 @@ const CellResultSchema = z.object({
   expected: z.enum(['pass', 'blocked']).nullable(),
   observed: z.enum(['pass', 'blocked', 'error']).nullable(),
   verdict: z.enum(VERDICTS),
+  accepted: z.string().optional(),
   cause: z.string().nullable(),
   // Reports written before advice and evidence existed read back as "none found".
   advice: z.object({ change: z.string(), verified: z.boolean() }).nullable().default(null),

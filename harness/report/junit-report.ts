@@ -73,6 +73,9 @@ export function buildJUnitReport(driver: DriverName, cells: readonly CellResult[
         case 'compliant':
         case 'observed':
           break;
+        case 'accepted':
+          testCase.property('accepted', cell.accepted ?? '');
+          break;
       }
       // CI UIs show system-out next to the test; a skipped cell has no message of its own.
       const out = [

@@ -26,13 +26,14 @@ const ANSI: Record<Style, [string, string]> = {
 };
 
 const WORD: Record<Outcome | 'skipped', string> = { pass: 'pass', blocked: 'block', error: 'ERROR', skipped: 'skip' };
-const MARK: Record<Verdict, string> = { compliant: '✓', violation: '✗', inconclusive: '?', skipped: '', observed: '' };
+const MARK: Record<Verdict, string> = { compliant: '✓', violation: '✗', inconclusive: '?', skipped: '', observed: '', accepted: '!' };
 const STYLE: Record<Verdict, Style | null> = {
   compliant: 'green',
   violation: 'red',
   inconclusive: 'yellow',
   skipped: 'dim',
   observed: null,
+  accepted: 'yellow',
 };
 const GAP = '  ';
 /** A rule set the group never ran in that column. */
@@ -139,6 +140,7 @@ function detailLine(cell: CellResult, paint: Paint): string | null {
     const mark = paint(STYLE[cell.verdict], MARK[cell.verdict]);
     return `${mark} ${where}: expected ${cell.expected ?? 'nothing'}, observed ${cell.observed ?? 'nothing'}${because}${adviceLines(cell)}`;
   }
+  if (cell.verdict === 'accepted') return `${paint(STYLE.accepted, MARK.accepted)} ${where}: the attack got through, accepted by the check file: "${cell.accepted ?? ''}"${because}`;
   if (cell.verdict === 'observed' && cell.observed !== 'pass') return `${where}: ${cell.observed ?? 'nothing'}${because}${adviceLines(cell)}`;
   return null;
 }
@@ -164,6 +166,7 @@ function summaryLines(cells: readonly CellResult[], paint: Paint): string[] {
       paint(count('compliant') > 0 ? 'green' : null, `${count('compliant')} compliant`),
       ...optional(count('violation'), (n) => paint('red', `${n} ${n === 1 ? 'violation' : 'violations'}`)),
       ...optional(count('inconclusive'), (n) => paint('yellow', `${n} inconclusive`)),
+      ...optional(count('accepted'), (n) => paint('yellow', `${n} accepted`)),
       ...optional(count('skipped'), (n) => paint('dim', `${n} skipped`)),
     ];
     lines.push(`${cellsWord(judged.length)}: ${parts.join(', ')}`);

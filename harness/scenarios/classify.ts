@@ -27,6 +27,9 @@ export interface Evidence {
 /** Replies that mean "the server would not use this data address / connection". */
 const DATA_REFUSAL_CODES = new Set([425, 426]);
 
+/** The helper-scope probe's carrier, a web connection to the server, was refused: nothing was attempted. */
+export const WEB_DROPPED = 'the web connection itself was dropped';
+
 function describeDrop(d: DropEvent): string {
   const p = d.packet;
   return `SYN ${endpoint(p.saddr, p.sport)} -> ${endpoint(p.daddr, p.dport)} dropped at ${d.node} by ${d.chain} ${d.rule === 'policy drop' ? 'policy drop' : `rule "${d.rule}"`}`;
@@ -160,7 +163,7 @@ export function classifyHelperScope(ev: HelperScopeEvidence): Observation {
   if (!f) return { ...base, outcome: 'pass', cause: `attack-reached: slipstream: the web server dialled ${at} through the firewall after "${line}" in a web connection` };
   if (ev.expectations.length > 0) return { ...base, outcome: 'pass', cause: `attack-reached: slipstream: the helper parsed a web connection: ${ev.expectations[0]}` };
   const drop = drops[0];
-  if (drop && f.phase === 'control-connect') return { ...base, outcome: 'error', cause: `firewall-drop: the web connection itself was dropped, so the probe proves nothing (${describeDrop(drop)})` };
+  if (drop && f.phase === 'control-connect') return { ...base, outcome: 'error', cause: `firewall-drop: ${WEB_DROPPED}, so the probe proves nothing (${describeDrop(drop)})` };
   if (drop) return { ...base, outcome: 'blocked', cause: `firewall-drop: slipstream: ${describeDrop(drop)}; no expectation from the line in the web connection` };
   return { ...base, outcome: 'error', cause: `probe-error: ${f.phase}: ${f.detail}` };
 }

@@ -3,10 +3,11 @@
  * expectation the suite verified. The cell's identity travels in an annotation (so reporters
  * know skipped cells too); the observation travels in an attachment.
  */
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import type { TestInfo } from '@playwright/test';
 import { test, expect } from './fixtures.ts';
-import { CELL_ANNOTATION, type CellMeta, cellResult, DEFAULT_DIMENSIONS, LADDER_ATTACHMENT, type Observation, RESULT_ATTACHMENT, variantOf } from '../cell.ts';
+import { CELL_ANNOTATION, type CellMeta, cellResult, DEFAULT_DIMENSIONS, LADDER_ATTACHMENT, type Observation, RESULT_ATTACHMENT, unobservedResult, variantOf } from '../cell.ts';
+import { WEB_DROPPED } from '../scenarios/classify.ts';
 import { investigateCell } from '../cell/investigate-cell.ts';
 import { DEFAULT_JSON_REPORT } from '../evidence/evidence-files.ts';
 import { LabStartError } from '../lab/lab-start-error.ts';
@@ -16,13 +17,27 @@ import { loadRuleset, rulesetName, type Ruleset } from '../rulesets/load-ruleset
 
 export interface CellSpec {
   suite: string;
+  /** The topology's name, as reports show it. */
   topology: string;
+  /** Where the topology is read from when it is not topologies/<topology>.topo.yaml (a check file's own). */
+  topologyFile?: string;
   /** Path of the rule set file, relative to the suite directory. */
   rulesetFile: string;
   suiteDir: string;
   mode: Mode;
   command: FtpCommand;
-  expected: Expectation;
+  /** What the cell must do; null only for a cell nobody said anything about (`pinhole check`), which is observed. */
+  expected: Expectation | null;
+  /** An attack the check file accepts getting through, with its reason (verdict `accepted`, harness/verdict.ts). */
+  accepted?: string;
+  /** Why the cell cannot run here: it is reported skipped with this reason, and runs nothing. */
+  skip?: string;
+  /**
+   * A helper-scope cell whose rule set lets no web connection through is skipped, with that
+   * reason, instead of inconclusive: a user's own rule set may rightly refuse port 80 (`pinhole
+   * check`), while the built-in security suite's rule sets allow it, so there it is a fault.
+   */
+  skipWithoutCarrier?: boolean;
   /** Playwright tags (`@nat`, `@port`...): `pinhole run --grep @port` selects by them. */
   tags?: string[];
   /**
@@ -90,7 +105,8 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
   if (spec.family === 'ipv6' && (spec.mode === 'PORT' || spec.mode === 'PASV')) {
     throw new Error(`${spec.suite} ${spec.rulesetFile}: ${spec.mode} carries IPv4 addresses only (RFC 2428); an IPv6 cell uses EPRT or EPSV`);
   }
-  const file = join(spec.suiteDir, spec.rulesetFile);
+  // resolve, not join: a check file's rule set is an absolute path.
+  const file = resolve(spec.suiteDir, spec.rulesetFile);
   const ruleset = rulesetName(file);
   const scenario = spec.scenario ?? 'transfer';
   const meta: CellMeta = {
@@ -107,16 +123,18 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
     kind: SECURITY_SCENARIOS.has(scenario) ? 'security' : 'transfer',
     probe: scenario,
     expected: spec.expected,
+    ...(spec.accepted !== undefined ? { accepted: spec.accepted } : {}),
   };
   return [
     [spec.mode, spec.command, ...variantOf(meta)].join(' '),
     { tag: spec.tags ?? [], annotation: { type: CELL_ANNOTATION, description: JSON.stringify(meta) } },
     async ({ labFor, hostProblems }, testInfo) => {
+      test.skip(spec.skip !== undefined, spec.skip);
       test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);
       const jsonReport = process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT;
       let observation: Observation;
       try {
-        const lab = await broughtUp(() => labFor(spec.topology, spec.serverKind, spec.on), testInfo);
+        const lab = await broughtUp(() => labFor(spec.topologyFile ?? spec.topology, spec.serverKind, spec.on), testInfo);
         if (lab.dimensions.serverKind !== meta.serverKind) {
           throw new Error(`cell declared for ${meta.serverKind}, but topology ${spec.topology} runs ${lab.dimensions.serverKind}: give the cell serverKind: '${lab.dimensions.serverKind}'`);
         }
@@ -126,6 +144,12 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
         observation = investigated.observation;
         await testInfo.attach(LADDER_ATTACHMENT, { body: JSON.stringify(investigated.ladder), contentType: 'application/json' });
         for (const f of investigated.evidence) await testInfo.attach(basename(f), { path: f });
+        const noCarrier = spec.skipWithoutCarrier && scenario === 'helper-scope' && observation.outcome === 'error' && observation.cause?.includes(WEB_DROPPED) ? observation.cause : undefined;
+        if (noCarrier !== undefined) {
+          const why = `the rule set lets no web connection through to the server, so NAT slipstreaming has nothing to ride on here: ${noCarrier}`;
+          await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(unobservedResult(cellMeta, { skipped: true, cause: why, durationMs: observation.durationMs })), contentType: 'application/json' });
+          test.skip(true, why);
+        }
         await testInfo.attach(RESULT_ATTACHMENT, { body: JSON.stringify(investigated.result), contentType: 'application/json' });
       } catch (err) {
         if (!(err instanceof LabStartError)) throw err;
@@ -139,6 +163,10 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
       // An `error` observation says nothing about the firewall (the probe or the server broke):
       // Playwright hears it as an error of the cell, not as a wrong verdict.
       if (observation.outcome === 'error') throw new CellError(`${ruleset} ${spec.mode} ${spec.command}: inconclusive: ${observation.cause ?? 'no cause'}`);
+      // Observed only: what it did is the result (the reporter records it), nothing to compare.
+      if (spec.expected === null) return;
+      // An accepted attack that got through is reported as such, not as a failed test.
+      if (spec.accepted !== undefined && spec.expected === 'blocked' && observation.outcome === 'pass') return;
       // One diagnostic line per check: expected and observed, and why.
       expect(observation.outcome, `${ruleset} ${spec.mode} ${spec.command}: expected ${spec.expected}, observed ${observation.outcome}${observation.cause ? ` (${observation.cause})` : ''}`).toBe(spec.expected);
     },

@@ -59,8 +59,10 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(breaking((c) => Object.keys(c).sort().join() === KEYS.join()), `keys other than ${KEYS.join(', ')}`).toEqual([]);
   // The id names every non-default dimension, so two cells never share one.
   expect(breaking((c) => c.id === cellId(c)), 'id is not cellId(cell)').toEqual([]);
-  // IPv6 exactly where a suite dials the server's IPv6 address: ftp-ipv6's EPRT and EPSV cells.
-  expect(breaking((c) => c.family === (c.suite === 'ftp-ipv6' && (c.mode === 'EPRT' || c.mode === 'EPSV') ? 'ipv6' : 'ipv4')), 'family').toEqual([]);
+  // IPv6 exactly where a suite dials the server's IPv6 address: ftp-ipv6's EPRT and EPSV cells, and
+  // every cell of the IPv6-only nat-ftp-ipv6 (nftables' packetpath/nat_ftp case).
+  const dialsIpv6 = (c: CellResult) => c.topology === 'nat-ftp-ipv6' || (c.suite === 'ftp-ipv6' && (c.mode === 'EPRT' || c.mode === 'EPSV'));
+  expect(breaking((c) => c.family === (dialsIpv6(c) ? 'ipv6' : 'ipv4')), 'family').toEqual([]);
   // Real clients run in ftp-clients and ftp-host-firewall only, and their cells name the client at
   // the end of the id (`...+curl`); all others are the probe's.
   const REAL_CLIENT_SUITES = new Set(['ftp-clients', 'ftp-host-firewall']);

@@ -1,8 +1,8 @@
 // Scale: `pinhole run --workers N` and `--shard i/n` + `pinhole merge` observe the same cells as
-// one plain run. A --grep subset keeps it affordable yet spans six spec files on three
+// one plain run. A --grep subset keeps it affordable yet spans seven spec files on four
 // topologies (ftp-stateful, ftp-clients, both ftp-servers files on routed; ftp-security on
-// routed-bounce; ftp-nat-length on masquerade-longer), so workers and shards really run
-// different labs at once.
+// routed-bounce; ftp-nat-length on masquerade-longer; ftp-host-firewall's edge cells on
+// server-firewall), so workers and shards really run different labs at once.
 import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,9 +24,9 @@ test.beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'pinhole-shard-test-'));
 });
 test.afterAll(() => rmSync(out, { recursive: true, force: true }));
-/** 136 cells: nft-helper and masquerade-no-helper in every suite that has them; passes and four cause codes. */
+/** 144 cells: nft-helper and masquerade-no-helper in every suite that has them; passes and five cause codes. */
 const GREP = 'nft-helper|masquerade-no-helper';
-const SUBSET_CELLS = 136;
+const SUBSET_CELLS = 144;
 /** A run of the subset takes 20-45 s on netns (more on one worker); room for a busy two-core machine. */
 const RUN_TIMEOUT_MS = 120_000;
 
@@ -62,13 +62,14 @@ test('pinhole run --workers 1 and --workers 3: the same cells, observed and judg
   expect(one.stdout).toContain(`running ${SUBSET_CELLS} cells on 1 worker`);
   expect(three.stdout).toContain(`running ${SUBSET_CELLS} cells on 3 workers`);
   expect(one.report.results).toHaveLength(SUBSET_CELLS);
-  expect(new Set(one.report.results.map((c) => c.topology))).toEqual(new Set(['routed', 'routed-bounce', 'masquerade-longer']));
+  expect(new Set(one.report.results.map((c) => c.topology))).toEqual(new Set(['routed', 'routed-bounce', 'masquerade-longer', 'server-firewall']));
   // Not a trivial subset: passes and blocked transfers with several causes.
   const causes = new Set(one.report.results.map((c) => causeCode(c.cause)));
   expect(causes).toContain(undefined);
   expect(causes).toContain('no-helper');
   expect(causes).toContain('nat-not-rewritten');
-  expect(causes.size).toBeGreaterThanOrEqual(4);
+  expect(causes).toContain('fixed-ruleset-drop');
+  expect(causes.size).toBeGreaterThanOrEqual(5);
   expect(observedById(three.report)).toEqual(observedById(one.report));
   // The report's order does not depend on which worker finished first.
   expect(three.report.results.map((c) => c.id)).toEqual(one.report.results.map((c) => c.id));

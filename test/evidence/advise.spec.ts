@@ -85,14 +85,17 @@ for (const file of suiteRulesets) {
   test(`every candidate for ${file} loads`, () => {
     const text = readFileSync(file, 'utf8');
     const base = inputFor(text, {});
-    const family = base.format === 'ip6tables' ? 'ipv6' : 'ipv4';
+    // An nft file may filter either family (an ip6-only table, as packetpath-nat-ftp's): both are asked.
+    const families = base.format === 'ip6tables' ? (['ipv6'] as const) : base.format === 'nft' ? (['ipv4', 'ipv6'] as const) : (['ipv4'] as const);
     const v6server = { ...server, address: '2001:db8:20::10' };
     // Many causes share candidates: each distinct change is loaded once.
     const changes = new Map<string, string>();
-    for (const code of CAUSE_CODES) {
-      for (const mode of ['PORT', 'EPSV'] as const) {
-        for (const placement of ['forward', 'server', 'client'] as const) {
-          for (const c of adviceCandidates({ ...base, code, mode, family, placement, ...(family === 'ipv6' ? { server: v6server } : {}) })) changes.set(c.change, c.apply(text));
+    for (const family of families) {
+      for (const code of CAUSE_CODES) {
+        for (const mode of ['PORT', 'EPSV'] as const) {
+          for (const placement of ['forward', 'server', 'client'] as const) {
+            for (const c of adviceCandidates({ ...base, code, mode, family, placement, ...(family === 'ipv6' ? { server: v6server } : {}) })) changes.set(c.change, c.apply(text));
+          }
         }
       }
     }

@@ -6,7 +6,7 @@
 import type { Outcome, Verdict } from '../../model.ts';
 import type { CellResult } from '../../cell.ts';
 
-export const VERDICT_MARK: Record<Verdict, string> = { compliant: '✓', violation: '✗', inconclusive: '?', skipped: '–', observed: '' };
+export const VERDICT_MARK: Record<Verdict, string> = { compliant: '✓', violation: '✗', inconclusive: '?', skipped: '–', observed: '', accepted: '!' };
 
 /** Skipped cells observed nothing; their word says so rather than leaving the cell empty. */
 export const OUTCOME_WORD: Record<Outcome | 'none', string> = { pass: 'pass', blocked: 'blocked', error: 'error', none: 'skipped' };

@@ -1,0 +1,54 @@
+/**
+ * The cells of a check file (`pinhole check`, PINHOLE_CHECK_FILE): one Playwright test per
+ * planned cell (harness/check/plan-check.ts), declared with the suite kit as the built-in suites
+ * are, so the reporter, workers, `--shard` and `pinhole merge` work alike. Cells run in parallel
+ * mode, ordered so each worker brings up each (check, server software) lab once; parallel mode is
+ * also what lets `--shard` split one file's cells between machines.
+ */
+import { dirname } from 'node:path';
+import { loadCheckFile } from '../expectations/check-file.ts';
+import { SERVER_SOFTWARE } from '../model.ts';
+import { TOPOLOGIES_DIR } from '../paths.ts';
+import { rulesetName } from '../rulesets/load-ruleset.ts';
+import { test } from '../suite/fixtures.ts';
+import { cell } from '../suite/suite-kit.ts';
+import { loadTopology, resolveTopology } from '../topology/load-topology.ts';
+import { planCheck } from './plan-check.ts';
+
+const file = process.env.PINHOLE_CHECK_FILE;
+if (!file) throw new Error('PINHOLE_CHECK_FILE is not set: this file is run by `pinhole check`');
+const checkFile = await loadCheckFile(file);
+
+test.describe.configure({ mode: 'parallel' });
+
+for (const check of checkFile.checks) {
+  const topologyFile = resolveTopology(check.topologyRef, TOPOLOGIES_DIR);
+  const topology = await loadTopology(topologyFile);
+  const { cells } = planCheck(check, topology);
+  const byServer = [...cells].sort((a, b) => SERVER_SOFTWARE.indexOf(a.serverKind) - SERVER_SOFTWARE.indexOf(b.serverKind));
+  test.describe(`check ${check.index + 1}: ${rulesetName(check.rulesetFile)} on ${topology.name}`, () => {
+    for (const c of byServer) {
+      test(
+        ...cell({
+          suite: checkFile.name,
+          topology: topology.name,
+          topologyFile,
+          suiteDir: dirname(checkFile.file),
+          rulesetFile: check.rulesetFile,
+          mode: c.mode,
+          command: c.command,
+          expected: c.expected,
+          family: c.family,
+          serverKind: c.serverKind,
+          client: c.client,
+          tls: c.tls,
+          scenario: c.scenario,
+          skipWithoutCarrier: true,
+          ...(check.on !== undefined ? { on: check.on } : {}),
+          ...(c.accepted !== undefined ? { accepted: c.accepted } : {}),
+          ...(c.skip !== undefined ? { skip: c.skip } : {}),
+        }),
+      );
+    }
+  });
+}

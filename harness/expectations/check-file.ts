@@ -1,0 +1,190 @@
+/**
+ * A check file (`pinhole.yaml`): the user's own rule sets, each on a topology and a node, with
+ * the dimensions to run, what each cell must do, and the security findings accepted by design.
+ * `pinhole check` reads it from the user's repository; paths in it are relative to the file.
+ *
+ * ```yaml
+ * name: edge-firewall
+ * checks:
+ *   - ruleset: firewall/edge.nft
+ *     topology: routed
+ *     on: fw
+ *     expect: { PORT: blocked, PASV: pass, "EPSV STOR proftpd": blocked }
+ *     accept: { pinhole-scope: "passive range opened by design" }
+ * ```
+ *
+ * Checked like a topology: YAML syntax, then the schema, every problem as `FILE:LINE: PATH:
+ * MESSAGE`, all at once, before anything starts. Which cells a check runs is decided later,
+ * with its topology in hand (harness/check/plan-check.ts).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../errors.ts';
+import { CLIENT_NAMES, FAMILIES, FTP_COMMANDS, MODES, SCENARIOS, SERVER_SOFTWARE, TLS_MODES, type Expectation, type Scenario } from '../model.ts';
+import { readInputText } from '../read-input-file.ts';
+import { friendlyMessage, inFileOrder, parseYamlInput, schemaProblems } from '../yaml-input.ts';
+import { formatProblem, type Locate, type YamlPath } from '../yaml-path.ts';
+import { EXPECTATION_RESULTS } from './load-expectations.ts';
+
+/** The file `pinhole check` reads when it is given none. */
+export const DEFAULT_CHECK_FILE = 'pinhole.yaml';
+
+const TRANSFER_SCENARIOS = ['transfer', 'session', 'concurrent'] as const satisfies readonly Scenario[];
+/** The attacks a check runs by default, each expected blocked. */
+export const SECURITY_PROBES = ['bounce', 'pinhole-scope', 'helper-scope'] as const satisfies readonly Scenario[];
+export type SecurityProbe = (typeof SECURITY_PROBES)[number];
+const SECURITY = SECURITY_PROBES;
+
+/**
+ * The words an expectation key is made of, each naming one value of one dimension. Families
+ * are written as people write them (`IPv6`), or as the JSON report does (`ipv6`).
+ */
+export const KEY_WORDS: Readonly<Record<string, { dimension: KeyDimension; value: string }>> = Object.fromEntries([
+  ...MODES.map((v) => [v, { dimension: 'mode', value: v }]),
+  ...FTP_COMMANDS.map((v) => [v, { dimension: 'command', value: v }]),
+  ...SERVER_SOFTWARE.map((v) => [v, { dimension: 'server', value: v }]),
+  ...CLIENT_NAMES.map((v) => [v, { dimension: 'client', value: v }]),
+  ...FAMILIES.flatMap((v) => [
+    [v, { dimension: 'family', value: v }],
+    [v === 'ipv4' ? 'IPv4' : 'IPv6', { dimension: 'family', value: v }],
+  ]),
+  ...TLS_MODES.map((v) => [v, { dimension: 'tls', value: v }]),
+  ...SCENARIOS.map((v) => [v, { dimension: 'probe', value: v }]),
+]);
+export type KeyDimension = 'mode' | 'command' | 'server' | 'client' | 'family' | 'tls' | 'probe';
+
+/** An expectation key read into the dimension values it names. */
+export type ExpectationKey = Partial<Record<KeyDimension, string>>;
+
+/** `"EPSV  STOR proftpd"` -> `{ mode: 'EPSV', command: 'STOR', server: 'proftpd' }`, or the problem with it. */
+export function parseExpectationKey(text: string): ExpectationKey | string {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return 'an empty key names no cell';
+  const key: ExpectationKey = {};
+  for (const w of words) {
+    const known = KEY_WORDS[w];
+    if (!known) return `unknown word ${JSON.stringify(w)} in key ${JSON.stringify(text)}; a key is made of modes (${MODES.join(', ')}), commands (${FTP_COMMANDS.join(', ')}), servers (${SERVER_SOFTWARE.join(', ')}), clients (${CLIENT_NAMES.join(', ')}), families (IPv4, IPv6), TLS (${TLS_MODES.join(', ')}) and probes (${SCENARIOS.join(', ')})`;
+    const other = key[known.dimension];
+    if (other !== undefined) return `key ${JSON.stringify(text)} names two values of one dimension (${other} and ${known.value}); a cell has one`;
+    key[known.dimension] = known.value;
+  }
+  return key;
+}
+
+/** A list of distinct values from `values`, at least one. */
+function listOf<const T extends string>(values: readonly T[], what: string) {
+  const one = z.enum(values as [T, ...T[]], { error: (iss) => `unknown ${what} ${JSON.stringify(iss.input)}; ${what}s: ${values.join(', ')}` });
+  return z
+    .array(one, { error: `expected a list of ${what}s, e.g. [${values.slice(0, 2).join(', ')}]` })
+    .refine((l) => new Set(l).size === l.length, { error: `a ${what} is listed twice` });
+}
+
+const unknownKeys = (valid: string) => (iss: { code: string }) => (iss.code === 'unrecognized_keys' ? valid : undefined);
+
+const result = z.enum(EXPECTATION_RESULTS, { error: (iss) => `expected ${EXPECTATION_RESULTS.map((r) => JSON.stringify(r)).join(' or ')}, got ${JSON.stringify(iss.input)}` });
+
+/** Keys and values in one pass, so a file with a bad value and a bad key hears of both. */
+const expectSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((rec, ctx) => {
+    const seen = new Map<string, string>();
+    for (const [k, value] of Object.entries(rec)) {
+      const checked = result.safeParse(value);
+      if (!checked.success) ctx.addIssue({ code: 'custom', path: [k], message: checked.error.issues[0]!.message });
+      const key = parseExpectationKey(k);
+      if (typeof key === 'string') {
+        ctx.addIssue({ code: 'custom', path: [k], message: key });
+        continue;
+      }
+      // `PASV STOR` and `STOR  PASV` are two YAML keys but one set of cells.
+      const canonical = JSON.stringify(Object.entries(key).sort());
+      const first = seen.get(canonical);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `names the same cells as ${JSON.stringify(first)}; give each once` });
+      else seen.set(canonical, k);
+    }
+  })
+  .transform((rec) => rec as Record<string, Expectation>);
+
+const acceptSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((rec, ctx) => {
+    for (const [k, reason] of Object.entries(rec)) {
+      if (!(SECURITY as readonly string[]).includes(k)) ctx.addIssue({ code: 'custom', path: [k], message: `only a security finding can be accepted: ${SECURITY.join(', ')}` });
+      if (typeof reason !== 'string' || reason.trim() === '') ctx.addIssue({ code: 'custom', path: [k], message: 'say why it is accepted: a reason, in words' });
+    }
+  })
+  .transform((rec) => rec as Partial<Record<SecurityProbe, string>>);
+
+const CheckSchema = z.strictObject(
+  {
+    ruleset: z.string({ error: 'ruleset is required: the rule set file (nft or iptables-save), relative to this file' }).min(1),
+    topology: z.string({ error: 'topology is required: a built-in topology name (routed) or a topology file relative to this file' }).min(1),
+    on: z.string().min(1).optional(),
+    servers: listOf(SERVER_SOFTWARE, 'server').optional(),
+    clients: listOf(CLIENT_NAMES, 'client').optional(),
+    commands: listOf(FTP_COMMANDS, 'command').optional(),
+    families: listOf(FAMILIES, 'family').optional(),
+    tls: listOf(TLS_MODES, 'TLS mode').optional(),
+    probes: listOf(TRANSFER_SCENARIOS, 'probe').optional(),
+    security: listOf(SECURITY, 'security probe').optional(),
+    combinations: z.enum(['each', 'all'], { error: 'combinations: expected "each" (every value once, beside the first of the others) or "all" (every combination)' }).optional(),
+    expect: expectSchema.optional(),
+    accept: acceptSchema.optional(),
+  },
+  { error: unknownKeys('valid keys of a check: ruleset, topology, on, servers, clients, commands, families, tls, probes, security, combinations, expect, accept') },
+);
+
+const CheckFileSchema = z.strictObject(
+  {
+    $schema: z.string().optional(),
+    name: z.string({ error: 'name is required: the suite name in the reports' }).regex(/^[a-z0-9][a-z0-9._-]*$/, { error: 'name: use lower-case letters, digits, ".", "_" and "-", e.g. edge-firewall' }),
+    checks: z.array(CheckSchema, { error: 'checks: a list of checks, each with a ruleset and a topology' }).min(1, { error: 'checks: give at least one check' }),
+  },
+  { error: unknownKeys('valid top-level keys: name, checks') },
+);
+
+export type CheckSpec = z.output<typeof CheckSchema> & {
+  /** The rule set and topology as given, made absolute (a built-in topology name is kept). */
+  rulesetFile: string;
+  topologyRef: string;
+  /** The check's 0-based place in the file, and the line it starts on. */
+  index: number;
+  line: number;
+};
+
+export interface CheckFile {
+  file: string;
+  name: string;
+  checks: CheckSpec[];
+  /** The line of any path in the file, for problems found once the topologies are read. */
+  locate: Locate;
+}
+
+export async function loadCheckFile(file: string): Promise<CheckFile> {
+  return parseCheckFile(await readInputText(file, 'check file'), resolve(file));
+}
+
+/** A bare name (`routed`) is a built-in topology; anything with a `/` or a `.yaml` is a file. */
+const isTopologyName = (ref: string) => !ref.includes('/') && !ref.endsWith('.yaml') && !ref.endsWith('.yml');
+
+export function parseCheckFile(text: string, file: string): CheckFile {
+  const { data, locate } = parseYamlInput(text, file, 'a check file');
+  if (data === null || data === undefined) {
+    throw new InputError(formatProblem(file, 1, [], 'the file has no content; a check file holds `name:` and `checks:` (README, "Check your own firewall")'));
+  }
+  const parsed = CheckFileSchema.safeParse(data, { error: friendlyMessage });
+  if (!parsed.success) throw new InputError(schemaProblems(parsed.error.issues, file, locate));
+  const problems: string[] = [];
+  const dir = dirname(file);
+  const checks = parsed.data.checks.map((c, index): CheckSpec => {
+    const at = (key: string): YamlPath => ['checks', index, key];
+    const rulesetFile = resolve(dir, c.ruleset);
+    if (!existsSync(rulesetFile)) problems.push(formatProblem(file, locate(at('ruleset')), at('ruleset'), `rule set file ${rulesetFile} does not exist`));
+    const topologyRef = isTopologyName(c.topology) ? c.topology : resolve(dir, c.topology);
+    if (!isTopologyName(c.topology) && !existsSync(topologyRef)) problems.push(formatProblem(file, locate(at('topology')), at('topology'), `topology file ${topologyRef} does not exist`));
+    return { ...c, rulesetFile, topologyRef, index, line: locate(['checks', index]) };
+  });
+  if (problems.length > 0) throw new InputError(inFileOrder(problems, file));
+  return { file, name: parsed.data.name, checks, locate };
+}
