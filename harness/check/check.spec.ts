@@ -9,11 +9,10 @@ import { dirname } from 'node:path';
 import { loadCheckFile } from '../expectations/check-file.ts';
 import { SERVER_SOFTWARE } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
-import { rulesetName } from '../rulesets/load-ruleset.ts';
 import { test } from '../suite/fixtures.ts';
 import { cell } from '../suite/suite-kit.ts';
 import { loadTopology, resolveTopology } from '../topology/load-topology.ts';
-import { planCheck } from './plan-check.ts';
+import { checkRulesetLabel, planCheck } from './plan-check.ts';
 
 const file = process.env.PINHOLE_CHECK_FILE;
 if (!file) throw new Error('PINHOLE_CHECK_FILE is not set: this file is run by `pinhole check`');
@@ -26,7 +25,7 @@ for (const check of checkFile.checks) {
   const topology = await loadTopology(topologyFile);
   const { cells } = planCheck(check, topology);
   const byServer = [...cells].sort((a, b) => SERVER_SOFTWARE.indexOf(a.serverKind) - SERVER_SOFTWARE.indexOf(b.serverKind));
-  test.describe(`check ${check.index + 1}: ${rulesetName(check.rulesetFile)} on ${topology.name}`, () => {
+  test.describe(`check ${check.index + 1}: ${checkRulesetLabel(check)} on ${topology.name}`, () => {
     for (const c of byServer) {
       test(
         ...cell({
@@ -35,6 +34,7 @@ for (const check of checkFile.checks) {
           topologyFile,
           suiteDir: dirname(checkFile.file),
           rulesetFile: check.rulesetFile,
+          rulesetLabel: checkRulesetLabel(check),
           mode: c.mode,
           command: c.command,
           expected: c.expected,

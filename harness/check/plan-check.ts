@@ -13,6 +13,7 @@ import { parseExpectationKey } from '../expectations/check-file.ts';
 import { CLIENT_NAMES, FTP_COMMANDS, SERVER_SOFTWARE, TLS_MODES, type ClientName, type Expectation, type Family, type FtpCommand, type Mode, type Scenario, type ServerSoftware, type TlsMode } from '../model.ts';
 import { offersTls } from '../nodes/tls-offers.ts';
 import { pinnableModes } from '../probes/client-modes.ts';
+import { rulesetName } from '../rulesets/load-ruleset.ts';
 import { hasFamily } from '../topology/dual-stack.ts';
 import type { TopologySpec } from '../topology/schema.ts';
 
@@ -135,7 +136,10 @@ export function planCheck(check: CheckSpec, topology: TopologySpec): CheckPlan {
   return { cells, problems };
 }
 
-const CELL_VALUE: Readonly<Record<KeyDimension, (c: PlannedCell) => string>> = {
+/** The dimensions a key can name. */
+export type PlannedCellDims = Pick<PlannedCell, 'mode' | 'command' | 'serverKind' | 'client' | 'family' | 'tls' | 'scenario'>;
+
+const CELL_VALUE: Readonly<Record<KeyDimension, (c: PlannedCellDims) => string>> = {
   mode: (c) => c.mode,
   command: (c) => c.command,
   server: (c) => c.serverKind,
@@ -145,8 +149,21 @@ const CELL_VALUE: Readonly<Record<KeyDimension, (c: PlannedCell) => string>> = {
   probe: (c) => c.scenario,
 };
 
-function matches(key: ExpectationKey, cell: PlannedCell): boolean {
+function matches(key: ExpectationKey, cell: PlannedCellDims): boolean {
   return (Object.entries(key) as Array<[KeyDimension, string]>).every(([d, v]) => CELL_VALUE[d](cell) === v);
+}
+
+/**
+ * The rule set's name in a check's reports: its file name, and the node when the check names
+ * one (`edge@server`), so that one file checked on two nodes gives two rows and distinct ids.
+ */
+export function checkRulesetLabel(check: Pick<CheckSpec, 'rulesetFile' | 'on'>): string {
+  return `${rulesetName(check.rulesetFile)}${check.on === undefined ? '' : `@${check.on}`}`;
+}
+
+/** Does `key` name `cell`? Every word of the key is one of the cell's values. */
+export function keyMatches(key: ExpectationKey, cell: PlannedCellDims): boolean {
+  return matches(key, cell);
 }
 
 export function describe(c: PlannedCell): string {

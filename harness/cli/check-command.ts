@@ -4,9 +4,13 @@
  * Playwright as `run` runs the built-in suites. With `--update` the cells' observations are
  * written back into the file as its expectations (harness/check/record-expectations.ts).
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { planCheck } from '../check/plan-check.ts';
+import { checkRulesetLabel, planCheck } from '../check/plan-check.ts';
+import { expectationsFrom, recordable, writeExpectations } from '../check/record-expectations.ts';
+import { SECURITY_SCENARIOS } from '../model.ts';
+import { readJsonReport } from '../report/json-report.ts';
 import { InputError } from '../errors.ts';
 import { loadCheckFile, type CheckFile } from '../expectations/check-file.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
@@ -28,10 +32,16 @@ export async function validateCheckFile(file: string): Promise<CheckFile> {
   const topologyFiles = checkFile.checks.map((c) => resolveTopology(c.topologyRef, TOPOLOGIES_DIR));
   await validateInputs([...new Set(topologyFiles)], [...new Set(checkFile.checks.map((c) => c.rulesetFile))]);
   const problems: string[] = [];
+  // Two checks of one rule set on one topology and node would give the same cells the same ids.
+  const rows = new Map<string, number>();
   for (const [i, check] of checkFile.checks.entries()) {
     const topology = await loadTopology(topologyFiles[i]!);
     const at = (...path: Array<string | number>) => ['checks', check.index, ...path];
     const problem = (path: Array<string | number>, message: string) => problems.push(formatProblem(checkFile.file, checkFile.locate(path), path, message));
+    const row = `${checkRulesetLabel(check)} on ${topology.name}`;
+    const first = rows.get(row);
+    if (first !== undefined) problem(at(), `checks ${first + 1} and ${i + 1} both check ${row}: merge them into one check (its lists of servers, clients... take several values)`);
+    else rows.set(row, i);
     try {
       rulesetNodeOf(topology, check.on);
     } catch (err) {
@@ -46,13 +56,39 @@ export async function validateCheckFile(file: string): Promise<CheckFile> {
   return checkFile;
 }
 
-export async function checkCommand(file: string, opts: RunOptions): Promise<number> {
+export interface CheckOptions extends RunOptions {
+  /** Write what the cells observed into the file as its expectations. */
+  update?: boolean;
+}
+
+export async function checkCommand(file: string, opts: CheckOptions): Promise<number> {
   const path = resolve(file);
-  return runCells(opts, {
+  let checkFile: CheckFile | undefined;
+  const code = await runCells(opts, {
     config: CHECK_CONFIG,
     validate: async () => {
-      await validateCheckFile(path);
+      checkFile = await validateCheckFile(path);
     },
     env: { PINHOLE_CHECK_FILE: path },
   });
+  if (!opts.update || !checkFile) return code;
+  const json = resolve(opts.json);
+  if (!existsSync(json)) return code;
+  const results = readJsonReport(json).results;
+  const recorded = [];
+  for (const check of checkFile.checks) {
+    const topology = await loadTopology(resolveTopology(check.topologyRef, TOPOLOGIES_DIR));
+    const label = checkRulesetLabel(check);
+    const cells = recordable(results.filter((c) => c.suite === checkFile!.name && c.topology === topology.name && c.ruleset === label));
+    if (cells.length === 0) continue;
+    const keys = expectationsFrom(cells);
+    recorded.push({ index: check.index, keys });
+    process.stdout.write(`pinhole: check ${check.index + 1} (${label} on ${topology.name}): ${keys.size} expectation${keys.size === 1 ? '' : 's'} recorded from ${cells.length} cells\n`);
+  }
+  writeExpectations(path, recorded);
+  process.stdout.write(`pinhole: wrote the expectations into ${path}; review the change (git diff) and commit it\n`);
+  // Recorded, the file now agrees with every transfer: only attacks that got through, and
+  // cells that proved nothing, still fail the command.
+  const unresolved = results.filter((c) => c.suite === checkFile!.name && (c.verdict === 'inconclusive' || (c.verdict === 'violation' && SECURITY_SCENARIOS.has(c.probe))));
+  return unresolved.length > 0 ? 1 : 0;
 }

@@ -30,6 +30,8 @@ export interface CellSpec {
   expected: Expectation | null;
   /** An attack the check file accepts getting through, with its reason (verdict `accepted`, harness/verdict.ts). */
   accepted?: string;
+  /** The rule set's name in reports (default: its file name without extension). */
+  rulesetLabel?: string;
   /** Why the cell cannot run here: it is reported skipped with this reason, and runs nothing. */
   skip?: string;
   /**
@@ -107,7 +109,7 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
   }
   // resolve, not join: a check file's rule set is an absolute path.
   const file = resolve(spec.suiteDir, spec.rulesetFile);
-  const ruleset = rulesetName(file);
+  const ruleset = spec.rulesetLabel ?? rulesetName(file);
   const scenario = spec.scenario ?? 'transfer';
   const meta: CellMeta = {
     suite: spec.suite,
