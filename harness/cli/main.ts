@@ -14,6 +14,7 @@ import { exploreCommand } from './explore-command.ts';
 import { installInterruptHandler } from './interrupt.ts';
 import { mergeCommand } from './merge-command.ts';
 import { runCommand } from './run-command.ts';
+import { setupCommand } from './setup-command.ts';
 
 const driverOption = () =>
   new Option('--driver <name>', 'where nodes run: netns (network namespaces) or docker (containers)').env('PINHOLE_DRIVER').default('netns');
@@ -104,6 +105,13 @@ async function main(argv: string[]): Promise<number> {
     .addOption(evidenceOption())
     .action(async (opts) => {
       code = await diffCommand(opts);
+    });
+
+  program
+    .command('setup')
+    .description('install what this Debian host needs to run pinhole (Debian packages; pure-ftpd and proftpd unpacked into pinhole\'s cache); exit 3 saying what is missing when it cannot')
+    .action(async () => {
+      code = await setupCommand();
     });
 
   program

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { driverFor } from '../drivers/registry.ts';
 import { InputError } from '../errors.ts';
-import { SUITES_DIR, TOPOLOGIES_DIR } from '../paths.ts';
+import { INSTALLED_AS_DEPENDENCY, SUITES_DIR, TOPOLOGIES_DIR } from '../paths.ts';
 import { readJsonReport } from '../report/json-report.ts';
 import { laddersFileFor } from '../report/merge-reports.ts';
 import { exitCodeFor } from '../verdict.ts';
@@ -56,6 +56,12 @@ export function parseShard(text: string): { current: number; total: number } {
 const WORKERS_GONE_MS = 3000;
 
 const PLAYWRIGHT_CLI = fileURLToPath(import.meta.resolve('@playwright/test/cli'));
+/**
+ * Playwright compiles TypeScript outside node_modules only. Installed in a user's project, all
+ * of pinhole is inside node_modules: its runner and workers load pinhole's sources through tsx,
+ * as the pinhole command itself does (pinhole.mjs).
+ */
+const TSX_LOADER = import.meta.resolve('tsx/esm');
 
 export async function runCommand(opts: RunOptions): Promise<number> {
   return runCells(opts, {
@@ -94,6 +100,7 @@ export async function runCells(opts: RunOptions, how: { config: string; validate
   const env = {
     ...process.env,
     ...how.env,
+    ...(INSTALLED_AS_DEPENDENCY ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${TSX_LOADER}`.trim() } : {}),
     ...(ownOutputDir ? { PINHOLE_OUTPUT_DIR: ownOutputDir } : {}),
     PINHOLE_DRIVER: driver.name,
     PINHOLE_JSON: json,

@@ -104,7 +104,11 @@ const expectSchema = z
       else seen.set(canonical, k);
     }
   })
-  .transform((rec) => rec as Record<string, Expectation>);
+  .transform((rec) => rec as Record<string, Expectation>)
+  .meta({
+    description: 'what cells must do: a key names cells by mode, command, server, client, family, TLS and probe words ("PASV", "EPSV STOR proftpd"); the most specific key wins',
+    additionalProperties: { enum: [...EXPECTATION_RESULTS] },
+  });
 
 const acceptSchema = z
   .record(z.string(), z.unknown())
@@ -114,28 +118,36 @@ const acceptSchema = z
       if (typeof reason !== 'string' || reason.trim() === '') ctx.addIssue({ code: 'custom', path: [k], message: 'say why it is accepted: a reason, in words' });
     }
   })
-  .transform((rec) => rec as Partial<Record<SecurityProbe, string>>);
+  .transform((rec) => rec as Partial<Record<SecurityProbe, string>>)
+  .meta({
+    description: 'security findings accepted by design, each with the reason: bounce, pinhole-scope, helper-scope',
+    propertyNames: { enum: [...SECURITY_PROBES] },
+    additionalProperties: { type: 'string', minLength: 1 },
+  });
 
 const CheckSchema = z.strictObject(
   {
-    ruleset: z.string({ error: 'ruleset is required: the rule set file (nft or iptables-save), relative to this file' }).min(1),
-    topology: z.string({ error: 'topology is required: a built-in topology name (routed) or a topology file relative to this file' }).min(1),
-    on: z.string().min(1).optional(),
-    servers: listOf(SERVER_SOFTWARE, 'server').optional(),
-    clients: listOf(CLIENT_NAMES, 'client').optional(),
-    commands: listOf(FTP_COMMANDS, 'command').optional(),
-    families: listOf(FAMILIES, 'family').optional(),
-    tls: listOf(TLS_MODES, 'TLS mode').optional(),
-    probes: listOf(TRANSFER_SCENARIOS, 'probe').optional(),
-    security: listOf(SECURITY, 'security probe').optional(),
-    combinations: z.enum(['each', 'all'], { error: 'combinations: expected "each" (every value once, beside the first of the others) or "all" (every combination)' }).optional(),
+    ruleset: z.string({ error: 'ruleset is required: the rule set file (nft or iptables-save), relative to this file' }).min(1).meta({ description: 'the rule set file (nft or iptables-save), relative to this file' }),
+    topology: z.string({ error: 'topology is required: a built-in topology name (routed) or a topology file relative to this file' }).min(1).meta({ description: 'a built-in topology name (routed, dnat, ...) or a .topo.yaml file relative to this file' }),
+    on: z.string().min(1).optional().meta({ description: "the node that carries the rule set: a firewall or router, or the ftp-server or ftp-client for its own host firewall (default: the topology's rulesetOn, or its firewall)" }),
+    servers: listOf(SERVER_SOFTWARE, 'server').optional().meta({ description: "FTP server software, the first one the base of the others (default: the topology's, then the rest)" }),
+    clients: listOf(CLIENT_NAMES, 'client').optional().meta({ description: 'clients (default: probe, curl, lftp)' }),
+    commands: listOf(FTP_COMMANDS, 'command').optional().meta({ description: 'transfer commands (default: RETR, STOR, LIST)' }),
+    families: listOf(FAMILIES, 'family').optional().meta({ description: "address families (default: every family the topology's server has)" }),
+    tls: listOf(TLS_MODES, 'TLS mode').optional().meta({ description: 'FTPS variants (default: none, explicit, implicit, ccc; each on a server that offers it)' }),
+    probes: listOf(TRANSFER_SCENARIOS, 'probe').optional().meta({ description: 'transfer probes (default: transfer, session, concurrent)' }),
+    security: listOf(SECURITY, 'security probe').optional().meta({ description: 'attacks, each expected blocked (default: bounce, pinhole-scope, helper-scope; [] for none)' }),
+    combinations: z
+      .enum(['each', 'all'], { error: 'combinations: expected "each" (every value once, beside the first of the others) or "all" (every combination)' })
+      .optional()
+      .meta({ description: 'each (default): every value of every list, beside the first value of the others; all: every combination' }),
     expect: expectSchema.optional(),
     accept: acceptSchema.optional(),
   },
   { error: unknownKeys('valid keys of a check: ruleset, topology, on, servers, clients, commands, families, tls, probes, security, combinations, expect, accept') },
 );
 
-const CheckFileSchema = z.strictObject(
+export const CheckFileSchema = z.strictObject(
   {
     $schema: z.string().optional(),
     name: z.string({ error: 'name is required: the suite name in the reports' }).regex(/^[a-z0-9][a-z0-9._-]*$/, { error: 'name: use lower-case letters, digits, ".", "_" and "-", e.g. edge-firewall' }),

@@ -6,9 +6,9 @@
  */
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../paths.ts';
+import { CACHE_DIR } from '../paths.ts';
 
-export const BUNDLES_DIR = join(REPO_ROOT, '.cache', 'ftp-servers');
+export const BUNDLES_DIR = join(CACHE_DIR, 'ftp-servers');
 
 /** A file of the bundle in use (`<server>` links to `<server>_<version>`); throws how to get it when missing. */
 export async function bundleFile(server: 'pure-ftpd' | 'proftpd', path: string): Promise<string> {

@@ -2,7 +2,7 @@
  * The probe agent as one plain JavaScript file, bundled from its TypeScript sources by esbuild
  * (the compiler tsx itself uses) once per process. Started through tsx's loader it spent about
  * half a second of CPU compiling itself in every lab; bundled, it starts as fast as plain Node.
- * The file is named by its content's hash under .cache/, so what runs is always what the
+ * The file is named by its content's hash in pinhole's cache (paths.ts), so what runs is always what the
  * sources say, and concurrent workers (or runs) writing the same bundle write the same bytes.
  */
 import { createHash } from 'node:crypto';
@@ -10,11 +10,11 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { REPO_ROOT } from '../paths.ts';
+import { CACHE_DIR } from '../paths.ts';
 
 const SOURCE = fileURLToPath(new URL('./probe-agent.ts', import.meta.url));
-/** Inside the repository: the docker driver mounts it into every node at its own path. */
-const BUNDLES = join(REPO_ROOT, '.cache', 'probe-agent');
+/** In pinhole's cache: the docker driver mounts it into every node at its own path. */
+const BUNDLES = join(CACHE_DIR, 'probe-agent');
 
 let bundled: Promise<string> | undefined;
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes this Debian host able to run pinhole: installs the Debian packages the netns driver
 # needs (only the missing ones), unpacks the other FTP servers (ftp-server-bundles.sh) and the
-# npm dependencies (only when package-lock.json changed).
+# npm dependencies (only when package-lock.json changed, and only in pinhole's own checkout).
 # Says precisely what is missing and exits 3 when it cannot install it itself.
 # --for-tests (npm test): also what pinhole's own tests need beyond a run, i.e. a browser.
 set -euo pipefail
@@ -54,7 +54,9 @@ bash harness/setup/ftp-server-bundles.sh
 # A symlinked node_modules is another checkout's install (git worktrees share one): npm ci would
 # empty that shared tree first, under everyone using it, and a fresh checkout's lock file is
 # always newer than it. Install in the checkout that owns it instead.
-if [[ -L node_modules ]]; then
+if [[ ! -f package-lock.json ]]; then
+  : # Installed in a user's project (npm never ships a lock file): its own npm install did this.
+elif [[ -L node_modules ]]; then
   [[ -f node_modules/.package-lock.json ]] || echo "pinhole: node_modules links to $(readlink node_modules), which has no npm install: run npm ci there" >&2
 elif [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "pinhole: installing npm dependencies (npm ci)"

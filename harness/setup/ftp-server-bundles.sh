@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Unpacks pure-ftpd and proftpd into .cache/ftp-servers/ as "bundles" and installs the shared
+# Unpacks pure-ftpd and proftpd into pinhole's cache (.cache/ftp-servers/ in a checkout) as "bundles" and installs the shared
 # libraries they link against. Called by ensure-host.sh; fast (no apt call) once done.
 #
 # Why bundles and not `apt-get install`: Debian's vsftpd, pure-ftpd and proftpd-core each
@@ -18,7 +18,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-CACHE=.cache/ftp-servers
+# pinhole's cache, by the rule harness/paths.ts states: PINHOLE_CACHE; else, installed in a
+# user's project (this checkout lies under node_modules/), the user's cache; else .cache/ here.
+if [[ -n "${PINHOLE_CACHE:-}" ]]; then
+  CACHE="$PINHOLE_CACHE/ftp-servers"
+elif [[ "$PWD/" == */node_modules/* ]]; then
+  CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/pinhole/ftp-servers"
+else
+  CACHE=.cache/ftp-servers
+fi
 # server -> the Debian packages unpacked into its bundle (all at one version)
 declare -A BUNDLES=([pure-ftpd]="pure-ftpd" [proftpd]="proftpd-core proftpd-mod-crypto")
 

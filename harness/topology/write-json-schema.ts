@@ -3,10 +3,9 @@
  * via the `# yaml-language-server: $schema=` comment) complete and flag keys while typing.
  * The zod schema stays the single source: a test fails when the committed file is stale.
  *
- *   npm run schema
+ *   npm run schema   (harness/cli/write-schemas.ts)
  */
-import { writeFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { TopologySchema } from './schema.ts';
 
@@ -23,9 +22,4 @@ export function topologyJsonSchema(): Record<string, unknown> {
 /** The exact text of the committed file. */
 export function renderTopologyJsonSchema(): string {
   return `${JSON.stringify(topologyJsonSchema(), null, 2)}\n`;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  writeFileSync(TOPOLOGY_JSON_SCHEMA_FILE, renderTopologyJsonSchema());
-  console.log(`wrote ${TOPOLOGY_JSON_SCHEMA_FILE}`);
 }

@@ -28,7 +28,7 @@ import type { StartedTestContainer } from 'testcontainers';
 import { disposeAll } from '../../dispose.ts';
 import { HostError, InputError } from '../../errors.ts';
 import { onPath } from '../../on-path.ts';
-import { REPO_ROOT } from '../../paths.ts';
+import { CACHE_DIR, NODE_MODULES_DIR, REPO_ROOT } from '../../paths.ts';
 import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
 import { addressOfInterface, familyOf, subnetsOf } from '../../topology/dual-stack.ts';
 import type { NodeSpec, SegmentSpec, TopologySpec } from '../../topology/schema.ts';
@@ -49,11 +49,13 @@ process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
 
 /**
- * The probe agent loads tsx from node_modules by its real path. A git worktree or a hoisting
- * package manager keeps node_modules outside the repository (a symlink): mount it too.
+ * Nodes run pinhole's own files at their host paths: the node agent loads tsx from node_modules,
+ * servers run from the FTP server bundles, the probe agent from its bundle in the cache. A git
+ * worktree or a hoisting package manager keeps node_modules outside the repository (a symlink),
+ * and pinhole installed in a user's project keeps its cache outside it: mount those too.
  */
-const NODE_MODULES = realpathSync(join(REPO_ROOT, 'node_modules'));
-const outsideRepo = (dir: string) => (dir.startsWith(REPO_ROOT) ? [] : [dir]);
+const NODE_MODULES = realpathSync(NODE_MODULES_DIR);
+const outsideRepo = (...dirs: string[]) => [...new Set(dirs)].filter((dir) => !dir.startsWith(REPO_ROOT));
 
 const ipv4SubnetOf = (seg: SegmentSpec) => subnetsOf(seg).find((s) => familyOf(s) === 'ipv4');
 
@@ -131,6 +133,8 @@ class DockerTopology implements StartedTopology {
   async bringUp(image: string): Promise<void> {
     const { spec, id, docker } = this;
     const dir = await claimRun(id);
+    // A bind mount's source must exist: a fresh install's cache may not yet.
+    await mkdir(CACHE_DIR, { recursive: true });
     // Another topology with the same subnets (another run, another worker) may hold them: wait.
     const plan = dockerIpv4Plan(spec);
     this.leases = await acquireSubnets(Object.values(plan.subnets), id, {
@@ -169,7 +173,7 @@ class DockerTopology implements StartedTopology {
           .withBindMounts([
             { source: dir, target: dir, mode: 'rw' },
             { source: REPO_ROOT, target: REPO_ROOT, mode: 'ro' },
-            ...outsideRepo(NODE_MODULES).map((m) => ({ source: m, target: m, mode: 'ro' as const })),
+            ...outsideRepo(NODE_MODULES, CACHE_DIR).map((m) => ({ source: m, target: m, mode: 'ro' as const })),
           ])
           .withAutoCleanup(false)
           .start();
