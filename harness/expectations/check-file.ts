@@ -150,8 +150,8 @@ const CheckSchema = z.strictObject(
 export const CheckFileSchema = z.strictObject(
   {
     $schema: z.string().optional(),
-    name: z.string({ error: 'name is required: the suite name in the reports' }).regex(/^[a-z0-9][a-z0-9._-]*$/, { error: 'name: use lower-case letters, digits, ".", "_" and "-", e.g. edge-firewall' }),
-    checks: z.array(CheckSchema, { error: 'checks: a list of checks, each with a ruleset and a topology' }).min(1, { error: 'checks: give at least one check' }),
+    name: z.string({ error: 'name is required: the suite name in the reports' }).regex(/^[a-z0-9][a-z0-9._-]*$/, { error: 'use lower-case letters, digits, ".", "_" and "-", e.g. edge-firewall' }),
+    checks: z.array(CheckSchema, { error: 'a list of checks, each with a ruleset and a topology' }).min(1, { error: 'give at least one check' }),
   },
   { error: unknownKeys('valid top-level keys: name, checks') },
 );

@@ -1,0 +1,73 @@
+// The check file (pinhole.yaml) as pinhole reads it: every problem at once, each as
+// FILE:LINE: PATH: MESSAGE; paths relative to the file; expectation keys read into dimensions.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { InputError } from '../../harness/errors.ts';
+import { parseCheckFile, parseExpectationKey } from '../../harness/expectations/check-file.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'pinhole-check-file-'));
+writeFileSync(join(dir, 'edge.nft'), 'table inet t {}\n');
+const FILE = join(dir, 'pinhole.yaml');
+
+function problemsOf(text: string): string[] {
+  try {
+    parseCheckFile(text, FILE);
+  } catch (err) {
+    if (err instanceof InputError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+test('a file as README gives it: paths made absolute, a built-in topology kept as a name', () => {
+  const f = parseCheckFile(['name: edge-firewall', 'checks:', '  - ruleset: edge.nft', '    topology: routed', '    on: fw', '    expect: { PORT: blocked, "EPSV STOR proftpd": pass }', '    accept: { pinhole-scope: "passive range opened by design" }', ''].join('\n'), FILE);
+  expect(f.name).toBe('edge-firewall');
+  expect(f.checks[0]).toMatchObject({ rulesetFile: join(dir, 'edge.nft'), topologyRef: 'routed', on: 'fw', index: 0, line: 3 });
+  expect(f.checks[0]!.expect).toEqual({ PORT: 'blocked', 'EPSV STOR proftpd': 'pass' });
+  expect(f.checks[0]!.accept).toEqual({ 'pinhole-scope': 'passive range opened by design' });
+});
+
+test('every problem at once, at its line: unknown keys, words, values, files, an accept without reason', () => {
+  const problems = problemsOf(
+    [
+      'name: Edge', //                                 1: not a valid name
+      'checks:',
+      '  - ruleset: missing.nft', //                    3: no such file
+      '    topology: ./nets/lab.topo.yaml', //          4: no such file
+      '    servers: [vsftpd, wuftpd]', //               5: unknown server
+      '    expect:',
+      '      "PASV STOR nginx": pass', //               7: unknown word
+      '      "PASV EPSV": blocked', //                  8: two modes
+      '      PORT: open', //                            9: bad value
+      '    accept: { bounce: "" }', //                  10: no reason
+      '    gatway: x', //                               11: unknown key
+      '',
+    ].join('\n'),
+  );
+  // Schema problems first (the files are only looked for once the schema holds).
+  expect(problems).toEqual([
+    expect.stringMatching(new RegExp(`^${FILE}:1: name: use lower-case letters`)),
+    `${FILE}:5: checks[0].servers[1]: unknown server "wuftpd"; servers: vsftpd, pure-ftpd, proftpd`,
+    expect.stringMatching(/:7: checks\[0\]\.expect\."PASV STOR nginx": unknown word "nginx" in key "PASV STOR nginx"; a key is made of modes/),
+    `${FILE}:8: checks[0].expect."PASV EPSV": key "PASV EPSV" names two values of one dimension (PASV and EPSV); a cell has one`,
+    `${FILE}:9: checks[0].expect.PORT: expected "pass" or "blocked", got "open"`,
+    `${FILE}:10: checks[0].accept.bounce: say why it is accepted: a reason, in words`,
+    expect.stringMatching(/:11: checks\[0\]\.gatway: unknown key "gatway"; valid keys of a check: ruleset, topology, on, servers/),
+  ]);
+  const files = problemsOf(['name: edge', 'checks:', '  - ruleset: missing.nft', '    topology: ./nets/lab.topo.yaml', ''].join('\n'));
+  expect(files).toEqual([`${FILE}:3: checks[0].ruleset: rule set file ${join(dir, 'missing.nft')} does not exist`, `${FILE}:4: checks[0].topology: topology file ${join(dir, 'nets/lab.topo.yaml')} does not exist`]);
+});
+
+test('an empty file, and a file without checks, say what a check file holds', () => {
+  expect(problemsOf('')).toEqual([expect.stringContaining(':1: (top level): the file has no content; a check file holds `name:` and `checks:`')]);
+  expect(problemsOf('name: edge\nchecks: []\n')).toEqual([`${FILE}:2: checks: give at least one check`]);
+});
+
+test('expectation keys: any order, families as people write them, one value per dimension', () => {
+  expect(parseExpectationKey('STOR  EPSV proftpd')).toEqual({ command: 'STOR', mode: 'EPSV', server: 'proftpd' });
+  expect(parseExpectationKey('IPv6 EPRT curl implicit session')).toEqual({ family: 'ipv6', mode: 'EPRT', client: 'curl', tls: 'implicit', probe: 'session' });
+  expect(parseExpectationKey('RETR STOR')).toContain('names two values of one dimension');
+  expect(parseExpectationKey('pasv')).toContain('unknown word "pasv"');
+});
