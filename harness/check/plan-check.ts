@@ -35,8 +35,8 @@ export interface PlannedCell {
 
 export interface CheckPlan {
   cells: PlannedCell[];
-  /** Problems with the check as written (an expectation key that matches no cell...), as messages. */
-  problems: Array<{ key?: string; message: string }>;
+  /** Problems with the check as written (an expectation key that matches no cell...), at their key within the check. */
+  problems: Array<{ at: string[]; message: string }>;
 }
 
 /** Attacks, the modes they are made in (ftp-security's truth table), and the command they use. */
@@ -111,6 +111,9 @@ export function planCheck(check: CheckSpec, topology: TopologySpec): CheckPlan {
   }
 
   const problems: CheckPlan['problems'] = [];
+  for (const f of families.filter((f) => !hasFamilies.includes(f))) {
+    problems.push({ at: ['families'], message: `the server of topology ${topology.name} has no ${f === 'ipv6' ? 'IPv6' : 'IPv4'} address, so no cell can be ${f === 'ipv6' ? 'IPv6' : 'IPv4'}` });
+  }
   const keys = Object.entries(check.expect ?? {}).map(([text, result]) => ({ text, result, key: parseExpectationKey(text) as ExpectationKey }));
   for (const cell of cells) {
     if (cell.scenario === 'bounce' || cell.scenario === 'pinhole-scope' || cell.scenario === 'helper-scope') {
@@ -125,13 +128,13 @@ export function planCheck(check: CheckSpec, topology: TopologySpec): CheckPlan {
     const most = Math.max(...matching.map((k) => Object.keys(k.key).length));
     const best = matching.filter((k) => Object.keys(k.key).length === most);
     if (new Set(best.map((k) => k.result)).size > 1) {
-      problems.push({ message: `keys ${best.map((k) => JSON.stringify(k.text)).join(' and ')} both name ${describe(cell)} and disagree; add a more specific key for it` });
+      problems.push({ at: ['expect'], message: `keys ${best.map((k) => JSON.stringify(k.text)).join(' and ')} both name ${describe(cell)} and disagree; add a more specific key for it` });
       continue;
     }
     cell.expected = best[0]!.result;
   }
   for (const k of keys) {
-    if (!cells.some((c) => matches(k.key, c))) problems.push({ key: k.text, message: `names no cell of this check (its dimensions and topology ${topology.name} have none such)` });
+    if (!cells.some((c) => matches(k.key, c))) problems.push({ at: ['expect', k.text], message: `names no cell of this check (its dimensions and topology ${topology.name} have none such)` });
   }
   return { cells, problems };
 }

@@ -49,7 +49,7 @@ export async function validateCheckFile(file: string): Promise<CheckFile> {
       problem(check.on === undefined ? at() : at('on'), err.problems.join('; '));
     }
     for (const p of planCheck(check, topology).problems) {
-      problem(p.key === undefined ? at('expect') : at('expect', p.key), p.message);
+      problem(at(...p.at), p.message);
     }
   }
   if (problems.length > 0) throw new InputError(problems);

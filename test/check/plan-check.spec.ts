@@ -39,6 +39,7 @@ test('all combinations, narrowed lists, and a topology with IPv6 and a third hos
   const dual = planCheck(check({ servers: ['vsftpd'], clients: ['probe', 'curl'], tls: ['none'], probes: ['transfer'], commands: ['RETR'] }), await loadTopology('topologies/routed-dualstack.topo.yaml')).cells;
   // IPv6: EPRT and EPSV only, and curl not at all (not verified here); the attacks over IPv4.
   expect(dual.filter((c) => c.family === 'ipv6').map((c) => `${c.mode} ${c.client}`)).toEqual(['EPRT probe', 'EPSV probe']);
+  expect(planCheck(check({ families: ['ipv6'] }), routed).problems).toEqual([{ at: ['families'], message: 'the server of topology routed has no IPv6 address, so no cell can be IPv6' }]);
   const bounce = planCheck(check({ security: ['bounce'] }), await loadTopology('topologies/routed-bounce.topo.yaml')).cells.filter((c) => c.scenario === 'bounce');
   expect(bounce.map((c) => c.skip)).toEqual([undefined, undefined]);
 });
@@ -54,6 +55,6 @@ test('the most specific key wins; keys that tie and disagree, or name nothing, a
   // An attack is expected blocked whatever the keys say; accepting it is `accept:`'s job.
   expect(planCheck(check({ expect: { PASV: 'pass' }, accept: { 'pinhole-scope': 'by design' } }), routed).cells.find((c) => c.scenario === 'pinhole-scope')).toMatchObject({ expected: 'blocked', accepted: 'by design' });
   const { problems } = planCheck(check({ expect: { 'PASV STOR': 'pass', 'PASV proftpd': 'blocked', 'EPRT lftp': 'pass' } }), routed);
-  expect(problems).toContainEqual({ message: expect.stringMatching(/^keys "PASV STOR" and "PASV proftpd" both name PASV STOR proftpd probe IPv4 and disagree; add a more specific key for it$/) });
-  expect(problems).toContainEqual({ key: 'EPRT lftp', message: 'names no cell of this check (its dimensions and topology routed have none such)' });
+  expect(problems).toContainEqual({ at: ['expect'], message: expect.stringMatching(/^keys "PASV STOR" and "PASV proftpd" both name PASV STOR proftpd probe IPv4 and disagree; add a more specific key for it$/) });
+  expect(problems).toContainEqual({ at: ['expect', 'EPRT lftp'], message: 'names no cell of this check (its dimensions and topology routed have none such)' });
 });
