@@ -24,6 +24,19 @@ const evidenceOption = () =>
     .choices([...EVIDENCE_POLICIES])
     .default(DEFAULT_EVIDENCE_POLICY);
 
+/** What `run` and `check` share: the driver, the reports, the cell selection, parallelism and evidence. */
+function runOptions(cmd: Command, help: { grep: string; workers: string }): void {
+  cmd
+    .addOption(driverOption())
+    .option('--json <file>', 'JSON results (the contract in README)', 'reports/results.json')
+    .option('--junit <file>', 'JUnit XML for CI', 'reports/junit.xml')
+    .option('--html <dir|file>', 'self-contained HTML report (matrix, filters, ladder diagrams, advice)', 'reports/html')
+    .option('--grep <regex>', `only cells whose title matches (${help.grep})`)
+    .option('--workers <n>', `Playwright workers (${help.workers})`)
+    .option('--shard <i/n>', 'run only the i-th of n parts (e.g. 1/2, one per CI machine); join them with pinhole merge')
+    .addOption(evidenceOption());
+}
+
 async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('pinhole')
@@ -31,37 +44,23 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  program
+  const run = program
     .command('run')
     .description('run the built-in compliance suites; print the matrix; write JSON and JUnit')
-    .addOption(driverOption())
-    .option('--json <file>', 'JSON results (the contract in README)', 'reports/results.json')
-    .option('--junit <file>', 'JUnit XML for CI', 'reports/junit.xml')
-    .option('--html <dir|file>', 'self-contained HTML report (matrix, filters, ladder diagrams, advice)', 'reports/html')
-    .option('--grep <regex>', 'only cells whose title matches (e.g. "nft-helper" or "PASV")')
-    .option('--workers <n>', 'Playwright workers (one topology each)')
-    .option('--shard <i/n>', 'run only the i-th of n parts (e.g. 1/2, one per CI machine); join them with pinhole merge')
-    .addOption(evidenceOption())
     .action(async (opts) => {
       code = await runCommand(opts);
     });
+  runOptions(run, { grep: 'e.g. "nft-helper" or "PASV"', workers: 'one topology each' });
 
-  program
+  const check = program
     .command('check')
     .description("check your own rule sets from a check file (pinhole.yaml): every server, client, mode, command, family, FTPS variant and session probe, and the attacks; print the matrix; write JSON, JUnit and HTML")
     .argument('[file]', 'the check file', DEFAULT_CHECK_FILE)
-    .addOption(driverOption())
-    .option('--json <file>', 'JSON results (the contract in README)', 'reports/results.json')
-    .option('--junit <file>', 'JUnit XML for CI', 'reports/junit.xml')
-    .option('--html <dir|file>', 'self-contained HTML report (matrix, filters, ladder diagrams, advice)', 'reports/html')
-    .option('--grep <regex>', 'only cells whose title matches (e.g. "EPSV" or "proftpd")')
-    .option('--workers <n>', 'Playwright workers')
-    .option('--shard <i/n>', 'run only the i-th of n parts (e.g. 1/2, one per CI machine); join them with pinhole merge')
-    .option('--update', "write what the cells observed into the file as its expectations (review the change, then commit it)")
-    .addOption(evidenceOption())
+    .option('--update', 'write what the cells observed into the file as its expectations (review the change, then commit it)')
     .action(async (file: string, opts) => {
       code = await checkCommand(file, opts);
     });
+  runOptions(check, { grep: 'e.g. "EPSV" or "proftpd"', workers: 'each brings up the labs of the cells it runs' });
 
   program
     .command('merge')

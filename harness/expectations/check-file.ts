@@ -21,11 +21,11 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
-import { CLIENT_NAMES, FAMILIES, FTP_COMMANDS, MODES, SCENARIOS, SERVER_SOFTWARE, TLS_MODES, type Expectation, type Scenario } from '../model.ts';
+import { CLIENT_NAMES, FAMILIES, FTP_COMMANDS, MODES, SCENARIOS, SERVER_SOFTWARE, TLS_MODES, type Scenario } from '../model.ts';
 import { readInputText } from '../read-input-file.ts';
 import { friendlyMessage, inFileOrder, parseYamlInput, schemaProblems } from '../yaml-input.ts';
 import { formatProblem, type Locate, type YamlPath } from '../yaml-path.ts';
-import { EXPECTATION_RESULTS } from './load-expectations.ts';
+import { EXPECTATION_RESULTS, expectationRecord } from './load-expectations.ts';
 
 /** The file `pinhole check` reads when it is given none. */
 export const DEFAULT_CHECK_FILE = 'pinhole.yaml';
@@ -82,29 +82,14 @@ function listOf<const T extends string>(values: readonly T[], what: string) {
 
 const unknownKeys = (valid: string) => (iss: { code: string }) => (iss.code === 'unrecognized_keys' ? valid : undefined);
 
-const result = z.enum(EXPECTATION_RESULTS, { error: (iss) => `expected ${EXPECTATION_RESULTS.map((r) => JSON.stringify(r)).join(' or ')}, got ${JSON.stringify(iss.input)}` });
-
-/** Keys and values in one pass, so a file with a bad value and a bad key hears of both. */
-const expectSchema = z
-  .record(z.string(), z.unknown())
-  .superRefine((rec, ctx) => {
-    const seen = new Map<string, string>();
-    for (const [k, value] of Object.entries(rec)) {
-      const checked = result.safeParse(value);
-      if (!checked.success) ctx.addIssue({ code: 'custom', path: [k], message: checked.error.issues[0]!.message });
-      const key = parseExpectationKey(k);
-      if (typeof key === 'string') {
-        ctx.addIssue({ code: 'custom', path: [k], message: key });
-        continue;
-      }
-      // `PASV STOR` and `STOR  PASV` are two YAML keys but one set of cells.
-      const canonical = JSON.stringify(Object.entries(key).sort());
-      const first = seen.get(canonical);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `names the same cells as ${JSON.stringify(first)}; give each once` });
-      else seen.set(canonical, k);
-    }
-  })
-  .transform((rec) => rec as Record<string, Expectation>)
+/** Keys and values in one pass (load-expectations.ts); `STOR  PASV` and `PASV STOR` name one set of cells. */
+const expectSchema = expectationRecord(
+  (k) => {
+    const key = parseExpectationKey(k);
+    return typeof key === 'string' ? { problem: key } : { canonical: JSON.stringify(Object.entries(key).sort()) };
+  },
+  (first) => `names the same cells as ${JSON.stringify(first)}; give each once`,
+)
   .meta({
     description: 'what cells must do: a key names cells by mode, command, server, client, family, TLS and probe words ("PASV", "EPSV STOR proftpd"); the most specific key wins',
     additionalProperties: { enum: [...EXPECTATION_RESULTS] },

@@ -42,31 +42,41 @@ function expectationFileSchema(commands: readonly FtpCommand[]) {
     if ((FTP_COMMANDS as readonly string[]).includes(command)) return `explore does not run ${command}; it runs ${commands.join(' and ')} in every mode`;
     return `unknown command ${JSON.stringify(command)}; commands: ${list(commands)}`;
   };
+  // `PASV  STOR` and `PASV STOR` are two YAML keys but one cell.
+  const cells = expectationRecord((k) => {
+    const problem = key(k);
+    return problem === undefined ? { canonical: k.trim().split(/\s+/).join(' ') } : { problem };
+  }, (first) => `names the same cell as ${JSON.stringify(first)}; give each cell once`)
+    .refine((rec) => Object.keys(rec).length > 0, { error: `no expectations: give at least one mode (${list(MODES)}), e.g. \`PASV: pass\`` });
+  return z.strictObject({ expect: cells }, { error: (iss) => (iss.code === 'unrecognized_keys' ? 'the only key here is expect' : undefined) });
+}
+
+/**
+ * An `expect:` map, its keys and values checked in one pass (a record's key check would not run
+ * once a value failed, so a file with a bad result and a bad key hears of both). `read` gives a
+ * key's problem, or the cells it names in a canonical spelling: two keys naming the same cells
+ * are refused with `same(firstKey)`. Shared by --expect files and check files.
+ */
+export function expectationRecord(read: (key: string) => { problem: string } | { canonical: string }, same: (first: string) => string) {
   const result = z.enum(EXPECTATION_RESULTS, { error: (iss) => `expected ${EXPECTATION_RESULTS.map((r) => JSON.stringify(r)).join(' or ')}, got ${JSON.stringify(iss.input)}` });
-  // Keys and values are checked in one pass (a record's key check would not run once a value
-  // failed), so a file with a bad result and a bad mode hears of both.
-  const cells = z
+  return z
     .record(z.string(), z.unknown())
     .superRefine((rec, ctx) => {
       const seen = new Map<string, string>();
       for (const [k, value] of Object.entries(rec)) {
         const checked = result.safeParse(value);
         if (!checked.success) ctx.addIssue({ code: 'custom', path: [k], message: checked.error.issues[0]!.message });
-        const problem = key(k);
-        if (problem) {
-          ctx.addIssue({ code: 'custom', path: [k], message: problem });
+        const named = read(k);
+        if ('problem' in named) {
+          ctx.addIssue({ code: 'custom', path: [k], message: named.problem });
           continue;
         }
-        // `PASV  STOR` and `PASV STOR` are two YAML keys but one cell.
-        const cell = k.trim().split(/\s+/).join(' ');
-        const first = seen.get(cell);
-        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `names the same cell as ${JSON.stringify(first)}; give each cell once` });
-        else seen.set(cell, k);
+        const first = seen.get(named.canonical);
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: same(first) });
+        else seen.set(named.canonical, k);
       }
     })
-    .refine((rec) => Object.keys(rec).length > 0, { error: `no expectations: give at least one mode (${list(MODES)}), e.g. \`PASV: pass\`` })
     .transform((rec) => rec as Record<string, Expectation>);
-  return z.strictObject({ expect: cells }, { error: (iss) => (iss.code === 'unrecognized_keys' ? 'the only key here is expect' : undefined) });
 }
 
 export async function loadExpectations(file: string, commands: readonly FtpCommand[]): Promise<Expectations> {
