@@ -28,6 +28,12 @@ test.describe('judge', () => {
       expect(judge(expected, observed)).toBe(verdict);
     });
   }
+  // A check file's accepted attack: only an attack expected blocked that got through is accepted;
+  // every other combination is judged as without the reason.
+  test('an accepted reason turns only blocked -> pass into accepted', () => {
+    expect(judge('blocked', 'pass', 'by design')).toBe('accepted');
+    for (const [expected, observed, verdict] of table.filter(([e, o]) => !(e === 'blocked' && o === 'pass'))) expect(judge(expected, observed, 'by design')).toBe(verdict);
+  });
 });
 
 test('summarize counts every verdict, zeros included', () => {
@@ -39,13 +45,17 @@ test('summarize counts every verdict, zeros included', () => {
     cell('e', 'pass', null),
     cell('f', null, 'blocked'),
   ];
-  expect(summarize(cells)).toEqual({ compliant: 2, violation: 1, inconclusive: 1, skipped: 1, observed: 1 });
-  expect(summarize([])).toEqual({ compliant: 0, violation: 0, inconclusive: 0, skipped: 0, observed: 0 });
+  expect(summarize(cells)).toEqual({ compliant: 2, violation: 1, inconclusive: 1, skipped: 1, observed: 1, accepted: 0 });
+  expect(summarize([{ verdict: 'accepted' }])).toMatchObject({ accepted: 1 });
+  expect(summarize([])).toEqual({ compliant: 0, violation: 0, inconclusive: 0, skipped: 0, observed: 0, accepted: 0 });
 });
 
 test.describe('exitCodeFor', () => {
   test('0 when every cell is compliant, observed or skipped', () => {
     expect(exitCodeFor([cell('a', 'pass', 'pass'), cell('b', null, 'error'), cell('c', 'blocked', null)])).toBe(0);
+  });
+  test('0 when an attack got through that the check file accepts', () => {
+    expect(exitCodeFor([cell('a', 'pass', 'pass'), { ...cell('b', 'blocked', 'pass'), verdict: 'accepted', accepted: 'by design' }])).toBe(0);
   });
   test('0 for an empty run', () => {
     expect(exitCodeFor([])).toBe(0);
