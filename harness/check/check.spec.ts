@@ -5,13 +5,15 @@
  * mode, ordered so each worker brings up each (check, server software) lab once; parallel mode is
  * also what lets `--shard` split one file's cells between machines.
  */
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { loadCheckFile } from '../expectations/check-file.ts';
 import { SERVER_SOFTWARE } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { test } from '../suite/fixtures.ts';
 import { cell } from '../suite/suite-kit.ts';
 import { loadTopology, resolveTopology } from '../topology/load-topology.ts';
+import { labTopologyOf, writeLabTopology } from './bounce-target.ts';
 import { checkRulesetLabel, planCheck } from './plan-check.ts';
 
 const file = process.env.PINHOLE_CHECK_FILE;
@@ -21,8 +23,11 @@ const checkFile = await loadCheckFile(file);
 test.describe.configure({ mode: 'parallel' });
 
 for (const check of checkFile.checks) {
-  const topologyFile = resolveTopology(check.topologyRef, TOPOLOGIES_DIR);
-  const topology = await loadTopology(topologyFile);
+  const ownFile = resolveTopology(check.topologyRef, TOPOLOGIES_DIR);
+  const own = await loadTopology(ownFile);
+  const topology = labTopologyOf(check, own);
+  // A topology given a bounce target is a file of this run's own (bounce-target.ts).
+  const topologyFile = topology === own ? ownFile : writeLabTopology(topology, join(process.env.PINHOLE_OUTPUT_DIR ?? tmpdir(), 'topologies'), check.index);
   const { cells } = planCheck(check, topology);
   const byServer = [...cells].sort((a, b) => SERVER_SOFTWARE.indexOf(a.serverKind) - SERVER_SOFTWARE.indexOf(b.serverKind));
   test.describe(`check ${check.index + 1}: ${checkRulesetLabel(check)} on ${topology.name}`, () => {

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { labTopologyOf } from '../check/bounce-target.ts';
 import { checkRulesetLabel, planCheck } from '../check/plan-check.ts';
 import { expectationsFrom, recordable, writeExpectations } from '../check/record-expectations.ts';
 import { SECURITY_SCENARIOS } from '../model.ts';
@@ -35,7 +36,7 @@ export async function validateCheckFile(file: string): Promise<CheckFile> {
   // Two checks of one rule set on one topology and node would give the same cells the same ids.
   const rows = new Map<string, number>();
   for (const [i, check] of checkFile.checks.entries()) {
-    const topology = await loadTopology(topologyFiles[i]!);
+    const topology = labTopologyOf(check, await loadTopology(topologyFiles[i]!));
     const at = (...path: Array<string | number>) => ['checks', check.index, ...path];
     const problem = (path: Array<string | number>, message: string) => problems.push(formatProblem(checkFile.file, checkFile.locate(path), path, message));
     const row = `${checkRulesetLabel(check)} on ${topology.name}`;
