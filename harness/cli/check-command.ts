@@ -36,7 +36,9 @@ export async function validateCheckFile(file: string): Promise<CheckFile> {
   // Two checks of one rule set on one topology and node would give the same cells the same ids.
   const rows = new Map<string, number>();
   for (const [i, check] of checkFile.checks.entries()) {
-    const topology = labTopologyOf(check, await loadTopology(topologyFiles[i]!));
+    const own = await loadTopology(topologyFiles[i]!);
+    // The user's own nodes for `on:`; the cells on the lab's topology (a bounce target added).
+    const topology = labTopologyOf(check, own);
     const at = (...path: Array<string | number>) => ['checks', check.index, ...path];
     const problem = (path: Array<string | number>, message: string) => problems.push(formatProblem(checkFile.file, checkFile.locate(path), path, message));
     const row = `${checkRulesetLabel(check)} on ${topology.name}`;
@@ -44,7 +46,7 @@ export async function validateCheckFile(file: string): Promise<CheckFile> {
     if (first !== undefined) problem(at(), `checks ${first + 1} and ${i + 1} both check ${row}: merge them into one check (its lists of servers, clients... take several values)`);
     else rows.set(row, i);
     try {
-      rulesetNodeOf(topology, check.on);
+      rulesetNodeOf(own, check.on);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       problem(check.on === undefined ? at() : at('on'), err.problems.join('; '));
