@@ -169,6 +169,14 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
       if (spec.expected === null) return;
       // An accepted attack that got through is reported as such, not as a failed test.
       if (spec.accepted !== undefined && spec.expected === 'blocked' && observation.outcome === 'pass') return;
+      if (observation.outcome !== spec.expected) {
+        // A violation is pinhole's finding (the reporter reads it from the result attachment),
+        // not a broken worker. Playwright stops a worker after any unexpected failure, and the
+        // next cell then waits for a new worker and a new lab: about a second instead of tens of
+        // milliseconds, for every violation. Declared expected, the assertion below still runs
+        // and still fails, and the worker and its lab carry on.
+        test.fail(true, 'a violation: the cell did not do what its suite or check file expects');
+      }
       // One diagnostic line per check: expected and observed, and why.
       expect(observation.outcome, `${ruleset} ${spec.mode} ${spec.command}: expected ${spec.expected}, observed ${observation.outcome}${observation.cause ? ` (${observation.cause})` : ''}`).toBe(spec.expected);
     },
