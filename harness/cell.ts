@@ -68,6 +68,12 @@ export interface CellResult {
    * when the attack gets through, the verdict is `accepted`. Absent everywhere else.
    */
   accepted?: string;
+  /**
+   * Which rule let each of the cell's connections through or dropped it, from the trace of the
+   * node that carries the rule set (harness/evidence/attribution.ts). Absent where no transfer
+   * was attempted through a rule set, and from reports written before it existed.
+   */
+  attribution?: CellAttribution;
   /** The smallest rule change found that makes a failing transfer pass; null when none applies. */
   advice: Advice | null;
   /** The directory holding this cell's evidence files, relative to the JSON report; null when none was kept. */
@@ -80,6 +86,39 @@ export interface CellResult {
    * and `diff` reports, and from reports written before it existed.
    */
   testMs?: number;
+}
+
+/** One chain's verdict on a SYN, told as the user wrote it where the file says. */
+export interface RuleHit {
+  /** `inet filter forward` */
+  chain: string;
+  /** The rule as written in the file (or as the kernel lists it), or `policy accept`. */
+  rule: string;
+  /** `fw.nft:14`, when the file's rule is known. */
+  at?: string;
+  verdict: string;
+}
+
+export interface ConnectionAttribution {
+  connection: 'control' | 'data';
+  /** The SYN: `192.168.10.10:40000 -> 203.0.113.10:21`. */
+  packet: string;
+  /** The verdict that let it through or dropped it: the last accept or drop it met. */
+  decidedBy: RuleHit | null;
+  /** Every rule that matched on the way, and the policies that applied, in order. */
+  path: RuleHit[];
+  /** Its conntrack state when it arrived: `new`, or `related` (an expectation); null when the counters cannot tell. */
+  state: 'new' | 'related' | null;
+  /** The helper attached to the control connection (by the rule in `path` that set it); the helper whose expectation a RELATED data connection matched. */
+  helper?: string;
+}
+
+export interface CellAttribution {
+  /** The node whose trace this is: the one that carries the rule set under test. */
+  node: string;
+  /** The rule set file the `at`s point into (as the run was given it), for coverage. */
+  file: string;
+  connections: ConnectionAttribution[];
 }
 
 /**
@@ -143,7 +182,7 @@ export function cellResult(
   meta: CellMeta,
   nodes: { client: string; server: string },
   o: Observation,
-  found: { advice?: Advice | null; evidence?: string | null } = {},
+  found: { advice?: Advice | null; evidence?: string | null; attribution?: CellAttribution | undefined } = {},
 ): CellResult {
   return {
     id: cellId(meta),
@@ -155,6 +194,7 @@ export function cellResult(
     advice: found.advice ?? null,
     evidence: found.evidence ?? null,
     durationMs: o.durationMs,
+    ...(found.attribution ? { attribution: found.attribution } : {}),
   };
 }
 

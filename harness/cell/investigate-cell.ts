@@ -19,7 +19,8 @@ import { judge } from '../verdict.ts';
 import { scenarioRunner } from '../scenarios/run-scenario.ts';
 import { adviseCell } from './advise-cell.ts';
 import { cellPackets, type LadderScene } from './cell-packets.ts';
-import { diagnosable, explainCell } from './explain-cell.ts';
+import { attributeOnLab } from './attribute-cell.ts';
+import { diagnosable, explainCell, movesData } from './explain-cell.ts';
 
 export interface InvestigatedCell {
   result: CellResult;
@@ -60,6 +61,8 @@ export async function investigateCell(
 ): Promise<InvestigatedCell> {
   const runner = scenarioRunner(lab, ask);
   const { observation: observed, window } = await runner.run(ruleset);
+  // Before anything re-runs the cell (advice), which starts the trace afresh.
+  const attribution = movesData(ask) ? await attributeOnLab(lab, window, ruleset) : undefined;
   const keep = keepsEvidence(policy, judge(meta.expected, observed.outcome));
   const advise = wantsAdvice(meta.expected, observed.outcome);
   const needsState = diagnosable(observed, ask, window) || keep || advise;
@@ -77,12 +80,12 @@ export async function investigateCell(
   const advice = advise ? await adviseCell(observation, ask, ruleset, state, server, runner) : null;
   const dims = { ...meta, ...dimensions };
   const nodes = { client: lab.client.name, server: lab.server.name };
-  const result = cellResult(dims, nodes, observation, { advice });
+  const result = cellResult(dims, nodes, observation, { advice, attribution });
   if (!keep) return { result, observation, ladder, evidence: [] };
   const written = await writeEvidence(jsonReport, { cell: result, observation, advice, state, captures: pcaps, ladder });
   const base = dirname(resolve(jsonReport));
   return {
-    result: cellResult(dims, nodes, observation, { advice, evidence: written.dir }),
+    result: cellResult(dims, nodes, observation, { advice, evidence: written.dir, attribution }),
     observation,
     ladder,
     evidence: written.files.map((f) => join(base, written.dir, f)),

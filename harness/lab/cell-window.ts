@@ -18,4 +18,10 @@ export interface CellWindow {
   failed?: { job: Omit<ProbeJob, 'id'>; report: ProbeReport };
   /** The drops that were the cell's own (scenarios/attempt.ts), for the ladder's wait on the capture. */
   drops: DropEvent[];
+  /**
+   * Every probe job of the cell: where it dialled and the data endpoints it learnt (the same
+   * array the job fills as it learns them), so the traced SYNs that were its own can be told
+   * apart (harness/evidence/attribution.ts).
+   */
+  jobs: Array<{ host: string; port: number; endpoints: Array<{ host: string; port: number }>; active: boolean }>;
 }

@@ -287,7 +287,7 @@ export class Lab implements AsyncDisposable {
     const [prepared] = await Promise.all([this.rulesets.prepare(this.firewall, ruleset), ...this.fixedRulesets.map(([n, rs]) => this.rulesets.prepare(n, rs))]);
     for (const o of this.observers) o.reset();
     this.capture.mark();
-    return { ruleset, counters: parseExpectCounters(prepared.stats), listing: prepared.listing, drops: [] };
+    return { ruleset, counters: parseExpectCounters(prepared.stats), listing: prepared.listing, drops: [], jobs: [] };
   }
 
   /** Expectations the firewall holds (`conntrack -L expect`), optionally only those toward `address`. */

@@ -37,7 +37,22 @@ export interface DropEvent {
  * IPv6 (`ip6 saddr`) alike. The monitor names rules from the rule set it read when it started
  * and never reads it again, so a rule applied later shows as `unknown rule handle N`.
  */
-export function parseTraceLine(line: string): { id: string; chain: string; packet?: PacketSummary; drop?: string; seen: boolean } | undefined {
+/**
+ * A base or regular chain's word on a traced packet: a rule that matched (by its text, or by its
+ * handle when the monitor does not know the rule) with its verdict, or the chain's policy.
+ */
+export interface TraceVerdict {
+  /** `inet filter forward` */
+  chain: string;
+  /** The rule's text as nft prints it; null for the chain's policy, or a rule known by handle only. */
+  rule: string | null;
+  handle?: number;
+  /** `accept`, `drop`, `continue`, `jump NAME`...; a policy's `accept` or `drop`. */
+  verdict: string;
+  policy: boolean;
+}
+
+export function parseTraceLine(line: string): { id: string; chain: string; packet?: PacketSummary; drop?: string; verdict?: TraceVerdict; seen: boolean } | undefined {
   const m = /^trace id (\w+) (\S+ \S+ \S+) (.*)$/.exec(line.trim());
   if (!m) return undefined;
   const [, id, chain, rest] = m as unknown as [string, string, string, string];
@@ -56,14 +71,32 @@ export function parseTraceLine(line: string): { id: string; chain: string; packe
       },
     };
   }
-  if (/^policy drop\b/.test(rest)) return { id, chain, drop: 'policy drop', seen: true };
-  const verdict = /^(?:rule (.*)|unknown rule (handle \d+)) \(verdict (?:drop|reject)\)$/.exec(rest);
-  if (verdict) return { id, chain, drop: verdict[1] ?? verdict[2], seen: true };
+  const policy = /^policy (\w+)/.exec(rest);
+  if (policy) {
+    const v: TraceVerdict = { chain, rule: null, verdict: policy[1]!, policy: true };
+    return { id, chain, verdict: v, ...(policy[1] === 'drop' ? { drop: 'policy drop' } : {}), seen: true };
+  }
+  const matched = /^(?:rule (.*)|unknown rule handle (\d+)) \(verdict ([^)]+)\)$/.exec(rest);
+  if (matched) {
+    const [, text, handle, verdict] = matched as unknown as [string, string | undefined, string | undefined, string];
+    const v: TraceVerdict = { chain, rule: text ?? null, ...(handle ? { handle: Number(handle) } : {}), verdict, policy: false };
+    const drops = verdict === 'drop' || verdict === 'reject';
+    return { id, chain, verdict: v, ...(drops ? { drop: text ?? `handle ${handle}` } : {}), seen: true };
+  }
   return { id, chain, seen: true };
+}
+
+/** A traced SYN and what every chain it crossed said of it, in order. */
+export interface PacketTrace {
+  node: string;
+  packet: PacketSummary;
+  verdicts: TraceVerdict[];
 }
 
 export class DropObserver implements AsyncDisposable {
   private readonly packets = new Map<string, PacketSummary>();
+  /** By trace id, the chains' verdicts (a packet keeps its id across hooks). */
+  private readonly verdicts = new Map<string, TraceVerdict[]>();
   private events: DropEvent[] = [];
   private listeners = new Set<(e: DropEvent) => void>();
   private tracedSinceStart = 0;
@@ -90,6 +123,7 @@ export class DropObserver implements AsyncDisposable {
     if (!t) return;
     this.tracedSinceStart++;
     if (t.packet && !this.packets.has(t.id)) this.packets.set(t.id, t.packet);
+    if (t.verdict) this.verdicts.set(t.id, [...(this.verdicts.get(t.id) ?? []), t.verdict]);
     if (t.drop) {
       const packet = this.packets.get(t.id);
       if (!packet) return;
@@ -97,13 +131,22 @@ export class DropObserver implements AsyncDisposable {
       this.events.push(ev);
       for (const l of this.listeners) l(ev);
     }
-    if (this.packets.size > 10_000) this.packets.clear();
+    if (this.packets.size > 10_000) {
+      this.packets.clear();
+      this.verdicts.clear();
+    }
   }
 
   /** Forgets earlier drops: called when a cell starts, so only its own packets count. */
   reset(): void {
     this.events = [];
     this.packets.clear();
+    this.verdicts.clear();
+  }
+
+  /** Every SYN traced since the last reset, with its chains' verdicts: what attribution reads. */
+  traces(): PacketTrace[] {
+    return [...this.packets].map(([id, packet]) => ({ node: this.node.name, packet, verdicts: this.verdicts.get(id) ?? [] }));
   }
 
   drops(): DropEvent[] {

@@ -11,6 +11,22 @@ import type { CellResult, RunReport } from '../cell.ts';
 import { VERDICTS } from '../verdict.ts';
 import { formatPath } from '../yaml-path.ts';
 
+const RuleHitSchema = z.object({ chain: z.string(), rule: z.string(), at: z.string().optional(), verdict: z.string() });
+const AttributionSchema = z.object({
+  node: z.string(),
+  file: z.string(),
+  connections: z.array(
+    z.object({
+      connection: z.enum(['control', 'data']),
+      packet: z.string(),
+      decidedBy: RuleHitSchema.nullable(),
+      path: z.array(RuleHitSchema),
+      state: z.enum(['new', 'related']).nullable(),
+      helper: z.string().optional(),
+    }),
+  ),
+});
+
 const CellResultSchema = z.object({
   id: z.string(),
   suite: z.string(),
@@ -36,6 +52,7 @@ const CellResultSchema = z.object({
   evidence: z.string().nullable().default(null),
   durationMs: z.number(),
   testMs: z.number().optional(),
+  attribution: AttributionSchema.optional(),
 }) satisfies z.ZodType<CellResult>;
 
 /** Unknown extra fields are dropped rather than refused, so a newer writer stays readable. */

@@ -33,6 +33,7 @@ export async function attempt(
   // Drops and the endpoint may arrive in any order, so every drop is kept and re-judged when the
   // endpoint arrives (own-drops.ts says which are the job's own).
   const endpoints: Endpoint[] = [];
+  window.jobs.push({ host: job.host, port: job.port, endpoints, active: isActiveMode(job.mode) });
   const isOwn = (d: DropEvent) => isOwnDrop(d, job, endpoints, alsoOwn);
   let decide: (d: DropEvent) => void = () => undefined;
   const decided = new Promise<DropEvent>((resolve) => (decide = resolve));

@@ -1,0 +1,127 @@
+/**
+ * Which rule let each of a cell's connections through, or dropped it, from the kernel's own
+ * trace of the node that carries the rule set (`nft monitor trace`: iptables-nft rule sets are
+ * traced too), never from reading the file: for the first packet (the SYN) of the control
+ * connection and of every data connection, the chains it crossed and the verdict that decided
+ * it, told back as the rule the user wrote and its `file:line` (harness/rulesets/rule-lines.ts).
+ *
+ * The SYN's connection-tracking state is not in nft's trace (nftables 1.0.6); it comes from the
+ * node's expectation counters: a data connection that arrived as the helper expected it is
+ * RELATED (`expect_new` moved by one per such connection), otherwise NEW. The helper is the one
+ * the control SYN's own trace shows being attached (`ct helper set`, or iptables' CT target).
+ *
+ * What it cannot see: a rule that matched without deciding (`continue`, a `jump` whose chain
+ * returned) is listed in the path but is not the decision; packets after the first of each
+ * connection are not traced (only SYNs are marked). Pure: unit-tested on recorded traces.
+ */
+import { basename } from 'node:path';
+import type { CellAttribution, ConnectionAttribution, RuleHit } from '../cell.ts';
+import type { PacketTrace, TraceVerdict } from '../nodes/drop-observer.ts';
+import { OBSERVER_TABLE } from '../rulesets/observer-ruleset.ts';
+import { chainKey, fileRuleOf, type RulesByChain } from '../rulesets/rule-lines.ts';
+import { endpoint } from '../topology/dual-stack.ts';
+import type { ExpectCounters } from '../rulesets/ruleset-listing.ts';
+import { ruleText } from './nft-structure.ts';
+
+/** What the attribution reads, all recorded in the cell's window and the node's state. */
+export interface AttributionInput {
+  node: string;
+  traces: readonly PacketTrace[];
+  /** The cell's jobs: where each dialled, and the data endpoints it learnt. */
+  jobs: ReadonlyArray<{ host: string; port: number; endpoints: ReadonlyArray<{ host: string; port: number }>; active: boolean }>;
+  /** `nft -a list ruleset`, as applied for this cell. */
+  listing: string;
+  /** The chains' rule handles in the kernel's order (chainHandles). */
+  handles: ReadonlyMap<string, readonly number[]>;
+  /** The rule set file's rules by chain, and its name for `at`. */
+  fileRules: RulesByChain;
+  file: string;
+  /** Expectation counters when the cell began and when it ended. */
+  before: ExpectCounters;
+  after: ExpectCounters;
+}
+
+/** `inet filter forward` -> its family, table and chain. */
+function splitChain(chain: string): { family: string; table: string; chain: string } {
+  const [family = '', table = '', name = ''] = chain.split(' ');
+  return { family, table, chain: name };
+}
+
+function hitOf(v: TraceVerdict, i: AttributionInput): RuleHit {
+  if (v.policy) return { chain: v.chain, rule: `policy ${v.verdict}`, verdict: v.verdict };
+  const c = splitChain(v.chain);
+  const key = chainKey(c.family, c.table, c.chain);
+  const handles = i.handles.get(key) ?? [];
+  // The monitor names a rule by text when it knew it at its start, else by handle.
+  const handle = v.handle ?? handles.find((h) => ruleText(i.listing, { family: c.family, table: c.table, handle: h }) === v.rule);
+  const own = handle === undefined ? undefined : fileRuleOf(i.fileRules, key, handles, handle);
+  const kernel = handle === undefined ? v.rule : ruleText(i.listing, { family: c.family, table: c.table, handle });
+  return { chain: v.chain, rule: own?.text ?? kernel ?? `rule handle ${handle ?? '?'}`, ...(own ? { at: `${basename(i.file)}:${own.line}` } : {}), verdict: v.verdict };
+}
+
+const TERMINAL = new Set(['accept', 'drop', 'reject', 'queue']);
+
+/** The attribution of one traced SYN. */
+function attributeTrace(t: PacketTrace, connection: 'control' | 'data', i: AttributionInput): Omit<ConnectionAttribution, 'state'> {
+  const own = t.verdicts.filter((v) => splitChain(v.chain).table !== OBSERVER_TABLE);
+  const path = own.filter((v) => v.policy || v.verdict !== 'continue' || v.rule !== null || v.handle !== undefined).map((v) => hitOf(v, i));
+  const decided = [...own].reverse().find((v) => TERMINAL.has(v.verdict));
+  const helperRule = path.find((h) => /\bct helper set\b|-j CT --helper\b|\bCT helper\b/.test(h.rule));
+  const helperName = helperRule && /ct helper set "?([^"\s]+)"?|--helper (\S+)/.exec(helperRule.rule);
+  const helper = helperName ? (helperName[1] ?? helperName[2]) : undefined;
+  return {
+    connection,
+    packet: `${endpoint(t.packet.saddr, t.packet.sport)} -> ${endpoint(t.packet.daddr, t.packet.dport)}`,
+    decidedBy: decided ? hitOf(decided, i) : null,
+    path,
+    ...(helper ? { helper } : {}),
+  };
+}
+
+export function attributeCell(i: AttributionInput): CellAttribution {
+  const connections: ConnectionAttribution[] = [];
+  const used = new Set<PacketTrace>();
+  const take = (pick: (t: PacketTrace) => boolean) => i.traces.filter((t) => !used.has(t) && pick(t)).map((t) => (used.add(t), t));
+  const data: PacketTrace[] = [];
+  let helper: string | undefined;
+  for (const job of i.jobs) {
+    for (const t of take((t) => t.packet.daddr === job.host && t.packet.dport === job.port)) {
+      const a = attributeTrace(t, 'control', i);
+      helper ??= a.helper;
+      // The control connection's first packet is always NEW.
+      connections.push({ ...a, state: 'new' });
+    }
+    // Active data: the server dials the announced port (NAT may rewrite the address); passive: the client dials the named endpoint.
+    data.push(...take((t) => job.endpoints.some((e) => t.packet.dport === e.port && (job.active || t.packet.daddr === e.host))));
+  }
+  const related = i.after.matched - i.before.matched;
+  // Each data connection that arrived as an expectation counts once: all of them, or none, can be told apart.
+  const state = related === 0 ? 'new' : related >= data.length ? 'related' : null;
+  for (const t of data) {
+    const a = attributeTrace(t, 'data', i);
+    connections.push({ ...a, state, ...(state === 'related' && helper ? { helper } : {}) });
+  }
+  return { node: i.node, file: i.file, connections };
+}
+
+/** The words for one connection, as the matrix and JUnit say them. */
+export function describeConnection(c: ConnectionAttribution): string {
+  const how = c.decidedBy?.verdict === 'drop' || c.decidedBy?.verdict === 'reject' ? 'dropped' : 'accepted';
+  const as = c.state === 'related' ? ` as RELATED (expectation of helper ${c.helper ?? 'unknown'} on the control connection)` : c.state === 'new' ? ' as NEW' : '';
+  const by = c.decidedBy ? (c.decidedBy.rule.startsWith('policy ') ? ` by ${c.decidedBy.chain} ${c.decidedBy.rule}` : ` by rule "${c.decidedBy.rule}"${c.decidedBy.at ? ` at ${c.decidedBy.at}` : ` in ${c.decidedBy.chain}`}`) : ' (no verdict traced)';
+  const attached = c.connection === 'control' && c.helper ? `, helper ${c.helper} attached` : '';
+  return `${c.connection} connection ${how}${as}${by}${attached}`;
+}
+
+/** `inet filter forward` -> rule handles in order, from `nft -j list ruleset`. */
+export function chainHandles(json: unknown): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const items = (json as { nftables?: Array<{ rule?: { family: string; table: string; chain: string; handle: number } }> } | undefined)?.nftables ?? [];
+  for (const item of items) {
+    const r = item.rule;
+    if (!r) continue;
+    const key = chainKey(r.family, r.table, r.chain);
+    out.set(key, [...(out.get(key) ?? []), r.handle]);
+  }
+  return out;
+}
