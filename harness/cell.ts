@@ -109,6 +109,11 @@ export interface ConnectionAttribution {
   path: RuleHit[];
   /** Its conntrack state when it arrived: `new`, or `related` (an expectation); null when the counters cannot tell. */
   state: 'new' | 'related' | null;
+  /**
+   * The reply's first packet (the SYN-ACK), traced too: what let the answer back (usually a
+   * `ct state established` rule). Absent when no reply was traced (NAT changed its ports, or none came).
+   */
+  reply?: { decidedBy: RuleHit | null; path: RuleHit[] };
   /** The helper attached to the control connection (by the rule in `path` that set it); the helper whose expectation a RELATED data connection matched. */
   helper?: string;
 }
@@ -130,10 +135,32 @@ export interface Advice {
   verified: boolean;
 }
 
+export interface RuleCoverage {
+  /** `nft-helper.nft:16` */
+  at: string;
+  line: number;
+  /** `inet filter forward` */
+  chain: string;
+  /** The rule as written. */
+  rule: string;
+  /** Traced first packets it decided (accept, drop) or matched without deciding (`continue`, a jump). */
+  hits: { accept: number; drop: number; matched: number };
+  /** Ids of the cells whose packets reached it. */
+  cells: string[];
+}
+
+export interface RulesetCoverage {
+  /** The file, as the run was given it. */
+  file: string;
+  rules: RuleCoverage[];
+}
+
 export interface RunReport {
   version: 1;
   driver: DriverName;
   results: CellResult[];
+  /** Each rule set's rules and the cells that reached them (harness/report/coverage.ts); absent from reports written before it. */
+  coverage?: RulesetCoverage[];
 }
 
 /** The dimensions a cell has unless its scenario says otherwise; ids and labels leave them out. */

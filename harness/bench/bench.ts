@@ -17,6 +17,7 @@ import { ensureNodeImage } from '../drivers/docker/node-image.ts';
 import { NetnsDriver } from '../drivers/netns/netns-driver.ts';
 import { Lab } from '../lab/lab.ts';
 import { runTransfer } from '../scenarios/transfer.ts';
+import { attributeOnLab } from '../cell/attribute-cell.ts';
 import type { FtpCommand, Mode } from '../model.ts';
 import type { CellResult, RunReport } from '../cell.ts';
 import { REPO_ROOT, TOPOLOGIES_DIR } from '../paths.ts';
@@ -69,6 +70,8 @@ const [lab, labUp] = await timed(() => Lab.up(spec, driver));
 console.log(`routed lab ready (topology + vsftpd + probe agent + trace monitor, first transfer verified): ${ms(labUp)}`);
 const pass: number[] = [];
 const blocked: number[] = [];
+/** What attributing a cell costs after it ran (harness/cell/attribute-cell.ts), on passing and blocked cells alike. */
+const attributing: number[] = [];
 try {
   const helper = await loadRuleset(HELPER);
   const noHelper = await loadRuleset(NO_HELPER);
@@ -77,9 +80,12 @@ try {
   const cells = (ruleset: typeof helper, expected: 'pass' | 'blocked', into: number[]) => async () => {
     for (const mode of MODES) {
       for (const command of COMMANDS) {
-        const [o, t] = await timed(async () => (await runTransfer(lab, ruleset, { scenario: 'transfer', mode, command })).observation);
+        const [{ observation: o, window }, t] = await timed(() => runTransfer(lab, ruleset, { scenario: 'transfer', mode, command }));
         if (o.outcome !== expected) throw new Error(`${ruleset.name} ${mode} ${command}: observed ${o.outcome}, expected ${expected}: ${o.cause}`);
         into.push(t);
+        const [attributed, a] = await timed(() => attributeOnLab(lab, window, ruleset));
+        if (!attributed?.connections.some((c) => c.decidedBy !== null)) throw new Error(`${ruleset.name} ${mode} ${command}: no connection attributed`);
+        attributing.push(a);
       }
     }
   };
@@ -93,6 +99,7 @@ try {
 }
 console.log(`passing cell, nft-helper (reset + apply + transfer 256 KiB down or 128 KiB up + verify): median ${ms(median(pass))} over ${pass.length}`);
 console.log(`blocked cell, no-helper (reset + apply + drop traced + probe aborted): median ${ms(median(blocked))} over ${blocked.length}`);
+console.log(`attribution of a cell (its traced SYNs to rules and file lines, the expectation counters read): median ${ms(median(attributing))} over ${attributing.length}`);
 
 console.log('\n== throughput: 100 MiB RETR by the probe, nft-helper against no rule set (flush ruleset)');
 const THROUGHPUT_MODES: readonly Mode[] = ['PASV', 'PORT'];

@@ -22,6 +22,9 @@ import { cellPackets, type LadderScene } from './cell-packets.ts';
 import { attributeOnLab } from './attribute-cell.ts';
 import { diagnosable, explainCell, movesData } from './explain-cell.ts';
 
+/** `PINHOLE_ATTRIBUTION=off` leaves attribution out (the benchmark measures its cost so). */
+const ATTRIBUTION = process.env.PINHOLE_ATTRIBUTION !== 'off';
+
 export interface InvestigatedCell {
   result: CellResult;
   observation: Observation;
@@ -62,7 +65,7 @@ export async function investigateCell(
   const runner = scenarioRunner(lab, ask);
   const { observation: observed, window } = await runner.run(ruleset);
   // Before anything re-runs the cell (advice), which starts the trace afresh.
-  const attribution = movesData(ask) ? await attributeOnLab(lab, window, ruleset) : undefined;
+  const attribution = movesData(ask) && ATTRIBUTION ? await attributeOnLab(lab, window, ruleset) : undefined;
   const keep = keepsEvidence(policy, judge(meta.expected, observed.outcome));
   const advise = wantsAdvice(meta.expected, observed.outcome);
   const needsState = diagnosable(observed, ask, window) || keep || advise;

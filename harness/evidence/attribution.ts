@@ -84,12 +84,19 @@ export function attributeCell(i: AttributionInput): CellAttribution {
   const take = (pick: (t: PacketTrace) => boolean) => i.traces.filter((t) => !used.has(t) && pick(t)).map((t) => (used.add(t), t));
   const data: PacketTrace[] = [];
   let helper: string | undefined;
+  // The SYN-ACK answering `t`: the same ports the other way round (NAT keeps ports where it can).
+  const replyTo = (t: PacketTrace) => {
+    const [reply] = take((r) => r.packet.sport === t.packet.dport && r.packet.dport === t.packet.sport);
+    if (!reply) return {};
+    const { decidedBy, path } = attributeTrace(reply, 'control', i);
+    return { reply: { decidedBy, path } };
+  };
   for (const job of i.jobs) {
     for (const t of take((t) => t.packet.daddr === job.host && t.packet.dport === job.port)) {
       const a = attributeTrace(t, 'control', i);
       helper ??= a.helper;
       // The control connection's first packet is always NEW.
-      connections.push({ ...a, state: 'new' });
+      connections.push({ ...a, state: 'new', ...replyTo(t) });
     }
     // Active data: the server dials the announced port (NAT may rewrite the address); passive: the client dials the named endpoint.
     data.push(...take((t) => job.endpoints.some((e) => t.packet.dport === e.port && (job.active || t.packet.daddr === e.host))));
@@ -99,7 +106,7 @@ export function attributeCell(i: AttributionInput): CellAttribution {
   const state = related === 0 ? 'new' : related >= data.length ? 'related' : null;
   for (const t of data) {
     const a = attributeTrace(t, 'data', i);
-    connections.push({ ...a, state, ...(state === 'related' && helper ? { helper } : {}) });
+    connections.push({ ...a, state, ...(state === 'related' && helper ? { helper } : {}), ...replyTo(t) });
   }
   return { node: i.node, file: i.file, connections };
 }
@@ -110,7 +117,9 @@ export function describeConnection(c: ConnectionAttribution): string {
   const as = c.state === 'related' ? ` as RELATED (expectation of helper ${c.helper ?? 'unknown'} on the control connection)` : c.state === 'new' ? ' as NEW' : '';
   const by = c.decidedBy ? (c.decidedBy.rule.startsWith('policy ') ? ` by ${c.decidedBy.chain} ${c.decidedBy.rule}` : ` by rule "${c.decidedBy.rule}"${c.decidedBy.at ? ` at ${c.decidedBy.at}` : ` in ${c.decidedBy.chain}`}`) : ' (no verdict traced)';
   const attached = c.connection === 'control' && c.helper ? `, helper ${c.helper} attached` : '';
-  return `${c.connection} connection ${how}${as}${by}${attached}`;
+  const back = c.reply?.decidedBy;
+  const reply = !back ? '' : back.rule.startsWith('policy ') ? `; its reply by ${back.chain} ${back.rule}` : `; its reply by rule "${back.rule}"${back.at ? ` at ${back.at}` : ''}`;
+  return `${c.connection} connection ${how}${as}${by}${attached}${reply}`;
 }
 
 /** `inet filter forward` -> rule handles in order, from `nft -j list ruleset`. */

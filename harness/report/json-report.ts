@@ -10,6 +10,7 @@ import { CELL_CLASSES, CLIENT_NAMES, FAMILIES, FTP_COMMANDS, MODES, SCENARIOS, S
 import type { CellResult, RunReport } from '../cell.ts';
 import { VERDICTS } from '../verdict.ts';
 import { formatPath } from '../yaml-path.ts';
+import { coverageOf } from './coverage.ts';
 
 const RuleHitSchema = z.object({ chain: z.string(), rule: z.string(), at: z.string().optional(), verdict: z.string() });
 const AttributionSchema = z.object({
@@ -22,6 +23,7 @@ const AttributionSchema = z.object({
       decidedBy: RuleHitSchema.nullable(),
       path: z.array(RuleHitSchema),
       state: z.enum(['new', 'related']).nullable(),
+      reply: z.object({ decidedBy: RuleHitSchema.nullable(), path: z.array(RuleHitSchema) }).optional(),
       helper: z.string().optional(),
     }),
   ),
@@ -60,6 +62,23 @@ export const RunReportSchema = z.object({
   version: z.literal(1),
   driver: z.enum(['netns', 'docker']),
   results: z.array(CellResultSchema),
+  coverage: z
+    .array(
+      z.object({
+        file: z.string(),
+        rules: z.array(
+          z.object({
+            at: z.string(),
+            line: z.number(),
+            chain: z.string(),
+            rule: z.string(),
+            hits: z.object({ accept: z.number(), drop: z.number(), matched: z.number() }),
+            cells: z.array(z.string()),
+          }),
+        ),
+      }),
+    )
+    .optional(),
 }) satisfies z.ZodType<RunReport>;
 
 /**
@@ -88,7 +107,8 @@ function compareText(a: string, b: string): number {
 }
 
 export function buildJsonReport(driver: DriverName, cells: readonly CellResult[]): RunReport {
-  return { version: 1, driver, results: [...cells].sort(compareCells) };
+  const coverage = coverageOf(cells);
+  return { version: 1, driver, results: [...cells].sort(compareCells), ...(coverage.length > 0 ? { coverage } : {}) };
 }
 
 export function writeJsonReport(file: string, report: RunReport): void {

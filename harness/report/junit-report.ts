@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import junit, { type Builder } from 'junit-report-builder';
 import { type DriverName } from '../model.ts';
 import { variantOf, type CellResult } from '../cell.ts';
+import { describeConnection } from '../evidence/attribution.ts';
 import { groupBy } from './group-by.ts';
 import { compareCells } from './json-report.ts';
 
@@ -59,6 +60,12 @@ export function buildJUnitReport(driver: DriverName, cells: readonly CellResult[
         .property('kind', cell.kind)
         .property('probe', cell.probe);
       if (cell.advice) testCase.property('advice', cell.advice.change).property('adviceVerified', String(cell.advice.verified));
+      // Which rule decided each connection: `control`, `data`; `data2`... for a session's next ones.
+      const seen = { control: 0, data: 0 };
+      for (const c of cell.attribution?.connections ?? []) {
+        const n = ++seen[c.connection];
+        testCase.property(n === 1 ? c.connection : `${c.connection}${n}`, describeConnection(c));
+      }
       if (cell.evidence) testCase.property('evidence', cell.evidence);
       switch (cell.verdict) {
         case 'violation':

@@ -5,6 +5,7 @@
  */
 import { FAMILIES, FTP_COMMANDS, MODES, type Family, type FtpCommand, type Mode, type Outcome, type Verdict } from '../model.ts';
 import { variantOf, type CellResult } from '../cell.ts';
+import { coverageOf, renderCoverage } from './coverage.ts';
 import { groupBy } from './group-by.ts';
 
 export interface MatrixOptions {
@@ -58,7 +59,8 @@ export function renderMatrix(cells: readonly CellResult[], opts: MatrixOptions):
   if (cells.length === 0) return 'no cells';
   const paint: Paint = (style, text) => (opts.color && style !== null ? `${ANSI[style][0]}${text}${ANSI[style][1]}` : text);
   const blocks = groupBy(cells, (c) => JSON.stringify([c.suite, c.topology])).map((group) => renderGroup(group, paint, opts.details ?? (() => true)));
-  return [...blocks, summaryLines(cells, paint).join('\n')].join('\n\n');
+  const coverage = renderCoverage(coverageOf(cells));
+  return [...blocks, ...(coverage ? [coverage] : []), summaryLines(cells, paint).join('\n')].join('\n\n');
 }
 
 function renderGroup(group: readonly CellResult[], paint: Paint, explain: (cell: CellResult) => boolean): string {

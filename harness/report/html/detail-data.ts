@@ -11,6 +11,7 @@
  */
 import { causeCode, type CauseCode, type Outcome, type Verdict } from '../../model.ts';
 import type { CellResult } from '../../cell.ts';
+import { describeConnection } from '../../evidence/attribution.ts';
 import { safeHref } from './html-escape.ts';
 import { scenarioLabel } from './html-matrix.ts';
 import { OUTCOME_WORD, VERDICT_MARK } from './verdict-marks.ts';
@@ -29,6 +30,8 @@ export interface CellDetailData {
   causeCode: CauseCode | null;
   /** null when no evidence was kept or its href is not one a report may link (safeHref). */
   evidence: { href: string; files: readonly string[] } | null;
+  /** Which rule decided each connection, in words (harness/evidence/attribution.ts); empty when not traced. */
+  connections: string[];
 }
 
 export interface DetailTable {
@@ -42,7 +45,12 @@ export function detailTable(results: readonly CellResult[], evidenceOf: (cell: C
   const cells = results.map((cell) => {
     const { href, files } = evidenceOf(cell);
     const safe = href === null ? null : safeHref(href);
-    return { scenario: scenarioLabel(cell), causeCode: causeCode(cell.cause) ?? null, evidence: safe === null ? null : { href: safe, files } };
+    return {
+      scenario: scenarioLabel(cell),
+      causeCode: causeCode(cell.cause) ?? null,
+      evidence: safe === null ? null : { href: safe, files },
+      connections: (cell.attribution?.connections ?? []).map(describeConnection),
+    };
   });
   return { marks: VERDICT_MARK, words: OUTCOME_WORD, cells };
 }

@@ -28,6 +28,7 @@ const pinholeDetail = (() => {
       el('p', { class: 'cell-id' }, el('code', {}, cell.id)),
       el('dl', { class: 'facts' }, ...facts.flatMap(([term, ...description]) => [el('dt', {}, term), el('dd', {}, ...description)])),
     ];
+    if (data.connections.length > 0) blocks.push(attribution(cell, data.connections));
     if (cell.advice) blocks.push(advice(cell.advice));
     if (data.evidence !== null) blocks.push(evidence(data.evidence));
     blocks.push(ladderBox(cell, ladder));
@@ -48,6 +49,17 @@ const pinholeDetail = (() => {
     const parts = [el('code', { class: 'cause-code' }, code)];
     if (detail !== '') parts.push(' ', el('span', { class: 'cause-detail' }, detail));
     return parts;
+  }
+
+  /** Which rule let each connection through (or dropped it), from the firewall's own trace. */
+  function attribution(cell, connections) {
+    return el(
+      'section',
+      { class: 'attribution', 'aria-label': 'Which rules decided' },
+      el('h3', {}, 'Which rules decided'),
+      el('p', { class: 'muted' }, `From the trace of ${cell.attribution.node}, the first packet of each connection:`),
+      el('ul', {}, ...connections.map((words) => el('li', {}, words))),
+    );
   }
 
   function advice(advice) {
