@@ -20,6 +20,7 @@ import { summarize, VERDICTS } from '../verdict.ts';
 import { detailTable } from './html/detail-data.ts';
 import { renderFilterBar } from './html/filter-bar.ts';
 import { escapeHtml, jsonForScript } from './html/html-escape.ts';
+import { renderHtmlCoverage } from './html/html-coverage.ts';
 import { renderHtmlMatrix } from './html/html-matrix.ts';
 import { ladderTable } from './html/ladder-data.ts';
 import { VERDICT_MARK, verdictClass } from './html/verdict-marks.ts';
@@ -75,6 +76,7 @@ ${renderFilterBar(report.results)}
 ${report.results.length === 0 ? '<p>No cells in this run.</p>' : renderHtmlMatrix(report.results)}
 <p class="no-match" hidden>No cell matches these filters.</p>
 </main>
+${renderHtmlCoverage(report.coverage)}
 <aside id="detail" class="detail" aria-label="Cell detail" tabindex="-1" hidden>
 <button type="button" class="close" aria-label="Close detail">×</button>
 <div class="detail-body"></div>

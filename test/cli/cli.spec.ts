@@ -159,6 +159,31 @@ test('pinhole explore: observed verdicts for the eight cells, with causes', asyn
   expect(runsOwnedBy(r.pid!)).toEqual([]);
 });
 
+test('attribution and rule coverage: each connection names the rule and line that let it through; a dead rule is reached by no cell', async () => {
+  const json = join(out(), 'dead-rule.json');
+  const junit = join(out(), 'dead-rule.xml');
+  const r = pinhole(['explore', '--topology', 'routed', '--ruleset', 'test/fixtures/rulesets/dead-rule.nft', '--json', json, '--junit', junit]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toContain('test/fixtures/rulesets/dead-rule.nft: 4 of 5 rules reached');
+  expect(r.stdout).toContain('dead-rule.nft:18 reached by no cell: iifname "lan0" tcp dport 21 accept');
+  const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
+  // Every passing cell names what decided its control and data connections, from the trace.
+  for (const c of report.results) {
+    const [control, data] = c.attribution!.connections;
+    expect(control).toMatchObject({ connection: 'control', state: 'new', helper: 'ftp-standard', decidedBy: { at: 'dead-rule.nft:17', verdict: 'accept' } });
+    expect(data).toMatchObject({ connection: 'data', state: 'related', decidedBy: { at: 'dead-rule.nft:16', verdict: 'accept' } });
+  }
+  const coverage = report.coverage![0]!;
+  expect(coverage.rules.map((rule) => [rule.at, rule.cells.length > 0])).toEqual([
+    ['dead-rule.nft:11', true],
+    ['dead-rule.nft:15', true],
+    ['dead-rule.nft:16', true],
+    ['dead-rule.nft:17', true],
+    ['dead-rule.nft:18', false],
+  ]);
+  expect(readFileSync(junit, 'utf8')).toContain('<property name="data" value="data connection accepted as RELATED (expectation of helper ftp-standard on the control connection) by rule &quot;ct state related ct helper &quot;ftp&quot; accept&quot; at dead-rule.nft:16');
+});
+
 test('pinhole explore --expect: a file that matches the rule set: exit 0, every named cell compliant, JUnit without failures', async () => {
   const expectFile = join(out(), 'passive-range.expect.yaml');
   // passive-range-no-helper.nft opens the passive range only: active modes need the helper it lacks.

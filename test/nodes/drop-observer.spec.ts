@@ -52,13 +52,33 @@ test('an IPv6 packet line gives the addresses and ports', () => {
 
 test('policy drops of inet, ip6 and ip6tables-nft chains are drops', () => {
   expect(parseTraceLine('trace id 3223e90f inet filter forward policy drop ')?.drop).toBe('policy drop');
-  expect(parseTraceLine('trace id b9467c3a ip6 filter6 forward policy drop ')).toEqual({ id: 'b9467c3a', chain: 'ip6 filter6 forward', drop: 'policy drop', seen: true });
+  expect(parseTraceLine('trace id b9467c3a ip6 filter6 forward policy drop ')).toEqual({
+    id: 'b9467c3a',
+    chain: 'ip6 filter6 forward',
+    drop: 'policy drop',
+    verdict: { chain: 'ip6 filter6 forward', rule: null, verdict: 'drop', policy: true },
+    seen: true,
+  });
   expect(parseTraceLine('trace id c63aa506 ip6 filter FORWARD policy drop ')?.chain).toBe('ip6 filter FORWARD');
 });
 
 test('a rule added after the monitor started is named by its handle, and its drop still counts', () => {
   // `nft monitor trace` reads the rule set once, at start; the harness applies each cell's rule set later.
-  expect(parseTraceLine('trace id 1ecbce2e inet filter forward unknown rule handle 4 (verdict drop)')).toEqual({ id: '1ecbce2e', chain: 'inet filter forward', drop: 'handle 4', seen: true });
+  expect(parseTraceLine('trace id 1ecbce2e inet filter forward unknown rule handle 4 (verdict drop)')).toEqual({
+    id: '1ecbce2e',
+    chain: 'inet filter forward',
+    drop: 'handle 4',
+    verdict: { chain: 'inet filter forward', rule: null, handle: 4, verdict: 'drop', policy: false },
+    seen: true,
+  });
   expect(parseTraceLine('trace id 5dc478bf ip6 filter FORWARD unknown rule handle 6 (verdict drop)')?.drop).toBe('handle 6');
   expect(parseTraceLine('trace id 989a6591 ip6 filter FORWARD unknown rule handle 5 (verdict accept)')?.drop).toBeUndefined();
+});
+
+test('every verdict is kept for attribution: a rule by text or handle, continue and jump, a policy', () => {
+  // Recorded on routed with nft-helper: the control SYN's path (harness/evidence/attribution.ts).
+  expect(parseTraceLine('trace id 6a1c2e04 inet filter prerouting unknown rule handle 4 (verdict continue)')?.verdict).toEqual({ chain: 'inet filter prerouting', rule: null, handle: 4, verdict: 'continue', policy: false });
+  expect(parseTraceLine('trace id 6a1c2e04 inet filter prerouting policy accept ')?.verdict).toEqual({ chain: 'inet filter prerouting', rule: null, verdict: 'accept', policy: true });
+  expect(parseTraceLine('trace id 010c1965 inet filter forward rule tcp dport 21 ct state new accept (verdict accept)')?.verdict).toEqual({ chain: 'inet filter forward', rule: 'tcp dport 21 ct state new accept', verdict: 'accept', policy: false });
+  expect(parseTraceLine('trace id 010c1965 ip filter INPUT rule jump RH-Firewall-1-INPUT (verdict jump RH-Firewall-1-INPUT)')?.verdict?.verdict).toBe('jump RH-Firewall-1-INPUT');
 });
