@@ -155,12 +155,25 @@ export interface RulesetCoverage {
   rules: RuleCoverage[];
 }
 
+/** `explore --minimize`: an accepting rule deleted alone, and what that changed (harness/cell/minimize-ruleset.ts). */
+export interface MinimizeFinding {
+  at: string;
+  rule: string;
+  /** No cell's outcome changed without it. */
+  removable: boolean;
+  changed: Array<{ id: string; from: Outcome; to: Outcome }>;
+  /** Why it could not be tried, when it could not. */
+  note?: string;
+}
+
 export interface RunReport {
   version: 1;
   driver: DriverName;
   results: CellResult[];
   /** Each rule set's rules and the cells that reached them (harness/report/coverage.ts); absent from reports written before it. */
   coverage?: RulesetCoverage[];
+  /** `explore --minimize` only. */
+  minimize?: MinimizeFinding[];
 }
 
 /** The dimensions a cell has unless its scenario says otherwise; ids and labels leave them out. */

@@ -23,6 +23,7 @@ import { exitCodeFor } from '../verdict.ts';
 import type { EvidencePolicy } from '../evidence/retention.ts';
 import { validateInputs } from './validate-inputs.ts';
 import { rulesetNodeOf } from '../topology/ruleset-node.ts';
+import { minimizeRuleset, renderMinimize } from '../cell/minimize-ruleset.ts';
 import { withLab } from './with-lab.ts';
 
 export interface ExploreOptions {
@@ -40,6 +41,8 @@ export interface ExploreOptions {
   expect?: string;
   /** Which cells keep evidence files; default failures. */
   evidence?: EvidencePolicy;
+  /** Delete each accepting rule alone and run every cell again: which rules can go. */
+  minimize?: boolean;
 }
 
 export async function exploreCommand(opts: ExploreOptions): Promise<number> {
@@ -57,11 +60,15 @@ export async function exploreCommand(opts: ExploreOptions): Promise<number> {
   const json = resolve(opts.json ?? DEFAULT_JSON_REPORT);
   // A node that cannot carry the rule set is refused before anything starts.
   rulesetNodeOf(spec, opts.on);
-  const { results, ladders } = await withLab(spec, driver, { serverKind: opts.server, on: opts.on }, (lab) =>
-    exploreRuleset(lab, ruleset, { suite: 'explore', ...(expectations && { expected: expectations.expectedFor }) }, json, opts.evidence),
-  );
-  const report = buildJsonReport(driver.name, results);
+  const { results, ladders, minimize } = await withLab(spec, driver, { serverKind: opts.server, on: opts.on }, async (lab) => {
+    const explored = await exploreRuleset(lab, ruleset, { suite: 'explore', ...(expectations && { expected: expectations.expectedFor }) }, json, opts.evidence);
+    if (!opts.minimize) return { ...explored, minimize: undefined };
+    const asks = new Map(explored.results.map((c) => [c.id, { scenario: 'transfer' as const, mode: c.mode, command: c.command }]));
+    return { ...explored, minimize: await minimizeRuleset(lab, ruleset, explored.results, asks) };
+  });
+  const report = { ...buildJsonReport(driver.name, results), ...(minimize ? { minimize } : {}) };
   process.stdout.write(`${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
+  if (minimize) process.stdout.write(`\n${renderMinimize(minimize)}\n`);
   if (opts.json) writeJsonReport(json, report);
   if (opts.junit) writeJUnitReport(resolve(opts.junit), driver.name, report.results, (cell) => evidenceFiles(json, cell));
   if (opts.html) {

@@ -85,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--junit <file>', 'also write JUnit XML')
     .option('--html <dir|file>', 'also write the HTML report (matrix, ladder diagrams, advice)')
     .option('--expect <file>', 'a YAML file saying what each mode must do (pass or blocked); exit 1 when a cell does otherwise')
+    .option('--minimize', 'then delete each rule that accepted a traced packet, alone, and run every cell again: which rules can go without changing any outcome')
     .addOption(evidenceOption())
     .action(async (opts) => {
       code = await exploreCommand(opts);

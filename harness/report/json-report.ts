@@ -79,6 +79,17 @@ export const RunReportSchema = z.object({
       }),
     )
     .optional(),
+  minimize: z
+    .array(
+      z.object({
+        at: z.string(),
+        rule: z.string(),
+        removable: z.boolean(),
+        changed: z.array(z.object({ id: z.string(), from: z.enum(['pass', 'blocked', 'error']), to: z.enum(['pass', 'blocked', 'error']) })),
+        note: z.string().optional(),
+      }),
+    )
+    .optional(),
 }) satisfies z.ZodType<RunReport>;
 
 /**

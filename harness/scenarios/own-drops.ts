@@ -18,14 +18,14 @@ export function isOwnDrop(
   endpoints: readonly Endpoint[],
   alsoOwn: (d: DropEvent) => boolean = () => false,
 ): boolean {
+  // A connection's SYN goes to its endpoint; its SYN-ACK comes back from it (a rule set without
+  // `ct state established` drops that one), both the cell's own.
+  const toOrFrom = (host: string, port: number, anyHost: boolean) =>
+    (d.packet.dport === port && (anyHost || d.packet.daddr === host)) || (d.packet.sport === port && (anyHost || d.packet.saddr === host));
   return (
-    (d.packet.daddr === job.host && d.packet.dport === job.port) ||
-    endpoints.some(
-      (endpoint) =>
-        d.packet.dport === endpoint.port &&
-        // Active endpoints may be rewritten by NAT on the way (nf_nat_ftp keeps the port when it can).
-        (isActiveMode(job.mode) || d.packet.daddr === endpoint.host),
-    ) ||
+    toOrFrom(job.host, job.port, false) ||
+    // Active endpoints may be rewritten by NAT on the way (nf_nat_ftp keeps the port when it can).
+    endpoints.some((endpoint) => toOrFrom(endpoint.host, endpoint.port, isActiveMode(job.mode))) ||
     alsoOwn(d)
   );
 }
