@@ -159,10 +159,10 @@ test('pinhole explore: observed verdicts for the eight cells, with causes', asyn
   expect(runsOwnedBy(r.pid!)).toEqual([]);
 });
 
-test('attribution and rule coverage: each connection names the rule and line that let it through; a dead rule is reached by no cell', async () => {
+test('attribution, rule coverage and --minimize: each connection names the rule and line that let it through; a dead rule is reached by no cell', async () => {
   const json = join(out(), 'dead-rule.json');
   const junit = join(out(), 'dead-rule.xml');
-  const r = pinhole(['explore', '--topology', 'routed', '--ruleset', 'test/fixtures/rulesets/dead-rule.nft', '--json', json, '--junit', junit]);
+  const r = pinhole(['explore', '--topology', 'routed', '--ruleset', 'test/fixtures/rulesets/dead-rule.nft', '--json', json, '--junit', junit, '--minimize']);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toContain('test/fixtures/rulesets/dead-rule.nft: 4 of 5 rules reached');
   expect(r.stdout).toContain('dead-rule.nft:18 reached by no cell: iifname "lan0" tcp dport 21 accept');
@@ -181,6 +181,13 @@ test('attribution and rule coverage: each connection names the rule and line tha
     ['dead-rule.nft:17', true],
     ['dead-rule.nft:18', false],
   ]);
+  // --minimize, by experiment: without line 17 the unreached line 18 takes its place; 15 and 16 are needed.
+  expect(report.minimize!.map((f) => [f.at, f.removable, f.changed.length])).toEqual([
+    ['dead-rule.nft:15', false, 8],
+    ['dead-rule.nft:16', false, 8],
+    ['dead-rule.nft:17', true, 0],
+  ]);
+  expect(r.stdout).toContain('dead-rule.nft:17 iifname "lan0" oifname "wan0" tcp dport 21 ct state new accept: can go: no outcome changes without it');
   expect(readFileSync(junit, 'utf8')).toContain('<property name="data" value="data connection accepted as RELATED (expectation of helper ftp-standard on the control connection) by rule &quot;ct state related ct helper &quot;ftp&quot; accept&quot; at dead-rule.nft:16');
 });
 
