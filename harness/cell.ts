@@ -107,6 +107,12 @@ export interface ConnectionAttribution {
   decidedBy: RuleHit | null;
   /** Every rule that matched on the way, and the policies that applied, in order. */
   path: RuleHit[];
+  /**
+   * No chain of the rule set met the packet: a host firewall without a chain on its hook (a
+   * client's own SYN leaves through output, which an INPUT-only rule set does not filter).
+   * Names the hook the packet took. `decidedBy` is then null: nothing decided, it passed.
+   */
+  unfiltered?: string;
   /** Its conntrack state when it arrived: `new`, or `related` (an expectation); null when the counters cannot tell. */
   state: 'new' | 'related' | null;
   /**

@@ -5,6 +5,7 @@
  * and the node's expectation counters now.
  */
 import type { CellAttribution } from '../cell.ts';
+import { waitFor } from '../exec.ts';
 import { attributeCell, chainHandles } from '../evidence/attribution.ts';
 import type { CellWindow } from '../lab/cell-window.ts';
 import type { Lab } from '../lab/lab.ts';
@@ -18,11 +19,23 @@ import { parseExpectCounters } from '../rulesets/ruleset-listing.ts';
  * numbered per table, and `flush ruleset` makes the tables anew. So its first application's
  * listing serves them all, and attribution costs a cell one read of the expectation counters.
  */
+/** How long a cell's trace may lag behind its packets before attribution goes without it. */
+const TRACE_SETTLE_MS = 300;
+/** No trace line for this long: the lines of the packets already seen are all in. */
+const TRACE_QUIET_MS = 3;
+
 const perRuleset = new Map<string, Promise<{ rules: RulesByChain; listing: string; handles: Map<string, number[]> }>>();
 
 export async function attributeOnLab(lab: Lab, window: CellWindow, ruleset: Ruleset): Promise<CellAttribution | undefined> {
   const observer = lab.observers.find((o) => o.node.name === lab.firewall.name);
   if (!observer || window.jobs.length === 0) return undefined;
+  // The trace reaches pinhole through nft's pipe a little after the packets: a transfer that
+  // ended in milliseconds may be read before its data SYN's lines. Each job's connections are
+  // waited for, briefly, and then a moment without new lines (a packet's lines for every chain
+  // it crosses come together); a connection never traced is left out, and says so by its absence.
+  const seen = (t: ReturnType<typeof observer.traces>) =>
+    window.jobs.every((j) => t.some((x) => x.packet.daddr === j.host && x.packet.dport === j.port) && j.endpoints.every((e) => t.some((x) => x.packet.dport === e.port)));
+  await waitFor('the trace of the cell\'s connections', async () => seen(observer.traces()) && observer.quietFor(TRACE_QUIET_MS), { timeoutMs: TRACE_SETTLE_MS, intervalMs: 2 }).catch(() => undefined);
   const traces = observer.traces();
   const key = `${ruleset.format}\0${ruleset.text}`;
   let known = perRuleset.get(key);

@@ -69,11 +69,14 @@ function attributeTrace(t: PacketTrace, connection: 'control' | 'data', i: Attri
   const helperRule = path.find((h) => /\bct helper set\b|-j CT --helper\b|\bCT helper\b/.test(h.rule));
   const helperName = helperRule && /ct helper set "?([^"\s]+)"?|--helper (\S+)/.exec(helperRule.rule);
   const helper = helperName ? (helperName[1] ?? helperName[2]) : undefined;
+  // Only the observer's own chain saw it: which of its chains says which hook the packet took.
+  const hook = own.length === 0 ? (t.verdicts.some((v) => v.chain.endsWith(' trace_own_syn')) ? 'output' : 'prerouting') : undefined;
   return {
     connection,
     packet: `${endpoint(t.packet.saddr, t.packet.sport)} -> ${endpoint(t.packet.daddr, t.packet.dport)}`,
     decidedBy: decided ? hitOf(decided, i) : null,
     path,
+    ...(hook && t.verdicts.length > 0 ? { unfiltered: hook } : {}),
     ...(helper ? { helper } : {}),
   };
 }
@@ -115,11 +118,14 @@ export function attributeCell(i: AttributionInput): CellAttribution {
 export function describeConnection(c: ConnectionAttribution): string {
   const how = c.decidedBy?.verdict === 'drop' || c.decidedBy?.verdict === 'reject' ? 'dropped' : 'accepted';
   const as = c.state === 'related' ? ` as RELATED (expectation of helper ${c.helper ?? 'unknown'} on the control connection)` : c.state === 'new' ? ' as NEW' : '';
+  if (!c.decidedBy && c.unfiltered) return `${c.connection} connection passed${as} unfiltered: no chain of the rule set is on its path (the ${c.unfiltered} hook)${c.reply?.decidedBy ? describeReply(c.reply.decidedBy) : ''}`;
   const by = c.decidedBy ? (c.decidedBy.rule.startsWith('policy ') ? ` by ${c.decidedBy.chain} ${c.decidedBy.rule}` : ` by rule "${c.decidedBy.rule}"${c.decidedBy.at ? ` at ${c.decidedBy.at}` : ` in ${c.decidedBy.chain}`}`) : ' (no verdict traced)';
   const attached = c.connection === 'control' && c.helper ? `, helper ${c.helper} attached` : '';
-  const back = c.reply?.decidedBy;
-  const reply = !back ? '' : back.rule.startsWith('policy ') ? `; its reply by ${back.chain} ${back.rule}` : `; its reply by rule "${back.rule}"${back.at ? ` at ${back.at}` : ''}`;
-  return `${c.connection} connection ${how}${as}${by}${attached}${reply}`;
+  return `${c.connection} connection ${how}${as}${by}${attached}${c.reply?.decidedBy ? describeReply(c.reply.decidedBy) : ''}`;
+}
+
+function describeReply(back: RuleHit): string {
+  return back.rule.startsWith('policy ') ? `; its reply by ${back.chain} ${back.rule}` : `; its reply by rule "${back.rule}"${back.at ? ` at ${back.at}` : ''}`;
 }
 
 /** `inet filter forward` -> rule handles in order, from `nft -j list ruleset`. */

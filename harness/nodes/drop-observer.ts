@@ -100,6 +100,7 @@ export class DropObserver implements AsyncDisposable {
   private events: DropEvent[] = [];
   private listeners = new Set<(e: DropEvent) => void>();
   private tracedSinceStart = 0;
+  private lastLineAt = 0;
 
   private constructor(
     readonly node: NodeHandle,
@@ -122,6 +123,7 @@ export class DropObserver implements AsyncDisposable {
     const t = parseTraceLine(line);
     if (!t) return;
     this.tracedSinceStart++;
+    this.lastLineAt = performance.now();
     if (t.packet && !this.packets.has(t.id)) this.packets.set(t.id, t.packet);
     if (t.verdict) this.verdicts.set(t.id, [...(this.verdicts.get(t.id) ?? []), t.verdict]);
     if (t.drop) {
@@ -142,6 +144,11 @@ export class DropObserver implements AsyncDisposable {
     this.events = [];
     this.packets.clear();
     this.verdicts.clear();
+  }
+
+  /** No trace line has come for `ms`: the lines of every packet seen so far are in. */
+  quietFor(ms: number): boolean {
+    return performance.now() - this.lastLineAt >= ms;
   }
 
   /** Every SYN traced since the last reset, with its chains' verdicts: what attribution reads. */

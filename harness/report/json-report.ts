@@ -22,6 +22,7 @@ const AttributionSchema = z.object({
       packet: z.string(),
       decidedBy: RuleHitSchema.nullable(),
       path: z.array(RuleHitSchema),
+      unfiltered: z.string().optional(),
       state: z.enum(['new', 'related']).nullable(),
       reply: z.object({ decidedBy: RuleHitSchema.nullable(), path: z.array(RuleHitSchema) }).optional(),
       helper: z.string().optional(),

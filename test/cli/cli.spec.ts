@@ -56,7 +56,18 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   // that breaks it (and 963 cells x 9 expect() calls cost seconds).
   const breaking = (rule: (c: CellResult) => boolean) => report.results.filter((c) => !rule(c)).map((c) => c.id);
   const KEYS = ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'probe', 'expected', 'observed', 'verdict', 'cause', 'advice', 'evidence', 'durationMs', 'testMs'].sort();
-  expect(breaking((c) => Object.keys(c).sort().join() === KEYS.join()), `keys other than ${KEYS.join(', ')}`).toEqual([]);
+  // Transfers carry their attribution too (the contract grew); attacks do not.
+  const keysOf = (c: CellResult) => (c.kind === 'transfer' ? [...KEYS, 'attribution'].sort() : KEYS);
+  expect(breaking((c) => Object.keys(c).sort().join() === keysOf(c).join()), `keys other than ${KEYS.join(', ')} (and attribution on transfers)`).toEqual([]);
+  // Every passing transfer names, for each of its connections, the rule that let it through (or
+  // that no chain of the rule set was on its path) and its state, from the firewall's trace.
+  const attributed = (c: CellResult) => {
+    const conns = c.attribution?.connections ?? [];
+    return conns.some((x) => x.connection === 'control') && conns.some((x) => x.connection === 'data') && conns.every((x) => (x.decidedBy !== null || x.unfiltered !== undefined) && x.state !== null);
+  };
+  expect(breaking((c) => c.kind !== 'transfer' || c.observed !== 'pass' || attributed(c)), 'a passing transfer without the rule and state of each connection').toEqual([]);
+  // And each built-in rule set has its coverage table.
+  expect(new Set((report.coverage ?? []).map((rs) => rs.file))).toEqual(new Set(report.results.filter((c) => c.attribution).map((c) => c.attribution!.file)));
   // The id names every non-default dimension, so two cells never share one.
   expect(breaking((c) => c.id === cellId(c)), 'id is not cellId(cell)').toEqual([]);
   // IPv6 exactly where a suite dials the server's IPv6 address: ftp-ipv6's EPRT and EPSV cells, and

@@ -87,3 +87,13 @@ test('no expectation used: the data connection arrived NEW; a dropped SYN names 
   expect(connections[1]).toMatchObject({ connection: 'data', state: 'new', decidedBy: { chain: 'inet filter forward', rule: 'policy drop', verdict: 'drop' } });
   expect(describeConnection(connections[1]!)).toBe('data connection dropped as NEW by inet filter forward policy drop');
 });
+
+test('a host firewall without a chain on the packet\'s hook: the connection passed unfiltered, and says which hook', () => {
+  // Recorded on routed with client-input-only.nft on the client: its own control SYN leaves
+  // through output, where only pinhole's observer chain sees it.
+  const own = { chain: 'inet pinhole_observer trace_own_syn', rule: null, verdict: 'accept', policy: true };
+  const syn: PacketTrace = { node: 'client', packet: { saddr: '192.168.10.10', sport: 54236, daddr: '203.0.113.10', dport: 21, iif: '' }, verdicts: [own] };
+  const { connections } = attributeCell({ ...input(), node: 'client', traces: [syn], jobs: [{ host: '203.0.113.10', port: 21, endpoints: [], active: false }] });
+  expect(connections).toEqual([{ connection: 'control', packet: '192.168.10.10:54236 -> 203.0.113.10:21', decidedBy: null, path: [], unfiltered: 'output', state: 'new' }]);
+  expect(describeConnection(connections[0]!)).toBe('control connection passed as NEW unfiltered: no chain of the rule set is on its path (the output hook)');
+});
