@@ -19,6 +19,7 @@ import { judge } from '../verdict.ts';
 import { scenarioRunner } from '../scenarios/run-scenario.ts';
 import { adviseCell } from './advise-cell.ts';
 import { cellPackets, type LadderScene } from './cell-packets.ts';
+import { annotateLadder } from '../evidence/attribution.ts';
 import { attributeOnLab } from './attribute-cell.ts';
 import { diagnosable, explainCell, movesData } from './explain-cell.ts';
 
@@ -71,10 +72,11 @@ export async function investigateCell(
   const needsState = diagnosable(observed, ask, window) || keep || advise;
   // Reading the firewall's state (netlink, no packets) overlaps the capture's settling. A blocked
   // cell's ladder waits for its dropped SYN to arrive through tcpdump's pipe even without evidence.
-  const [state, { ladder, pcaps }] = await Promise.all([
+  const [state, { ladder: captured, pcaps }] = await Promise.all([
     needsState ? readFirewallState(lab.firewall, window.listing()) : undefined,
     cellPackets(lab.capture, window, ladderScene(lab), { settle: keep || observed.outcome !== 'pass', pcaps: keep }),
   ]);
+  const ladder = annotateLadder(captured, attribution);
   const observation = state ? explainCell(observed, ask, window, state, lab.firewall.name) : observed;
   // Advice re-runs the cell, so it comes after the firewall's state and packets were read.
   const dimensions = lab.dimensionsFor(ask.family);

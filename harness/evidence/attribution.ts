@@ -16,6 +16,7 @@
  */
 import { basename } from 'node:path';
 import type { CellAttribution, ConnectionAttribution, RuleHit } from '../cell.ts';
+import type { Ladder } from './ladder.ts';
 import type { PacketTrace, TraceVerdict } from '../nodes/drop-observer.ts';
 import { OBSERVER_TABLE } from '../rulesets/observer-ruleset.ts';
 import { chainKey, fileRuleOf, type RulesByChain } from '../rulesets/rule-lines.ts';
@@ -126,6 +127,32 @@ export function describeConnection(c: ConnectionAttribution): string {
 
 function describeReply(back: RuleHit): string {
   return back.rule.startsWith('policy ') ? `; its reply by ${back.chain} ${back.rule}` : `; its reply by rule "${back.rule}"${back.at ? ` at ${back.at}` : ''}`;
+}
+
+/** A verdict in a few words, for the ladder: `accept: "ct state established accept" (fw.nft:15)`. */
+function shortHit(h: RuleHit): string {
+  return h.rule.startsWith('policy ') ? `${h.verdict}: ${h.chain} ${h.rule}` : `${h.verdict}: "${h.rule}"${h.at ? ` (${h.at})` : ''}`;
+}
+
+/**
+ * The ladder with each connection's SYN and SYN-ACK labelled by the rule that decided it, where
+ * the capture and the trace name the same endpoints (NAT can make a reply's differ: it is then
+ * left unlabelled).
+ */
+export function annotateLadder(ladder: Ladder, attribution: CellAttribution | undefined): Ladder {
+  if (!attribution) return ladder;
+  const rules = new Map<string, string>();
+  for (const c of attribution.connections) {
+    if (c.decidedBy) rules.set(`SYN ${c.packet}`, shortHit(c.decidedBy));
+    else if (c.unfiltered) rules.set(`SYN ${c.packet}`, `unfiltered: no chain of the rule set on the ${c.unfiltered} hook`);
+    const [from, to] = c.packet.split(' -> ');
+    if (c.reply?.decidedBy) rules.set(`SYN-ACK ${to} -> ${from}`, shortHit(c.reply.decidedBy));
+  }
+  const packets = ladder.packets.map((p) => {
+    const rule = rules.get(`${p.label} ${p.src} -> ${p.dst}`);
+    return rule === undefined ? p : { ...p, rule };
+  });
+  return { ...ladder, packets };
 }
 
 /** `inet filter forward` -> rule handles in order, from `nft -j list ruleset`. */

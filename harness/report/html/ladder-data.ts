@@ -10,8 +10,8 @@
 import type { Ladder, LadderPacket } from '../../evidence/ladder.ts';
 import type { CellResult } from '../../cell.ts';
 
-/** Packet fields in row order; `rewritten` last, so a row without NAT simply ends early. */
-export const LADDER_COLUMNS = ['t', 'connection', 'from', 'to', 'label', 'src', 'dst', 'fate', 'rewritten'] as const satisfies readonly (keyof LadderPacket)[];
+/** Packet fields in row order; the optional ones last, so a row without them simply ends early (-1: absent before a present one). */
+export const LADDER_COLUMNS = ['t', 'connection', 'from', 'to', 'label', 'src', 'dst', 'fate', 'rewritten', 'rule'] as const satisfies readonly (keyof LadderPacket)[];
 
 export interface CompactLadder extends Omit<Ladder, 'packets'> {
   packets: number[][];
@@ -43,10 +43,10 @@ export function ladderTable(results: readonly CellResult[], ladders: Readonly<Re
     const packets = ladder.packets.map((p) => {
       const row = LADDER_COLUMNS.map((column) => {
         const value = p[column];
-        return typeof value === 'string' ? intern(value) : value;
+        return typeof value === 'string' ? intern(value) : (value ?? -1);
       });
-      if (row[row.length - 1] === undefined) row.pop();
-      return row as number[];
+      while (row[row.length - 1] === -1) row.pop();
+      return row;
     });
     entries.push([cell.id, { ...ladder, packets }]);
   }

@@ -52,7 +52,7 @@ const pinholeLadder = (() => {
     const packets = compact.packets.map((row) => {
       const packet = {};
       table.columns.forEach((column, i) => {
-        if (i < row.length) packet[column] = column === 't' ? row[i] : table.strings[row[i]];
+        if (i < row.length && row[i] !== -1) packet[column] = column === 't' ? row[i] : table.strings[row[i]];
       });
       return packet;
     });
@@ -73,6 +73,7 @@ const pinholeLadder = (() => {
       y += ROW;
       rows.push(packetRow(packet, y, laneX, fw));
       if (packet.rewritten !== undefined) y += NOTE_ROW;
+      if (packet.rule !== undefined) y += NOTE_ROW;
     }
     const notes = leftOut(ladder);
     const foot = notes.map((note, i) => text({ x: GUTTER, y: y + 30 + i * FOOT_LINE, fill: NOTE_COLOUR }, note));
@@ -122,7 +123,7 @@ const pinholeLadder = (() => {
     const x2 = p.fate === 'died' || p.fate === 'to-firewall' ? fw : laneX(p.to);
     const dir = Math.sign(x2 - x1) || 1;
     const label = p.label.length > LABEL_MAX ? `${p.label.slice(0, LABEL_MAX - 1)}…` : p.label;
-    const tip = [`${p.label} at ${formatMs(p.t)}`, `${p.src} → ${p.dst}`, fateWords(p), ...(p.rewritten === undefined ? [] : [`NAT: ${p.rewritten}`])];
+    const tip = [`${p.label} at ${formatMs(p.t)}`, `${p.src} → ${p.dst}`, fateWords(p), ...(p.rewritten === undefined ? [] : [`NAT: ${p.rewritten}`]), ...(p.rule === undefined ? [] : [`rule: ${p.rule}`])];
 
     const parts = [
       el('title', {}, tip.join('\n')),
@@ -150,6 +151,11 @@ const pinholeLadder = (() => {
       const note = { class: 'nat-note', x: fw, y: y + 15, 'text-anchor': 'middle', 'font-size': 10, 'font-style': 'italic', fill: NOTE_COLOUR, ...HALO };
       parts.push(el('circle', { cx: fw, cy: y, r: 3.5, fill: '#fff', stroke: NOTE_COLOUR, 'stroke-width': 1.5 }), text(note, `NAT: ${p.rewritten}`));
     }
+    if (p.rule !== undefined) {
+      // Under the NAT note when there is one: the rule that decided this SYN (or SYN-ACK) at the firewall.
+      const below = p.rewritten === undefined ? 15 : 15 + NOTE_ROW;
+      parts.push(text({ class: 'rule-note', x: fw, y: y + below, 'text-anchor': 'middle', 'font-size': 10, fill: NOTE_COLOUR, ...HALO }, p.rule));
+    }
     return el('g', { class: 'packet', 'data-fate': p.fate, 'data-from': p.from, 'data-to': p.to }, ...parts);
   }
 
@@ -160,7 +166,8 @@ const pinholeLadder = (() => {
   function list(ladder) {
     const items = ladder.packets.map((p) => {
       const nat = p.rewritten === undefined ? '' : `; NAT: ${p.rewritten}`;
-      const line = `${formatMs(p.t)} ${p.connection}: ${p.label}, ${p.from} → ${p.to} (${p.src} → ${p.dst}), ${fateWords(p)}${nat}`;
+      const rule = p.rule === undefined ? '' : `; ${p.rule}`;
+      const line = `${formatMs(p.t)} ${p.connection}: ${p.label}, ${p.from} → ${p.to} (${p.src} → ${p.dst}), ${fateWords(p)}${nat}${rule}`;
       return html('li', { class: `fate-${p.fate}` }, line);
     });
     const notes = leftOut(ladder).map((note) => html('p', {}, `${note}.`));
