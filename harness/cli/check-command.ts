@@ -9,6 +9,14 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labTopologyOf } from '../check/bounce-target.ts';
 import { checkRulesetLabel, planCheck } from '../check/plan-check.ts';
+import type { CellAsk, MinimizeFinding } from '../cell.ts';
+import { minimizeRuleset, renderMinimize } from '../cell/minimize-ruleset.ts';
+import type { Driver } from '../drivers/driver.ts';
+import { driverFor } from '../drivers/registry.ts';
+import { groupBy } from '../report/group-by.ts';
+import { writeJsonReport } from '../report/json-report.ts';
+import { loadRuleset } from '../rulesets/load-ruleset.ts';
+import { withLab } from './with-lab.ts';
 import { expectationsFrom, recordable, writeExpectations } from '../check/record-expectations.ts';
 import { SECURITY_SCENARIOS } from '../model.ts';
 import { readJsonReport } from '../report/json-report.ts';
@@ -62,6 +70,8 @@ export async function validateCheckFile(file: string): Promise<CheckFile> {
 export interface CheckOptions extends RunOptions {
   /** Write what the cells observed into the file as its expectations. */
   update?: boolean;
+  /** Then delete each accepting rule alone and run the check's transfers again (harness/cell/minimize-ruleset.ts). */
+  minimize?: boolean;
 }
 
 export async function checkCommand(file: string, opts: CheckOptions): Promise<number> {
@@ -74,9 +84,11 @@ export async function checkCommand(file: string, opts: CheckOptions): Promise<nu
     },
     env: { PINHOLE_CHECK_FILE: path },
   });
-  if (!opts.update || !checkFile) return code;
+  if ((!opts.update && !opts.minimize) || !checkFile) return code;
   const json = resolve(opts.json);
   if (!existsSync(json)) return code;
+  if (opts.minimize) await minimizeChecks(checkFile, json, driverFor(opts.driver));
+  if (!opts.update) return code;
   const results = readJsonReport(json).results;
   const recorded = [];
   for (const check of checkFile.checks) {
@@ -94,4 +106,33 @@ export async function checkCommand(file: string, opts: CheckOptions): Promise<nu
   // cells that proved nothing, still fail the command.
   const unresolved = results.filter((c) => c.suite === checkFile!.name && (c.verdict === 'inconclusive' || (c.verdict === 'violation' && SECURITY_SCENARIOS.has(c.probe))));
   return unresolved.length > 0 ? 1 : 0;
+}
+
+/**
+ * `check --minimize`: for each check, its transfers again with each accepting rule deleted alone,
+ * on a lab per server software the check ran (in this process, after Playwright's run), and the
+ * findings added to the JSON report. A rule can go only where no outcome of any server changed.
+ */
+async function minimizeChecks(checkFile: CheckFile, json: string, driver: Driver): Promise<void> {
+  const report = readJsonReport(json);
+  const findings: MinimizeFinding[] = [];
+  for (const check of checkFile.checks) {
+    const spec = await loadTopology(resolveTopology(check.topologyRef, TOPOLOGIES_DIR));
+    const label = checkRulesetLabel(check);
+    const cells = report.results.filter((c) => c.suite === checkFile.name && c.topology === spec.name && c.ruleset === label && c.kind === 'transfer' && c.observed !== null);
+    const ruleset = await loadRuleset(check.rulesetFile);
+    const byRule = new Map<string, MinimizeFinding>();
+    for (const [serverKind, group] of groupBy(cells, (c) => c.serverKind).map((g) => [g[0]!.serverKind, g] as const)) {
+      const asks = new Map(group.map((c) => [c.id, { scenario: c.probe, mode: c.mode, command: c.command, client: c.clientKind, tls: c.tls, family: c.family } satisfies CellAsk]));
+      const found = await withLab(spec, driver, { serverKind, on: check.on }, (lab) => minimizeRuleset(lab, ruleset, group, asks));
+      for (const f of found) {
+        const seen = byRule.get(f.at);
+        byRule.set(f.at, seen ? { ...seen, removable: seen.removable && f.removable, changed: [...seen.changed, ...f.changed], ...(f.note ? { note: f.note } : {}) } : f);
+      }
+    }
+    const mine = [...byRule.values()];
+    process.stdout.write(`\ncheck ${check.index + 1} (${label} on ${spec.name}): ${renderMinimize(mine)}\n`);
+    findings.push(...mine);
+  }
+  writeJsonReport(json, { ...report, minimize: findings });
 }

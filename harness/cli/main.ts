@@ -57,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
     .description("check your own rule sets from a check file (pinhole.yaml): every server, client, mode, command, family, FTPS variant and session probe, and the attacks; print the matrix; write JSON, JUnit and HTML")
     .argument('[file]', 'the check file', DEFAULT_CHECK_FILE)
     .option('--update', 'write what the cells observed into the file as its expectations (review the change, then commit it)')
+    .option('--minimize', 'then delete each rule that accepted a traced packet, alone, and run the transfers again: which rules can go without changing any outcome')
     .action(async (file: string, opts) => {
       code = await checkCommand(file, opts);
     });
