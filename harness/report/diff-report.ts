@@ -6,13 +6,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CellChange, RunDiff } from '../diff-runs.ts';
 import type { DriverName } from '../model.ts';
-import type { CellResult } from '../cell.ts';
+import type { CellResult, RulesetCoverage } from '../cell.ts';
+import { coverageOf } from './coverage.ts';
 import { compareCells } from './json-report.ts';
 
 export interface DiffSide {
   /** The rule set file as given on the command line. */
   ruleset: string;
   results: CellResult[];
+  /** Its rule coverage (harness/report/coverage.ts): which rules its cells reached. */
+  coverage?: RulesetCoverage[];
 }
 
 export interface DiffReport {
@@ -34,12 +37,16 @@ export function buildDiffReport(
   diff: RunDiff,
 ): DiffReport {
   const sorted = (cells: readonly CellResult[]) => [...cells].sort(compareCells);
+  const side = (ruleset: string, cells: readonly CellResult[]): DiffSide => {
+    const coverage = coverageOf(cells);
+    return { ruleset, results: sorted(cells), ...(coverage.length > 0 ? { coverage } : {}) };
+  };
   return {
     version: 1,
     driver,
     topology,
-    old: { ruleset: old.ruleset, results: sorted(old.results) },
-    new: { ruleset: next.ruleset, results: sorted(diff.judged) },
+    old: side(old.ruleset, old.results),
+    new: side(next.ruleset, diff.judged),
     changed: diff.changes,
     regressions: diff.regressions,
   };
