@@ -10,7 +10,8 @@ import { attributeCell, chainHandles } from '../evidence/attribution.ts';
 import type { CellWindow } from '../lab/cell-window.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
-import { fileRules, type RulesByChain } from '../rulesets/rule-lines.ts';
+import { nftStructure } from '../evidence/nft-structure.ts';
+import { chainKey, fileRules, type RulesByChain } from '../rulesets/rule-lines.ts';
 import { parseExpectCounters } from '../rulesets/ruleset-listing.ts';
 
 /**
@@ -24,7 +25,7 @@ const TRACE_SETTLE_MS = 300;
 /** No trace line for this long: the lines of the packets already seen are all in. */
 const TRACE_QUIET_MS = 3;
 
-const perRuleset = new Map<string, Promise<{ rules: RulesByChain; listing: string; handles: Map<string, number[]> }>>();
+const perRuleset = new Map<string, Promise<{ rules: RulesByChain; listing: string; handles: Map<string, number[]>; natChains: Set<string> }>>();
 
 export async function attributeOnLab(lab: Lab, window: CellWindow, ruleset: Ruleset): Promise<CellAttribution | undefined> {
   const observer = lab.observers.find((o) => o.node.name === lab.firewall.name);
@@ -40,16 +41,22 @@ export async function attributeOnLab(lab: Lab, window: CellWindow, ruleset: Rule
   const key = `${ruleset.format}\0${ruleset.text}`;
   let known = perRuleset.get(key);
   if (!known) {
-    known = window.listing().then((l) => ({ rules: fileRules(ruleset.text, ruleset.format), listing: l.ruleset, handles: chainHandles(l.json) }));
+    known = window.listing().then((l) => ({
+      rules: fileRules(ruleset.text, ruleset.format),
+      listing: l.ruleset,
+      handles: chainHandles(l.json),
+      natChains: new Set(nftStructure(l.json).chains.filter((c) => c.type === 'nat').map((c) => chainKey(c.family, c.table, c.name))),
+    }));
     perRuleset.set(key, known);
     known.catch(() => perRuleset.delete(key));
   }
-  const [{ rules, listing, handles }, stats] = await Promise.all([known, lab.firewall.readFile('/proc/net/stat/nf_conntrack')]);
+  const [{ rules, listing, handles, natChains }, stats] = await Promise.all([known, lab.firewall.readFile('/proc/net/stat/nf_conntrack')]);
   return attributeCell({
     node: lab.firewall.name,
     traces,
     jobs: window.jobs,
     listing,
+    natChains,
     handles,
     fileRules: rules,
     file: ruleset.file,

@@ -95,7 +95,8 @@ export function planCheck(check: CheckSpec, topology: TopologySpec): CheckPlan {
   }
 
   // The attacks, on the first family and server, with the pinned probe.
-  const family = families.find((f) => hasFamilies.includes(f));
+  // IPv4 where the server has it: the attacks are verified over IPv4 (ftp-security).
+  const family = families.includes('ipv4') && hasFamilies.includes('ipv4') ? 'ipv4' : families.find((f) => hasFamilies.includes(f));
   const bounceTarget = Object.values(topology.nodes).some((n) => n.kind === 'host');
   for (const scenario of security) {
     if (!family) break;
@@ -128,7 +129,7 @@ export function planCheck(check: CheckSpec, topology: TopologySpec): CheckPlan {
     const most = Math.max(...matching.map((k) => Object.keys(k.key).length));
     const best = matching.filter((k) => Object.keys(k.key).length === most);
     if (new Set(best.map((k) => k.result)).size > 1) {
-      problems.push({ at: ['expect'], message: `keys ${best.map((k) => JSON.stringify(k.text)).join(' and ')} both name ${describe(cell)} and disagree; add a more specific key for it` });
+      problems.push({ at: ['expect', best[0]!.text], message: `keys ${best.map((k) => JSON.stringify(k.text)).join(' and ')} both name ${describe(cell)} and disagree; add a more specific key for it` });
       continue;
     }
     cell.expected = best[0]!.result;

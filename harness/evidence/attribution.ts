@@ -32,6 +32,8 @@ export interface AttributionInput {
   jobs: ReadonlyArray<{ host: string; port: number; endpoints: ReadonlyArray<{ host: string; port: number }>; active: boolean }>;
   /** `nft -a list ruleset`, as applied for this cell. */
   listing: string;
+  /** Chains of type nat (`inet nat postrouting`): they see a connection's first packet too, but never decide whether it passes. */
+  natChains: ReadonlySet<string>;
   /** The chains' rule handles in the kernel's order (chainHandles). */
   handles: ReadonlyMap<string, readonly number[]>;
   /** The rule set file's rules by chain, and its name for `at`. */
@@ -54,7 +56,9 @@ function hitOf(v: TraceVerdict, i: AttributionInput): RuleHit {
   const key = chainKey(c.family, c.table, c.chain);
   const handles = i.handles.get(key) ?? [];
   // The monitor names a rule by text when it knew it at its start, else by handle.
-  const handle = v.handle ?? handles.find((h) => ruleText(i.listing, { family: c.family, table: c.table, handle: h }) === v.rule);
+  // By text, only a rule the chain holds once can be told apart.
+  const byText = v.handle === undefined ? handles.filter((h) => ruleText(i.listing, { family: c.family, table: c.table, handle: h }) === v.rule) : [];
+  const handle = v.handle ?? (byText.length === 1 ? byText[0] : undefined);
   const own = handle === undefined ? undefined : fileRuleOf(i.fileRules, key, handles, handle);
   const kernel = handle === undefined ? v.rule : ruleText(i.listing, { family: c.family, table: c.table, handle });
   return { chain: v.chain, rule: own?.text ?? kernel ?? `rule handle ${handle ?? '?'}`, ...(own ? { at: `${basename(i.file)}:${own.line}` } : {}), verdict: v.verdict };
@@ -66,7 +70,12 @@ const TERMINAL = new Set(['accept', 'drop', 'reject', 'queue']);
 function attributeTrace(t: PacketTrace, connection: 'control' | 'data', i: AttributionInput): Omit<ConnectionAttribution, 'state'> {
   const own = t.verdicts.filter((v) => splitChain(v.chain).table !== OBSERVER_TABLE);
   const path = own.filter((v) => v.policy || v.verdict !== 'continue' || v.rule !== null || v.handle !== undefined).map((v) => hitOf(v, i));
-  const decided = [...own].reverse().find((v) => TERMINAL.has(v.verdict));
+  // A drop ends the packet where it happens; otherwise the filter chains decided it, not the
+  // NAT chains it also crossed (a masquerade rule's `accept` lets nothing through).
+  const decided =
+    own.find((v) => v.verdict === 'drop' || v.verdict === 'reject') ??
+    [...own].reverse().find((v) => TERMINAL.has(v.verdict) && !i.natChains.has(v.chain)) ??
+    [...own].reverse().find((v) => TERMINAL.has(v.verdict));
   const helperRule = path.find((h) => /\bct helper set\b|-j CT --helper\b|\bCT helper\b/.test(h.rule));
   const helperName = helperRule && /ct helper set "?([^"\s]+)"?|--helper (\S+)/.exec(helperRule.rule);
   const helper = helperName ? (helperName[1] ?? helperName[2]) : undefined;

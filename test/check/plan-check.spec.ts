@@ -55,6 +55,6 @@ test('the most specific key wins; keys that tie and disagree, or name nothing, a
   // An attack is expected blocked whatever the keys say; accepting it is `accept:`'s job.
   expect(planCheck(check({ expect: { PASV: 'pass' }, accept: { 'pinhole-scope': 'by design' } }), routed).cells.find((c) => c.scenario === 'pinhole-scope')).toMatchObject({ expected: 'blocked', accepted: 'by design' });
   const { problems } = planCheck(check({ expect: { 'PASV STOR': 'pass', 'PASV proftpd': 'blocked', 'EPRT lftp': 'pass' } }), routed);
-  expect(problems).toContainEqual({ at: ['expect'], message: expect.stringMatching(/^keys "PASV STOR" and "PASV proftpd" both name PASV STOR proftpd probe IPv4 and disagree; add a more specific key for it$/) });
+  expect(problems).toContainEqual({ at: ['expect', 'PASV STOR'], message: expect.stringMatching(/^keys "PASV STOR" and "PASV proftpd" both name PASV STOR proftpd probe IPv4 and disagree; add a more specific key for it$/) });
   expect(problems).toContainEqual({ at: ['expect', 'EPRT lftp'], message: 'names no cell of this check (its dimensions and topology routed have none such)' });
 });

@@ -57,6 +57,7 @@ const input = (over: { matched?: number; traces?: PacketTrace[] } = {}) => ({
   traces: over.traces ?? TRACES,
   jobs: [{ host: '203.0.113.10', port: 21, endpoints: [{ host: '192.168.10.10', port: 39317 }], active: true }],
   listing: LISTING,
+  natChains: new Set<string>(),
   handles: chainHandles(JSON_LISTING),
   fileRules: fileRules(readFileSync(FILE, 'utf8'), 'nft'),
   file: FILE,
@@ -96,4 +97,13 @@ test('a host firewall without a chain on the packet\'s hook: the connection pass
   const { connections } = attributeCell({ ...input(), node: 'client', traces: [syn], jobs: [{ host: '203.0.113.10', port: 21, endpoints: [], active: false }] });
   expect(connections).toEqual([{ connection: 'control', packet: '192.168.10.10:54236 -> 203.0.113.10:21', decidedBy: null, path: [], unfiltered: 'output', state: 'new' }]);
   expect(describeConnection(connections[0]!)).toBe('control connection passed as NEW unfiltered: no chain of the rule set is on its path (the output hook)');
+});
+
+test('a NAT chain the SYN crosses after the filter never decides it; a drop decides wherever it happens', () => {
+  // helper-masquerade's control SYN: accepted in forward, then masqueraded in postrouting.
+  const masq = { chain: 'inet nat postrouting', rule: 'oifname "wan0" masquerade', verdict: 'accept', policy: false };
+  const syn = trace('192.168.10.10', 34942, '203.0.113.10', 21, [prerouting, { chain: 'inet filter forward', rule: null, handle: 7, verdict: 'accept', policy: false }, masq]);
+  const { connections } = attributeCell({ ...input(), traces: [syn], natChains: new Set(['inet nat postrouting']) });
+  expect(connections[0]!.decidedBy).toMatchObject({ chain: 'inet filter forward', at: 'nft-helper.nft:17' });
+  expect(connections[0]!.path.map((h) => h.rule)).toContain('oifname "wan0" masquerade');
 });
