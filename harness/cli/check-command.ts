@@ -76,6 +76,10 @@ export interface CheckOptions extends RunOptions {
 
 export async function checkCommand(file: string, opts: CheckOptions): Promise<number> {
   const path = resolve(file);
+  // Both work from every cell of the file: a part of them would record, or judge, too little.
+  for (const [flag, on] of [['--update', opts.update], ['--minimize', opts.minimize]] as const) {
+    if (on && (opts.grep !== undefined || opts.shard !== undefined)) throw new InputError(`${flag} needs every cell of the check file: leave out ${opts.grep !== undefined ? '--grep' : '--shard'}`);
+  }
   let checkFile: CheckFile | undefined;
   const code = await runCells(opts, {
     config: CHECK_CONFIG,

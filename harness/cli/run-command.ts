@@ -94,6 +94,8 @@ export async function runCells(opts: RunOptions, how: { config: string; validate
   // A ladders file from an earlier --shard run beside this JSON would lend its ladders to this
   // run's cells in `pinhole merge`; a shard writes a fresh one.
   await rm(laddersFileFor(json), { force: true });
+  // An earlier run's report must never be read as this run's (check --update writes from it).
+  await rm(json, { force: true });
   // Playwright empties its output directory when it starts and copies attachments (evidence
   // files) into it while cells run: two runs at once on one checkout must not share one.
   const ownOutputDir = process.env.PINHOLE_OUTPUT_DIR ? undefined : await mkdtemp(join(tmpdir(), 'pinhole-run-'));

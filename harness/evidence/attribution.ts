@@ -59,12 +59,28 @@ function hitOf(v: TraceVerdict, i: AttributionInput): RuleHit {
   // By text, only a rule the chain holds once can be told apart.
   const byText = v.handle === undefined ? handles.filter((h) => ruleText(i.listing, { family: c.family, table: c.table, handle: h }) === v.rule) : [];
   const handle = v.handle ?? (byText.length === 1 ? byText[0] : undefined);
-  const own = handle === undefined ? undefined : fileRuleOf(i.fileRules, key, handles, handle);
   const kernel = handle === undefined ? v.rule : ruleText(i.listing, { family: c.family, table: c.table, handle });
+  const placed = handle === undefined ? undefined : fileRuleOf(i.fileRules, key, handles, handle);
+  // A last check that the file's rule is the kernel's: the same verdict, where both say one.
+  const own = placed && kernel && !sameVerdict(placed.text, kernel) ? undefined : placed;
   return { chain: v.chain, rule: own?.text ?? kernel ?? `rule handle ${handle ?? '?'}`, ...(own ? { at: `${basename(i.file)}:${own.line}` } : {}), verdict: v.verdict };
 }
 
 const TERMINAL = new Set(['accept', 'drop', 'reject', 'queue']);
+
+/** The verdict word a rule ends in (nft's words, or iptables' `-j` target lower-cased). */
+function verdictWord(rule: string): string | undefined {
+  const jump = /-j (\S+)/.exec(rule);
+  if (jump) return jump[1]!.toLowerCase();
+  const words = rule.match(/\b(accept|drop|reject|return|jump|goto|queue|masquerade|snat|dnat|redirect|continue)\b/g);
+  return words?.[words.length - 1];
+}
+
+/** False only when both name a verdict and they differ. */
+function sameVerdict(a: string, b: string): boolean {
+  const [x, y] = [verdictWord(a), verdictWord(b)];
+  return x === undefined || y === undefined || x === y;
+}
 
 /** The attribution of one traced SYN. */
 function attributeTrace(t: PacketTrace, connection: 'control' | 'data', i: AttributionInput): Omit<ConnectionAttribution, 'state'> {

@@ -34,7 +34,9 @@ export async function attempt(
   // endpoint arrives (own-drops.ts says which are the job's own).
   const endpoints: Endpoint[] = [];
   window.jobs.push({ host: job.host, port: job.port, endpoints, active: isActiveMode(job.mode) });
-  const isOwn = (d: DropEvent) => isOwnDrop(d, job, endpoints, alsoOwn);
+  // The SYNs traced since the cell began: a dropped reply is the cell's own only if it answers one.
+  const synsSeen = () => lab.observers.flatMap((o) => o.packetsSeen());
+  const isOwn = (d: DropEvent) => isOwnDrop(d, job, endpoints, alsoOwn, synsSeen());
   let decide: (d: DropEvent) => void = () => undefined;
   const decided = new Promise<DropEvent>((resolve) => (decide = resolve));
   const judgeDrops = () => lab.observers.flatMap((o) => o.drops()).filter(isOwn).forEach(decide);

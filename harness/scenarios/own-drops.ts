@@ -5,7 +5,7 @@
  * connection must not decide this one. Pure, so it is unit-tested on recorded drops.
  */
 import { isActiveMode, type Mode } from '../model.ts';
-import type { DropEvent } from '../nodes/drop-observer.ts';
+import type { DropEvent, PacketSummary } from '../nodes/drop-observer.ts';
 import type { Endpoint } from '../probes/ftp-client.ts';
 
 /**
@@ -17,15 +17,24 @@ export function isOwnDrop(
   job: { host: string; port: number; mode: Mode },
   endpoints: readonly Endpoint[],
   alsoOwn: (d: DropEvent) => boolean = () => false,
+  synsSeen: readonly PacketSummary[] = [],
 ): boolean {
-  // A connection's SYN goes to its endpoint; its SYN-ACK comes back from it (a rule set without
-  // `ct state established` drops that one), both the cell's own.
-  const toOrFrom = (host: string, port: number, anyHost: boolean) =>
-    (d.packet.dport === port && (anyHost || d.packet.daddr === host)) || (d.packet.sport === port && (anyHost || d.packet.saddr === host));
+  const to = (host: string, port: number, anyHost: boolean) => d.packet.dport === port && (anyHost || d.packet.daddr === host);
   return (
-    toOrFrom(job.host, job.port, false) ||
+    to(job.host, job.port, false) ||
     // Active endpoints may be rewritten by NAT on the way (nf_nat_ftp keeps the port when it can).
-    endpoints.some((endpoint) => toOrFrom(endpoint.host, endpoint.port, isActiveMode(job.mode))) ||
+    endpoints.some((endpoint) => to(endpoint.host, endpoint.port, isActiveMode(job.mode))) ||
+    isOwnReply(d.packet, synsSeen, job, endpoints) ||
     alsoOwn(d)
   );
+}
+
+/**
+ * A SYN-ACK that answers a SYN this cell sent (traced since the cell began, so the exact tuple
+ * the other way round): a rule set without `ct state established` drops it. A server still
+ * retransmitting an earlier cell's SYN-ACK answers no SYN of this cell, and is not its own.
+ */
+function isOwnReply(p: PacketSummary, synsSeen: readonly PacketSummary[], job: { host: string; port: number }, endpoints: readonly Endpoint[]): boolean {
+  const fromOwnEnd = (p.saddr === job.host && p.sport === job.port) || endpoints.some((e) => p.sport === e.port);
+  return fromOwnEnd && synsSeen.some((s) => s.saddr === p.daddr && s.sport === p.dport && s.daddr === p.saddr && s.dport === p.sport);
 }

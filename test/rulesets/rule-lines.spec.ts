@@ -48,3 +48,38 @@ test('a kernel handle maps to the file rule at its place; a chain read different
   expect(fileRuleOf(rules, 'inet filter forward', [5, 6, 7, 8], 6)).toBeUndefined();
   expect(fileRuleOf(rules, 'inet filter output', [2], 2)).toBeUndefined();
 });
+
+test('statements over several lines are one rule at their first line; shapes it does not follow give no lines, never wrong ones', () => {
+  const text = [
+    'table inet filter {', //                                            1
+    '  chain forward {', //                                              2
+    '    type filter hook forward priority 0; policy drop;', //          3
+    '    ct state vmap {', //                                            4
+    '      established : accept,',
+    '      related : accept',
+    '    }',
+    '    iifname "lan0" oifname "wan0" \\', //                           8
+    '      tcp dport 21 accept',
+    '    ip saddr { 192.168.10.10,', //                                  10
+    '               192.168.10.11 } tcp dport 990 accept comment "a # in a comment"',
+    '  }',
+    '  chain input { type filter hook input priority 0; policy accept; }', // 13: a one-line chain
+    '  chain output {', //                                               14
+    '    type filter hook output priority 0; policy accept;',
+    '    oif lo accept; tcp dport 20 accept', //                         16: two statements on a line
+    '  }',
+    '}',
+    'add rule inet filter forward index 0 tcp dport 8021 drop', //       19: not appended
+  ].join('\n');
+  const rules = fileRules(text, 'nft');
+  expect(rules.get('inet filter forward')).toEqual([]);
+  expect(fileRuleOf(rules, 'inet filter forward', [4, 5, 6, 7], 5)).toBeUndefined();
+  expect(fileRuleOf(rules, 'inet filter output', [9, 10], 9)).toBeUndefined();
+  // Without the reordering line, the forward chain reads right: three rules at their first lines.
+  const plain = fileRules(text.split('\n').slice(0, 12).concat(['}']).join('\n'), 'nft');
+  expect(plain.get('inet filter forward')!.map((r) => r.line)).toEqual([4, 8, 10]);
+  expect(plain.get('inet filter forward')![1]!.text).toBe('iifname "lan0" oifname "wan0" tcp dport 21 accept');
+  expect(plain.get('inet filter forward')![2]!.text).toContain('comment "a # in a comment"');
+  // An include can hold anything: no lines at all.
+  expect(fileRules(`include "./more.nft"\n${text.split('\n').slice(0, 12).join('\n')}\n}`, 'nft').size).toBe(0);
+});

@@ -50,13 +50,17 @@ test('a security probe widens "own" to what it aims at', () => {
   expect(isOwnDrop(toVictim, job, [], (d) => d.packet.daddr === '192.168.10.20')).toBe(true);
 });
 
-test('a reply dropped on its way back (no `ct state established` rule) is the connection\'s own too', () => {
+test('a reply dropped on its way back (no `ct state established` rule) is own only when it answers a SYN of this cell', () => {
   // The server's SYN-ACK to the control SYN, dropped at fw: recorded with dead-rule.nft minus its established rule.
   const job = { ...CONTROL, mode: 'PASV' as const };
-  expect(isOwnDrop(drop('203.0.113.10', 21, '192.168.10.10', 39508, 'wan0'), job, [])).toBe(true);
-  // From another server port it is not this job's.
-  expect(isOwnDrop(drop('203.0.113.10', 990, '192.168.10.10', 39508, 'wan0'), job, [])).toBe(false);
+  const syn = (saddr: string, sport: number, daddr: string, dport: number) => ({ saddr, sport, daddr, dport, iif: 'lan0' });
+  const sent = [syn('192.168.10.10', 39508, '203.0.113.10', 21)];
+  expect(isOwnDrop(drop('203.0.113.10', 21, '192.168.10.10', 39508, 'wan0'), job, [], undefined, sent)).toBe(true);
+  // A server still retransmitting an earlier cell's SYN-ACK (to another client port) answers no SYN of this cell.
+  expect(isOwnDrop(drop('203.0.113.10', 21, '192.168.10.10', 39444, 'wan0'), job, [], undefined, sent)).toBe(false);
   // The data connection's SYN-ACK: from the passive endpoint, or (active) from the announced client port.
-  expect(isOwnDrop(drop('203.0.113.10', 50003, '192.168.10.10', 40112, 'wan0'), job, [{ host: '203.0.113.10', port: 50003 }])).toBe(true);
-  expect(isOwnDrop(drop('192.168.10.10', 39317, '203.0.113.10', 20), { ...CONTROL, mode: 'PORT' }, [{ host: '192.168.10.10', port: 39317 }])).toBe(true);
+  const passive = [...sent, syn('192.168.10.10', 40112, '203.0.113.10', 50003)];
+  expect(isOwnDrop(drop('203.0.113.10', 50003, '192.168.10.10', 40112, 'wan0'), job, [{ host: '203.0.113.10', port: 50003 }], undefined, passive)).toBe(true);
+  const active = [syn('203.0.113.10', 20, '192.168.10.10', 39317)];
+  expect(isOwnDrop(drop('192.168.10.10', 39317, '203.0.113.10', 20), { ...CONTROL, mode: 'PORT' }, [{ host: '192.168.10.10', port: 39317 }], undefined, active)).toBe(true);
 });
