@@ -36,6 +36,7 @@ import { assertSafeNames } from '../../topology/safe-names.ts';
 import type { Driver, NodeHandle, PreflightProblem, StartedTopology } from '../driver.ts';
 import { NodeBase, NodeMap } from '../node-base.ts';
 import { execInContainer, spawnInContainer } from './docker-exec.ts';
+import { run } from '../../exec.ts';
 import { containerName, networkName, NODE_LABEL, RUN_LABEL } from './docker-names.ts';
 import { NodeContainer } from './node-container.ts';
 import { ensureNodeImage, imageExists, nodeImageRecipe } from './node-image.ts';
@@ -56,6 +57,17 @@ process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
  */
 const NODE_MODULES = realpathSync(NODE_MODULES_DIR);
 const outsideRepo = (...dirs: string[]) => [...new Set(dirs)].filter((dir) => !dir.startsWith(REPO_ROOT));
+
+/** The IPv4 destinations the host routes (`ip -4 -j route`), as CIDRs; the default route left out. */
+async function hostIpv4Routes(): Promise<string[]> {
+  const r = await run(['ip', '-4', '-j', 'route', 'show', 'table', 'all']);
+  if (r.code !== 0) return [];
+  const routes = JSON.parse(r.stdout || '[]') as Array<{ dst?: string; type?: string }>;
+  return routes.flatMap((route) => {
+    if (!route.dst || route.dst === 'default' || (route.type && route.type !== 'unicast')) return [];
+    return [route.dst.includes('/') ? route.dst : `${route.dst}/32`];
+  });
+}
 
 const ipv4SubnetOf = (seg: SegmentSpec) => subnetsOf(seg).find((s) => familyOf(s) === 'ipv4');
 
@@ -136,7 +148,7 @@ class DockerTopology implements StartedTopology {
     // A bind mount's source must exist: a fresh install's cache may not yet.
     await mkdir(CACHE_DIR, { recursive: true });
     // Another topology with the same subnets (another run, another worker) may hold them: wait.
-    const plan = dockerIpv4Plan(spec);
+    const plan = dockerIpv4Plan(spec, await hostIpv4Routes());
     this.leases = await acquireSubnets(Object.values(plan.subnets), id, {
       onWait: (subnet, holder) => process.stderr.write(`pinhole: docker: subnet ${subnet} is in use by run ${holder.run} (pid ${holder.pid}); waiting for it\n`),
     });

@@ -3,7 +3,7 @@
  * an IPv4 subnet on every network and attaches every container with an IPv4 address, while an
  * IPv6-only segment (the nftables packetpath/nat_ftp case) has none. Such a segment gets a
  * placeholder /24 from the shared address space 100.64.0.0/10 (RFC 6598: never a real network's
- * or the topology's own), leased like any other subnet, and each attachment without an IPv4
+ * or the topology's own, nor one the host routes; 198.18.0.0/15 when that is all taken), leased like any other subnet, and each attachment without an IPv4
  * address (there, or on a dual-stack segment) a placeholder address in its segment's subnet; shapeNode (container-shape.ts) finds the interface by that address and then
  * removes it, so the node is left with the topology's IPv6 addresses only.
  */
@@ -24,8 +24,13 @@ function overlaps(a: string, b: string): boolean {
   return na.kind() === nb.kind() && (na.match(nb, lb) || nb.match(na, la));
 }
 
-export function dockerIpv4Plan(spec: TopologySpec): DockerIpv4Plan {
-  const taken = Object.values(spec.segments).flatMap((s) => subnetsOf(s).filter((c) => familyOf(c) === 'ipv4'));
+/**
+ * `hostRoutes`: the IPv4 destinations the host routes already (`ip -4 route`, default left out).
+ * 100.64.0.0/10 is also carrier-grade NAT's and VPNs' (Tailscale): a placeholder there would
+ * give the host a bridge route that captures its traffic to those peers, so those are skipped.
+ */
+export function dockerIpv4Plan(spec: TopologySpec, hostRoutes: readonly string[] = []): DockerIpv4Plan {
+  const taken = [...Object.values(spec.segments).flatMap((s) => subnetsOf(s).filter((c) => familyOf(c) === 'ipv4')), ...hostRoutes];
   const subnets: Record<string, string> = {};
   let next = 0;
   for (const [name, seg] of Object.entries(spec.segments)) {
@@ -34,11 +39,12 @@ export function dockerIpv4Plan(spec: TopologySpec): DockerIpv4Plan {
       subnets[name] = own;
       continue;
     }
-    // The next /24 of 100.64.0.0/10 that no segment of the topology uses.
+    // The next /24 of 100.64.0.0/10, then of 198.18.0.0/15 (RFC 2544, benchmarking), that no
+    // segment of the topology and no route of the host uses.
     for (;;) {
-      const candidate = `100.${64 + (next >> 8)}.${next & 0xff}.0/24`;
+      const candidate = next < 1 << 14 ? `100.${64 + (next >> 8)}.${next & 0xff}.0/24` : next < (1 << 14) + (1 << 9) ? `198.${18 + ((next - (1 << 14)) >> 8)}.${(next - (1 << 14)) & 0xff}.0/24` : undefined;
       next += 1;
-      if (next > 1 << 14) throw new Error(`topology ${spec.name}: no free placeholder subnet in 100.64.0.0/10`);
+      if (candidate === undefined) throw new Error(`topology ${spec.name}: no free placeholder subnet in 100.64.0.0/10 or 198.18.0.0/15 for segment ${name}`);
       if (taken.some((t) => overlaps(t, candidate))) continue;
       subnets[name] = candidate;
       taken.push(candidate);

@@ -52,3 +52,10 @@ nodes:
   // On the dual-stack segment c, the client has no IPv4 address: a placeholder past fw's .2.
   expect(plan.attachments.client).toEqual({ eth0: { address: '100.64.3.2', placeholder: true, prefix: 24 }, eth1: { address: '100.64.2.3', placeholder: true, prefix: 24 } });
 });
+
+test('placeholders avoid what the host routes (a VPN on 100.64.0.0/10), falling back to 198.18.0.0/15', async () => {
+  const spec = await loadTopology('topologies/nat-ftp-ipv6.topo.yaml');
+  expect(dockerIpv4Plan(spec, ['100.64.0.0/24', '100.64.1.0/24']).subnets).toEqual({ cr: '100.64.2.0/24', sr: '100.64.3.0/24' });
+  // Tailscale routes all of 100.64.0.0/10.
+  expect(dockerIpv4Plan(spec, ['100.64.0.0/10']).subnets).toEqual({ cr: '198.18.0.0/24', sr: '198.18.1.0/24' });
+});
