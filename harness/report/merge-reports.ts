@@ -57,11 +57,13 @@ export function readLaddersFile(file: string): Record<string, Ladder> | null {
   const entries = Object.entries(ladders).map(([id, ladder]) => {
     const packets = ladder.packets.map((row, p) =>
       Object.fromEntries(
-        row.map((value, c) => {
-          if (c === 0) return [LADDER_COLUMNS[c], value];
+        row.flatMap((value, c): Array<[string, unknown]> => {
+          if (c === 0) return [['t', value]];
+          // -1: an optional field absent before a present one (ladder-data.ts).
+          if (value === -1 && c < LADDER_COLUMNS.length) return [];
           const text = strings[value];
           if (c >= LADDER_COLUMNS.length || text === undefined) throw problem(`ladders.${id}.packets[${p}][${c}]`, 'not a column or string of this file');
-          return [LADDER_COLUMNS[c], text];
+          return [[LADDER_COLUMNS[c]!, text]];
         }),
       ) as unknown as LadderPacket,
     );
