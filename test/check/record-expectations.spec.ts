@@ -2,8 +2,7 @@
 // nft-helper on routed, the default dimensions; every transfer passed but FTPS explicit and
 // implicit, which the helper cannot read and whose port 990 the rule set does not open): the
 // keys are short, and exact for every cell; the file keeps its comments and other checks.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { planCheck } from '../../harness/check/plan-check.ts';
@@ -11,7 +10,10 @@ import { expectationsFrom, recordable, writeExpectations } from '../../harness/c
 import { parseCheckFile } from '../../harness/expectations/check-file.ts';
 import { readJsonReport } from '../../harness/report/json-report.ts';
 import { loadTopology } from '../../harness/topology/load-topology.ts';
+import { scratchDir } from '../support/scratch-dir.ts';
 
+/** Removed after the file's tests (scratch-dir.ts). */
+const scratch = scratchDir('pinhole-record-');
 const RUN = readJsonReport('test/fixtures/check/edge-routed.results.json');
 
 test('the observations become one key per mode and one per value that went the other way', () => {
@@ -40,7 +42,7 @@ test('a lone cell that differs gets a full key; read back through the plan, ever
   odd.outcome = 'blocked';
   const keys = expectationsFrom(cells);
   expect(keys.get('EPSV LIST pure-ftpd probe IPv4 none transfer')).toBe('blocked');
-  const dir = mkdtempSync(join(tmpdir(), 'pinhole-record-'));
+  const dir = scratch();
   writeFileSync(join(dir, 'edge.nft'), '');
   const file = join(dir, 'pinhole.yaml');
   writeFileSync(file, ['# the edge firewall', 'name: edge-firewall', 'checks:', '  - ruleset: edge.nft # ours', '    topology: routed', '    expect: { PORT: blocked }', ''].join('\n'));

@@ -1,15 +1,21 @@
 // The check file (pinhole.yaml) as pinhole reads it: every problem at once, each as
 // FILE:LINE: PATH: MESSAGE; paths relative to the file; expectation keys read into dimensions.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { InputError } from '../../harness/errors.ts';
 import { parseCheckFile, parseExpectationKey } from '../../harness/expectations/check-file.ts';
+import { scratchDir } from '../support/scratch-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'pinhole-check-file-'));
-writeFileSync(join(dir, 'edge.nft'), 'table inet t {}\n');
-const FILE = join(dir, 'pinhole.yaml');
+/** Made on first use, removed after the file's tests (scratch-dir.ts). */
+const scratch = scratchDir('pinhole-check-file-');
+let dir = '';
+let FILE = '';
+test.beforeEach(() => {
+  dir = scratch();
+  writeFileSync(join(dir, 'edge.nft'), 'table inet t {}\n');
+  FILE = join(dir, 'pinhole.yaml');
+});
 
 function problemsOf(text: string): string[] {
   try {
