@@ -124,7 +124,7 @@ export function planCheck(check: CheckSpec, topology: TopologySpec): CheckPlan {
       if (accepted) cell.accepted = accepted;
       continue;
     }
-    const matching = keys.filter((k) => matches(k.key, cell));
+    const matching = keys.filter((k) => keyMatches(k.key, cell));
     if (matching.length === 0) continue;
     const most = Math.max(...matching.map((k) => Object.keys(k.key).length));
     const best = matching.filter((k) => Object.keys(k.key).length === most);
@@ -135,7 +135,7 @@ export function planCheck(check: CheckSpec, topology: TopologySpec): CheckPlan {
     cell.expected = best[0]!.result;
   }
   for (const k of keys) {
-    if (!cells.some((c) => matches(k.key, c))) problems.push({ at: ['expect', k.text], message: `names no cell of this check (its dimensions and topology ${topology.name} have none such)` });
+    if (!cells.some((c) => keyMatches(k.key, c))) problems.push({ at: ['expect', k.text], message: `names no cell of this check (its dimensions and topology ${topology.name} have none such)` });
   }
   return { cells, problems };
 }
@@ -153,7 +153,8 @@ const CELL_VALUE: Readonly<Record<KeyDimension, (c: PlannedCellDims) => string>>
   probe: (c) => c.scenario,
 };
 
-function matches(key: ExpectationKey, cell: PlannedCellDims): boolean {
+/** Does `key` name `cell`? Every word of the key is one of the cell's values. */
+export function keyMatches(key: ExpectationKey, cell: PlannedCellDims): boolean {
   return (Object.entries(key) as Array<[KeyDimension, string]>).every(([d, v]) => CELL_VALUE[d](cell) === v);
 }
 
@@ -163,11 +164,6 @@ function matches(key: ExpectationKey, cell: PlannedCellDims): boolean {
  */
 export function checkRulesetLabel(check: Pick<CheckSpec, 'rulesetFile' | 'on'>): string {
   return `${rulesetName(check.rulesetFile)}${check.on === undefined ? '' : `@${check.on}`}`;
-}
-
-/** Does `key` name `cell`? Every word of the key is one of the cell's values. */
-export function keyMatches(key: ExpectationKey, cell: PlannedCellDims): boolean {
-  return matches(key, cell);
 }
 
 export function describe(c: PlannedCell): string {

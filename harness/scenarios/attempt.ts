@@ -35,11 +35,13 @@ export async function attempt(
   const endpoints: Endpoint[] = [];
   window.jobs.push({ host: job.host, port: job.port, endpoints, active: isActiveMode(job.mode) });
   // The SYNs traced since the cell began: a dropped reply is the cell's own only if it answers one.
-  const synsSeen = () => lab.observers.flatMap((o) => o.packetsSeen());
-  const isOwn = (d: DropEvent) => isOwnDrop(d, job, endpoints, alsoOwn, synsSeen());
+  const ownDrops = () => {
+    const synsSeen = lab.observers.flatMap((o) => o.packetsSeen());
+    return lab.observers.flatMap((o) => o.drops()).filter((d) => isOwnDrop(d, job, endpoints, alsoOwn, synsSeen));
+  };
   let decide: (d: DropEvent) => void = () => undefined;
   const decided = new Promise<DropEvent>((resolve) => (decide = resolve));
-  const judgeDrops = () => lab.observers.flatMap((o) => o.drops()).filter(isOwn).forEach(decide);
+  const judgeDrops = () => ownDrops().forEach(decide);
   const unsubscribe = lab.observers.map((o) => o.onDrop(judgeDrops));
   const { id, report } = runner.run(job, (e) => {
     endpoints.push(e);
@@ -54,7 +56,7 @@ export async function attempt(
   // Concurrent sessions share the flag: any unfinished one must be ended before the next cell.
   if (probeReport.failure !== null) lab.noteUnfinishedSession();
   if (probeReport.failure !== null && !window.failed) window.failed = { job, report: probeReport };
-  const drops = lab.observers.flatMap((o) => o.drops()).filter(isOwn);
+  const drops = ownDrops();
   window.drops.push(...drops);
   return { report: probeReport, drops };
 }
