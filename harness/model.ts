@@ -77,6 +77,7 @@ export const CAUSE_CODES = [
   'server-refused',
   'data-refused-at-router',
   'fixed-ruleset-drop',
+  'filtered-unseen',
   'integrity-mismatch',
   'timeout',
   'server-error',

@@ -18,6 +18,7 @@ import { addressesOf } from '../topology/dual-stack.ts';
 import { judge } from '../verdict.ts';
 import { scenarioRunner } from '../scenarios/run-scenario.ts';
 import { adviseCell } from './advise-cell.ts';
+import { controlExperiment, needsControlExperiment } from './control-experiment.ts';
 import { cellPackets, type LadderScene } from './cell-packets.ts';
 import { annotateLadder } from '../evidence/attribution.ts';
 import { attributeOnLab } from './attribute-cell.ts';
@@ -67,18 +68,21 @@ export async function investigateCell(
   const { observation: observed, window } = await runner.run(ruleset);
   // Before anything re-runs the cell (advice), which starts the trace afresh.
   const attribution = movesData(ask) && ATTRIBUTION ? await attributeOnLab(lab, window, ruleset) : undefined;
-  const keep = keepsEvidence(policy, judge(meta.expected, observed.outcome));
-  const advise = wantsAdvice(meta.expected, observed.outcome);
-  const needsState = diagnosable(observed, ask, window) || keep || advise;
+  // An error the control experiment may turn into blocked keeps what any error keeps.
+  const mayKeep = keepsEvidence(policy, judge(meta.expected, observed.outcome));
+  const needsState = diagnosable(observed, ask, window) || mayKeep || wantsAdvice(meta.expected, observed.outcome) || needsControlExperiment(observed);
   // Reading the firewall's state (netlink, no packets) overlaps the capture's settling. A blocked
   // cell's ladder waits for its dropped SYN to arrive through tcpdump's pipe even without evidence.
   const [state, { ladder: captured, pcaps }] = await Promise.all([
     needsState ? readFirewallState(lab.firewall, window.listing()) : undefined,
-    cellPackets(lab.capture, window, ladderScene(lab), { settle: keep || observed.outcome !== 'pass', pcaps: keep }),
+    cellPackets(lab.capture, window, ladderScene(lab), { settle: mayKeep || observed.outcome !== 'pass', pcaps: mayKeep }),
   ]);
   const ladder = annotateLadder(captured, attribution);
-  const observation = state ? explainCell(observed, ask, window, state, lab.firewall.name) : observed;
-  // Advice re-runs the cell, so it comes after the firewall's state and packets were read.
+  const explained = state ? explainCell(observed, ask, window, state, lab.firewall.name) : observed;
+  // Re-runs the cell, so it comes after the firewall's state and packets were read, like advice.
+  const observation = await controlExperiment(explained, ruleset, runner);
+  const keep = keepsEvidence(policy, judge(meta.expected, observation.outcome));
+  const advise = wantsAdvice(meta.expected, observation.outcome);
   const dimensions = lab.dimensionsFor(ask.family);
   const { family } = dimensions;
   const server = { family, address: lab.ownAddress(lab.server, family), port: lab.jobTarget.info.port, passivePorts: lab.serverSpec.ftp.passivePorts, placement: lab.placement };

@@ -50,7 +50,8 @@ function splitChain(chain: string): { family: string; table: string; chain: stri
   return { family, table, chain: name };
 }
 
-function hitOf(v: TraceVerdict, i: AttributionInput): RuleHit {
+/** A traced verdict told as the user wrote it: the file's rule and its `file:line` where they are known. */
+export function ruleHitOf(v: TraceVerdict, i: Pick<AttributionInput, 'handles' | 'listing' | 'fileRules' | 'file'>): RuleHit {
   if (v.policy) return { chain: v.chain, rule: `policy ${v.verdict}`, verdict: v.verdict };
   const c = splitChain(v.chain);
   const key = chainKey(c.family, c.table, c.chain);
@@ -85,7 +86,7 @@ function sameVerdict(a: string, b: string): boolean {
 /** The attribution of one traced SYN. */
 function attributeTrace(t: PacketTrace, connection: 'control' | 'data', i: AttributionInput): Omit<ConnectionAttribution, 'state'> {
   const own = t.verdicts.filter((v) => splitChain(v.chain).table !== OBSERVER_TABLE);
-  const path = own.filter((v) => v.policy || v.verdict !== 'continue' || v.rule !== null || v.handle !== undefined).map((v) => hitOf(v, i));
+  const path = own.filter((v) => v.policy || v.verdict !== 'continue' || v.rule !== null || v.handle !== undefined).map((v) => ruleHitOf(v, i));
   // A drop ends the packet where it happens; otherwise the filter chains decided it, not the
   // NAT chains it also crossed (a masquerade rule's `accept` lets nothing through).
   const decided =
@@ -96,11 +97,11 @@ function attributeTrace(t: PacketTrace, connection: 'control' | 'data', i: Attri
   const helperName = helperRule && /ct helper set "?([^"\s]+)"?|--helper (\S+)/.exec(helperRule.rule);
   const helper = helperName ? (helperName[1] ?? helperName[2]) : undefined;
   // Only the observer's own chain saw it: which of its chains says which hook the packet took.
-  const hook = own.length === 0 ? (t.verdicts.some((v) => v.chain.endsWith(' trace_own_syn')) ? 'output' : 'prerouting') : undefined;
+  const hook = own.length === 0 ? (t.verdicts.some((v) => v.chain.endsWith(' trace_own_tcp')) ? 'output' : 'prerouting') : undefined;
   return {
     connection,
     packet: `${endpoint(t.packet.saddr, t.packet.sport)} -> ${endpoint(t.packet.daddr, t.packet.dport)}`,
-    decidedBy: decided ? hitOf(decided, i) : null,
+    decidedBy: decided ? ruleHitOf(decided, i) : null,
     path,
     ...(hook && t.verdicts.length > 0 ? { unfiltered: hook } : {}),
     ...(helper ? { helper } : {}),

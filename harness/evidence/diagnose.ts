@@ -51,7 +51,8 @@ export function diagnose(d: DiagnosisInput): string {
   if (code === 'firewall-drop' && d.dropAt !== undefined && d.dropAt !== d.firewall) {
     return `fixed-ruleset-drop: ${detail}: the topology's own rule set on ${d.dropAt}, not the rule set under test on ${d.firewall}`;
   }
-  if (code === 'firewall-drop' && detail.startsWith('data connection: ') && ctl) {
+  // Only a data SYN's drop speaks of the helper: a later packet's means the SYN got through.
+  if (code === 'firewall-drop' && detail.startsWith('data connection: SYN ') && ctl) {
     const drop = detail.slice('data connection: '.length);
     if ((d.tls === 'explicit' || d.tls === 'implicit') && created === 0) {
       const how = d.tls === 'implicit' ? 'TLS from the first byte (implicit FTPS)' : 'AUTH TLS';

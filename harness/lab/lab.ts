@@ -9,8 +9,8 @@ import { DEFAULT_JSON_REPORT, evidenceRoot } from '../evidence/evidence-files.ts
 import { DisposeStack, startAll } from '../dispose.ts';
 import { waitFor } from '../exec.ts';
 import { FAMILIES, type ClientName, type Family, type ServerSoftware } from '../model.ts';
-import type { Observation } from '../cell.ts';
-import { DropObserver } from '../nodes/drop-observer.ts';
+import type { Observation, RuleHit } from '../cell.ts';
+import { DropObserver, type TraceVerdict } from '../nodes/drop-observer.ts';
 import type { FtpServer, FtpServerSettings } from '../nodes/ftp-server.ts';
 import { NodeAgent, withAgent } from '../nodes/node-agent.ts';
 import { NodeStartError } from '../nodes/node-start-error.ts';
@@ -32,6 +32,7 @@ import { rulesetNodeOf } from '../topology/ruleset-node.ts';
 import { FORWARDING_KINDS, type NodeKind, type NodeSpec, type TopologySpec } from '../topology/schema.ts';
 import type { CellWindow } from './cell-window.ts';
 import { labStartError } from './lab-start-error.ts';
+import { nameVerdict } from './ruleset-knowledge.ts';
 import { KeptServer } from './kept-server.ts';
 
 /** Implicit FTPS's well-known port (RFC 4217 leaves it to history; IANA names it ftps). */
@@ -288,6 +289,18 @@ export class Lab implements AsyncDisposable {
     for (const o of this.observers) o.reset();
     this.capture.mark();
     return { ruleset, counters: parseExpectCounters(prepared.stats), listing: prepared.listing, drops: [], jobs: [] };
+  }
+
+  /**
+   * A verdict traced on `node` in the cell of `window`, as the file of the rule set it holds says
+   * it (the rule set under test on the firewall, a node's own fixed one elsewhere).
+   */
+  async nameVerdict(node: string, v: TraceVerdict, window: CellWindow): Promise<RuleHit | undefined> {
+    const fixed = this.fixedRulesets.find(([n]) => n.name === node);
+    const ruleset = node === this.firewall.name ? window.ruleset : fixed?.[1];
+    const listing = node === this.firewall.name ? window.listing : this.rulesets.listingOf(node);
+    if (!ruleset || !listing) return undefined;
+    return nameVerdict(v, ruleset, listing).catch(() => undefined);
   }
 
   /** Expectations the firewall holds (`conntrack -L expect`), optionally only those toward `address`. */

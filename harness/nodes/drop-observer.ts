@@ -13,6 +13,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { NodeHandle } from '../drivers/driver.ts';
+import { FENCE_ADDRESS, FENCE_PORTS, OBSERVER_TABLE } from '../rulesets/observer-ruleset.ts';
 
 export interface PacketSummary {
   saddr: string;
@@ -20,16 +21,57 @@ export interface PacketSummary {
   sport: number;
   dport: number;
   iif: string;
+  /** TCP flags as names joined by `|` (`syn`, `syn|ack`, `ack`, `psh|ack`, `fin|ack`, `rst|ack`). */
+  flags: string;
+  /** Bytes of TCP payload, from the IP length (header sizes as Linux sends them: IPv4 20, TCP 32 with timestamps after the SYN). */
+  payload: number;
+}
+
+/** A TCP packet that opens a connection (SYN) or answers one (SYN-ACK): what attribution and ownership start from. */
+export function isSyn(p: PacketSummary): boolean {
+  return p.flags.split('|').includes('syn');
 }
 
 export interface DropEvent {
   node: string;
   /** `inet filter forward` */
   chain: string;
-  /** The rule that dropped, or `policy drop`. */
+  /** The rule that dropped or rejected (its text, or `handle N`), or `policy drop`. */
   rule: string;
+  /** The chain's verdict as traced: a rule's handle, for naming it as written (harness/evidence/attribution.ts). */
+  verdict: TraceVerdict;
   packet: PacketSummary;
   at: number;
+}
+
+/** nft prints a combination of TCP flags as hex (`0x12`); one flag by its name. */
+const TCP_FLAG_BITS: ReadonlyArray<[number, string]> = [
+  [0x02, 'syn'],
+  [0x01, 'fin'],
+  [0x04, 'rst'],
+  [0x08, 'psh'],
+  [0x10, 'ack'],
+  [0x20, 'urg'],
+  [0x40, 'ecn'],
+  [0x80, 'cwr'],
+];
+
+export function tcpFlagNames(printed: string): string {
+  const n = /^0x[0-9a-f]+$/i.test(printed) ? Number.parseInt(printed, 16) : undefined;
+  if (n === undefined) return printed.replace(/\s*\|\s*/g, '|');
+  return TCP_FLAG_BITS.filter(([bit]) => (n & bit) !== 0).map(([, name]) => name).join('|');
+}
+
+/**
+ * The payload a traced TCP packet carries. nft's trace line prints the IP length but not the TCP
+ * header's: Linux sends a SYN's header with 40 bytes (options), any other with 32 (timestamps).
+ */
+function payloadOf(rest: string, flags: string): number {
+  const v4 = /ip length (\d+)/.exec(rest);
+  const v6 = /ip6 length (\d+)/.exec(rest);
+  const tcpHeader = flags.split('|').includes('syn') ? 40 : 32;
+  const l4 = v4 ? Number(v4[1]) - 20 : v6 ? Number(v6[1]) : 0;
+  return Math.max(0, l4 - tcpHeader);
 }
 
 /**
@@ -52,12 +94,17 @@ export interface TraceVerdict {
   policy: boolean;
 }
 
-export function parseTraceLine(line: string): { id: string; chain: string; packet?: PacketSummary; drop?: string; verdict?: TraceVerdict; seen: boolean } | undefined {
+export function parseTraceLine(line: string): { id: string; chain: string; packet?: PacketSummary; fence?: number; drop?: string; verdict?: TraceVerdict; seen: boolean } | undefined {
   const m = /^trace id (\w+) (\S+ \S+ \S+) (.*)$/.exec(line.trim());
   if (!m) return undefined;
   const [, id, chain, rest] = m as unknown as [string, string, string, string];
   if (rest.startsWith('packet: ')) {
     const field = (re: RegExp) => re.exec(rest)?.[1] ?? '';
+    const fence = new RegExp(`ip daddr ${FENCE_ADDRESS.replaceAll('.', '\\.')} .*udp dport (\\d+)`).exec(rest);
+    if (fence) return { id, chain, seen: true, fence: Number(fence[1]) };
+    // Only TCP is the observer's: anything else (a user's chain tracing more) is not a transfer's.
+    if (!/ tcp sport \d+/.test(rest)) return { id, chain, seen: true };
+    const flags = tcpFlagNames(field(/tcp flags == (\S+)/));
     return {
       id,
       chain,
@@ -68,6 +115,8 @@ export function parseTraceLine(line: string): { id: string; chain: string; packe
         sport: Number(field(/tcp sport (\d+)/)),
         dport: Number(field(/tcp dport (\d+)/)),
         iif: field(/iif "([^"]+)"/),
+        flags,
+        payload: payloadOf(rest, flags),
       },
     };
   }
@@ -93,14 +142,23 @@ export interface PacketTrace {
   verdicts: TraceVerdict[];
 }
 
+/** How long a fence waits for its own datagram's trace before it gives up (a monitor that lost it). */
+const FENCE_TIMEOUT_MS = 2000;
+
 export class DropObserver implements AsyncDisposable {
-  private readonly packets = new Map<string, PacketSummary>();
-  /** By trace id, the chains' verdicts (a packet keeps its id across hooks). */
-  private readonly verdicts = new Map<string, TraceVerdict[]>();
+  /**
+   * The packet each trace id stands for now. The kernel derives a packet's trace id from its flow,
+   * so later packets of a connection come under the SYN's id: the observer's own chain (the
+   * first every traced packet crosses) starts a new packet for the id.
+   */
+  private readonly current = new Map<string, PacketTrace>();
+  /** SYNs and SYN-ACKs traced since the last reset, with their chains' verdicts: what attribution reads. */
+  private syns: PacketTrace[] = [];
   private events: DropEvent[] = [];
   private listeners = new Set<(e: DropEvent) => void>();
   private tracedSinceStart = 0;
-  private lastLineAt = 0;
+  private nextFence = FENCE_PORTS.min;
+  private readonly fences = new Map<number, () => void>();
 
   private constructor(
     readonly node: NodeHandle,
@@ -123,46 +181,74 @@ export class DropObserver implements AsyncDisposable {
     const t = parseTraceLine(line);
     if (!t) return;
     this.tracedSinceStart++;
-    this.lastLineAt = performance.now();
-    if (t.packet && !this.packets.has(t.id)) this.packets.set(t.id, t.packet);
-    if (t.verdict) this.verdicts.set(t.id, [...(this.verdicts.get(t.id) ?? []), t.verdict]);
-    if (t.drop) {
-      const packet = this.packets.get(t.id);
-      if (!packet) return;
-      const ev: DropEvent = { node: this.node.name, chain: t.chain, rule: t.drop, packet, at: performance.now() };
+    if (t.fence !== undefined) {
+      this.fences.get(t.fence)?.();
+      return;
+    }
+    if (t.packet && (t.chain.split(' ')[1] === OBSERVER_TABLE || !this.current.has(t.id))) {
+      if (this.current.size > 10_000) this.current.clear();
+      // A retransmitted SYN is the same connection's first packet again: one record, one packet.
+      const p = t.packet;
+      const first = isSyn(p) ? this.syns.find((s) => s.packet.flags === p.flags && s.packet.saddr === p.saddr && s.packet.sport === p.sport && s.packet.daddr === p.daddr && s.packet.dport === p.dport) : undefined;
+      const trace: PacketTrace = { node: this.node.name, packet: first?.packet ?? p, verdicts: [] };
+      this.current.set(t.id, trace);
+      if (isSyn(p) && !first) this.syns.push(trace);
+    }
+    const trace = this.current.get(t.id);
+    if (!trace) return;
+    // Only a SYN's whole path is kept (attribution); of any other packet, only a drop matters.
+    if (t.verdict && isSyn(trace.packet)) trace.verdicts.push(t.verdict);
+    if (t.drop && t.verdict) {
+      const ev: DropEvent = { node: this.node.name, chain: t.chain, rule: t.drop, verdict: t.verdict, packet: trace.packet, at: performance.now() };
       this.events.push(ev);
       for (const l of this.listeners) l(ev);
     }
-    if (this.packets.size > 10_000) {
-      this.packets.clear();
-      this.verdicts.clear();
+  }
+
+  /** Forgets earlier packets and drops: called when a cell starts, so only its own packets count. */
+  reset(): void {
+    this.events = [];
+    this.current.clear();
+    this.syns = [];
+  }
+
+  /**
+   * Resolves once every packet the node's kernel traced before the call has been read. A
+   * reject answers the client in microseconds, and its trace travels through nft's pipe while
+   * the client's report travels through another: reading up to a datagram sent now (traced by
+   * the observer's own table, in the node's loopback) puts every earlier trace line in, in the
+   * order the kernel queued them. Not a wait on time: it ends when that datagram's line arrives.
+   */
+  async fence(): Promise<void> {
+    const port = this.nextFence;
+    this.nextFence = port >= FENCE_PORTS.max ? FENCE_PORTS.min : port + 1;
+    let timer: NodeJS.Timeout | undefined;
+    const seen = new Promise<void>((resolve) => {
+      this.fences.set(port, resolve);
+      timer = setTimeout(resolve, FENCE_TIMEOUT_MS);
+    });
+    try {
+      // A constant script; the address and port are its positional parameters.
+      const sent = await this.node.exec(['bash', '-c', 'echo > "/dev/udp/$0/$1"', FENCE_ADDRESS, String(port)]);
+      if (sent.code === 0) await seen;
+    } finally {
+      clearTimeout(timer);
+      this.fences.delete(port);
     }
   }
 
-  /** Forgets earlier drops: called when a cell starts, so only its own packets count. */
-  reset(): void {
-    this.events = [];
-    this.packets.clear();
-    this.verdicts.clear();
-  }
-
-  /** No trace line has come for `ms`: the lines of every packet seen so far are in. */
-  quietFor(ms: number): boolean {
-    return performance.now() - this.lastLineAt >= ms;
-  }
-
-  /** Every SYN traced since the last reset, with its chains' verdicts: what attribution reads. */
+  /** Every SYN and SYN-ACK traced since the last reset, with its chains' verdicts: what attribution reads. */
   traces(): PacketTrace[] {
-    return [...this.packets].map(([id, packet]) => ({ node: this.node.name, packet, verdicts: this.verdicts.get(id) ?? [] }));
+    return [...this.syns];
   }
 
   drops(): DropEvent[] {
     return [...this.events];
   }
 
-  /** Every SYN traced since the last reset, whatever its fate (security probes look for any). */
+  /** Every SYN and SYN-ACK traced since the last reset, whatever its fate (security probes look for any). */
   packetsSeen(): PacketSummary[] {
-    return [...this.packets.values()];
+    return this.syns.map((t) => t.packet);
   }
 
   onDrop(listener: (e: DropEvent) => void): () => void {

@@ -18,6 +18,11 @@ export interface Ruleset {
   name: string;
   format: RulesetFormat;
   text: string;
+  /**
+   * Applied with its filtering taken out (harness/rulesets/filtering-removed.ts): the control
+   * experiment's run of a cell that failed with no drop or reject traced.
+   */
+  filteringRemoved?: boolean;
 }
 
 /**

@@ -11,11 +11,12 @@ import type { Endpoint, FtpClient } from '../probes/ftp-client.ts';
 import type { ProbeJob, ProbeReport } from '../probes/probe-protocol.ts';
 import { addressesOf } from '../topology/dual-stack.ts';
 import type { Evidence } from './classify.ts';
-import { isOwnDrop } from './own-drops.ts';
+import { ownRole, type OwnDrop } from './own-drops.ts';
 
 export interface Attempt {
   report: ProbeReport;
-  drops: DropEvent[];
+  /** The job's own drops, each with its connection and side, and its rule as the file says it. */
+  drops: OwnDrop[];
 }
 
 /**
@@ -34,10 +35,13 @@ export async function attempt(
   // endpoint arrives (own-drops.ts says which are the job's own).
   const endpoints: Endpoint[] = [];
   window.jobs.push({ host: job.host, port: job.port, endpoints, active: isActiveMode(job.mode) });
-  // The SYNs traced since the cell began: a dropped reply is the cell's own only if it answers one.
-  const ownDrops = () => {
+  // The SYNs traced since the cell began: a later packet is the cell's own only if its connection's SYN is.
+  const ownDrops = (): OwnDrop[] => {
     const synsSeen = lab.observers.flatMap((o) => o.packetsSeen());
-    return lab.observers.flatMap((o) => o.drops()).filter((d) => isOwnDrop(d, job, endpoints, alsoOwn, synsSeen));
+    return lab.observers.flatMap((o) => o.drops()).flatMap((d) => {
+      const role = ownRole(d, job, endpoints, alsoOwn, synsSeen);
+      return role ? [{ ...d, role }] : [];
+    });
   };
   let decide: (d: DropEvent) => void = () => undefined;
   const decided = new Promise<DropEvent>((resolve) => (decide = resolve));
@@ -56,7 +60,10 @@ export async function attempt(
   // Concurrent sessions share the flag: any unfinished one must be ended before the next cell.
   if (probeReport.failure !== null) lab.noteUnfinishedSession();
   if (probeReport.failure !== null && !window.failed) window.failed = { job, report: probeReport };
-  const drops = ownDrops();
+  // A reject reaches the client in microseconds, before its trace line has come through nft's
+  // pipe: a failure with no own drop yet reads every line the kernel queued before it.
+  if (probeReport.failure !== null && ownDrops().length === 0) await Promise.all(lab.observers.map((o) => o.fence()));
+  const drops = await Promise.all(ownDrops().map(async (d) => ({ ...d, hit: await lab.nameVerdict(d.node, d.verdict, window) })));
   window.drops.push(...drops);
   return { report: probeReport, drops };
 }

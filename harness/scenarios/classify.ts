@@ -2,19 +2,21 @@
  * From evidence to an outcome: pass, blocked or error, with a cause. Pure, so the rules that
  * turn packets into verdicts are unit-tested on their own.
  *
- * "blocked" needs evidence that the path refused the transfer: a router's traced drop of the
- * connection's SYN, or the server's refusal of the address the firewall let through (vsftpd's
- * bounce protection answers a PORT naming an un-NATed private address with 500). A timeout with
- * no such evidence is an `error`: pinhole does not guess.
+ * "blocked" needs evidence that the path refused the transfer: a traced drop or reject of any
+ * packet of the cell's own connections (a SYN, a handshake's ACK, a command's segment...), or the server's refusal of the address the firewall let through (vsftpd's
+ * bounce protection answers a PORT naming an un-NATed private address with 500). A failure with
+ * no such evidence is an `error` here; the cell's control experiment (harness/cell/control-experiment.ts)
+ * then tells a filtering the trace did not see from a fault.
  */
 import type { Observation } from '../cell.ts';
 import type { DropEvent, PacketSummary } from '../nodes/drop-observer.ts';
+import type { OwnDrop } from './own-drops.ts';
 import type { ProbeReport } from '../probes/probe-protocol.ts';
 import { endpoint } from '../topology/dual-stack.ts';
 
 export interface Evidence {
   report: ProbeReport;
-  drops: DropEvent[];
+  drops: OwnDrop[];
   /** Every upload of the cell: what the client sent, and what the server stored (undefined when missing). */
   uploads?: Array<{ path: string; sent: string; stored: string | undefined }>;
   /**
@@ -30,9 +32,46 @@ const DATA_REFUSAL_CODES = new Set([425, 426]);
 /** The helper-scope probe's carrier, a web connection to the server, was refused: nothing was attempted. */
 export const WEB_DROPPED = 'the web connection itself was dropped';
 
-function describeDrop(d: DropEvent): string {
+/**
+ * What the firewall did to a packet, from the rule that decided it as written (nft's `reject
+ * with ...`, iptables' `-j REJECT --reject-with ...`): a trace says `drop` for a reject too.
+ */
+export function actionOf(rule: string, policy: boolean): string {
+  if (policy) return 'dropped';
+  if (/reject with tcp reset|--reject-with tcp-reset/.test(rule)) return 'reset (rejected with TCP RST)';
+  const icmp = /reject with icmpx? (?:type )?([\w-]+)|--reject-with icmp6?-([\w-]+)/.exec(rule);
+  if (icmp) return `rejected with ICMP ${icmp[1] ?? icmp[2]}`;
+  if (/\breject\b|-j REJECT\b/.test(rule)) return 'rejected with ICMP port-unreachable';
+  return 'dropped';
+}
+
+/** The packet in words: `SYN`, `SYN-ACK`, `the handshake's ACK`, `FIN`, `segment carrying "PORT ..."`. */
+function packetWords(d: OwnDrop, transcript: readonly string[]): string {
+  const flags = d.packet.flags.split('|');
+  if (flags.includes('syn')) return flags.includes('ack') ? 'SYN-ACK' : 'SYN';
+  const control = d.role.connection === 'control';
+  const sent = transcript.filter((l) => l.startsWith('> ')).pop()?.slice(2);
+  const received = transcript.some((l) => l.startsWith('< '));
+  if (d.packet.payload > 0 || flags.includes('psh')) {
+    if (!control) return `data segment (${d.packet.payload} bytes)`;
+    if (d.role.from === 'client') return sent ? `segment carrying "${sent}"` : 'segment from the client';
+    return sent ? `segment carrying the reply to "${sent}"` : 'segment carrying the greeting';
+  }
+  if (flags.includes('fin')) return 'FIN';
+  // The initiator's first ACK, before anything came back: the three-way handshake's last packet.
+  if (control && d.role.from === 'client' && !received) return "handshake's ACK";
+  return 'ACK';
+}
+
+function describeDrop(d: DropEvent | OwnDrop, transcript: readonly string[] = []): string {
   const p = d.packet;
-  return `SYN ${endpoint(p.saddr, p.sport)} -> ${endpoint(p.daddr, p.dport)} dropped at ${d.node} by ${d.chain} ${d.rule === 'policy drop' ? 'policy drop' : `rule "${d.rule}"`}`;
+  const rule = 'hit' in d && d.hit ? d.hit : undefined;
+  const text = rule?.rule ?? d.rule;
+  const by = d.verdict.policy ? `${d.chain} policy drop` : `${d.chain} rule "${text}"${rule?.at ? ` at ${rule.at}` : ''}`;
+  const own = 'role' in d ? d : undefined;
+  const words = own ? packetWords(own, transcript) : 'SYN';
+  const sides = own ? ` (${own.role.from} to ${own.role.from === 'client' ? 'server' : 'client'})` : '';
+  return `${words} ${endpoint(p.saddr, p.sport)} -> ${endpoint(p.daddr, p.dport)}${sides} ${actionOf(text, d.verdict.policy)} at ${d.node} by ${by}`;
 }
 
 function lastLine(text: string | undefined): string {
@@ -41,7 +80,7 @@ function lastLine(text: string | undefined): string {
 
 export function classify(ev: Evidence): Observation {
   const { report, drops } = ev;
-  const transcript = [...report.transcript, ...drops.map((d) => `# ${describeDrop(d)}`)];
+  const transcript = [...report.transcript, ...drops.map((d) => `# ${describeDrop(d, report.transcript)}`)];
   const base = { phases: report.phases, transcript, durationMs: report.durationMs };
   const f = report.failure;
 
@@ -55,9 +94,8 @@ export function classify(ev: Evidence): Observation {
   }
   const firstDrop = drops[0];
   if (firstDrop) {
-    // `data connection` is refined later from the firewall's conntrack state (diagnose.ts).
-    const which = f.phase === 'control-connect' ? 'control connection' : 'data connection';
-    return { ...base, outcome: 'blocked', cause: `firewall-drop: ${which}: ${describeDrop(firstDrop)}` };
+    // A dropped data SYN is refined later from the firewall's conntrack state (diagnose.ts).
+    return { ...base, outcome: 'blocked', cause: `firewall-drop: ${firstDrop.role.connection} connection: ${describeDrop(firstDrop, report.transcript)}` };
   }
   const r = ev.refusedByRouter;
   if (r?.announced && f.kind === 'reply') {
@@ -85,7 +123,7 @@ export function classify(ev: Evidence): Observation {
 /** Evidence of an FTP bounce attempt (PORT/EPRT naming a third host). */
 export interface BounceEvidence {
   report: ProbeReport;
-  drops: DropEvent[];
+  drops: OwnDrop[];
   /** SYNs toward the third host that a router traced and did not drop. */
   reachedVictim: PacketSummary[];
   /** Firewall expectations toward the third host (`conntrack -L expect` lines). */
@@ -99,7 +137,7 @@ export interface BounceEvidence {
  */
 export function classifyBounce(ev: BounceEvidence): Observation {
   const { report, drops } = ev;
-  const transcript = [...report.transcript, ...drops.map((d) => `# ${describeDrop(d)}`), ...ev.expectations.map((e) => `# expectation: ${e}`)];
+  const transcript = [...report.transcript, ...drops.map((d) => `# ${describeDrop(d, report.transcript)}`), ...ev.expectations.map((e) => `# expectation: ${e}`)];
   const base = { phases: report.phases, transcript, durationMs: report.durationMs };
   const reached = ev.reachedVictim[0];
   if (reached) return { ...base, outcome: 'pass', cause: `attack-reached: bounce: SYN ${endpoint(reached.saddr, reached.sport)} -> ${endpoint(reached.daddr, reached.dport)} crossed the firewall` };
@@ -107,7 +145,7 @@ export function classifyBounce(ev: BounceEvidence): Observation {
   const f = report.failure;
   if (f?.kind === 'reply') return { ...base, outcome: 'blocked', cause: `server-refused: ${lastLine(f.reply)}` };
   const drop = drops[0];
-  if (drop) return { ...base, outcome: 'blocked', cause: `firewall-drop: bounce: ${describeDrop(drop)}` };
+  if (drop) return { ...base, outcome: 'blocked', cause: `firewall-drop: bounce: ${describeDrop(drop, report.transcript)}` };
   return { ...base, outcome: 'error', cause: f ? `probe-error: ${f.phase}: ${f.detail}` : 'probe-error: bounce unresolved: the server accepted, yet no packet toward the third host was seen' };
 }
 
@@ -144,7 +182,7 @@ export function classifyPinholeScope(ev: PinholeScopeEvidence): Observation {
 export interface HelperScopeEvidence {
   /** The probe: a web connection carrying a PORT/EPRT line, then waiting for the attacker's dial. */
   report: ProbeReport;
-  drops: DropEvent[];
+  drops: OwnDrop[];
   /** Expectations the firewall holds toward the client after the line crossed it. */
   expectations: string[];
 }
@@ -155,7 +193,7 @@ export interface HelperScopeEvidence {
  */
 export function classifyHelperScope(ev: HelperScopeEvidence): Observation {
   const { report, drops } = ev;
-  const transcript = [...report.transcript, ...drops.map((d) => `# ${describeDrop(d)}`), ...ev.expectations.map((e) => `# expectation: ${e}`)];
+  const transcript = [...report.transcript, ...drops.map((d) => `# ${describeDrop(d, report.transcript)}`), ...ev.expectations.map((e) => `# expectation: ${e}`)];
   const base = { phases: report.phases, transcript, durationMs: report.durationMs };
   const f = report.failure;
   const at = report.dataEndpoint ? `${report.dataEndpoint.host}:${report.dataEndpoint.port}` : 'the client';

@@ -1,32 +1,74 @@
 /**
- * Drop attribution: which of the drops the firewall traced were a probe job's own packets. A
- * drop counts only when it is this cell's own packet: the control connection it dials, or the
- * data endpoint once known. A server still retrying an earlier, aborted cell's active data
- * connection must not decide this one. Pure, so it is unit-tested on recorded drops.
+ * Drop attribution: which of the drops the firewall traced were a probe job's own packets, and
+ * which of its connections and sides each was. A drop counts only when it is this cell's own
+ * packet: the control connection it dials, or the data endpoint once known, or a later packet of
+ * a connection whose SYN this cell was seen to send. A server still retrying an earlier, aborted
+ * cell's connection must not decide this one, nor a late packet of an earlier cell's control
+ * connection (connection tracking was flushed, so a rule set may well drop it). Pure, so it is
+ * unit-tested on recorded drops.
  */
+import type { RuleHit } from '../cell.ts';
 import { isActiveMode, type Mode } from '../model.ts';
-import type { DropEvent, PacketSummary } from '../nodes/drop-observer.ts';
+import { isSyn, type DropEvent, type PacketSummary } from '../nodes/drop-observer.ts';
 import type { Endpoint } from '../probes/ftp-client.ts';
+
+/** Which connection of the job a dropped packet belongs to, and which end sent it. */
+export interface DropRole {
+  connection: 'control' | 'data';
+  from: 'client' | 'server';
+}
+
+export interface OwnDrop extends DropEvent {
+  role: DropRole;
+  /** The deciding rule as the rule set's file says it, with its `file:line` (undefined where the node's rule set is not known). */
+  hit?: RuleHit | undefined;
+}
+
+type Job = { host: string; port: number; mode: Mode };
 
 /**
  * `endpoints`: the data endpoints the job learnt so far (PORT/EPRT announced, 227/229 named).
  * `alsoOwn` widens "own" for security probes (a packet aimed at a third host).
+ * `synsSeen`: the SYNs and SYN-ACKs traced since the cell began.
  */
-export function isOwnDrop(
+export function ownRole(
   d: DropEvent,
-  job: { host: string; port: number; mode: Mode },
+  job: Job,
   endpoints: readonly Endpoint[],
   alsoOwn: (d: DropEvent) => boolean = () => false,
   synsSeen: readonly PacketSummary[] = [],
-): boolean {
-  const to = (host: string, port: number, anyHost: boolean) => d.packet.dport === port && (anyHost || d.packet.daddr === host);
-  return (
-    to(job.host, job.port, false) ||
-    // Active endpoints may be rewritten by NAT on the way (nf_nat_ftp keeps the port when it can).
-    endpoints.some((endpoint) => to(endpoint.host, endpoint.port, isActiveMode(job.mode))) ||
-    isOwnReply(d.packet, synsSeen, job, endpoints) ||
-    alsoOwn(d)
-  );
+): DropRole | undefined {
+  const p = d.packet;
+  const flags = p.flags.split('|');
+  // A dropped reset stops nothing the transfer needs.
+  if (flags.includes('rst')) return undefined;
+  if (isSyn(p) && !flags.includes('ack')) return synRole(p, job, endpoints) ?? (alsoOwn(d) ? { connection: 'data', from: 'server' } : undefined);
+  if (isSyn(p)) return replyRole(p, job, endpoints, synsSeen);
+  // Any later packet: its connection's SYN, sent in this cell, one way round or the other.
+  for (const s of synsSeen) {
+    if (!isSyn(s) || s.flags.includes('ack')) continue;
+    const role = synRole(s, job, endpoints);
+    if (!role) continue;
+    if (p.saddr === s.saddr && p.sport === s.sport && p.daddr === s.daddr && p.dport === s.dport) return role;
+    // The other way round; NAT may have changed one address (masquerade keeps ports where it can).
+    if (p.sport === s.dport && p.dport === s.sport && (p.saddr === s.daddr || p.daddr === s.saddr)) return { ...role, from: other(role.from) };
+  }
+  return alsoOwn(d) ? { connection: 'data', from: 'server' } : undefined;
+}
+
+export function isOwnDrop(d: DropEvent, job: Job, endpoints: readonly Endpoint[], alsoOwn: (d: DropEvent) => boolean = () => false, synsSeen: readonly PacketSummary[] = []): boolean {
+  return ownRole(d, job, endpoints, alsoOwn, synsSeen) !== undefined;
+}
+
+const other = (side: DropRole['from']): DropRole['from'] => (side === 'client' ? 'server' : 'client');
+
+/** A SYN of the job: to its control endpoint, or to a data endpoint it learnt. */
+function synRole(p: PacketSummary, job: Job, endpoints: readonly Endpoint[]): DropRole | undefined {
+  if (p.dport === job.port && p.daddr === job.host) return { connection: 'control', from: 'client' };
+  // Active endpoints may be rewritten by NAT on the way (nf_nat_ftp keeps the port when it can).
+  const active = isActiveMode(job.mode);
+  if (endpoints.some((e) => p.dport === e.port && (active || p.daddr === e.host))) return { connection: 'data', from: active ? 'server' : 'client' };
+  return undefined;
 }
 
 /**
@@ -34,7 +76,10 @@ export function isOwnDrop(
  * the other way round): a rule set without `ct state established` drops it. A server still
  * retransmitting an earlier cell's SYN-ACK answers no SYN of this cell, and is not its own.
  */
-function isOwnReply(p: PacketSummary, synsSeen: readonly PacketSummary[], job: { host: string; port: number }, endpoints: readonly Endpoint[]): boolean {
+function replyRole(p: PacketSummary, job: Job, endpoints: readonly Endpoint[], synsSeen: readonly PacketSummary[]): DropRole | undefined {
   const fromOwnEnd = (p.saddr === job.host && p.sport === job.port) || endpoints.some((e) => p.sport === e.port);
-  return fromOwnEnd && synsSeen.some((s) => s.saddr === p.daddr && s.sport === p.dport && s.daddr === p.saddr && s.dport === p.sport);
+  const answered = synsSeen.find((s) => s.saddr === p.daddr && s.sport === p.dport && s.daddr === p.saddr && s.dport === p.sport);
+  if (!fromOwnEnd || !answered) return undefined;
+  const role = synRole(answered, job, endpoints);
+  return role && { ...role, from: other(role.from) };
 }

@@ -38,11 +38,11 @@ const JSON_LISTING = {
 };
 
 const observer = [
-  { chain: 'inet pinhole_observer trace_syn', rule: 'tcp flags & syn == syn meta nftrace set 1', verdict: 'continue', policy: false },
-  { chain: 'inet pinhole_observer trace_syn', rule: null, verdict: 'accept', policy: true },
+  { chain: 'inet pinhole_observer trace_tcp', rule: 'meta l4proto tcp meta nftrace set 1', verdict: 'continue', policy: false },
+  { chain: 'inet pinhole_observer trace_tcp', rule: null, verdict: 'accept', policy: true },
 ];
 const prerouting = { chain: 'inet filter prerouting', rule: null, verdict: 'accept', policy: true };
-const trace = (saddr: string, sport: number, daddr: string, dport: number, verdicts: PacketTrace['verdicts']): PacketTrace => ({ node: 'fw', packet: { saddr, sport, daddr, dport, iif: '' }, verdicts: [...observer, ...verdicts] });
+const trace = (saddr: string, sport: number, daddr: string, dport: number, verdicts: PacketTrace['verdicts']): PacketTrace => ({ node: 'fw', packet: { saddr, sport, daddr, dport, iif: '', flags: 'syn', payload: 0 }, verdicts: [...observer, ...verdicts] });
 const TRACES: PacketTrace[] = [
   // The control SYN: the helper attached in prerouting, accepted by the forward rule for port 21.
   trace('192.168.10.10', 34942, '203.0.113.10', 21, [{ chain: 'inet filter prerouting', rule: null, handle: 4, verdict: 'continue', policy: false }, prerouting, { chain: 'inet filter forward', rule: null, handle: 7, verdict: 'accept', policy: false }]),
@@ -92,8 +92,8 @@ test('no expectation used: the data connection arrived NEW; a dropped SYN names 
 test('a host firewall without a chain on the packet\'s hook: the connection passed unfiltered, and says which hook', () => {
   // Recorded on routed with client-input-only.nft on the client: its own control SYN leaves
   // through output, where only pinhole's observer chain sees it.
-  const own = { chain: 'inet pinhole_observer trace_own_syn', rule: null, verdict: 'accept', policy: true };
-  const syn: PacketTrace = { node: 'client', packet: { saddr: '192.168.10.10', sport: 54236, daddr: '203.0.113.10', dport: 21, iif: '' }, verdicts: [own] };
+  const own = { chain: 'inet pinhole_observer trace_own_tcp', rule: null, verdict: 'accept', policy: true };
+  const syn: PacketTrace = { node: 'client', packet: { saddr: '192.168.10.10', sport: 54236, daddr: '203.0.113.10', dport: 21, iif: '', flags: 'syn', payload: 0 }, verdicts: [own] };
   const { connections } = attributeCell({ ...input(), node: 'client', traces: [syn], jobs: [{ host: '203.0.113.10', port: 21, endpoints: [], active: false }] });
   expect(connections).toEqual([{ connection: 'control', packet: '192.168.10.10:54236 -> 203.0.113.10:21', decidedBy: null, path: [], unfiltered: 'output', state: 'new' }]);
   expect(describeConnection(connections[0]!)).toBe('control connection passed as NEW unfiltered: no chain of the rule set is on its path (the output hook)');

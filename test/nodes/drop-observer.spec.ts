@@ -12,7 +12,7 @@ test('a packet line gives the addresses and ports', () => {
     id: '9576bf7c',
     chain: 'inet filter forward',
     seen: true,
-    packet: { saddr: '192.168.10.10', daddr: '203.0.113.10', sport: 39508, dport: 50001, iif: 'lan0' },
+    packet: { saddr: '192.168.10.10', daddr: '203.0.113.10', sport: 39508, dport: 50001, iif: 'lan0', flags: 'syn', payload: 0 },
   });
 });
 
@@ -31,7 +31,7 @@ test('an iptables-nft chain policy drop is a drop', () => {
 
 test('accept and continue verdicts are not drops; other text is ignored', () => {
   expect(parseTraceLine('trace id 010c1965 inet filter forward rule tcp dport 21 ct state new accept (verdict accept)')?.drop).toBeUndefined();
-  expect(parseTraceLine('trace id 9576bf7c inet pinhole_observer trace_syn policy accept ')?.drop).toBeUndefined();
+  expect(parseTraceLine('trace id 9576bf7c inet pinhole_observer trace_tcp policy accept ')?.drop).toBeUndefined();
   expect(parseTraceLine('add table inet filter')).toBeUndefined();
 });
 
@@ -46,7 +46,7 @@ test('an IPv6 packet line gives the addresses and ports', () => {
     id: '3223e90f',
     chain: 'inet filter forward',
     seen: true,
-    packet: { saddr: '2001:db8:10::10', daddr: '2001:db8:20::10', sport: 56548, dport: 50010, iif: 'lan0' },
+    packet: { saddr: '2001:db8:10::10', daddr: '2001:db8:20::10', sport: 56548, dport: 50010, iif: 'lan0', flags: 'syn', payload: 0 },
   });
 });
 

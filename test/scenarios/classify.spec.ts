@@ -1,8 +1,8 @@
 // From evidence to pass / blocked / error: the rules that turn packets into outcomes.
 import { test, expect } from '@playwright/test';
-import { classify, classifyBounce, classifyHelperScope, classifyPinholeScope } from '../../harness/scenarios/classify.ts';
+import { actionOf, classify, classifyBounce, classifyHelperScope, classifyPinholeScope } from '../../harness/scenarios/classify.ts';
 import { serverDied } from '../../harness/lab/server-died.ts';
-import type { DropEvent } from '../../harness/nodes/drop-observer.ts';
+import type { OwnDrop } from '../../harness/scenarios/own-drops.ts';
 import type { ProbeFailure, ProbeReport } from '../../harness/probes/probe-protocol.ts';
 
 const report = (failure: ProbeFailure | null, extra: Partial<ProbeReport> = {}): ProbeReport => ({
@@ -13,11 +13,13 @@ const report = (failure: ProbeFailure | null, extra: Partial<ProbeReport> = {}):
   durationMs: 12,
   ...extra,
 });
-const drop: DropEvent = {
+const drop: OwnDrop = {
   node: 'fw',
   chain: 'inet filter forward',
   rule: 'policy drop',
-  packet: { saddr: '192.168.10.10', daddr: '203.0.113.10', sport: 40000, dport: 50003, iif: 'lan0' },
+  verdict: { chain: 'inet filter forward', rule: null, verdict: 'drop', policy: true },
+  role: { connection: 'data', from: 'client' },
+  packet: { saddr: '192.168.10.10', daddr: '203.0.113.10', sport: 40000, dport: 50003, iif: 'lan0', flags: 'syn', payload: 0 },
   at: 0,
 };
 
@@ -29,18 +31,18 @@ test('a completed transfer is a pass', () => {
 test('a traced drop of the data SYN is a firewall drop of the data connection, naming node, chain and packet', () => {
   const o = classify({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'aborted' }), drops: [drop] });
   expect(o.outcome).toBe('blocked');
-  expect(o.cause).toBe('firewall-drop: data connection: SYN 192.168.10.10:40000 -> 203.0.113.10:50003 dropped at fw by inet filter forward policy drop');
+  expect(o.cause).toBe('firewall-drop: data connection: SYN 192.168.10.10:40000 -> 203.0.113.10:50003 (client to server) dropped at fw by inet filter forward policy drop');
   expect(o.transcript.at(-1)).toContain('dropped at fw');
 });
 
 test('an IPv6 drop brackets its addresses, so the port stays readable', () => {
-  const packet = { saddr: '2001:db8:20::10', daddr: '2001:db8:10::10', sport: 20, dport: 36105, iif: 'wan0' };
+  const packet = { saddr: '2001:db8:20::10', daddr: '2001:db8:10::10', sport: 20, dport: 36105, iif: 'wan0', flags: 'syn', payload: 0 };
   const o = classify({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'aborted' }), drops: [{ ...drop, packet }] });
-  expect(o.cause).toBe('firewall-drop: data connection: SYN [2001:db8:20::10]:20 -> [2001:db8:10::10]:36105 dropped at fw by inet filter forward policy drop');
+  expect(o.cause).toBe('firewall-drop: data connection: SYN [2001:db8:20::10]:20 -> [2001:db8:10::10]:36105 (client to server) dropped at fw by inet filter forward policy drop');
 });
 
 test('a traced drop during control connect is a firewall drop of the control connection', () => {
-  const o = classify({ report: report({ phase: 'control-connect', kind: 'aborted', detail: 'aborted' }), drops: [{ ...drop, rule: 'tcp dport 21 drop', packet: { ...drop.packet, dport: 21 } }] });
+  const o = classify({ report: report({ phase: 'control-connect', kind: 'aborted', detail: 'aborted' }), drops: [{ ...drop, rule: 'tcp dport 21 drop', verdict: { chain: 'inet filter forward', rule: 'tcp dport 21 drop', verdict: 'drop', policy: false }, role: { connection: 'control', from: 'client' }, packet: { ...drop.packet, dport: 21 } }] });
   expect(o.cause).toMatch(/^firewall-drop: control connection: .* by inet filter forward rule "tcp dport 21 drop"$/);
 });
 
@@ -79,7 +81,7 @@ test('an upload the server stored differently is an integrity mismatch', () => {
 });
 
 test.describe('security probes', () => {
-  const victimSyn = { saddr: '203.0.113.10', daddr: '192.168.10.20', sport: 20, dport: 8021, iif: 'wan0' };
+  const victimSyn = { saddr: '203.0.113.10', daddr: '192.168.10.20', sport: 20, dport: 8021, iif: 'wan0', flags: 'syn', payload: 0 };
 
   test('a bounce the server refuses is blocked, with the reply', () => {
     const o = classifyBounce({ report: report({ phase: 'mode', kind: 'reply', detail: 'x', reply: '500 Illegal PORT command.', replyCode: 500 }), drops: [], reachedVictim: [], expectations: [], victim: '192.168.10.20' });
@@ -99,9 +101,9 @@ test.describe('security probes', () => {
   });
 
   test('a bounce the server accepted but the firewall dropped is blocked by the firewall', () => {
-    const o = classifyBounce({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [{ ...drop, packet: victimSyn }], reachedVictim: [], expectations: [], victim: '192.168.10.20' });
+    const o = classifyBounce({ report: report({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [{ ...drop, role: { connection: 'data', from: 'server' }, packet: victimSyn }], reachedVictim: [], expectations: [], victim: '192.168.10.20' });
     expect(o.outcome).toBe('blocked');
-    expect(o.cause).toMatch(/^firewall-drop: bounce: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.20:8021 dropped at fw/);
+    expect(o.cause).toMatch(/^firewall-drop: bounce: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.20:8021 \(server to client\) dropped at fw/);
   });
 
   const passing = { report: report(null), drops: [] };
@@ -125,7 +127,7 @@ test.describe('security probes', () => {
 test.describe('helper scope (NAT slipstreaming)', () => {
   const slip = (failure: ProbeFailure | null) =>
     report(failure, { transcript: ['> GET / HTTP/1.1', '< HTTP/1.1 200 OK', '> PORT 192,168,10,10,161,75'], dataEndpoint: { host: '192.168.10.10', port: 41291 } });
-  const dialDropped: DropEvent = { ...drop, packet: { saddr: '203.0.113.10', daddr: '192.168.10.10', sport: 47778, dport: 41291, iif: 'wan0' } };
+  const dialDropped: OwnDrop = { ...drop, role: { connection: 'data', from: 'server' }, packet: { saddr: '203.0.113.10', daddr: '192.168.10.10', sport: 47778, dport: 41291, iif: 'wan0', flags: 'syn', payload: 0 } };
 
   test("the attacker's dial arriving is the attack getting through", () => {
     const o = classifyHelperScope({ report: slip(null), drops: [], expectations: [] });
@@ -135,7 +137,7 @@ test.describe('helper scope (NAT slipstreaming)', () => {
   test('the dial dropped with no expectation is blocked', () => {
     const o = classifyHelperScope({ report: slip({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [dialDropped], expectations: [] });
     expect(o.outcome).toBe('blocked');
-    expect(o.cause).toMatch(/^firewall-drop: slipstream: SYN 203\.0\.113\.10:47778 -> 192\.168\.10\.10:41291 dropped at fw .*; no expectation/);
+    expect(o.cause).toMatch(/^firewall-drop: slipstream: SYN 203\.0\.113\.10:47778 -> 192\.168\.10\.10:41291 \(server to client\) dropped at fw .*; no expectation/);
   });
 
   test('an expectation created from a web connection is an opened pinhole even if the dial was lost', () => {
@@ -186,10 +188,10 @@ test.describe('replies of pure-ftpd and proftpd (captured on ftp-servers, masque
   });
 
   test("a traced drop of the server's active SYN (from port 20) decides, whatever the server replied", () => {
-    const activeDrop = { ...drop, packet: { saddr: '203.0.113.10', daddr: '192.168.10.10', sport: 20, dport: 44017, iif: 'wan0' } };
+    const activeDrop: OwnDrop = { ...drop, role: { connection: 'data', from: 'server' }, packet: { saddr: '203.0.113.10', daddr: '192.168.10.10', sport: 20, dport: 44017, iif: 'wan0', flags: 'syn', payload: 0 } };
     const o = classify({ report: report(proftpd425, announced), drops: [activeDrop] });
     expect(o.outcome).toBe('blocked');
-    expect(o.cause).toBe('firewall-drop: data connection: SYN 203.0.113.10:20 -> 192.168.10.10:44017 dropped at fw by inet filter forward policy drop');
+    expect(o.cause).toBe('firewall-drop: data connection: SYN 203.0.113.10:20 -> 192.168.10.10:44017 (server to client) dropped at fw by inet filter forward policy drop');
   });
 });
 
@@ -204,4 +206,47 @@ test('a server that died during the cell makes it error server-died, even over a
   expect([passed.outcome, passed.cause]).toEqual(['error', `server-died: the FTP server's process ended during the cell: ${gone}; the probe saw pass`]);
   // A server still running changes nothing.
   expect(serverDied(blocked, undefined)).toBe(blocked);
+});
+
+// Packets other than a SYN, and rejects: as the trace of real runs gave them (routed; the rule sets of suites/ftp-blocking).
+test.describe('drops of any packet, and rejects', () => {
+  const controlDrop = (flags: string, payload: number, from: 'client' | 'server' = 'client'): OwnDrop => ({
+    ...drop,
+    role: { connection: 'control', from },
+    packet: { saddr: '192.168.10.10', daddr: '203.0.113.10', sport: 47110, dport: 21, iif: 'lan0', flags, payload },
+  });
+
+  test("the handshake's ACK dropped before any reply is named so", () => {
+    const o = classify({ report: report({ phase: 'greeting', kind: 'aborted', detail: 'a' }, { transcript: [] }), drops: [controlDrop('ack', 0)] });
+    expect([o.outcome, o.cause]).toEqual(['blocked', "firewall-drop: control connection: handshake's ACK 192.168.10.10:47110 -> 203.0.113.10:21 (client to server) dropped at fw by inet filter forward policy drop"]);
+  });
+
+  test('a command segment dropped names the line it carried and the rule at its file line', () => {
+    const hit = { chain: 'ip filter FORWARD', rule: '-A FORWARD -p tcp -m tcp --dport 21 -m string --string "PORT " --algo bm --to 65535 -j DROP', at: 'port-string-drop.rules:14', verdict: 'drop' };
+    const d: OwnDrop = { ...controlDrop('psh|ack', 28), chain: 'ip filter FORWARD', rule: 'handle 5', verdict: { chain: 'ip filter FORWARD', rule: null, handle: 5, verdict: 'drop', policy: false }, hit };
+    const transcript = ['< 220 (vsFTPd 3.0.3)', '> USER anonymous', '< 331 Please specify the password.', '> PASS ****', '< 230 Login successful.', '> PORT 192,168,10,10,156,64'];
+    const o = classify({ report: report({ phase: 'mode', kind: 'aborted', detail: 'a' }, { transcript }), drops: [d] });
+    expect(o.cause).toBe(`firewall-drop: control connection: segment carrying "PORT 192,168,10,10,156,64" 192.168.10.10:47110 -> 203.0.113.10:21 (client to server) dropped at fw by ip filter FORWARD rule "${hit.rule}" at port-string-drop.rules:14`);
+  });
+
+  test('the action is read from the deciding rule: ICMP rejects of each kind, TCP resets, drops', () => {
+    expect(actionOf('reject with icmpx admin-prohibited', false)).toBe('rejected with ICMP admin-prohibited');
+    expect(actionOf('reject with icmp type host-prohibited', false)).toBe('rejected with ICMP host-prohibited');
+    expect(actionOf('-A RH-Firewall-1-INPUT -j REJECT --reject-with icmp-host-prohibited', false)).toBe('rejected with ICMP host-prohibited');
+    expect(actionOf('meta l4proto tcp reject with tcp reset', false)).toBe('reset (rejected with TCP RST)');
+    expect(actionOf('-A INPUT -p tcp -j REJECT --reject-with tcp-reset', false)).toBe('reset (rejected with TCP RST)');
+    expect(actionOf('reject', false)).toBe('rejected with ICMP port-unreachable');
+    expect(actionOf('-A INPUT -j REJECT', false)).toBe('rejected with ICMP port-unreachable');
+    expect(actionOf('ct state invalid drop', false)).toBe('dropped');
+    expect(actionOf('policy drop', true)).toBe('dropped');
+  });
+
+  test('a rejected data SYN is blocked at once, whatever the client saw (EHOSTUNREACH, ECONNREFUSED)', () => {
+    const hit = { chain: 'inet firewalld filter_FORWARD', rule: 'reject with icmpx admin-prohibited', at: 'firewalld-zone-reject.nft:31', verdict: 'drop' };
+    const d: OwnDrop = { ...drop, chain: 'inet firewalld filter_FORWARD', verdict: { chain: 'inet firewalld filter_FORWARD', rule: null, handle: 9, verdict: 'drop', policy: false }, hit };
+    for (const failure of [{ kind: 'error', detail: 'EHOSTUNREACH' }, { kind: 'refused', detail: 'ECONNREFUSED' }] as const) {
+      const o = classify({ report: report({ phase: 'data-connect', ...failure }), drops: [d] });
+      expect([o.outcome, o.cause]).toEqual(['blocked', 'firewall-drop: data connection: SYN 192.168.10.10:40000 -> 203.0.113.10:50003 (client to server) rejected with ICMP admin-prohibited at fw by inet firewalld filter_FORWARD rule "reject with icmpx admin-prohibited" at firewalld-zone-reject.nft:31']);
+    }
+  });
 });
