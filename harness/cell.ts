@@ -122,6 +122,11 @@ export interface ConnectionAttribution {
   reply?: { decidedBy: RuleHit | null; path: RuleHit[] };
   /** The helper attached to the control connection (by the rule in `path` that set it); the helper whose expectation a RELATED data connection matched. */
   helper?: string;
+  /**
+   * A later packet of the connection (not its SYN) that a rule dropped or rejected, the way the
+   * connection ended: the client's handshake ACK, the segment carrying PORT. Absent when none was.
+   */
+  dropped?: { packet: string; decidedBy: RuleHit };
 }
 
 export interface CellAttribution {

@@ -35,7 +35,7 @@ export interface AdvisedServer {
  */
 const hints = new Map<string, string>();
 
-export async function adviseCell(o: Observation, ask: CellAsk, ruleset: Ruleset, state: FirewallState | undefined, server: AdvisedServer, runner: CellRunner): Promise<Advice | null> {
+export async function adviseCell(o: Observation, ask: CellAsk, ruleset: Ruleset, state: FirewallState | undefined, server: AdvisedServer, runner: CellRunner, laterPacket = false): Promise<Advice | null> {
   if (ADVICE_MODE === 'off' || o.outcome !== 'blocked' || !movesData(ask) || !state) return null;
   const code = causeCode(o.cause);
   const candidates = adviceCandidates({
@@ -47,6 +47,7 @@ export async function adviseCell(o: Observation, ask: CellAsk, ruleset: Ruleset,
     structure: state.structure,
     server: { address: server.address, port: server.port, passivePorts: server.passivePorts },
     placement: server.placement,
+    laterPacket,
   });
   if (candidates.length === 0) return null;
   if (ADVICE_MODE === 'suggest') return { change: candidates[0]!.change, verified: false };

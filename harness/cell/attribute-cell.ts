@@ -10,6 +10,7 @@ import type { Lab } from '../lab/lab.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { knowRuleset } from '../lab/ruleset-knowledge.ts';
 import { parseExpectCounters } from '../rulesets/ruleset-listing.ts';
+import { isSyn } from '../nodes/drop-observer.ts';
 
 export async function attributeOnLab(lab: Lab, window: CellWindow, ruleset: Ruleset): Promise<CellAttribution | undefined> {
   const observer = lab.observers.find((o) => o.node.name === lab.firewall.name);
@@ -31,5 +32,6 @@ export async function attributeOnLab(lab: Lab, window: CellWindow, ruleset: Rule
     file: ruleset.file,
     before: window.counters,
     after: parseExpectCounters(stats),
+    laterDrops: window.drops.flatMap((d) => (d.node === lab.firewall.name && !isSyn(d.packet) && d.hit ? [{ packet: d.packet, hit: d.hit }] : [])),
   });
 }

@@ -25,8 +25,8 @@ export function failureSeen(o: Observation): string {
   const failed = o.phases.find((p) => !p.ok);
   const sent = o.transcript.filter((l) => l.startsWith('> ')).pop()?.slice(2);
   const after = sent ? `after "${sent}"` : o.phases.some((p) => p.phase === 'control-connect' && p.ok) ? 'after the control connection opened' : 'before the control connection opened';
-  const detail = o.cause?.slice(o.cause.indexOf(': ') + 2) ?? '';
-  return `${failed?.phase ?? 'the transfer'} failed ${after} (${detail})`;
+  const detail = failed?.detail ?? o.cause?.slice(o.cause.indexOf(': ') + 2) ?? '';
+  return `${failed?.phase ?? 'the transfer'} failed ${after}${detail ? ` (${detail})` : ''}`;
 }
 
 /** The observation after the control experiment: `o` itself when none is called for. */

@@ -18,6 +18,7 @@ import { addressesOf } from '../topology/dual-stack.ts';
 import { judge } from '../verdict.ts';
 import { scenarioRunner } from '../scenarios/run-scenario.ts';
 import { adviseCell } from './advise-cell.ts';
+import { isSyn } from '../nodes/drop-observer.ts';
 import { controlExperiment, needsControlExperiment } from './control-experiment.ts';
 import { cellPackets, type LadderScene } from './cell-packets.ts';
 import { annotateLadder } from '../evidence/attribution.ts';
@@ -86,7 +87,8 @@ export async function investigateCell(
   const dimensions = lab.dimensionsFor(ask.family);
   const { family } = dimensions;
   const server = { family, address: lab.ownAddress(lab.server, family), port: lab.jobTarget.info.port, passivePorts: lab.serverSpec.ftp.passivePorts, placement: lab.placement };
-  const advice = advise ? await adviseCell(observation, ask, ruleset, state, server, runner) : null;
+  const deciding = window.drops[0];
+  const advice = advise ? await adviseCell(observation, ask, ruleset, state, server, runner, deciding !== undefined && !isSyn(deciding.packet)) : null;
   const dims = { ...meta, ...dimensions };
   const nodes = { client: lab.client.name, server: lab.server.name };
   const result = cellResult(dims, nodes, observation, { advice, attribution });

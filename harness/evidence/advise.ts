@@ -30,6 +30,11 @@ export interface AdviceInput {
    * client's own host, whose INPUT and OUTPUT chains see each connection from one end.
    */
   placement?: Placement;
+  /**
+   * The deciding drop was of a later packet than a SYN (a handshake's ACK, a command's segment):
+   * the connection was let in, and something dropped it on its way.
+   */
+  laterPacket?: boolean;
 }
 
 export type Placement = 'forward' | 'server' | 'client';
@@ -48,7 +53,7 @@ function hooksFor(placement: Placement, mode: Mode): { control: Hook; data: Hook
   return { control: arrives, data: dataArrives ? 'input' : 'output' };
 }
 
-type Fix = 'helper' | 'related' | 'passive-range' | 'active-source-port' | 'control';
+type Fix = 'helper' | 'related' | 'passive-range' | 'active-source-port' | 'control' | 'established' | 'helper-after-raw-drops';
 
 /** Which fixes could address each cause, in the order worth trying. */
 function fixesFor(i: AdviceInput): Fix[][] {
@@ -64,7 +69,9 @@ function fixesFor(i: AdviceInput): Fix[][] {
     case 'tls-blind':
       return passive ? [['passive-range']] : [['active-source-port']];
     case 'firewall-drop':
-      return [['related'], ['control']];
+      // A later packet dropped: established traffic not accepted both ways, or a raw-table
+      // drop that the CT rule before it made match (a template reads as NEW there).
+      return i.laterPacket ? [['established'], ['helper-after-raw-drops']] : [['related'], ['control']];
     default:
       return [];
   }
@@ -122,6 +129,10 @@ function nftFix(fix: Fix, i: AdviceInput): AdviceCandidate | undefined {
       return append([`insert rule ${at} ${addr} saddr ${i.server.address} tcp sport 20 ct state new accept`]);
     case 'control':
       return append([`insert rule ${at} ${addr} daddr ${i.server.address} tcp dport ${i.server.port} ct state new accept`]);
+    case 'established':
+      return append([`insert rule ${at} ct state established accept`]);
+    case 'helper-after-raw-drops':
+      return undefined;
   }
 }
 
@@ -161,5 +172,33 @@ function iptablesFix(fix: Fix, i: AdviceInput): AdviceCandidate | undefined {
       return filter(hooks.data, `-s ${address} -p tcp --sport 20 -m conntrack --ctstate NEW -j ACCEPT`);
     case 'control':
       return filter(hooks.control, `-d ${address} -p tcp --dport ${port} -m conntrack --ctstate NEW -j ACCEPT`);
+    case 'established':
+      return filter(hooks.control, '-m conntrack --ctstate ESTABLISHED -j ACCEPT');
+    case 'helper-after-raw-drops':
+      return ctAfterRawDrops();
   }
+}
+
+/**
+ * The raw table's CT rule moved after the drops that follow it in its chain. In raw, before
+ * connection tracking, a packet that the CT target gave its template reads as state NEW: a
+ * sanity rule such as `! --syn -m state --state NEW -j DROP` after it drops every later packet
+ * of the control connection. Before the CT rule, such a packet has no conntrack yet (INVALID).
+ */
+function ctAfterRawDrops(): AdviceCandidate {
+  const move = (text: string): string => {
+    const lines = text.split('\n');
+    const raw = lines.findIndex((l) => l.trim() === '*raw');
+    const commit = lines.findIndex((l, n) => n > raw && l.trim() === 'COMMIT');
+    const ct = lines.findIndex((l, n) => n > raw && n < commit && /^-A \S+ .*-j CT --helper ftp\b/.test(l.trim()));
+    if (raw < 0 || ct < 0) return text;
+    const chain = lines[ct]!.trim().split(/\s+/)[1];
+    let last = ct;
+    for (let n = ct + 1; n < commit; n++) if (lines[n]!.trim().startsWith(`-A ${chain} `) && /-j DROP\b/.test(lines[n]!)) last = n;
+    if (last === ct) return text;
+    const [line] = lines.splice(ct, 1);
+    lines.splice(last, 0, line!);
+    return lines.join('\n');
+  };
+  return { change: '*raw\n# move the -j CT --helper ftp rule after the -j DROP rules that follow it in its chain', apply: move };
 }

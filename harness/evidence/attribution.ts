@@ -17,7 +17,7 @@
 import { basename } from 'node:path';
 import type { CellAttribution, ConnectionAttribution, RuleHit } from '../cell.ts';
 import type { Ladder } from './ladder.ts';
-import type { PacketTrace, TraceVerdict } from '../nodes/drop-observer.ts';
+import type { PacketSummary, PacketTrace, TraceVerdict } from '../nodes/drop-observer.ts';
 import { OBSERVER_TABLE } from '../rulesets/observer-ruleset.ts';
 import { chainKey, fileRuleOf, type RulesByChain } from '../rulesets/rule-lines.ts';
 import { endpoint } from '../topology/dual-stack.ts';
@@ -42,6 +42,8 @@ export interface AttributionInput {
   /** Expectation counters when the cell began and when it ended. */
   before: ExpectCounters;
   after: ExpectCounters;
+  /** The cell's own drops on this node of packets after a SYN, with their rules as written. */
+  laterDrops?: ReadonlyArray<{ packet: PacketSummary; hit: RuleHit }>;
 }
 
 /** `inet filter forward` -> its family, table and chain. */
@@ -138,7 +140,17 @@ export function attributeCell(i: AttributionInput): CellAttribution {
     const a = attributeTrace(t, 'data', i);
     connections.push({ ...a, state, ...(state === 'related' && helper ? { helper } : {}), ...replyTo(t) });
   }
-  return { node: i.node, file: i.file, connections };
+  return { node: i.node, file: i.file, connections: connections.map((c) => withLaterDrop(c, i.laterDrops ?? [])) };
+}
+
+/** The first later packet of `c` (either way round: NAT may have changed one address) that a rule dropped. */
+function withLaterDrop(c: ConnectionAttribution, drops: NonNullable<AttributionInput['laterDrops']>): ConnectionAttribution {
+  const [from, to] = c.packet.split(' -> ');
+  const d = drops.find(({ packet: p }) => {
+    const [src, dst] = [endpoint(p.saddr, p.sport), endpoint(p.daddr, p.dport)];
+    return (src === from && dst === to) || (src === to && p.dport === Number(from!.slice(from!.lastIndexOf(':') + 1)));
+  });
+  return d ? { ...c, dropped: { packet: `${d.packet.flags.toUpperCase()} ${endpoint(d.packet.saddr, d.packet.sport)} -> ${endpoint(d.packet.daddr, d.packet.dport)}`, decidedBy: d.hit } } : c;
 }
 
 /** The words for one connection, as the matrix and JUnit say them. */
@@ -148,7 +160,8 @@ export function describeConnection(c: ConnectionAttribution): string {
   if (!c.decidedBy && c.unfiltered) return `${c.connection} connection passed${as} unfiltered: no chain of the rule set is on its path (the ${c.unfiltered} hook)${c.reply?.decidedBy ? describeReply(c.reply.decidedBy) : ''}`;
   const by = c.decidedBy ? (c.decidedBy.rule.startsWith('policy ') ? ` by ${c.decidedBy.chain} ${c.decidedBy.rule}` : ` by rule "${c.decidedBy.rule}"${c.decidedBy.at ? ` at ${c.decidedBy.at}` : ` in ${c.decidedBy.chain}`}`) : ' (no verdict traced)';
   const attached = c.connection === 'control' && c.helper ? `, helper ${c.helper} attached` : '';
-  return `${c.connection} connection ${how}${as}${by}${attached}${c.reply?.decidedBy ? describeReply(c.reply.decidedBy) : ''}`;
+  const later = c.dropped ? `; then its ${c.dropped.packet} ${c.dropped.decidedBy.verdict === 'accept' ? 'accepted' : 'dropped'} by ${c.dropped.decidedBy.rule.startsWith('policy ') ? `${c.dropped.decidedBy.chain} ${c.dropped.decidedBy.rule}` : `rule "${c.dropped.decidedBy.rule}"${c.dropped.decidedBy.at ? ` at ${c.dropped.decidedBy.at}` : ''}`}` : '';
+  return `${c.connection} connection ${how}${as}${by}${attached}${c.reply?.decidedBy ? describeReply(c.reply.decidedBy) : ''}${later}`;
 }
 
 function describeReply(back: RuleHit): string {

@@ -3,8 +3,9 @@
  * rules with the cells whose traced packets it accepted, dropped or matched on the way, and the
  * rules no cell reached. From the cells' attributions (harness/evidence/attribution.ts), i.e. from
  * the firewall's own trace: a rule no traced first packet met is "reached by no cell", which is
- * what a user asks before deleting it (whether later packets of a connection need it, the trace
- * cannot say: only SYNs are traced).
+ * what a user asks before deleting it. Of a connection's later packets, only the one a rule dropped
+ * or rejected is counted: a rule that accepted only later packets (an established rule narrowed
+ * to one direction) may show as reached by none.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -27,7 +28,7 @@ export function coverageOf(cells: readonly CellResult[]): RulesetCoverage[] {
     const byAt = new Map(rules.map((r) => [r.at, r]));
     for (const cell of fileCells) {
       for (const conn of cell.attribution!.connections) {
-        for (const hit of [...conn.path, ...(conn.reply?.path ?? [])]) {
+        for (const hit of [...conn.path, ...(conn.reply?.path ?? []), ...(conn.dropped ? [conn.dropped.decidedBy] : [])]) {
           const rule = hit.at === undefined ? undefined : byAt.get(hit.at);
           if (!rule) continue;
           if (hit.verdict === 'accept') rule.hits.accept++;

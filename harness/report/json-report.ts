@@ -26,6 +26,7 @@ const AttributionSchema = z.object({
       state: z.enum(['new', 'related']).nullable(),
       reply: z.object({ decidedBy: RuleHitSchema.nullable(), path: z.array(RuleHitSchema) }).optional(),
       helper: z.string().optional(),
+      dropped: z.object({ packet: z.string(), decidedBy: RuleHitSchema }).optional(),
     }),
   ),
 });

@@ -41,7 +41,7 @@ export class AppliedRulesets {
     if (rs.filteringRemoved) {
       // Read before the change: the listing of the rule set as written names the cell's rules.
       const removal = filteringRemoved((await listing()).json);
-      const r = removal ? await node.exec(['nft', '-f', '-'], { input: removal }) : undefined;
+      const r = removal ? await node.exec(['nft', '-j', '-f', '-'], { input: removal }) : undefined;
       if (r && r.code !== 0) throw new Error(`node ${node.name}: cannot take the filtering out of ${rs.file}: ${r.stderr.trim()}`);
     }
     this.held.set(node.name, { key, listing });

@@ -35,18 +35,23 @@ function stops(statement: Record<string, unknown>): boolean {
   return xt?.type === 'target' && (xt.name === 'REJECT' || xt.name === 'DROP');
 }
 
-/** The quoted name nft's grammar takes for any table or chain name (iptables' `RH-Firewall-1-INPUT` among them). */
-const quoted = (name: string) => `"${name.replaceAll('"', '')}"`;
-
-/** nft commands that take the filtering out of the rule set `json` (a parsed `nft -j list ruleset`); empty when it has none. */
-export function filteringRemoved(json: unknown): string {
-  const items = (json as { nftables?: Array<{ chain?: ListedChain; rule?: ListedRule }> } | undefined)?.nftables ?? [];
-  const lines: string[] = [];
+/**
+ * nft commands, in nft's JSON (`nft -j -f -`), that take the filtering out of the rule set `json`
+ * (a parsed `nft -j list ruleset`); undefined when it has none. JSON because nft 1.0.6's text
+ * grammar takes no quoted table or chain names, and iptables' may hold any character.
+ */
+export function filteringRemoved(json: unknown): string | undefined {
+  const items = (json as { nftables?: Array<{ chain?: ListedChain & { handle?: number }; rule?: ListedRule }> } | undefined)?.nftables ?? [];
+  const commands: object[] = [];
   for (const { chain, rule } of items) {
     if (rule && rule.table !== OBSERVER_TABLE && (rule.expr ?? []).some(stops)) {
-      lines.push(`delete rule ${rule.family} ${quoted(rule.table)} ${quoted(rule.chain)} handle ${rule.handle}`);
+      commands.push({ delete: { rule: { family: rule.family, table: rule.table, chain: rule.chain, handle: rule.handle } } });
     }
-    if (chain?.hook && chain.policy === 'drop') lines.push(`chain ${chain.family} ${quoted(chain.table)} ${quoted(chain.name)} { policy accept; }`);
+    if (chain?.hook && chain.policy === 'drop') {
+      // Adding a base chain that exists, with its own type, hook and priority, changes its policy.
+      const { handle: _handle, ...same } = chain;
+      commands.push({ add: { chain: { ...same, policy: 'accept' } } });
+    }
   }
-  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  return commands.length === 0 ? undefined : JSON.stringify({ nftables: commands });
 }

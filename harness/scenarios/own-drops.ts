@@ -7,22 +7,12 @@
  * connection (connection tracking was flushed, so a rule set may well drop it). Pure, so it is
  * unit-tested on recorded drops.
  */
-import type { RuleHit } from '../cell.ts';
 import { isActiveMode, type Mode } from '../model.ts';
 import { isSyn, type DropEvent, type PacketSummary } from '../nodes/drop-observer.ts';
 import type { Endpoint } from '../probes/ftp-client.ts';
+import type { DropRole } from '../lab/cell-window.ts';
 
-/** Which connection of the job a dropped packet belongs to, and which end sent it. */
-export interface DropRole {
-  connection: 'control' | 'data';
-  from: 'client' | 'server';
-}
-
-export interface OwnDrop extends DropEvent {
-  role: DropRole;
-  /** The deciding rule as the rule set's file says it, with its `file:line` (undefined where the node's rule set is not known). */
-  hit?: RuleHit | undefined;
-}
+export type { DropRole, OwnDrop } from '../lab/cell-window.ts';
 
 type Job = { host: string; port: number; mode: Mode };
 

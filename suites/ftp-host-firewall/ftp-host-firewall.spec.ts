@@ -26,8 +26,10 @@
  *                                                                      (PORT, EPRT); INPUT the client's (PASV, EPSV)
  *   server-input-output-helper    pass     pass     pass     pass      with the helper, each data connection is RELATED, in
  *                                                                      OUTPUT and in INPUT alike
- *   server-rh-firewall            pass     pass     blocked  blocked   RH-Firewall-1-INPUT of the articles; their module recipe
- *                                                                      (ip_conntrack_ftp) attaches no helper since Linux 6.0
+ *   server-rh-firewall            pass     pass     blocked  blocked   RH-Firewall-1-INPUT as RHEL 5 shipped it, port 21 opened as
+ *                                                                      the articles do; their module recipe (ip_conntrack_ftp)
+ *                                                                      attaches no helper since Linux 6.0: passive data is NEW and
+ *                                                                      the closing REJECT answers icmp-host-prohibited
  *   server-rh-firewall-ct-helper  pass     pass     pass     pass      the same with raw PREROUTING -j CT --helper ftp
  *
  *   rule set                      PORT     EPRT     PASV     EPSV      why

@@ -1,6 +1,6 @@
 // Parsing `nft monitor trace` lines (nftables 1.0.6 text format, lines captured from a real run).
 import { test, expect } from '@playwright/test';
-import { parseTraceLine } from '../../harness/nodes/drop-observer.ts';
+import { parseTraceLine, tcpFlagNames } from '../../harness/nodes/drop-observer.ts';
 
 const PACKET =
   'trace id 9576bf7c inet filter forward packet: iif "lan0" oif "wan0" ether saddr 96:7c:07:46:fa:f5 ether daddr 0e:20:50:ae:d1:f4 ' +
@@ -81,4 +81,30 @@ test('every verdict is kept for attribution: a rule by text or handle, continue 
   expect(parseTraceLine('trace id 6a1c2e04 inet filter prerouting policy accept ')?.verdict).toEqual({ chain: 'inet filter prerouting', rule: null, verdict: 'accept', policy: true });
   expect(parseTraceLine('trace id 010c1965 inet filter forward rule tcp dport 21 ct state new accept (verdict accept)')?.verdict).toEqual({ chain: 'inet filter forward', rule: 'tcp dport 21 ct state new accept', verdict: 'accept', policy: false });
   expect(parseTraceLine('trace id 010c1965 ip filter INPUT rule jump RH-Firewall-1-INPUT (verdict jump RH-Firewall-1-INPUT)')?.verdict?.verdict).toBe('jump RH-Firewall-1-INPUT');
+});
+
+// Every TCP packet is traced (the observer's table marks them all): lines recorded on this kernel.
+test('a later packet of a connection gives its flags (nft prints combinations in hex) and its payload', () => {
+  const ack = 'trace id 2df88352 inet pinhole_observer trace_tcp packet: iif "phxb" ip saddr 10.9.0.1 ip daddr 10.9.0.2 ip dscp cs0 ip ecn not-ect ip ttl 64 ip id 1 ip protocol tcp ip length 52 tcp sport 43134 tcp dport 8080 tcp flags == ack tcp window 63 ';
+  expect(parseTraceLine(ack)?.packet).toMatchObject({ flags: 'ack', payload: 0 });
+  const push = 'trace id c1096cc6 inet pinhole_observer trace_tcp packet: iif "phxb" ip saddr 10.9.0.1 ip daddr 10.9.0.2 ip dscp cs0 ip ecn not-ect ip ttl 64 ip id 2 ip protocol tcp ip length 129 tcp sport 43134 tcp dport 8080 tcp flags == 0x18 tcp window 63 ';
+  expect(parseTraceLine(push)?.packet).toMatchObject({ flags: 'psh|ack', payload: 77 });
+  expect(tcpFlagNames('0x12')).toBe('syn|ack');
+  expect(tcpFlagNames('0x14')).toBe('rst|ack');
+  expect(tcpFlagNames('0x11')).toBe('fin|ack');
+  expect(tcpFlagNames('syn')).toBe('syn');
+  expect(parseTraceLine(PACKET)?.packet).toMatchObject({ flags: 'syn', payload: 0 });
+});
+
+test("the fence's datagram is told apart, and a packet that is not TCP is no transfer's", () => {
+  const fence = 'trace id 28e344fc inet pinhole_observer trace_own_tcp packet: oif "lo" ip saddr 127.0.0.1 ip daddr 127.0.0.127 ip dscp cs0 ip ecn not-ect ip ttl 64 ip id 53419 ip protocol udp ip length 30 udp sport 48911 udp dport 61006 udp length 10 @th,64,16 0x780a ';
+  expect(parseTraceLine(fence)).toEqual({ id: '28e344fc', chain: 'inet pinhole_observer trace_own_tcp', seen: true, fence: 61006 });
+  const icmp = 'trace id 2c7d735a inet pinhole_observer trace_own_tcp packet: oif "phxb" ip saddr 10.9.0.2 ip daddr 10.9.0.1 ip dscp cs6 ip ecn not-ect ip ttl 64 ip id 14083 ip protocol icmp ip length 88 icmp type destination-unreachable icmp code admin-prohibited ';
+  expect(parseTraceLine(icmp)?.packet).toBeUndefined();
+});
+
+test('a reject is traced as verdict drop: the rule text says which reject', () => {
+  // nft prints the rule; iptables-nft's REJECT target shows as nft's own reject statement.
+  expect(parseTraceLine('trace id fc082a52 inet f i rule tcp dport 80 reject with tcp reset (verdict drop)')?.drop).toBe('tcp dport 80 reject with tcp reset');
+  expect(parseTraceLine('trace id 76f21366 ip filter INPUT rule tcp dport 83 counter packets 1 bytes 60 reject with icmp type host-prohibited (verdict drop)')?.drop).toBe('tcp dport 83 counter packets 1 bytes 60 reject with icmp type host-prohibited');
 });
