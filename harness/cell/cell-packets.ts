@@ -6,9 +6,9 @@
 import { buildLadder, type LadderInput } from '../evidence/build-ladder.ts';
 import type { Ladder } from '../evidence/ladder.ts';
 import type { CellWindow } from '../lab/cell-window.ts';
-import type { PacketSummary } from '../nodes/drop-observer.ts';
+import { tcpFlagBits, type PacketSummary } from '../nodes/drop-observer.ts';
 import type { PacketCapture } from '../nodes/packet-capture.ts';
-import { decodeTcp, TCP_FLAG } from '../nodes/pcap.ts';
+import { decodeTcp } from '../nodes/pcap.ts';
 
 /** Who is who in the capture: everything a ladder needs besides the records. */
 export type LadderScene = Omit<LadderInput, 'records' | 'maxEntries'>;
@@ -24,8 +24,8 @@ export async function cellPackets(
   scene: LadderScene,
   opts: { settle: boolean; pcaps: boolean },
 ): Promise<{ ladder: Ladder; pcaps: Record<string, Buffer> }> {
-  // What a blocked cell's ladder needs is its dropped SYN: when the firewall traced the drop,
-  // the wait ends once tcpdump's pipe has delivered that SYN, instead of after 30 ms of quiet
+  // What a blocked cell's ladder needs is its dropped packet: when the firewall traced the drop,
+  // the wait ends once tcpdump's pipe has delivered that packet, instead of after 30 ms of quiet
   // (most of a blocked cell's time after its probe). Evidence files wait for quiet all the same.
   const dropped = opts.pcaps ? [] : window.drops.filter((d) => d.node === scene.firewall);
   if (opts.settle && dropped.length > 0) await capture.settle({ until: () => dropped.every((d) => captured(capture, d.packet)) });
@@ -36,12 +36,13 @@ export async function cellPackets(
   return { ladder, pcaps: opts.pcaps ? Object.fromEntries(capture.interfaces.map((i) => [i, capture.pcapOf(i)])) : {} };
 }
 
-/** Whether the capture holds the SYN `p` (as it arrived, before any NAT). */
+/** Whether the capture holds the packet `p` (as it arrived, before any NAT): its ports, addresses and flags. */
 function captured(capture: PacketCapture, p: PacketSummary): boolean {
+  const flags = tcpFlagBits(p.flags);
   for (const records of capture.records().values()) {
     for (const r of records) {
       const seg = decodeTcp(r);
-      if (seg && seg.flags & TCP_FLAG.SYN && seg.sport === p.sport && seg.dport === p.dport && seg.src === p.saddr && seg.dst === p.daddr) return true;
+      if (seg && seg.flags === flags && seg.sport === p.sport && seg.dport === p.dport && seg.src === p.saddr && seg.dst === p.daddr) return true;
     }
   }
   return false;

@@ -25,7 +25,7 @@ import { startFtpClient } from '../probes/start-ftp-client.ts';
 import { AppliedRulesets } from '../rulesets/applied-rulesets.ts';
 import { backendFor } from '../rulesets/firewall-backend.ts';
 import { loadRuleset, type Ruleset } from '../rulesets/load-ruleset.ts';
-import { OBSERVER_RULESET } from '../rulesets/observer-ruleset.ts';
+import { observerRuleset } from '../rulesets/observer-ruleset.ts';
 import { parseExpectCounters } from '../rulesets/ruleset-listing.ts';
 import { addressesOf, canonicalAddress, familyOf, hasFamily } from '../topology/dual-stack.ts';
 import { rulesetNodeOf } from '../topology/ruleset-node.ts';
@@ -46,7 +46,6 @@ function firstOfKind(topology: StartedTopology, kind: NodeKind): NodeHandle {
 
 export class Lab implements AsyncDisposable {
   /** What each forwarding node holds, so a cell re-applies only what a cell can change. */
-  private readonly rulesets = new AppliedRulesets();
   private attacker: Promise<WebAttacker> | undefined;
   /** Clients other than the probe start on first use: most labs never need them. */
   private readonly clients = new Map<ClientName, Promise<FtpClient>>();
@@ -66,7 +65,14 @@ export class Lab implements AsyncDisposable {
     /** tcpdump on every firewall interface, for the ladder diagram and the evidence pcaps. */
     readonly capture: PacketCapture,
     private readonly resources: DisposeStack,
-  ) {}
+    /** The drop observer's table, tracing this lab's control ports (observerRuleset). */
+    observer: string,
+  ) {
+    this.rulesets = new AppliedRulesets(observer);
+  }
+
+  /** What each forwarding node holds, so a cell re-applies only what a cell can change. */
+  private readonly rulesets: AppliedRulesets;
 
   /**
    * `serverKind` runs that software on the server node instead of the topology's own choice.
@@ -93,6 +99,8 @@ export class Lab implements AsyncDisposable {
       probeStarting.catch(() => undefined);
       const serverSpec = spec.nodes[firstOfKind(topology, 'ftp-server').name]!;
       if (serverSpec.kind !== 'ftp-server') throw new Error('unreachable: server kind');
+      // Every packet of a control connection is traced: the server's port, a port forward's, implicit FTPS's.
+      const observer = observerRuleset([serverSpec.ftp.port, ...(serverSpec.ftp.publishedPort === undefined ? [] : [serverSpec.ftp.publishedPort]), IMPLICIT_FTPS_PORT]);
 
       // The nodes every cell runs commands in (reset, state, uploads, sessions; the client's
       // `kill` of a real client that is stopped; a fixed rule set's re-apply) get an agent.
@@ -125,7 +133,7 @@ export class Lab implements AsyncDisposable {
         probeStarting,
         PacketCapture.start(firewall, Object.keys(spec.nodes[firewall.name]!.interfaces)),
         ...watched.map(async (r) => {
-          const res = await r.exec(['nft', '-f', '-'], { input: OBSERVER_RULESET });
+          const res = await r.exec(['nft', '-f', '-'], { input: observer });
           if (res.code !== 0) throw new Error(`node ${r.name}: cannot install the drop observer: ${res.stderr.trim()}`);
         }),
       ]);
@@ -144,13 +152,13 @@ export class Lab implements AsyncDisposable {
       const observers = watched.map((r) => DropObserver.start(r));
       for (const o of observers) resources.defer(() => o[Symbol.asyncDispose]());
 
-      const lab = new Lab(topology, client, server, firewall, fixedRulesets, ftp!, probe, observers, capture, resources);
+      const lab = new Lab(topology, client, server, firewall, fixedRulesets, ftp!, probe, observers, capture, resources, observer);
       // Fixed rule sets of forwarding nodes are in place before the readiness transfer crosses
       // them (a home gateway's masquerade is what routes it); a host's own firewall only after:
       // readiness proves the servers and the path, and a host firewall that refuses passive
       // transfers (what a check may well be about) would refuse the readiness transfer.
       const forwarding = ([n]: [NodeHandle, Ruleset]) => FORWARDING_KINDS.has(n.kind);
-      const applyFixed = (list: Array<[NodeHandle, Ruleset]>) => Promise.all(list.map(([n, rs]) => backendFor(rs.format).apply(n, rs)));
+      const applyFixed = (list: Array<[NodeHandle, Ruleset]>) => Promise.all(list.map(([n, rs]) => backendFor(rs.format).apply(n, rs, observer)));
       await applyFixed(fixedRulesets.filter(forwarding));
       await lab.awaitReady();
       await applyFixed(fixedRulesets.filter((f) => !forwarding(f)));

@@ -14,6 +14,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { NodeHandle } from '../drivers/driver.ts';
 import { FENCE_ADDRESS, FENCE_PORTS, OBSERVER_TABLE } from '../rulesets/observer-ruleset.ts';
+import { TCP_FLAG } from './pcap.ts';
 
 export interface PacketSummary {
   saddr: string;
@@ -44,17 +45,23 @@ export interface DropEvent {
   at: number;
 }
 
-/** nft prints a combination of TCP flags as hex (`0x12`); one flag by its name. */
+/** nft's names of the TCP flags, in the order pinhole writes them; nft prints a combination as hex (`0x12`), one flag by its name. */
 const TCP_FLAG_BITS: ReadonlyArray<[number, string]> = [
-  [0x02, 'syn'],
-  [0x01, 'fin'],
-  [0x04, 'rst'],
-  [0x08, 'psh'],
-  [0x10, 'ack'],
-  [0x20, 'urg'],
-  [0x40, 'ecn'],
-  [0x80, 'cwr'],
+  [TCP_FLAG.SYN, 'syn'],
+  [TCP_FLAG.FIN, 'fin'],
+  [TCP_FLAG.RST, 'rst'],
+  [TCP_FLAG.PSH, 'psh'],
+  [TCP_FLAG.ACK, 'ack'],
+  [TCP_FLAG.URG, 'urg'],
+  [TCP_FLAG.ECE, 'ecn'],
+  [TCP_FLAG.CWR, 'cwr'],
 ];
+
+/** The bits of flags written as `tcpFlagNames` writes them (`psh|ack`). */
+export function tcpFlagBits(names: string): number {
+  const wanted = names.split('|');
+  return TCP_FLAG_BITS.filter(([, name]) => wanted.includes(name)).reduce((bits, [bit]) => bits | bit, 0);
+}
 
 export function tcpFlagNames(printed: string): string {
   const n = /^0x[0-9a-f]+$/i.test(printed) ? Number.parseInt(printed, 16) : undefined;

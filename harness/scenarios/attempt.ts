@@ -2,7 +2,6 @@
  * One probe job run on a lab, and the drops that were its own: the evidence every scenario's
  * verdict rests on. A drop ends the job at once, so a blocked cell costs milliseconds.
  */
-import { waitFor } from '../exec.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { CellWindow } from '../lab/cell-window.ts';
 import { isActiveMode, type Mode } from '../model.ts';
@@ -76,29 +75,29 @@ export async function attempt(
  * connection's peer instead of a foreign announced address, as proftpd does, and behind
  * masquerade that peer is the router.
  */
-export async function routerRefusal(lab: Lab, report: ProbeReport, mode: Mode): Promise<Evidence['refusedByRouter']> {
+export function routerRefusal(lab: Lab, { report, drops }: Attempt, mode: Mode): Evidence['refusedByRouter'] {
   const f = report.failure;
   const announced = report.dataEndpoint;
-  if (!f || !announced || f.phase === 'control-connect') return undefined;
+  // A drop of the job's own decides first (classify.ts); only a failure without one is looked into.
+  if (!f || !announced || f.phase === 'control-connect' || drops.length > 0) return undefined;
   if (f.kind === 'refused') return synToRouterOwnAddress(lab, (p) => p.daddr === announced.host && p.dport === announced.port);
   if (f.kind === 'reply' && f.replyCode === 425 && isActiveMode(mode)) {
-    const seen = await synToRouterOwnAddress(lab, (p) => p.dport === announced.port && p.daddr !== announced.host);
+    const seen = synToRouterOwnAddress(lab, (p) => p.dport === announced.port && p.daddr !== announced.host);
     return seen && { ...seen, announced };
   }
   return undefined;
 }
 
-/** A router's trace of a SYN to one of its own addresses, matching `matches`. */
-async function synToRouterOwnAddress(lab: Lab, matches: (p: PacketSummary) => boolean): Promise<{ node: string; host: string; port: number } | undefined> {
+/**
+ * A router's trace of a SYN to one of its own addresses, matching `matches`. The kernel traced
+ * the SYN before it answered RST, and a failed job with no drop of its own has read the trace
+ * up to its failure (the fence in attempt()): what is not there now was never traced.
+ */
+function synToRouterOwnAddress(lab: Lab, matches: (p: PacketSummary) => boolean): { node: string; host: string; port: number } | undefined {
   const ownAddresses = (node: string) => addressesOf(lab.topology.spec.nodes[node]!);
-  const find = () => {
-    for (const o of lab.observers) {
-      const p = o.packetsSeen().find((p) => matches(p) && ownAddresses(o.node.name).includes(p.daddr));
-      if (p) return { node: o.node.name, host: p.daddr, port: p.dport };
-    }
-    return undefined;
-  };
-  // The kernel traced the SYN before it answered RST, but the trace line and the probe's report
-  // travel through different pipes: wait (briefly, by polling) for the trace to arrive.
-  return waitFor("a router's trace of a SYN to its own address", async () => find(), { timeoutMs: 1000, intervalMs: 5 }).catch(() => undefined);
+  for (const o of lab.observers) {
+    const p = o.packetsSeen().find((p) => matches(p) && ownAddresses(o.node.name).includes(p.daddr));
+    if (p) return { node: o.node.name, host: p.daddr, port: p.dport };
+  }
+  return undefined;
 }

@@ -25,8 +25,9 @@ export async function runTransfer(lab: Lab, ruleset: Ruleset, ask: CellAsk): Pro
 
 /** One job run and classified: its drops, its uploads as stored, a router's own refusal. */
 export async function transferObserved(lab: Lab, window: CellWindow, job: Omit<ProbeJob, 'id'>, client?: FtpClient): Promise<Observation> {
-  const { report, drops } = await attempt(lab, window, job, client);
-  return classify({ report, drops, uploads: await checkUploads(lab, job, report), refusedByRouter: await routerRefusal(lab, report, job.mode) });
+  const tried = await attempt(lab, window, job, client);
+  const { report, drops } = tried;
+  return classify({ report, drops, uploads: await checkUploads(lab, job, report), refusedByRouter: routerRefusal(lab, tried, job.mode) });
 }
 
 /** Each upload of a passed job, with what the server really stored. */
