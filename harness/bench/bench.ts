@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: the speed figures, measured on this machine (never asserted by a timed test).
- * Prints, in one run: topology bring-up/teardown per driver; the median passing and blocked cell;
+ * Prints, in one run: topology bring-up/teardown per driver; the median passing and blocked cell
+ * (by a SYN drop, a reject, a later packet's drop) and the instrument's fence;
  * 100 MiB throughput through the FTP helper rule set against no rule set; `pinhole explore` of an
  * all-blocked rule set; the naive shell baseline (shell-baseline.sh) on the same cells; the cost
  * of evidence (--evidence all against none) and of advice (explore with and without); the whole
@@ -35,6 +36,9 @@ const MODES: readonly Mode[] = ['PORT', 'EPRT', 'PASV', 'EPSV'];
 const COMMANDS: readonly FtpCommand[] = ['RETR', 'STOR'];
 const HELPER = join(REPO_ROOT, 'suites/ftp-stateful/rulesets/nft-helper.nft');
 const NO_HELPER = join(REPO_ROOT, 'suites/ftp-stateful/rulesets/no-helper.nft');
+/** A reject (the data SYN answered with a TCP RST) and a later packet's drop (the client's handshake ACK), from suites/ftp-blocking. */
+const REJECTING = join(REPO_ROOT, 'suites/ftp-blocking/rulesets/router-tcp-reset.nft');
+const LATER_DROP = join(REPO_ROOT, 'suites/ftp-blocking/rulesets/established-reply-only.nft');
 const PINHOLE = join(REPO_ROOT, 'harness/cli/pinhole.mjs');
 /** `pinhole run`'s default on netns (suites/playwright.config.ts). */
 const DEFAULT_WORKERS = 2;
@@ -70,6 +74,10 @@ const [lab, labUp] = await timed(() => Lab.up(spec, driver));
 console.log(`routed lab ready (topology + vsftpd + probe agent + trace monitor, first transfer verified): ${ms(labUp)}`);
 const pass: number[] = [];
 const blocked: number[] = [];
+const rejected: number[] = [];
+const laterDropped: number[] = [];
+/** What reading the trace up to now costs (DropObserver.fence): what a failing job pays once, and attribution once a cell. */
+const fencing: number[] = [];
 /** What attributing a cell costs after it ran (harness/cell/attribute-cell.ts), on passing and blocked cells alike. */
 const attributing: number[] = [];
 try {
@@ -86,12 +94,17 @@ try {
         const [attributed, a] = await timed(() => attributeOnLab(lab, window, ruleset));
         if (!attributed?.connections.some((c) => c.decidedBy !== null)) throw new Error(`${ruleset.name} ${mode} ${command}: no connection attributed`);
         attributing.push(a);
+        fencing.push((await timed(() => Promise.all(lab.observers.map((o) => o.fence()))))[1]);
       }
     }
   };
+  const rejecting = await loadRuleset(REJECTING);
+  const laterDrop = await loadRuleset(LATER_DROP);
   for (let i = 0; i < ROUNDS; i++) {
     await cells(helper, 'pass', pass)();
     await cells(noHelper, 'blocked', blocked)();
+    await cells(rejecting, 'blocked', rejected)();
+    await cells(laterDrop, 'blocked', laterDropped)();
   }
 } finally {
   const [, labDown] = await timed(() => lab[Symbol.asyncDispose]());
@@ -99,7 +112,10 @@ try {
 }
 console.log(`passing cell, nft-helper (reset + apply + transfer 256 KiB down or 128 KiB up + verify): median ${ms(median(pass))} over ${pass.length}`);
 console.log(`blocked cell, no-helper (reset + apply + drop traced + probe aborted): median ${ms(median(blocked))} over ${blocked.length}`);
+console.log(`blocked cell, router-tcp-reset (the data SYN rejected with a TCP RST; read up to the failure, the reject traced): median ${ms(median(rejected))} over ${rejected.length}`);
+console.log(`blocked cell, established-reply-only (the client's handshake ACK dropped, not a SYN): median ${ms(median(laterDropped))} over ${laterDropped.length}`);
 console.log(`attribution of a cell (its traced SYNs to rules and file lines, the expectation counters read): median ${ms(median(attributing))} over ${attributing.length}`);
+console.log(`the instrument's fence (every observer's trace read up to now; once a cell in attribution, once more in a failed job with no drop of its own): median ${ms(median(fencing))} over ${fencing.length}`);
 
 console.log('\n== throughput: 100 MiB RETR by the probe, nft-helper against no rule set (flush ruleset)');
 const THROUGHPUT_MODES: readonly Mode[] = ['PASV', 'PORT'];

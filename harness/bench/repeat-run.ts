@@ -1,6 +1,7 @@
 /**
- * `npm run repeat [-- TIMES [--concurrent]]`: the repeatability figure. Runs the whole default
- * `pinhole run` TIMES in a row (20 unless told) and compares every cell of every run with the
+ * `npm run repeat [-- TIMES [--concurrent] [--grep RE]]`: the repeatability figure. Runs the whole
+ * default `pinhole run` (or the cells `--grep RE` picks, e.g. `@blocking`) TIMES in a row (20 unless
+ * told) and compares every cell of every run with the
  * first: a flip is a cell whose observation, verdict or cause code differs. With --concurrent,
  * the runs go two at a time, side by side on this machine. Exit 1 when anything flipped or a run
  * failed. A script, not a test: it takes half an hour and measures, it does not gate CI.
@@ -17,6 +18,9 @@ import { median } from './figures.ts';
 const args = process.argv.slice(2);
 const times = Number(args.find((a) => /^\d+$/.test(a)) ?? 20);
 const concurrent = args.includes('--concurrent');
+const grepAt = args.indexOf('--grep');
+const grep = grepAt >= 0 ? args[grepAt + 1] : undefined;
+if (grepAt >= 0 && !grep) throw new Error('--grep needs a pattern');
 const out = mkdtempSync(join(tmpdir(), 'pinhole-repeat-'));
 
 interface RunOutcome {
@@ -30,7 +34,8 @@ interface RunOutcome {
 function runOnce(n: number): Promise<RunOutcome> {
   const dir = join(out, `run-${n}`);
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['harness/cli/pinhole.mjs', 'run', '--json', join(dir, 'results.json'), '--junit', join(dir, 'junit.xml'), '--html', join(dir, 'html')], {
+  const only = grep === undefined ? [] : ['--grep', grep];
+  const child = spawn(process.execPath, ['harness/cli/pinhole.mjs', 'run', ...only, '--json', join(dir, 'results.json'), '--junit', join(dir, 'junit.xml'), '--html', join(dir, 'html')], {
     cwd: REPO_ROOT,
     env: { ...process.env, CI: '1', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -149,7 +149,7 @@ export class Lab implements AsyncDisposable {
       if (failed) throw failed.reason;
       const probe = (probeStarted as PromiseFulfilledResult<FtpClient>).value;
       const capture = (captureStarted as PromiseFulfilledResult<PacketCapture>).value;
-      const observers = watched.map((r) => DropObserver.start(r));
+      const observers = watched.map((r) => DropObserver.start(r, agents.find((a) => a.node.name === r.name)));
       for (const o of observers) resources.defer(() => o[Symbol.asyncDispose]());
 
       const lab = new Lab(topology, client, server, firewall, fixedRulesets, ftp!, probe, observers, capture, resources, observer);

@@ -13,6 +13,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { NodeHandle } from '../drivers/driver.ts';
+import type { NodeAgent } from './node-agent.ts';
 import { FENCE_ADDRESS, FENCE_PORTS, OBSERVER_TABLE } from '../rulesets/observer-ruleset.ts';
 import { TCP_FLAG } from './pcap.ts';
 
@@ -170,11 +171,13 @@ export class DropObserver implements AsyncDisposable {
   private constructor(
     readonly node: NodeHandle,
     private readonly monitor: ChildProcess,
+    private readonly agent: NodeAgent | undefined,
   ) {}
 
-  static start(node: NodeHandle): DropObserver {
+  /** `agent`: the node's agent, which sends the fence's datagram without a program start. */
+  static start(node: NodeHandle, agent?: NodeAgent): DropObserver {
     const monitor = node.spawn(['nft', 'monitor', 'trace']);
-    const observer = new DropObserver(node, monitor);
+    const observer = new DropObserver(node, monitor, agent);
     createInterface({ input: monitor.stdout! }).on('line', (l) => observer.onLine(l));
     return observer;
   }
@@ -235,9 +238,14 @@ export class DropObserver implements AsyncDisposable {
       timer = setTimeout(resolve, FENCE_TIMEOUT_MS);
     });
     try {
-      // A constant script; the address and port are its positional parameters.
-      const sent = await this.node.exec(['bash', '-c', 'echo > "/dev/udp/$0/$1"', FENCE_ADDRESS, String(port)]);
-      if (sent.code === 0) await seen;
+      if (this.agent) {
+        await this.agent.sendDatagram(FENCE_ADDRESS, port);
+        await seen;
+      } else {
+        // A constant script; the address and port are its positional parameters.
+        const sent = await this.node.exec(['bash', '-c', 'echo > "/dev/udp/$0/$1"', FENCE_ADDRESS, String(port)]);
+        if (sent.code === 0) await seen;
+      }
     } finally {
       clearTimeout(timer);
       this.fences.delete(port);

@@ -13,14 +13,16 @@
 //   {"id": 1, "argv": ["nft", "-f", "-"], "input": "...", "inputBase64": false, "timeoutMs": 30000}
 //   {"id": 2, "read": "/proc/net/stat/nf_conntrack"}        (a file as the node sees it)
 //   {"id": 3, "killDescendants": 1234}                      (every descendant, deepest first)
+//   {"id": 4, "datagram": {"host": "127.0.0.127", "port": 61000}}  (one empty UDP datagram, sent by this process)
 // one JSON line per answer on standard output, in any order,
-//   {"id": 1, "code": 0, "stdout": "...", "stderr": "..."}  {"id": 2, "content": "..."}  {"id": 3, "done": true}
+//   {"id": 1, "code": 0, "stdout": "...", "stderr": "..."}  {"id": 2, "content": "..."}  {"id": 3, "done": true}  {"id": 4, "done": true}
 //   or {"id": n, "failure": "ENOENT" | "timeout" | "..."}
 // argv is run as given: no shell ever parses it. End of input ends the agent.
 //
 // Argument: a directory of the node's own (its work directory) for the launcher's files; without
 // one, or without bash in the node, every program is started by this process (execFile).
 import { execFile, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -188,6 +190,15 @@ function handle(req) {
   if (typeof req.killDescendants === 'number') {
     killDescendants(req.killDescendants);
     return answer({ id: req.id, done: true });
+  }
+  if (req.datagram && typeof req.datagram.host === 'string' && typeof req.datagram.port === 'number') {
+    // The drop observer's fence (harness/nodes/drop-observer.ts): sent from here, it costs no
+    // program start (bash's /dev/udp took 14 ms a fence, this well under one).
+    const socket = createSocket(req.datagram.host.includes(':') ? 'udp6' : 'udp4');
+    return socket.send(Buffer.alloc(0), req.datagram.port, req.datagram.host, (err) => {
+      socket.close();
+      answer(err ? { id: req.id, failure: String(err.message) } : { id: req.id, done: true });
+    });
   }
   runRequest(req);
 }

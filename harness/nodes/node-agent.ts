@@ -74,6 +74,11 @@ export class NodeAgent implements AsyncDisposable {
     await this.request({ killDescendants: pid }, ['kill descendants of', String(pid)], DEFAULT_TIMEOUT_MS);
   }
 
+  /** Sends one empty UDP datagram from inside the node, without a program start (the drop observer's fence). */
+  async sendDatagram(host: string, port: number): Promise<void> {
+    await this.request({ datagram: { host, port } }, ['datagram to', `${host}:${port}`], DEFAULT_TIMEOUT_MS);
+  }
+
   private request(body: object, what: readonly string[], timeoutMs: number): Promise<Answer> {
     const id = this.nextId++;
     return new Promise<Answer>((resolve, reject) => {

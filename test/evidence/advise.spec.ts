@@ -73,6 +73,25 @@ test('host firewalls: fixes go where each connection crosses the host, a helper 
   expect(adviceCandidates(inputFor(rh, { placement: 'server', mode: 'EPSV' }))[0]!.change).toBe('*raw\n-A PREROUTING -p tcp --dport 21 -j CT --helper ftp');
 });
 
+// A later packet than the SYN dropped (suites/ftp-blocking): the connection was let in, so the
+// fixes are about established traffic and the raw table's order, not the helper.
+test('a dropped handshake ACK: accept established traffic both ways (nft and iptables)', () => {
+  const nft = readFileSync('suites/ftp-blocking/rulesets/established-reply-only.nft', 'utf8');
+  expect(adviceCandidates(inputFor(nft, { code: 'firewall-drop', laterPacket: true }))[0]!.change).toBe('insert rule inet filter forward ct state established accept');
+  const ipt = readFileSync('suites/ftp-blocking/rulesets/port-string-drop.rules', 'utf8');
+  expect(adviceCandidates(inputFor(ipt, { code: 'firewall-drop', laterPacket: true }))[0]!.change).toBe('*filter\n-I FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEPT');
+});
+
+test('raw sanity drops after the CT rule: the move makes the raw table the one verified to pass', () => {
+  const after = readFileSync('suites/ftp-blocking/rulesets/raw-sanity-after-ct.rules', 'utf8');
+  const before = readFileSync('suites/ftp-blocking/rulesets/raw-sanity-before-ct.rules', 'utf8');
+  const moved = adviceCandidates(inputFor(after, { code: 'firewall-drop', laterPacket: true })).find((c) => c.change.includes('move the -j CT'));
+  const rules = (text: string) => text.split('\n').filter((l) => l.startsWith('-A '));
+  expect(rules(moved!.apply(after))).toEqual(rules(before));
+  // Nothing to move where the CT rule is already last.
+  expect(moved!.apply(before)).toBe(before);
+});
+
 // Every candidate for every built-in rule set loads: advice a user pastes must not be a syntax error.
 const suiteRulesets = readdirSync('suites').flatMap((suite) => {
   try {
@@ -94,7 +113,9 @@ for (const file of suiteRulesets) {
       for (const code of CAUSE_CODES) {
         for (const mode of ['PORT', 'EPSV'] as const) {
           for (const placement of ['forward', 'server', 'client'] as const) {
-            for (const c of adviceCandidates({ ...base, code, mode, family, placement, ...(family === 'ipv6' ? { server: v6server } : {}) })) changes.set(c.change, c.apply(text));
+            for (const laterPacket of [false, true]) {
+              for (const c of adviceCandidates({ ...base, code, mode, family, placement, laterPacket, ...(family === 'ipv6' ? { server: v6server } : {}) })) changes.set(c.change, c.apply(text));
+            }
           }
         }
       }

@@ -38,7 +38,7 @@ const JSON_LISTING = {
 };
 
 const observer = [
-  { chain: 'inet pinhole_observer trace_tcp', rule: 'meta l4proto tcp meta nftrace set 1', verdict: 'continue', policy: false },
+  { chain: 'inet pinhole_observer trace_tcp', rule: 'tcp flags & (syn | fin | rst) != 0 meta nftrace set 1', verdict: 'continue', policy: false },
   { chain: 'inet pinhole_observer trace_tcp', rule: null, verdict: 'accept', policy: true },
 ];
 const prerouting = { chain: 'inet filter prerouting', rule: null, verdict: 'accept', policy: true };
@@ -106,4 +106,17 @@ test('a NAT chain the SYN crosses after the filter never decides it; a drop deci
   const { connections } = attributeCell({ ...input(), traces: [syn], natChains: new Set(['inet nat postrouting']) });
   expect(connections[0]!.decidedBy).toMatchObject({ chain: 'inet filter forward', at: 'nft-helper.nft:17' });
   expect(connections[0]!.path.map((h) => h.rule)).toContain('oifname "wan0" masquerade');
+});
+
+test('a later packet a rule dropped is told with its connection, and counts in the rule coverage', () => {
+  // established-reply-only.nft: the control SYN accepted, the client's handshake ACK dropped by the policy.
+  const syn = trace('192.168.10.10', 47110, '203.0.113.10', 21, [{ chain: 'inet filter forward', rule: null, handle: 7, verdict: 'accept', policy: false }]);
+  const policy = { chain: 'inet filter forward', rule: 'policy drop', verdict: 'drop' };
+  const ack = { saddr: '192.168.10.10', sport: 47110, daddr: '203.0.113.10', dport: 21, iif: 'lan0', flags: 'ack', payload: 0 };
+  const a = attributeCell({ ...input({ traces: [syn] }), laterDrops: [{ packet: ack, hit: policy }] });
+  expect(a.connections[0]!.dropped).toEqual({ packet: 'ACK 192.168.10.10:47110 -> 203.0.113.10:21', decidedBy: policy });
+  expect(describeConnection(a.connections[0]!)).toMatch(/; then its ACK 192\.168\.10\.10:47110 -> 203\.0\.113\.10:21 dropped by inet filter forward policy drop$/);
+  // A dropped packet of another connection is not this one's.
+  const other = { ...ack, sport: 47111 };
+  expect(attributeCell({ ...input({ traces: [syn] }), laterDrops: [{ packet: other, hit: policy }] }).connections[0]!.dropped).toBeUndefined();
 });

@@ -114,6 +114,28 @@ test.describe('the FTP server killed mid-transfer', () => {
   }
 });
 
+// 3. A drop the trace cannot see (a chain before the observer's): the control experiment runs the
+//    cell again with the rule set's filtering taken out; it passes, so the cell is blocked.
+test.describe('a drop before the observer', () => {
+  test('the control experiment calls it blocked, and the next cell finds the rule set whole again', async () => {
+    test.setTimeout(60_000);
+    await using lab = await Lab.up(await loadTopology(`${TOPOLOGIES_DIR}/routed.topo.yaml`), driverFor('netns'), { logsDir: join(scratch(), 'evidence') });
+    const ruleset = await loadRuleset('test/fixtures/rulesets/before-the-observer.nft');
+    const json = join(scratch(), 'results.json');
+    const meta = { suite: 'faults', topology: 'routed', ruleset: 'before-the-observer', mode: 'PASV' as Mode, command: 'RETR' as FtpCommand, ...DEFAULT_DIMENSIONS, kind: 'transfer' as const, probe: 'transfer' as const, expected: 'blocked' as const };
+    const first = await investigateCell(lab, meta, { scenario: 'transfer', mode: 'PASV', command: 'RETR' }, ruleset, json);
+    expect(first.observation.outcome).toBe('blocked');
+    expect(first.observation.cause).toMatch(/^filtered-unseen: login failed after "USER anonymous" \(no progress within \d+ ms\); the same cell passes with the rule set's drops and rejects taken out/);
+    expect(first.observation.transcript.at(-1)).toBe('# control experiment: run again with the filtering taken out: passed');
+    // The control run took the rule set's drop out; the next cell of this rule set has it back.
+    const without = await lab.firewall.exec(['nft', 'list', 'chain', 'inet', 'early', 'pre']);
+    expect(without.stdout).not.toContain('drop');
+    await lab.openCell(ruleset);
+    const again = await lab.firewall.exec(['nft', 'list', 'chain', 'inet', 'early', 'pre']);
+    expect(again.stdout).toContain('drop');
+  });
+});
+
 test.describe('a server node that cannot start', () => {
   test('Lab.up: node-start-failed naming the node, with the server\'s own words kept in a log', async () => {
     const logs = join(scratch(), 'evidence');

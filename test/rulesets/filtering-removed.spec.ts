@@ -2,6 +2,7 @@
 // listings recorded from this kernel (`nft -j list ruleset`).
 import { test, expect } from '@playwright/test';
 import { filteringRemoved } from '../../harness/rulesets/filtering-removed.ts';
+import { observerRuleset } from '../../harness/rulesets/observer-ruleset.ts';
 
 test('iptables-nft: DROP rules, the REJECT target (an xt target in nft JSON) and DROP policies go; the rest stays', () => {
   const json = {
@@ -40,4 +41,12 @@ test('nft: drop and reject statements go, NAT, helpers, notrack and the observer
     { delete: { rule: { family: 'inet', table: 'filter', chain: 'forward', handle: 4 } } },
   ]);
   expect(filteringRemoved({ nftables: [] })).toBeUndefined();
+});
+
+test("the observer's table traces opening and closing packets everywhere, and every packet of the control ports", () => {
+  const table = observerRuleset([2121, 21, 990, 21]);
+  expect(table).toContain('tcp flags & (syn | fin | rst) != 0 meta nftrace set 1');
+  expect(table).toContain('tcp dport { 21, 990, 2121 } meta nftrace set 1');
+  expect(table).toContain('tcp sport { 21, 990, 2121 } meta nftrace set 1');
+  expect(observerRuleset([])).not.toContain('dport {');
 });
