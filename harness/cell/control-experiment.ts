@@ -25,8 +25,7 @@ export function failureSeen(o: Observation): string {
   const failed = o.phases.find((p) => !p.ok);
   const sent = o.transcript.filter((l) => l.startsWith('> ')).pop()?.slice(2);
   const after = sent ? `after "${sent}"` : o.phases.some((p) => p.phase === 'control-connect' && p.ok) ? 'after the control connection opened' : 'before the control connection opened';
-  const detail = failed?.detail ?? o.cause?.slice(o.cause.indexOf(': ') + 2) ?? '';
-  return `${failed?.phase ?? 'the transfer'} failed ${after}${detail ? ` (${detail})` : ''}`;
+  return `${failed?.phase ?? 'the transfer'} failed ${after}${failed?.detail ? ` (${failed.detail})` : ''}`;
 }
 
 /** The observation after the control experiment: `o` itself when none is called for. */

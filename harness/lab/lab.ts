@@ -25,7 +25,7 @@ import { startFtpClient } from '../probes/start-ftp-client.ts';
 import { AppliedRulesets } from '../rulesets/applied-rulesets.ts';
 import { backendFor } from '../rulesets/firewall-backend.ts';
 import { loadRuleset, type Ruleset } from '../rulesets/load-ruleset.ts';
-import { observerRuleset } from '../rulesets/observer-ruleset.ts';
+import { OBSERVER_RULESET, STALLED_CHAIN, OBSERVER_TABLE } from '../rulesets/observer-ruleset.ts';
 import { parseExpectCounters } from '../rulesets/ruleset-listing.ts';
 import { addressesOf, canonicalAddress, familyOf, hasFamily } from '../topology/dual-stack.ts';
 import { rulesetNodeOf } from '../topology/ruleset-node.ts';
@@ -65,14 +65,12 @@ export class Lab implements AsyncDisposable {
     /** tcpdump on every firewall interface, for the ladder diagram and the evidence pcaps. */
     readonly capture: PacketCapture,
     private readonly resources: DisposeStack,
-    /** The drop observer's table, tracing this lab's control ports (observerRuleset). */
-    observer: string,
-  ) {
-    this.rulesets = new AppliedRulesets(observer);
-  }
+  ) {}
 
   /** What each forwarding node holds, so a cell re-applies only what a cell can change. */
-  private readonly rulesets: AppliedRulesets;
+  private readonly rulesets = new AppliedRulesets();
+  /** Whether the observers trace every TCP packet, since a job of the current cell stalled (traceStalled). */
+  private tracingAll: Promise<void> | undefined;
 
   /**
    * `serverKind` runs that software on the server node instead of the topology's own choice.
@@ -99,8 +97,6 @@ export class Lab implements AsyncDisposable {
       probeStarting.catch(() => undefined);
       const serverSpec = spec.nodes[firstOfKind(topology, 'ftp-server').name]!;
       if (serverSpec.kind !== 'ftp-server') throw new Error('unreachable: server kind');
-      // Every packet of a control connection is traced: the server's port, a port forward's, implicit FTPS's.
-      const observer = observerRuleset([serverSpec.ftp.port, ...(serverSpec.ftp.publishedPort === undefined ? [] : [serverSpec.ftp.publishedPort]), IMPLICIT_FTPS_PORT]);
 
       // The nodes every cell runs commands in (reset, state, uploads, sessions; the client's
       // `kill` of a real client that is stopped; a fixed rule set's re-apply) get an agent.
@@ -133,7 +129,7 @@ export class Lab implements AsyncDisposable {
         probeStarting,
         PacketCapture.start(firewall, Object.keys(spec.nodes[firewall.name]!.interfaces)),
         ...watched.map(async (r) => {
-          const res = await r.exec(['nft', '-f', '-'], { input: observer });
+          const res = await r.exec(['nft', '-f', '-'], { input: OBSERVER_RULESET });
           if (res.code !== 0) throw new Error(`node ${r.name}: cannot install the drop observer: ${res.stderr.trim()}`);
         }),
       ]);
@@ -152,13 +148,13 @@ export class Lab implements AsyncDisposable {
       const observers = watched.map((r) => DropObserver.start(r, agents.find((a) => a.node.name === r.name)));
       for (const o of observers) resources.defer(() => o[Symbol.asyncDispose]());
 
-      const lab = new Lab(topology, client, server, firewall, fixedRulesets, ftp!, probe, observers, capture, resources, observer);
+      const lab = new Lab(topology, client, server, firewall, fixedRulesets, ftp!, probe, observers, capture, resources);
       // Fixed rule sets of forwarding nodes are in place before the readiness transfer crosses
       // them (a home gateway's masquerade is what routes it); a host's own firewall only after:
       // readiness proves the servers and the path, and a host firewall that refuses passive
       // transfers (what a check may well be about) would refuse the readiness transfer.
       const forwarding = ([n]: [NodeHandle, Ruleset]) => FORWARDING_KINDS.has(n.kind);
-      const applyFixed = (list: Array<[NodeHandle, Ruleset]>) => Promise.all(list.map(([n, rs]) => backendFor(rs.format).apply(n, rs, observer)));
+      const applyFixed = (list: Array<[NodeHandle, Ruleset]>) => Promise.all(list.map(([n, rs]) => backendFor(rs.format).apply(n, rs)));
       await applyFixed(fixedRulesets.filter(forwarding));
       await lab.awaitReady();
       await applyFixed(fixedRulesets.filter((f) => !forwarding(f)));
@@ -293,7 +289,12 @@ export class Lab implements AsyncDisposable {
    */
   async openCell(ruleset: Ruleset): Promise<CellWindow> {
     await this.ftp.ready();
+    const tracedAll = this.tracingAll;
+    this.tracingAll = undefined;
+    await tracedAll?.catch(() => undefined);
     const [prepared] = await Promise.all([this.rulesets.prepare(this.firewall, ruleset), ...this.fixedRulesets.map(([n, rs]) => this.rulesets.prepare(n, rs))]);
+    // A rule set kept from the last cell keeps the observer's table as it was: back to SYNs only.
+    if (tracedAll) await Promise.all(this.observers.map((o) => o.node.exec(['nft', 'flush', 'chain', 'inet', OBSERVER_TABLE, STALLED_CHAIN])));
     for (const o of this.observers) o.reset();
     this.capture.mark();
     return { ruleset, counters: parseExpectCounters(prepared.stats), listing: prepared.listing, drops: [], jobs: [] };
@@ -309,6 +310,21 @@ export class Lab implements AsyncDisposable {
     const listing = node === this.firewall.name ? window.listing : this.rulesets.listingOf(node);
     if (!ruleset || !listing) return undefined;
     return nameVerdict(v, ruleset, listing).catch(() => undefined);
+  }
+
+  /**
+   * Every observer traces every TCP packet from now until the next cell: a job of this cell has
+   * made no progress for a while, so a packet other than a SYN may be what is being dropped, and
+   * TCP will send it again. A passing cell never pays for the trace of its data and ACKs.
+   */
+  traceStalled(): Promise<void> {
+    this.tracingAll ??= Promise.all(
+      this.observers.map(async (o) => {
+        const r = await o.node.exec(['nft', 'add', 'rule', 'inet', OBSERVER_TABLE, STALLED_CHAIN, 'meta', 'l4proto', 'tcp', 'meta', 'nftrace', 'set', '1']);
+        if (r.code !== 0) throw new Error(`node ${o.node.name}: cannot trace every packet: ${r.stderr.trim()}`);
+      }),
+    ).then(() => undefined);
+    return this.tracingAll;
   }
 
   /** Expectations the firewall holds (`conntrack -L expect`), optionally only those toward `address`. */

@@ -102,13 +102,19 @@ export interface TraceVerdict {
   policy: boolean;
 }
 
+const FENCE_LINE = new RegExp(`ip daddr ${FENCE_ADDRESS.replaceAll('.', '\\.')} .*udp dport (\\d+)`);
+/** A line's trace id, table and what follows the chain's name: enough to tell a line worth parsing. */
+const TRACE_HEAD = /^trace id (\w+) \S+ (\S+) \S+ (.*)$/;
+/** A verdict line that drops or rejects: the only verdicts kept of a packet other than a SYN. */
+const STOPPING = /^policy drop|\(verdict (?:drop|reject)\)$/;
+
 export function parseTraceLine(line: string): { id: string; chain: string; packet?: PacketSummary; fence?: number; drop?: string; verdict?: TraceVerdict; seen: boolean } | undefined {
   const m = /^trace id (\w+) (\S+ \S+ \S+) (.*)$/.exec(line.trim());
   if (!m) return undefined;
   const [, id, chain, rest] = m as unknown as [string, string, string, string];
   if (rest.startsWith('packet: ')) {
     const field = (re: RegExp) => re.exec(rest)?.[1] ?? '';
-    const fence = new RegExp(`ip daddr ${FENCE_ADDRESS.replaceAll('.', '\\.')} .*udp dport (\\d+)`).exec(rest);
+    const fence = FENCE_LINE.exec(rest);
     if (fence) return { id, chain, seen: true, fence: Number(fence[1]) };
     // Only TCP is the observer's: anything else (a user's chain tracing more) is not a transfer's.
     if (!/ tcp sport \d+/.test(rest)) return { id, chain, seen: true };
@@ -188,9 +194,16 @@ export class DropObserver implements AsyncDisposable {
   }
 
   private onLine(line: string) {
+    // Most lines are the accepts and `continue`s of control-connection packets, whose path is
+    // not kept, and the other chains' copies of a packet line: passed over without parsing.
+    const head = TRACE_HEAD.exec(line.trim());
+    if (!head) return;
+    this.tracedSinceStart++;
+    const [, id, table, rest] = head as unknown as [string, string, string, string];
+    const known = this.current.get(id);
+    if (rest.startsWith('packet: ') ? known && table !== OBSERVER_TABLE : !known || (!isSyn(known.packet) && !STOPPING.test(rest.trimEnd()))) return;
     const t = parseTraceLine(line);
     if (!t) return;
-    this.tracedSinceStart++;
     if (t.fence !== undefined) {
       this.fences.get(t.fence)?.();
       return;

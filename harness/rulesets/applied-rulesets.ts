@@ -24,9 +24,6 @@ export class AppliedRulesets {
   /** By rule set: whether it keeps no state, learnt from its first application. */
   private readonly stateless = new Map<string, boolean>();
 
-  /** `observer`: the drop observer's table applied with every rule set (observerRuleset). */
-  constructor(private readonly observer: string) {}
-
   /** The listing of what `node` holds now, when known. */
   listingOf(node: string): (() => Promise<RulesetListing>) | undefined {
     return this.held.get(node)?.listing;
@@ -38,7 +35,7 @@ export class AppliedRulesets {
     if (held?.key === key && this.stateless.get(key) === true) return { stats: await resetConntrack(node), listing: held.listing };
     // Until the apply is known to have worked, what the node holds is not known.
     this.held.delete(node.name);
-    const stats = await backendFor(rs.format).apply(node, rs, this.observer);
+    const stats = await backendFor(rs.format).apply(node, rs);
     let read: Promise<RulesetListing> | undefined;
     const listing = () => (read ??= readRulesetListing(node, rs.format));
     if (rs.filteringRemoved) {

@@ -4,7 +4,7 @@
  * connection tracking flushed (entries and expectations), then the rule set applied afresh.
  */
 import type { NodeHandle } from '../drivers/driver.ts';
-import { observerRuleset } from './observer-ruleset.ts';
+import { OBSERVER_RULESET } from './observer-ruleset.ts';
 import { RESTORE_COMMAND, type Ruleset, type RulesetFormat } from './load-ruleset.ts';
 
 export interface FirewallBackend {
@@ -12,10 +12,9 @@ export interface FirewallBackend {
   /**
    * Flushes rules and conntrack in the node and applies the rule set plus the drop observer.
    * Resolves to the node's conntrack statistics (/proc/net/stat/nf_conntrack) read while no
-   * packet crosses it: a cell's expectation counts are the difference from them. `observer`:
-   * the observer's table for the lab's control ports (observerRuleset).
+   * packet crosses it: a cell's expectation counts are the difference from them.
    */
-  apply(node: NodeHandle, rs: Ruleset, observer?: string): Promise<string>;
+  apply(node: NodeHandle, rs: Ruleset): Promise<string>;
 }
 
 
@@ -54,10 +53,10 @@ export async function snapshotRuleset(node: NodeHandle): Promise<string> {
 export class NftBackend implements FirewallBackend {
   readonly format = 'nft' as const;
 
-  async apply(node: NodeHandle, rs: Ruleset, observer = observerRuleset([])): Promise<string> {
+  async apply(node: NodeHandle, rs: Ruleset): Promise<string> {
     // No packet crosses the node between cells, so the flush and the new rules need no order.
     // One atomic nft transaction: old rules out, the user's rules and the observer in.
-    const [stats] = await Promise.all([resetConntrack(node), execOrThrow(node, ['nft', '-f', '-'], `flush ruleset\n${rs.text}\n${observer}`)]);
+    const [stats] = await Promise.all([resetConntrack(node), execOrThrow(node, ['nft', '-f', '-'], `flush ruleset\n${rs.text}\n${OBSERVER_RULESET}`)]);
     return stats;
   }
 }
@@ -66,11 +65,11 @@ export class NftBackend implements FirewallBackend {
 export class IptablesBackend implements FirewallBackend {
   constructor(readonly format: keyof typeof RESTORE_COMMAND) {}
 
-  async apply(node: NodeHandle, rs: Ruleset, observer = observerRuleset([])): Promise<string> {
+  async apply(node: NodeHandle, rs: Ruleset): Promise<string> {
     const [stats] = await Promise.all([
       resetConntrack(node),
       (async () => {
-        await execOrThrow(node, ['nft', '-f', '-'], `flush ruleset\n${observer}`);
+        await execOrThrow(node, ['nft', '-f', '-'], `flush ruleset\n${OBSERVER_RULESET}`);
         await execOrThrow(node, [RESTORE_COMMAND[this.format]], rs.text);
       })(),
     ]);

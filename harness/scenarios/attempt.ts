@@ -12,6 +12,14 @@ import { addressesOf } from '../topology/dual-stack.ts';
 import type { Evidence } from './classify.ts';
 import { ownRole, type OwnDrop } from './own-drops.ts';
 
+/**
+ * A job still running after this long is taken for stalled (Lab.traceStalled). The median
+ * passing cell's client takes 10 to 60 ms on a loaded two-core machine, its slowest (16 MiB, TLS
+ * with proftpd) a few hundred: tracing every packet of those for their last moments costs a few
+ * milliseconds, while a dropped later packet is sent again by TCP 200 ms to 1 s after the drop.
+ */
+const STALL_MS = 150;
+
 export interface Attempt {
   report: ProbeReport;
   /** The job's own drops, each with its connection and side, and its rule as the file says it. */
@@ -50,9 +58,13 @@ export async function attempt(
     endpoints.push(e);
     judgeDrops();
   });
+  // Only SYNs are traced until a job stalls; then every packet, so the copy TCP sends again of
+  // a dropped later packet (a handshake's ACK, a command, a FIN, data) is traced, and decides.
+  const stalled = setTimeout(() => void lab.traceStalled().catch(() => undefined), STALL_MS);
 
   // The first own drop ends the probe at once: the decision rests on that evidence.
   const first = await Promise.race([report, decided]);
+  clearTimeout(stalled);
   for (const u of unsubscribe) u();
   if (!('phases' in first)) runner.abort(id);
   const probeReport = await report;
