@@ -187,8 +187,11 @@ export function annotateLadder(ladder: Ladder, attribution: CellAttribution | un
     const [from, to] = c.packet.split(' -> ');
     if (c.reply?.decidedBy) rules.set(`SYN-ACK ${to} -> ${from}`, shortHit(c.reply.decidedBy));
   }
+  // A later packet a rule dropped: the packets of its direction that died at the firewall.
+  const died = new Map<string, string>();
+  for (const c of attribution.connections) if (c.dropped) died.set(c.dropped.packet.slice(c.dropped.packet.indexOf(' ') + 1), shortHit(c.dropped.decidedBy));
   const packets = ladder.packets.map((p) => {
-    const rule = rules.get(`${p.label} ${p.src} -> ${p.dst}`);
+    const rule = rules.get(`${p.label} ${p.src} -> ${p.dst}`) ?? (p.fate === 'died' ? died.get(`${p.src} -> ${p.dst}`) : undefined);
     return rule === undefined ? p : { ...p, rule };
   });
   return { ...ladder, packets };

@@ -30,7 +30,7 @@ export interface LadderPacket {
   fate: 'crossed' | 'died' | 'from-firewall' | 'to-firewall';
   /** What NAT changed between the two sides (`src 192.168.10.10:40000 -> 203.0.113.254:40000`, or a rewritten PORT line). */
   rewritten?: string;
-  /** A connection's SYN or SYN-ACK: the rule that decided it at the firewall (harness/evidence/attribution.ts). */
+  /** A connection's SYN or SYN-ACK, or a later packet that died: the rule that decided it at the firewall (harness/evidence/attribution.ts). */
   rule?: string;
 }
 

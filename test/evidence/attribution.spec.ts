@@ -3,7 +3,7 @@
 // drop observer; the listing is the kernel's `nft -a list ruleset` of that application.
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { attributeCell, chainHandles, describeConnection } from '../../harness/evidence/attribution.ts';
+import { annotateLadder, attributeCell, chainHandles, describeConnection } from '../../harness/evidence/attribution.ts';
 import type { PacketTrace } from '../../harness/nodes/drop-observer.ts';
 import { fileRules } from '../../harness/rulesets/rule-lines.ts';
 
@@ -119,4 +119,16 @@ test('a later packet a rule dropped is told with its connection, and counts in t
   // A dropped packet of another connection is not this one's.
   const other = { ...ack, sport: 47111 };
   expect(attributeCell({ ...input({ traces: [syn] }), laterDrops: [{ packet: other, hit: policy }] }).connections[0]!.dropped).toBeUndefined();
+});
+
+test('the ladder labels a later packet that died at the firewall with the rule that dropped it', () => {
+  const syn = trace('192.168.10.10', 47110, '203.0.113.10', 21, [{ chain: 'inet filter forward', rule: null, handle: 7, verdict: 'accept', policy: false }]);
+  const policy = { chain: 'inet filter forward', rule: 'policy drop', verdict: 'drop' };
+  const ack = { saddr: '192.168.10.10', sport: 47110, daddr: '203.0.113.10', dport: 21, iif: 'lan0', flags: 'ack', payload: 0 };
+  const attribution = attributeCell({ ...input({ traces: [syn] }), laterDrops: [{ packet: ack, hit: policy }] });
+  const at = (label: string, fate: 'crossed' | 'died') => ({ t: 0, connection: 'control', from: 'client' as const, to: 'server' as const, label, src: '192.168.10.10:47110', dst: '203.0.113.10:21', fate });
+  const ladder = { firewall: 'fw', clientSide: 'lan0', serverSide: 'wan0', folded: 0, packets: [at('SYN', 'crossed'), at('ACK', 'died')] };
+  const drawn = annotateLadder(ladder, attribution).packets;
+  expect(drawn[1]!.rule).toBe('drop: inet filter forward policy drop');
+  expect(drawn[0]!.rule).toMatch(/^accept: /);
 });
