@@ -171,6 +171,11 @@ export class PacketCapture implements AsyncDisposable {
     return got.filter((r) => recordTimeMs(r) - this.skewMs! >= this.markedAt);
   }
 
+  /** No record has arrived for `ms`: nothing crossed the captured node's interfaces meanwhile (tcpdump's pipe adds a little). */
+  quietFor(ms: number): boolean {
+    return performance.now() - this.lastArrival >= ms;
+  }
+
   /**
    * Waits until no record has arrived for `quietMs` (counted from this call at the earliest), or
    * `timeoutMs` passed; call it before reading a cell's records. A cell's last packets (FIN, the

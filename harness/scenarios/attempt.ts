@@ -13,12 +13,16 @@ import type { Evidence } from './classify.ts';
 import { ownRole, type OwnDrop } from './own-drops.ts';
 
 /**
- * A job still running after this long is taken for stalled (Lab.traceStalled). The median
- * passing cell's client takes 10 to 60 ms on a loaded two-core machine, its slowest (16 MiB, TLS
- * with proftpd) a few hundred: tracing every packet of those for their last moments costs a few
- * milliseconds, while a dropped later packet is sent again by TCP 200 ms to 1 s after the drop.
+ * A job is taken for stalled (Lab.traceStalled) once it has run this long and nothing has crossed
+ * the firewall for STALL_QUIET_MS. A passing cell's client takes 10 to 60 ms on a loaded two-core
+ * machine; a longer transfer (16 MiB, a 100 MiB benchmark) keeps packets flowing and is never
+ * taken for stalled. A dropped later packet is sent again by TCP 200 ms (a segment's first
+ * retransmission) to 1 s (a SYN-ACK's, and the handshake's ACK with it) after the drop: by then
+ * every packet is traced.
  */
 const STALL_MS = 150;
+const STALL_QUIET_MS = 100;
+const STALL_POLL_MS = 25;
 
 export interface Attempt {
   report: ProbeReport;
@@ -60,11 +64,16 @@ export async function attempt(
   });
   // Only SYNs are traced until a job stalls; then every packet, so the copy TCP sends again of
   // a dropped later packet (a handshake's ACK, a command, a FIN, data) is traced, and decides.
-  const stalled = setTimeout(() => void lab.traceStalled().catch(() => undefined), STALL_MS);
+  const started = performance.now();
+  const stalled = setInterval(() => {
+    if (performance.now() - started < STALL_MS || !lab.capture.quietFor(STALL_QUIET_MS)) return;
+    clearInterval(stalled);
+    lab.traceStalled().catch(() => undefined);
+  }, STALL_POLL_MS);
 
   // The first own drop ends the probe at once: the decision rests on that evidence.
   const first = await Promise.race([report, decided]);
-  clearTimeout(stalled);
+  clearInterval(stalled);
   for (const u of unsubscribe) u();
   if (!('phases' in first)) runner.abort(id);
   const probeReport = await report;
