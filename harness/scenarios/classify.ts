@@ -9,7 +9,7 @@
  * then tells a filtering the trace did not see from a fault.
  */
 import type { Observation } from '../cell.ts';
-import type { DropEvent, PacketSummary } from '../nodes/drop-observer.ts';
+import type { PacketSummary } from '../nodes/drop-observer.ts';
 import type { OwnDrop } from './own-drops.ts';
 import type { ProbeReport } from '../probes/probe-protocol.ts';
 import { endpoint } from '../topology/dual-stack.ts';
@@ -63,15 +63,13 @@ function packetWords(d: OwnDrop, transcript: readonly string[]): string {
   return 'ACK';
 }
 
-function describeDrop(d: DropEvent | OwnDrop, transcript: readonly string[] = []): string {
+/** `SYN a -> b (client to server) rejected with ICMP admin-prohibited at fw by <chain> rule "..." at fw.nft:12`. */
+function describeDrop(d: OwnDrop, transcript: readonly string[]): string {
   const p = d.packet;
-  const rule = 'hit' in d && d.hit ? d.hit : undefined;
-  const text = rule?.rule ?? d.rule;
-  const by = d.verdict.policy ? `${d.chain} policy drop` : `${d.chain} rule "${text}"${rule?.at ? ` at ${rule.at}` : ''}`;
-  const own = 'role' in d ? d : undefined;
-  const words = own ? packetWords(own, transcript) : 'SYN';
-  const sides = own ? ` (${own.role.from} to ${own.role.from === 'client' ? 'server' : 'client'})` : '';
-  return `${words} ${endpoint(p.saddr, p.sport)} -> ${endpoint(p.daddr, p.dport)}${sides} ${actionOf(text, d.verdict.policy)} at ${d.node} by ${by}`;
+  const text = d.hit?.rule ?? d.rule;
+  const by = d.verdict.policy ? `${d.chain} policy drop` : `${d.chain} rule "${text}"${d.hit?.at ? ` at ${d.hit.at}` : ''}`;
+  const sides = `${d.role.from} to ${d.role.from === 'client' ? 'server' : 'client'}`;
+  return `${packetWords(d, transcript)} ${endpoint(p.saddr, p.sport)} -> ${endpoint(p.daddr, p.dport)} (${sides}) ${actionOf(text, d.verdict.policy)} at ${d.node} by ${by}`;
 }
 
 function lastLine(text: string | undefined): string {
@@ -151,9 +149,9 @@ export function classifyBounce(ev: BounceEvidence): Observation {
 
 export interface PinholeScopeEvidence {
   /** The probe dialling a neighbour of the announced passive port. */
-  neighbour: { report: ProbeReport; drops: DropEvent[] };
+  neighbour: { report: ProbeReport; drops: OwnDrop[] };
   /** A real transfer afterwards, in the same mode. */
-  transfer: { report: ProbeReport; drops: DropEvent[] };
+  transfer: { report: ProbeReport; drops: OwnDrop[] };
   /** Expectations still on the firewall after that transfer. */
   expectationsLeft: string[];
 }
@@ -176,7 +174,7 @@ export function classifyPinholeScope(ev: PinholeScopeEvidence): Observation {
     return { ...base, outcome: 'error', cause: `probe-error: the scope check needs a passing transfer first (${ev.transfer.report.failure.detail})` };
   }
   if (ev.expectationsLeft.length > 0) return { ...base, outcome: 'pass', cause: `attack-reached: expectation left open: ${ev.expectationsLeft[0]}` };
-  return { ...base, outcome: 'blocked', cause: `firewall-drop: neighbour port: ${describeDrop(drop)}; no expectation left after the transfer` };
+  return { ...base, outcome: 'blocked', cause: `firewall-drop: neighbour port: ${describeDrop(drop, n.transcript)}; no expectation left after the transfer` };
 }
 
 export interface HelperScopeEvidence {
@@ -201,7 +199,7 @@ export function classifyHelperScope(ev: HelperScopeEvidence): Observation {
   if (!f) return { ...base, outcome: 'pass', cause: `attack-reached: slipstream: the web server dialled ${at} through the firewall after "${line}" in a web connection` };
   if (ev.expectations.length > 0) return { ...base, outcome: 'pass', cause: `attack-reached: slipstream: the helper parsed a web connection: ${ev.expectations[0]}` };
   const drop = drops[0];
-  if (drop && f.phase === 'control-connect') return { ...base, outcome: 'error', cause: `firewall-drop: ${WEB_DROPPED}, so the probe proves nothing (${describeDrop(drop)})` };
-  if (drop) return { ...base, outcome: 'blocked', cause: `firewall-drop: slipstream: ${describeDrop(drop)}; no expectation from the line in the web connection` };
+  if (drop && f.phase === 'control-connect') return { ...base, outcome: 'error', cause: `firewall-drop: ${WEB_DROPPED}, so the probe proves nothing (${describeDrop(drop, report.transcript)})` };
+  if (drop) return { ...base, outcome: 'blocked', cause: `firewall-drop: slipstream: ${describeDrop(drop, report.transcript)}; no expectation from the line in the web connection` };
   return { ...base, outcome: 'error', cause: `probe-error: ${f.phase}: ${f.detail}` };
 }
