@@ -28,9 +28,15 @@ export function failureSeen(o: Observation): string {
   return `${failed?.phase ?? 'the transfer'} failed ${after}${failed?.detail ? ` (${failed.detail})` : ''}`;
 }
 
-/** The observation after the control experiment: `o` itself when none is called for. */
-export async function controlExperiment(o: Observation, ruleset: Ruleset, runner: CellRunner): Promise<Observation> {
+/**
+ * The observation after the control experiment: `o` itself when none is called for. `broken`
+ * says what of the lab's instrument has ended, if anything: a lab that lost its trace monitors
+ * (an interrupted run kills them with everything else) proves nothing by a re-run.
+ */
+export async function controlExperiment(o: Observation, ruleset: Ruleset, runner: CellRunner, broken: () => string | undefined = () => undefined): Promise<Observation> {
   if (!needsControlExperiment(o)) return o;
+  const ended = broken();
+  if (ended) return { ...o, cause: `${o.cause}; not run again without the rule set's filtering: ${ended}` };
   const again = (await runner.run({ ...ruleset, filteringRemoved: true })).observation;
   const seen = failureSeen(o);
   if (again.outcome === 'pass') {

@@ -81,7 +81,7 @@ export async function investigateCell(
   const ladder = annotateLadder(captured, attribution);
   const explained = state ? explainCell(observed, ask, window, state, lab.firewall.name) : observed;
   // Re-runs the cell, so it comes after the firewall's state and packets were read, like advice.
-  const observation = await controlExperiment(explained, ruleset, runner);
+  const observation = await controlExperiment(explained, ruleset, runner, () => lab.brokenInstrument());
   const keep = keepsEvidence(policy, judge(meta.expected, observation.outcome));
   const advise = wantsAdvice(meta.expected, observation.outcome);
   const dimensions = lab.dimensionsFor(ask.family);

@@ -52,7 +52,15 @@ export function diagnose(d: DiagnosisInput): string {
     return `fixed-ruleset-drop: ${detail}: the topology's own rule set on ${d.dropAt}, not the rule set under test on ${d.firewall}`;
   }
   // Only a data SYN's drop speaks of the helper: a later packet's means the SYN got through.
-  if (code === 'firewall-drop' && detail.startsWith('data connection: SYN ') && ctl) {
+  const dataSynDrop = code === 'firewall-drop' && detail.startsWith('data connection: SYN ');
+  // The control connection crossed, yet conntrack holds no entry for it: it was not tracked
+  // (a `notrack` rule, or iptables' `-j CT --notrack`, which nft lists as notrack).
+  const untracking = dataSynDrop && !ctl ? d.state.ruleset.split('\n').find((l) => /\bnotrack\b/.test(l)) : undefined;
+  if (untracking) {
+    const rule = untracking.replace(/\s*# handle \d+$/, '').trim();
+    return `no-helper: conntrack holds no entry for the control connection to ${endpoint(d.control.host, d.control.port)}: it is not tracked (rule '${rule}'), so no helper can read its commands and nothing expected the data connection: ${detail.slice('data connection: '.length)}`;
+  }
+  if (dataSynDrop && ctl) {
     const drop = detail.slice('data connection: '.length);
     if ((d.tls === 'explicit' || d.tls === 'implicit') && created === 0) {
       const how = d.tls === 'implicit' ? 'TLS from the first byte (implicit FTPS)' : 'AUTH TLS';

@@ -312,6 +312,12 @@ export class Lab implements AsyncDisposable {
     return nameVerdict(v, ruleset, listing).catch(() => undefined);
   }
 
+  /** What of the lab's instrument has ended (a trace monitor; an interrupted run kills them all), or undefined when it is whole. */
+  brokenInstrument(): string | undefined {
+    const dead = this.observers.find((o) => !o.alive);
+    return dead && `the trace monitor on ${dead.node.name} ended`;
+  }
+
   /**
    * Every observer traces every TCP packet from now until the next cell: a job of this cell has
    * made no progress for a while, so a packet other than a SYN may be what is being dropped, and

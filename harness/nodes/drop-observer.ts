@@ -188,6 +188,11 @@ export class DropObserver implements AsyncDisposable {
     return observer;
   }
 
+  /** Whether `nft monitor trace` still runs: an observer whose monitor ended sees nothing more. */
+  get alive(): boolean {
+    return this.monitor.exitCode === null && this.monitor.signalCode === null;
+  }
+
   /** How many traced packets this observer has seen: readiness is "at least one". */
   get traced(): number {
     return this.tracedSinceStart;

@@ -72,9 +72,10 @@ export async function attempt(
   }, STALL_POLL_MS);
 
   // The first own drop ends the probe at once: the decision rests on that evidence.
-  const first = await Promise.race([report, decided]);
-  clearInterval(stalled);
-  for (const u of unsubscribe) u();
+  const first = await Promise.race([report, decided]).finally(() => {
+    clearInterval(stalled);
+    for (const u of unsubscribe) u();
+  });
   if (!('phases' in first)) runner.abort(id);
   const probeReport = await report;
   // Concurrent sessions share the flag: any unfinished one must be ended before the next cell.

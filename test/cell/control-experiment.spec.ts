@@ -67,3 +67,10 @@ test('what was seen, before and after the control connection opened', () => {
   );
   expect(failureSeen({ ...stalled, phases: [{ phase: 'control-connect', ok: false, ms: 8000 }], transcript: [] })).toBe('control-connect failed before the control connection opened');
 });
+
+test('a lab whose trace monitor ended (an interrupted run) is not asked to run the cell again', async () => {
+  const asked: Ruleset[] = [];
+  const o = await controlExperiment(stalled, ruleset, runner('pass', asked), () => 'the trace monitor on fw ended');
+  expect(asked).toEqual([]);
+  expect([o.outcome, o.cause]).toEqual(['error', `${stalled.cause}; not run again without the rule set's filtering: the trace monitor on fw ended`]);
+});

@@ -88,25 +88,25 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   const cell = (ruleset: string, mode: string, command: string) =>
     report.results.find((c) => c.suite === 'ftp-stateful' && c.ruleset === ruleset && c.mode === mode && c.command === command)!;
   expect(cell('masquerade-no-helper', 'PORT', 'RETR').cause).toMatch(/^nat-not-rewritten: PORT named 192\.168\.10\.10, but fw translates .*: 500 Illegal PORT command\.$/);
-  expect(cell('no-helper', 'PASV', 'STOR').cause).toMatch(/^no-helper: .*: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
-  expect(cell('passive-range-no-helper', 'EPRT', 'RETR').cause).toMatch(/^no-helper: .*: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
+  expect(cell('no-helper', 'PASV', 'STOR').cause).toMatch(/^no-helper: .*: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) \(client to server\) dropped at fw/);
+  expect(cell('passive-range-no-helper', 'EPRT', 'RETR').cause).toMatch(/^no-helper: .*: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ \(server to client\) dropped at fw/);
   const ipv6 = report.results.find((c) => c.suite === 'ftp-ipv6' && c.ruleset === 'inet-no-helper' && c.mode === 'EPSV' && c.command === 'RETR')!;
-  expect(ipv6.cause).toMatch(/^no-helper: .*: SYN \[2001:db8:10::10\]:\d+ -> \[2001:db8:20::10\]:500(0\d|10) dropped at fw by inet filter forward policy drop$/);
+  expect(ipv6.cause).toMatch(/^no-helper: .*: SYN \[2001:db8:10::10\]:\d+ -> \[2001:db8:20::10\]:500(0\d|10) \(client to server\) dropped at fw by inet filter forward policy drop$/);
 
   expect(report.results.filter((c) => c.suite === 'ftp-clients' && c.clientKind === 'curl')).toHaveLength(96);
   expect(report.results.filter((c) => c.suite === 'ftp-clients' && c.clientKind === 'lftp')).toHaveLength(72);
   // Host firewalls: the drop is named at the host and in the chain the connection crossed there.
   const hostCell = (ruleset: string, mode: string) => report.results.find((c) => c.suite === 'ftp-host-firewall' && c.ruleset === ruleset && c.mode === mode && c.command === 'RETR' && c.id.split('+').length === 1)!;
-  expect(hostCell('server-input-only', 'PASV').cause).toMatch(/^no-helper: .*: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at server by inet filter input policy drop$/);
-  expect(hostCell('server-input-output-drop', 'PORT').cause).toMatch(/^no-helper: .*: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at server by inet filter output policy drop$/);
-  expect(hostCell('client-prerouting-helper', 'EPRT').cause).toMatch(/^no-helper: .*: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at client by inet filter input policy drop$/);
+  expect(hostCell('server-input-only', 'PASV').cause).toMatch(/^no-helper: .*: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) \(client to server\) dropped at server by inet filter input policy drop$/);
+  expect(hostCell('server-input-output-drop', 'PORT').cause).toMatch(/^no-helper: .*: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ \(server to client\) dropped at server by inet filter output policy drop$/);
+  expect(hostCell('client-prerouting-helper', 'EPRT').cause).toMatch(/^no-helper: .*: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ \(server to client\) dropped at client by inet filter input policy drop$/);
   expect(hostCell('client-input-output-drop', 'EPSV').cause).toMatch(/dropped at client by inet filter output policy drop$/);
   // Real clients: the same causes as the probe, curl's EPRT refusal decided before its fallback to PORT.
   const clientCell = (clientKind: string, ruleset: string, mode: string, command: string) =>
     report.results.find((c) => c.suite === 'ftp-clients' && c.clientKind === clientKind && c.ruleset === ruleset && c.mode === mode && c.command === command)!;
   expect(clientCell('curl', 'masquerade-no-helper', 'EPRT', 'RETR').cause).toMatch(/^nat-not-rewritten: EPRT named 192\.168\.10\.10, .*: 500 Illegal EPRT command\.$/);
   expect(clientCell('lftp', 'masquerade-no-helper', 'PORT', 'STOR').cause).toMatch(/^nat-not-rewritten: PORT named 192\.168\.10\.10, .*: 500 Illegal PORT command\.$/);
-  expect(clientCell('lftp', 'no-helper', 'EPSV', 'LIST').cause).toMatch(/^no-helper: .*: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) dropped at fw/);
+  expect(clientCell('lftp', 'no-helper', 'EPSV', 'LIST').cause).toMatch(/^no-helper: .*: SYN 192\.168\.10\.10:\d+ -> 203\.0\.113\.10:500(0\d|10) \(client to server\) dropped at fw/);
   expect(clientCell('curl', 'nft-helper', 'EPRT', 'STOR').id).toBe('ftp-clients/routed/nft-helper/EPRT-STOR+curl');
   // The same client behind masquerade without helper, answered the way each server software does.
   const server = (kind: string, ruleset: string, mode: string) =>
@@ -117,7 +117,7 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
     /^nat-not-rewritten: PORT named 192\.168\.10\.10, .*: the server dialled 203\.0\.113\.254:(\d+), fw's own address \(the control connection's peer\), not the announced 192\.168\.10\.10:\1; .*: 425 Unable to build data connection: Connection refused$/,
   );
   // Like vsftpd, both dial active data connections from port 20.
-  for (const kind of ['pure-ftpd', 'proftpd']) expect(server(kind, 'no-helper', 'PORT').cause).toMatch(/^no-helper: .*: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ dropped at fw/);
+  for (const kind of ['pure-ftpd', 'proftpd']) expect(server(kind, 'no-helper', 'PORT').cause).toMatch(/^no-helper: .*: SYN 203\.0\.113\.10:20 -> 192\.168\.10\.10:\d+ \(server to client\) dropped at fw/);
 
   // Every cell that did not pass says why with a code of the contract, diagnosed from the
   // firewall's state: no data drop is left undiagnosed.

@@ -126,3 +126,12 @@ test('every code is one word of the contract', () => {
   expect(causeCode('data-blocked: x')).toBeUndefined();
   expect(ruleText('table inet t { # handle 1\n\tchain c { # handle 2\n\t\tcounter accept # handle 3\n', { family: 'inet', table: 't', handle: 3 })).toBe('counter accept');
 });
+
+test('a data drop while the control connection is not tracked (notrack) is no-helper, naming the notrack rule', () => {
+  // notrack-control.nft: conntrack held no entry for the control connection at all.
+  const { state: s } = state([], COUNTERS(0, 0), 'suites/ftp-blocking/rulesets/notrack-control.nft');
+  const cause = diagnose(input({ state: s }));
+  expect(cause).toBe(`no-helper: conntrack holds no entry for the control connection to 203.0.113.10:21: it is not tracked (rule 'tcp dport 21 notrack'), so no helper can read its commands and nothing expected the data connection: ${DROP}`);
+  // Without a notrack rule, a missing entry says nothing more.
+  expect(diagnose(input({ state: state([], COUNTERS(0, 0)).state }))).toBe(`firewall-drop: data connection: ${DROP}`);
+});
