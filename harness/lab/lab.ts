@@ -46,6 +46,9 @@ function firstOfKind(topology: StartedTopology, kind: NodeKind): NodeHandle {
 
 export class Lab implements AsyncDisposable {
   /** What each forwarding node holds, so a cell re-applies only what a cell can change. */
+  private readonly rulesets = new AppliedRulesets();
+  /** Whether the observers trace every TCP packet, since a job of the current cell stalled (traceStalled). */
+  private tracingAll: Promise<void> | undefined;
   private attacker: Promise<WebAttacker> | undefined;
   /** Clients other than the probe start on first use: most labs never need them. */
   private readonly clients = new Map<ClientName, Promise<FtpClient>>();
@@ -66,11 +69,6 @@ export class Lab implements AsyncDisposable {
     readonly capture: PacketCapture,
     private readonly resources: DisposeStack,
   ) {}
-
-  /** What each forwarding node holds, so a cell re-applies only what a cell can change. */
-  private readonly rulesets = new AppliedRulesets();
-  /** Whether the observers trace every TCP packet, since a job of the current cell stalled (traceStalled). */
-  private tracingAll: Promise<void> | undefined;
 
   /**
    * `serverKind` runs that software on the server node instead of the topology's own choice.
