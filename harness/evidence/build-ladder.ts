@@ -296,6 +296,11 @@ class LadderDrawer {
   /** Per connection: the data run still growing, and the handshake seen so far. */
   private readonly runs = new Map<string, { entry: LadderPacket; bytes: number }>();
   private readonly handshakes = new Map<string, { opener: string; synAck: boolean; done: boolean }>();
+  /**
+   * Per connection and sender, the end of the highest data sent so far (TCP sequence space): a
+   * segment sent again (a retransmission on a loaded machine) adds no bytes to `data N bytes`.
+   */
+  private readonly sent = new Map<string, number>();
 
   add(c: Copy, e: Entry, conn: Connection): void {
     const s = c.seg;
@@ -319,7 +324,7 @@ class LadderDrawer {
           this.push(conn, e, line, [changed, nat].filter(Boolean).join('; ') || undefined);
         });
       } else {
-        this.extendRun(conn, e, s.payloadLength, nat);
+        this.extendRun(conn, e, s.payloadLength, this.newBytes(`${conn.id} ${e.src}`, s.seq, s.payloadLength), nat);
       }
       if (has(s, TCP_FLAG.FIN)) this.push(conn, e, 'FIN', nat);
       return;
@@ -339,8 +344,22 @@ class LadderDrawer {
     this.entries.push({ ...e, label, ...(rewritten ? { rewritten } : {}) });
   }
 
+  /** How many of a segment's bytes were not sent before on that connection by that sender (sequence numbers wrap at 2^32). */
+  private newBytes(sender: string, seq: number, length: number): number {
+    const end = (seq + length) >>> 0;
+    const before = this.sent.get(sender);
+    if (before === undefined) {
+      this.sent.set(sender, end);
+      return length;
+    }
+    const ahead = (end - before) | 0;
+    if (ahead <= 0) return 0;
+    this.sent.set(sender, end);
+    return Math.min(ahead, length);
+  }
+
   /** Consecutive data segments of one connection, one direction and one fate make one entry. */
-  private extendRun(conn: Connection, e: Entry, bytes: number, rewritten: string | undefined): void {
+  private extendRun(conn: Connection, e: Entry, length: number, bytes: number, rewritten: string | undefined): void {
     const run = this.runs.get(conn.id);
     if (run && run.entry.from === e.from && run.entry.to === e.to && run.entry.fate === e.fate) {
       run.bytes += bytes;
@@ -348,7 +367,8 @@ class LadderDrawer {
       this.folded++;
       return;
     }
-    this.push(conn, e, `data ${bytes} bytes`, rewritten);
+    // A segment sent again on its own (no run of new data to fold it into) says so.
+    this.push(conn, e, bytes === 0 ? `data ${length} bytes sent again` : `data ${bytes} bytes`, rewritten);
     this.runs.set(conn.id, { entry: this.entries[this.entries.length - 1]!, bytes });
   }
 }

@@ -278,3 +278,15 @@ test('the end of an earlier cell\'s session (no SYN captured) stays off the ladd
   expect(lines(ladder)).toEqual(SESSION_START);
   expect(ladder.packets[0]).toMatchObject({ t: 0, src: `${C}:40000` });
 });
+
+test('a data segment sent again (a retransmission on a loaded machine) adds no bytes to the run it is folded into', () => {
+  const cap = new FirewallCapture(ROUTED);
+  const control = conversation([C, 40000], [S, 21]);
+  login(cap, control);
+  const data = conversation([C, 40001], [S, 50000]);
+  cap.forward(data.there('S'), 'lan', 'wan').forward(data.back('SA', undefined, { seq: 5000 }), 'wan', 'lan').forward(data.there('A'), 'lan', 'wan');
+  cap.forward(data.back('PA', Buffer.alloc(1448), { seq: 5001 }), 'wan', 'lan');
+  cap.forward(data.back('PA', Buffer.alloc(1448), { seq: 5001 }), 'wan', 'lan');
+  cap.forward(data.back('PA', Buffer.alloc(1448), { seq: 6449 }), 'wan', 'lan');
+  expect(lines(ladderOf(cap)).filter((l) => l.startsWith('data 1: server'))).toEqual(['data 1: server -> client crossed SYN-ACK', 'data 1: server -> client crossed data 2896 bytes']);
+});

@@ -114,11 +114,18 @@ export class FirewallCapture {
     return s;
   }
 
-  /** Fills in what Linux would: a per-sender IP id and a timestamp. */
+  /** Per sender and connection, the sequence number its next segment carries when the test does not give one. */
+  private readonly seqs = new Map<string, number>();
+
+  /** Fills in what Linux would: a per-sender IP id, a timestamp, and sequence numbers that advance with the data. */
   private complete(seg: Segment): Segment {
     const next = (this.ids.get(seg.src) ?? 100) + 1;
     this.ids.set(seg.src, next);
-    return { ipId: seg.src.includes(':') ? undefined : next, ts: [next * 7, 0], ...seg } as Segment;
+    const flow = `${seg.src}:${seg.sport}>${seg.dst}:${seg.dport}`;
+    const seq = seg.seq ?? this.seqs.get(flow) ?? 1000;
+    const length = seg.wireLength ?? (typeof seg.payload === 'string' ? Buffer.byteLength(seg.payload) : (seg.payload?.length ?? 0));
+    this.seqs.set(flow, (seq + length + (seg.flags.includes('S') || seg.flags.includes('F') ? 1 : 0)) >>> 0);
+    return { ipId: seg.src.includes(':') ? undefined : next, ts: [next * 7, 0], seq, ...seg } as Segment;
   }
 
   private put(side: Side, frame: Buffer, at: number) {
