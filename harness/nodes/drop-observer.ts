@@ -1,8 +1,9 @@
 /**
- * Evidence that a router dropped a connection attempt, read from the kernel rather than inferred
- * from a client timeout. Every TCP SYN entering the node is marked for nftables tracing by a
- * chain that runs before all others (prerouting, priority -1000); `nft monitor trace` then
- * reports each base chain's verdict for it, including `policy drop` and `(verdict drop)`.
+ * Evidence that a node dropped or rejected a packet, read from the kernel rather than inferred
+ * from a client timeout. The observer's table (harness/rulesets/observer-ruleset.ts) marks every
+ * TCP SYN for nftables tracing in chains that run before all others (priority -1000), and every
+ * TCP packet while a job has stalled; `nft monitor trace` then reports each base chain's verdict,
+ * including `policy drop` and `(verdict drop)` (a reject is traced as a drop).
  *
  * Why a drop seen here decides "blocked" without flapping: the conntrack helper creates its
  * expectation while the 227/229 reply or the PORT/EPRT command crosses the firewall, i.e. before

@@ -46,10 +46,6 @@ export function ownRole(
   return alsoOwn(d) ? { connection: 'data', from: 'server' } : undefined;
 }
 
-export function isOwnDrop(d: DropEvent, job: Job, endpoints: readonly Endpoint[], alsoOwn: (d: DropEvent) => boolean = () => false, synsSeen: readonly PacketSummary[] = []): boolean {
-  return ownRole(d, job, endpoints, alsoOwn, synsSeen) !== undefined;
-}
-
 const other = (side: DropRole['from']): DropRole['from'] => (side === 'client' ? 'server' : 'client');
 
 /** A SYN of the job: to its control endpoint, or to a data endpoint it learnt. */

@@ -3,7 +3,10 @@
 // 203.0.113.254): which drops are the cell's own and may decide it, and which are not.
 import { test, expect } from '@playwright/test';
 import type { DropEvent } from '../../harness/nodes/drop-observer.ts';
-import { isOwnDrop, ownRole } from '../../harness/scenarios/own-drops.ts';
+import { ownRole } from '../../harness/scenarios/own-drops.ts';
+
+/** Whether the drop is the job's own: it has a role in the job. */
+const isOwnDrop = (...args: Parameters<typeof ownRole>) => ownRole(...args) !== undefined;
 
 const drop = (saddr: string, sport: number, daddr: string, dport: number, iif = 'lan0', flags = 'syn', payload = 0): DropEvent => ({
   node: 'fw',
