@@ -96,6 +96,8 @@ export interface RuleHit {
   rule: string;
   /** `fw.nft:14`, when the file's rule is known. */
   at?: string;
+  /** For a rule set a frontend rendered: the element of the user's configuration the rule comes from. */
+  source?: string;
   verdict: string;
 }
 

@@ -7,7 +7,6 @@
 import { resolve } from 'node:path';
 import { diffRuns } from '../diff-runs.ts';
 import { driverFor } from '../drivers/registry.ts';
-import { InputError } from '../errors.ts';
 import { exploreRuleset } from '../cell/explore-ruleset.ts';
 import type { ServerSoftware } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
@@ -25,10 +24,10 @@ import { requireHost } from './host-check.ts';
 import { validateInputs } from './validate-inputs.ts';
 import { rulesetNodeOf } from '../topology/ruleset-node.ts';
 import { withLab } from './with-lab.ts';
+import { rulesetSourcesOf, type RulesetOptions } from './ruleset-options.ts';
 
-export interface DiffOptions {
-  /** Every `--ruleset` in command-line order: OLD then NEW. */
-  ruleset: string[];
+/** `--ruleset` (or `--config`) in command-line order: OLD then NEW. */
+export interface DiffOptions extends RulesetOptions {
   topology: string;
   driver: string;
   server?: ServerSoftware;
@@ -43,14 +42,11 @@ export interface DiffOptions {
 
 export async function diffCommand(opts: DiffOptions): Promise<number> {
   // A usage mistake, told before the host is checked or anything is read.
-  if (opts.ruleset.length !== 2) {
-    const got = opts.ruleset.length === 0 ? 'none' : `${opts.ruleset.length} (${opts.ruleset.join(', ')})`;
-    throw new InputError(`--ruleset: diff needs exactly two, OLD then NEW; got ${got}`);
-  }
-  const [oldFile, newFile] = opts.ruleset as [string, string];
+  const sources = rulesetSourcesOf(opts, 2);
+  const [oldFile, newFile] = sources.map((s) => s.file) as [string, string];
   const driver = driverFor(opts.driver);
   await requireHost(driver);
-  const { topologies, rulesets } = await validateInputs([resolveTopology(opts.topology, TOPOLOGIES_DIR)], [oldFile, newFile]);
+  const { topologies, rulesets } = await validateInputs([resolveTopology(opts.topology, TOPOLOGIES_DIR)], sources);
   const spec = topologies[0]!;
   const [oldRuleset, newRuleset] = rulesets as [Ruleset, Ruleset];
 

@@ -25,10 +25,11 @@ import { validateInputs } from './validate-inputs.ts';
 import { rulesetNodeOf } from '../topology/ruleset-node.ts';
 import { minimizeRuleset, renderMinimize } from '../cell/minimize-ruleset.ts';
 import { withLab } from './with-lab.ts';
+import { rulesetSourcesOf, type RulesetOptions } from './ruleset-options.ts';
+import type { RulesetSource } from '../rulesets/ruleset-source.ts';
 
-export interface ExploreOptions {
+export interface ExploreOptions extends RulesetOptions {
   topology: string;
-  ruleset: string;
   driver: string;
   /** Runs this software on the server node instead of the topology's. */
   server?: ServerSoftware;
@@ -46,11 +47,12 @@ export interface ExploreOptions {
 }
 
 export async function exploreCommand(opts: ExploreOptions): Promise<number> {
+  const [source] = rulesetSourcesOf(opts, 1) as [RulesetSource];
   const driver = driverFor(opts.driver);
   await requireHost(driver);
   // Every input is checked before anything starts, and all their problems are told together.
   const [inputs, expectations] = await allOrProblems(
-    validateInputs([resolveTopology(opts.topology, TOPOLOGIES_DIR)], [opts.ruleset]),
+    validateInputs([resolveTopology(opts.topology, TOPOLOGIES_DIR)], [source]),
     opts.expect === undefined ? Promise.resolve(undefined) : loadExpectations(opts.expect, EXPLORE_COMMANDS),
   );
   const spec = inputs.topologies[0]!;

@@ -7,6 +7,8 @@ import { driverFor } from '../drivers/registry.ts';
 import { HostError, InputError } from '../errors.ts';
 import { DEFAULT_EVIDENCE_POLICY, EVIDENCE_POLICIES, EVIDENCE_POLICY_HELP } from '../evidence/retention.ts';
 import { SERVER_SOFTWARE } from '../model.ts';
+import { FRONTEND_KINDS } from '../frontends/frontend-kinds.ts';
+import { collect } from './ruleset-options.ts';
 import { DEFAULT_CHECK_FILE } from '../expectations/check-file.ts';
 import { checkCommand } from './check-command.ts';
 import { diffCommand } from './diff-command.ts';
@@ -18,6 +20,9 @@ import { setupCommand } from './setup-command.ts';
 
 const driverOption = () =>
   new Option('--driver <name>', 'where nodes run: netns (network namespaces) or docker (containers)').env('PINHOLE_DRIVER').default('netns');
+
+const frontendOption = () =>
+  new Option('--frontend <kind>', 'instead of --ruleset: the firewall frontend that reads --config, run for real in a throw-away namespace to render it').choices([...FRONTEND_KINDS]);
 
 const evidenceOption = () =>
   new Option('--evidence <cells>', `which cells keep evidence files (transcript, firewall state, pcaps) beside the JSON report: ${EVIDENCE_POLICY_HELP}`)
@@ -78,7 +83,9 @@ async function main(argv: string[]): Promise<number> {
     .command('explore')
     .description('run the four modes x RETR and STOR through one rule set and show what passes (judged against --expect when given)')
     .requiredOption('--topology <name|file>', 'a topology name under topologies/ or a .topo.yaml path')
-    .requiredOption('--ruleset <file>', 'an nftables file (nft -f), or an iptables-save or ip6tables-save file')
+    .option('--ruleset <file>', 'an nftables file (nft -f), or an iptables-save or ip6tables-save file; twice: an iptables-save and an ip6tables-save file together', collect, [] as string[])
+    .addOption(frontendOption())
+    .option('--config <path>', "with --frontend: the configuration it reads, as kept in your repository (the /etc/firewalld directory, a directory holding ufw/ and default/ufw, ferm.conf, firehol.conf, the /etc/shorewall directory)", collect, [] as string[])
     .addOption(driverOption())
     .addOption(new Option('--server <software>', "FTP server software on the topology's server node (default: the topology's)").choices([...SERVER_SOFTWARE]))
     .option('--on <node>', "the node that carries the rule set: the firewall (the topology's default), or the ftp-server or ftp-client for its own host firewall")
@@ -95,7 +102,9 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('diff')
     .description('run the explore matrix through an old and a new rule set and show what the change breaks or fixes')
-    .option('--ruleset <file>', 'give it twice: the OLD rule set, then the NEW one', (file: string, files: string[]) => [...files, file], [] as string[])
+    .option('--ruleset <file>', 'give it twice: the OLD rule set, then the NEW one', collect, [] as string[])
+    .addOption(frontendOption())
+    .option('--config <path>', "with --frontend, give it twice: the OLD configuration, then the NEW one", collect, [] as string[])
     .option('--topology <name|file>', 'a topology name under topologies/ or a .topo.yaml path', 'routed')
     .addOption(driverOption())
     .addOption(new Option('--server <software>', "FTP server software on the topology's server node (default: the topology's)").choices([...SERVER_SOFTWARE]))

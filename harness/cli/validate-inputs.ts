@@ -6,7 +6,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { checkRuleset } from '../rulesets/check-ruleset.ts';
-import { loadRuleset, type Ruleset } from '../rulesets/load-ruleset.ts';
+import type { Ruleset } from '../rulesets/load-ruleset.ts';
+import { loadRulesetSource, type RulesetSource } from '../rulesets/ruleset-source.ts';
 import { loadTopology } from '../topology/load-topology.ts';
 import type { TopologySpec } from '../topology/schema.ts';
 
@@ -20,7 +21,8 @@ async function collect<T>(problems: string[], work: () => Promise<T>): Promise<T
   }
 }
 
-export async function validateInputs(topologyFiles: string[], rulesetFiles: string[]): Promise<{ topologies: TopologySpec[]; rulesets: Ruleset[] }> {
+export async function validateInputs(topologyFiles: string[], rulesetSources: Array<string | RulesetSource>): Promise<{ topologies: TopologySpec[]; rulesets: Ruleset[] }> {
+  const sources = rulesetSources.map((s) => (typeof s === 'string' ? { file: s } : s));
   const problems: string[] = [];
   const topologies: TopologySpec[] = [];
   const rulesets: Ruleset[] = [];
@@ -33,11 +35,16 @@ export async function validateInputs(topologyFiles: string[], rulesetFiles: stri
   // Checked at once (each is an `nft -c` or `iptables-restore --test` in a scratch namespace,
   // tens of milliseconds; the catalogue has about forty), problems kept in the files' order.
   const checked = await Promise.all(
-    [...new Set(fixedRulesets)].map((file) => ({ file, fixed: true })).concat(rulesetFiles.map((file) => ({ file, fixed: false }))).map(async ({ file, fixed }) => {
+    [...new Set(fixedRulesets)].map((file) => ({ source: { file } as RulesetSource, fixed: true })).concat(sources.map((source) => ({ source, fixed: false }))).map(async ({ source, fixed }) => {
       const own: string[] = [];
       const rs = await collect(own, async () => {
-        const loaded = await loadRuleset(file);
-        await checkRuleset(loaded);
+        // A frontend's configuration is rendered here, once for the whole run: workers read the
+        // rendering back from pinhole's cache (harness/frontends/render-frontend.ts).
+        const loaded = await loadRulesetSource(source);
+        await checkRuleset(loaded).catch((err: unknown) => {
+          if (!(err instanceof InputError) || !loaded.frontend) throw err;
+          throw new InputError(err.problems.map((p) => `${loaded.frontend!.config}: ${loaded.frontend!.kind} rendered rules that do not load again: ${p}`));
+        });
         return loaded;
       });
       return { rs: fixed ? undefined : rs, own };

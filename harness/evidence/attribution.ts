@@ -66,7 +66,13 @@ export function ruleHitOf(v: TraceVerdict, i: Pick<AttributionInput, 'handles' |
   const placed = handle === undefined ? undefined : fileRuleOf(i.fileRules, key, handles, handle);
   // A last check that the file's rule is the kernel's: the same verdict, where both say one.
   const own = placed && kernel && !sameVerdict(placed.text, kernel) ? undefined : placed;
-  return { chain: v.chain, rule: own?.text ?? kernel ?? `rule handle ${handle ?? '?'}`, ...(own ? { at: `${basename(i.file)}:${own.line}` } : {}), verdict: v.verdict };
+  return {
+    chain: v.chain,
+    rule: own?.text ?? kernel ?? `rule handle ${handle ?? '?'}`,
+    ...(own ? { at: `${basename(own.file ?? i.file)}:${own.line}` } : {}),
+    ...(own?.source ? { source: own.source } : {}),
+    verdict: v.verdict,
+  };
 }
 
 const TERMINAL = new Set(['accept', 'drop', 'reject', 'queue']);

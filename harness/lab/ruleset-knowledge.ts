@@ -9,7 +9,8 @@ import type { RuleHit } from '../cell.ts';
 import { chainHandles, ruleHitOf } from '../evidence/attribution.ts';
 import { nftStructure } from '../evidence/nft-structure.ts';
 import type { TraceVerdict } from '../nodes/drop-observer.ts';
-import type { Ruleset } from '../rulesets/load-ruleset.ts';
+import { rulesetKey, type Ruleset } from '../rulesets/load-ruleset.ts';
+import { withConfigSources } from '../frontends/config-sources.ts';
 import { chainKey, fileRules, type RulesByChain } from '../rulesets/rule-lines.ts';
 import type { RulesetListing } from '../rulesets/ruleset-listing.ts';
 
@@ -23,11 +24,11 @@ export interface RulesetKnowledge {
 const perRuleset = new Map<string, Promise<RulesetKnowledge>>();
 
 export function knowRuleset(ruleset: Ruleset, listing: () => Promise<RulesetListing>): Promise<RulesetKnowledge> {
-  const key = `${ruleset.format}\0${ruleset.text}`;
+  const key = rulesetKey(ruleset);
   let known = perRuleset.get(key);
   if (!known) {
     known = listing().then((l) => ({
-      rules: fileRules(ruleset.text, ruleset.format),
+      rules: rulesOf(ruleset),
       listing: l.ruleset,
       handles: chainHandles(l.json),
       natChains: new Set(nftStructure(l.json).chains.filter((c) => c.type === 'nat').map((c) => chainKey(c.family, c.table, c.name))),
@@ -36,6 +37,18 @@ export function knowRuleset(ruleset: Ruleset, listing: () => Promise<RulesetList
     known.catch(() => perRuleset.delete(key));
   }
   return known;
+}
+
+/**
+ * The rule set's rules by chain as written: both halves of a pair, each rule of the IPv6 half
+ * in its own file, and each rule of a rendering with the configuration element it comes from.
+ */
+export function rulesOf(rs: Ruleset): RulesByChain {
+  const rules = fileRules(rs.text, rs.format);
+  if (rs.ipv6) {
+    for (const [key, list] of fileRules(rs.ipv6.text, 'ip6tables')) rules.set(key, list.map((r) => ({ ...r, file: rs.ipv6!.file })));
+  }
+  return rs.frontend ? withConfigSources(rules, rs.frontend) : rules;
 }
 
 /** A traced verdict as the rule set's file says it, with its `file:line` where the file's rule is known. */

@@ -12,7 +12,7 @@ import { VERDICTS } from '../verdict.ts';
 import { formatPath } from '../yaml-path.ts';
 import { coverageOf } from './coverage.ts';
 
-const RuleHitSchema = z.object({ chain: z.string(), rule: z.string(), at: z.string().optional(), verdict: z.string() });
+const RuleHitSchema = z.object({ chain: z.string(), rule: z.string(), at: z.string().optional(), source: z.string().optional(), verdict: z.string() });
 const AttributionSchema = z.object({
   node: z.string(),
   file: z.string(),

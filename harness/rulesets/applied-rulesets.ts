@@ -7,7 +7,7 @@
 import type { NodeHandle } from '../drivers/driver.ts';
 import { readRulesetListing, type RulesetListing } from './ruleset-listing.ts';
 import { backendFor, resetConntrack } from './firewall-backend.ts';
-import type { Ruleset } from './load-ruleset.ts';
+import { rulesetKey, type Ruleset } from './load-ruleset.ts';
 import { keptState } from './ruleset-state.ts';
 import { filteringRemoved } from './filtering-removed.ts';
 
@@ -30,14 +30,14 @@ export class AppliedRulesets {
   }
 
   async prepare(node: NodeHandle, rs: Ruleset): Promise<PreparedRuleset> {
-    const key = `${rs.format}\0${rs.text}${rs.filteringRemoved ? '\0filtering removed' : ''}`;
+    const key = `${rulesetKey(rs)}${rs.filteringRemoved ? '\0filtering removed' : ''}`;
     const held = this.held.get(node.name);
     if (held?.key === key && this.stateless.get(key) === true) return { stats: await resetConntrack(node), listing: held.listing };
     // Until the apply is known to have worked, what the node holds is not known.
     this.held.delete(node.name);
     const stats = await backendFor(rs.format).apply(node, rs);
     let read: Promise<RulesetListing> | undefined;
-    const listing = () => (read ??= readRulesetListing(node, rs.format));
+    const listing = () => (read ??= readRulesetListing(node, rs.format, rs.ipv6 !== undefined));
     if (rs.filteringRemoved) {
       // Read before the change: the listing of the rule set as written names the cell's rules.
       const removal = filteringRemoved((await listing()).json);

@@ -9,6 +9,7 @@ import { RESTORE_COMMAND, type Ruleset } from './load-ruleset.ts';
 
 export async function checkRuleset(rs: Ruleset): Promise<void> {
   const problems = rs.format === 'nft' ? await checkNft(rs) : await checkIptables(rs, rs.format);
+  if (rs.ipv6) problems.push(...(await checkIptables({ ...rs, ...rs.ipv6, format: 'ip6tables' }, 'ip6tables')));
   if (problems.length > 0) throw new InputError(problems);
 }
 

@@ -61,7 +61,7 @@ export class NftBackend implements FirewallBackend {
   }
 }
 
-/** iptables-save or ip6tables-save text, restored into nftables by the family's own tool. */
+/** iptables-save or ip6tables-save text (or a pair of both), restored into nftables by the family's own tool. */
 export class IptablesBackend implements FirewallBackend {
   constructor(readonly format: keyof typeof RESTORE_COMMAND) {}
 
@@ -71,6 +71,7 @@ export class IptablesBackend implements FirewallBackend {
       (async () => {
         await execOrThrow(node, ['nft', '-f', '-'], `flush ruleset\n${OBSERVER_RULESET}`);
         await execOrThrow(node, [RESTORE_COMMAND[this.format]], rs.text);
+        if (rs.ipv6) await execOrThrow(node, [RESTORE_COMMAND.ip6tables], rs.ipv6.text);
       })(),
     ]);
     return stats;

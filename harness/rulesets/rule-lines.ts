@@ -21,6 +21,13 @@ export interface FileRule {
   line: number;
   /** The rule as written, trimmed, without a trailing comment. */
   text: string;
+  /** The file it is in, when not the rule set's own: the IPv6 half of a pair. */
+  file?: string;
+  /**
+   * Where a frontend's configuration says the rule comes from (`zones/public.xml: zone public`,
+   * `rules:3: FTP(ACCEPT) lan wan`), for a rendered rule set (harness/frontends/config-sources.ts).
+   */
+  source?: string;
 }
 
 /** `inet filter forward` -> its rules in order. */

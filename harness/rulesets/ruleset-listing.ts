@@ -37,7 +37,7 @@ export interface RulesetListing {
   ruleset: string;
   /** `nft -j list ruleset`, parsed; undefined when it was not JSON. */
   json: unknown;
-  /** iptables-save -c (or ip6tables) for iptables rule sets. */
+  /** iptables-save -c (or ip6tables, or both for a pair) for iptables rule sets. */
   saved: string | undefined;
 }
 
@@ -47,11 +47,12 @@ export async function commandOutput(node: NodeHandle, argv: string[]): Promise<s
 }
 
 /** The listings in the rule set's own formats; programs of the node's run at once (through its agent). */
-export async function readRulesetListing(node: NodeHandle, format: RulesetFormat): Promise<RulesetListing> {
-  const [ruleset, jsonText, saved] = await Promise.all([
+export async function readRulesetListing(node: NodeHandle, format: RulesetFormat, withIpv6 = false): Promise<RulesetListing> {
+  const [ruleset, jsonText, saved, saved6] = await Promise.all([
     commandOutput(node, ['nft', '-a', 'list', 'ruleset']),
     commandOutput(node, ['nft', '-j', 'list', 'ruleset']),
     format === 'nft' ? undefined : commandOutput(node, [`${format}-save`, '-c']),
+    withIpv6 ? commandOutput(node, ['ip6tables-save', '-c']) : undefined,
   ]);
   let json: unknown = undefined;
   try {
@@ -59,5 +60,5 @@ export async function readRulesetListing(node: NodeHandle, format: RulesetFormat
   } catch {
     json = undefined;
   }
-  return { ruleset, json, saved };
+  return { ruleset, json, saved: saved6 === undefined ? saved : `${saved ?? ''}${saved6}` };
 }
