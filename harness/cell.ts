@@ -74,6 +74,11 @@ export interface CellResult {
    * was attempted through a rule set, and from reports written before it existed.
    */
   attribution?: CellAttribution;
+  /**
+   * For a rule set a frontend rendered from the user's configuration: the frontend, its
+   * version, the configuration, and the rendering's files (what was applied). Absent otherwise.
+   */
+  frontend?: CellFrontend;
   /** The smallest rule change found that makes a failing transfer pass; null when none applies. */
   advice: Advice | null;
   /** The directory holding this cell's evidence files, relative to the JSON report; null when none was kept. */
@@ -89,6 +94,13 @@ export interface CellResult {
 }
 
 /** One chain's verdict on a SYN, told as the user wrote it where the file says. */
+export interface CellFrontend {
+  kind: string;
+  version: string;
+  config: string;
+  rendering: string[];
+}
+
 export interface RuleHit {
   /** `inet filter forward` */
   chain: string;
@@ -235,7 +247,7 @@ export function cellResult(
   meta: CellMeta,
   nodes: { client: string; server: string },
   o: Observation,
-  found: { advice?: Advice | null; evidence?: string | null; attribution?: CellAttribution | undefined } = {},
+  found: { advice?: Advice | null; evidence?: string | null; attribution?: CellAttribution | undefined; frontend?: CellFrontend | undefined } = {},
 ): CellResult {
   return {
     id: cellId(meta),
@@ -248,6 +260,7 @@ export function cellResult(
     evidence: found.evidence ?? null,
     durationMs: o.durationMs,
     ...(found.attribution ? { attribution: found.attribution } : {}),
+    ...(found.frontend ? { frontend: found.frontend } : {}),
   };
 }
 

@@ -91,12 +91,13 @@ export async function investigateCell(
   const advice = advise ? await adviseCell(observation, ask, ruleset, state, server, runner, deciding !== undefined && !isSyn(deciding.packet)) : null;
   const dims = { ...meta, ...dimensions };
   const nodes = { client: lab.client.name, server: lab.server.name };
-  const result = cellResult(dims, nodes, observation, { advice, attribution });
+  const frontend = ruleset.frontend && { ...ruleset.frontend, rendering: [ruleset.file, ...(ruleset.ipv6 ? [ruleset.ipv6.file] : [])] };
+  const result = cellResult(dims, nodes, observation, { advice, attribution, frontend });
   if (!keep) return { result, observation, ladder, evidence: [] };
   const written = await writeEvidence(jsonReport, { cell: result, observation, advice, state, captures: pcaps, ladder });
   const base = dirname(resolve(jsonReport));
   return {
-    result: cellResult(dims, nodes, observation, { advice, evidence: written.dir, attribution }),
+    result: cellResult(dims, nodes, observation, { advice, evidence: written.dir, attribution, frontend }),
     observation,
     ladder,
     evidence: written.files.map((f) => join(base, written.dir, f)),

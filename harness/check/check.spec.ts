@@ -39,6 +39,7 @@ for (const check of checkFile.checks) {
           topologyFile,
           suiteDir: dirname(checkFile.file),
           rulesetFile: check.rulesetFile,
+          source: check.source,
           rulesetLabel: checkRulesetLabel(check),
           mode: c.mode,
           command: c.command,

@@ -13,7 +13,7 @@ import { parseExpectationKey } from '../expectations/check-file.ts';
 import { CLIENT_NAMES, FTP_COMMANDS, SERVER_SOFTWARE, TLS_MODES, type ClientName, type Expectation, type Family, type FtpCommand, type Mode, type Scenario, type ServerSoftware, type TlsMode } from '../model.ts';
 import { offersTls } from '../nodes/tls-offers.ts';
 import { pinnableModes } from '../probes/client-modes.ts';
-import { rulesetName } from '../rulesets/load-ruleset.ts';
+import { rulesetSourceName } from '../rulesets/ruleset-source.ts';
 import { hasFamily } from '../topology/dual-stack.ts';
 import type { TopologySpec } from '../topology/schema.ts';
 
@@ -162,8 +162,8 @@ export function keyMatches(key: ExpectationKey, cell: PlannedCellDims): boolean 
  * The rule set's name in a check's reports: its file name, and the node when the check names
  * one (`edge@server`), so that one file checked on two nodes gives two rows and distinct ids.
  */
-export function checkRulesetLabel(check: Pick<CheckSpec, 'rulesetFile' | 'on'>): string {
-  return `${rulesetName(check.rulesetFile)}${check.on === undefined ? '' : `@${check.on}`}`;
+export function checkRulesetLabel(check: Pick<CheckSpec, 'source' | 'on'>): string {
+  return `${rulesetSourceName(check.source)}${check.on === undefined ? '' : `@${check.on}`}`;
 }
 
 export function describe(c: PlannedCell): string {

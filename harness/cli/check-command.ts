@@ -15,7 +15,7 @@ import type { Driver } from '../drivers/driver.ts';
 import { driverFor } from '../drivers/registry.ts';
 import { groupBy } from '../report/group-by.ts';
 import { writeJsonReport } from '../report/json-report.ts';
-import { loadRuleset } from '../rulesets/load-ruleset.ts';
+import { loadRulesetSource } from '../rulesets/ruleset-source.ts';
 import { withLab } from './with-lab.ts';
 import { expectationsFrom, recordable, writeExpectations } from '../check/record-expectations.ts';
 import { SECURITY_SCENARIOS } from '../model.ts';
@@ -39,7 +39,8 @@ const CHECK_CONFIG = fileURLToPath(new URL('../check/playwright.config.ts', impo
 export async function validateCheckFile(file: string): Promise<CheckFile> {
   const checkFile = await loadCheckFile(file);
   const topologyFiles = checkFile.checks.map((c) => resolveTopology(c.topologyRef, TOPOLOGIES_DIR));
-  await validateInputs([...new Set(topologyFiles)], [...new Set(checkFile.checks.map((c) => c.rulesetFile))]);
+  const sources = new Map(checkFile.checks.map((c) => [JSON.stringify(c.source), c.source]));
+  await validateInputs([...new Set(topologyFiles)], [...sources.values()]);
   const problems: string[] = [];
   // Two checks of one rule set on one topology and node would give the same cells the same ids.
   const rows = new Map<string, number>();
@@ -124,7 +125,7 @@ async function minimizeChecks(checkFile: CheckFile, json: string, driver: Driver
     const spec = await loadTopology(resolveTopology(check.topologyRef, TOPOLOGIES_DIR));
     const label = checkRulesetLabel(check);
     const cells = report.results.filter((c) => c.suite === checkFile.name && c.topology === spec.name && c.ruleset === label && c.kind === 'transfer' && c.observed !== null);
-    const ruleset = await loadRuleset(check.rulesetFile);
+    const ruleset = await loadRulesetSource(check.source);
     const byRule = new Map<string, MinimizeFinding>();
     for (const [serverKind, group] of groupBy(cells, (c) => c.serverKind).map((g) => [g[0]!.serverKind, g] as const)) {
       const asks = new Map(group.map((c) => [c.id, { scenario: c.probe, mode: c.mode, command: c.command, client: c.clientKind, tls: c.tls, family: c.family } satisfies CellAsk]));

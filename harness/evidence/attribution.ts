@@ -159,24 +159,32 @@ function withLaterDrop(c: ConnectionAttribution, drops: NonNullable<AttributionI
   return d ? { ...c, dropped: { packet: `${d.packet.flags.toUpperCase()} ${endpoint(d.packet.saddr, d.packet.sport)} -> ${endpoint(d.packet.daddr, d.packet.dport)}`, decidedBy: d.hit } } : c;
 }
 
+/**
+ * Where a rule is, for people: ` at fw.nft:12`, and for a rendered rule set the configuration
+ * element it comes from (` at edge.iptables:40, from rules:3: FTP(ACCEPT) lan wan`).
+ */
+export function placeOf(h: Pick<RuleHit, 'at' | 'source'>): string {
+  return `${h.at ? ` at ${h.at}` : ''}${h.source ? `, from ${h.source}` : ''}`;
+}
+
 /** The words for one connection, as the matrix and JUnit say them. */
 export function describeConnection(c: ConnectionAttribution): string {
   const how = c.decidedBy?.verdict === 'drop' || c.decidedBy?.verdict === 'reject' ? 'dropped' : 'accepted';
   const as = c.state === 'related' ? ` as RELATED (expectation of helper ${c.helper ?? 'unknown'} on the control connection)` : c.state === 'new' ? ' as NEW' : '';
   if (!c.decidedBy && c.unfiltered) return `${c.connection} connection passed${as} unfiltered: no chain of the rule set is on its path (the ${c.unfiltered} hook)${c.reply?.decidedBy ? describeReply(c.reply.decidedBy) : ''}`;
-  const by = c.decidedBy ? (c.decidedBy.rule.startsWith('policy ') ? ` by ${c.decidedBy.chain} ${c.decidedBy.rule}` : ` by rule "${c.decidedBy.rule}"${c.decidedBy.at ? ` at ${c.decidedBy.at}` : ` in ${c.decidedBy.chain}`}`) : ' (no verdict traced)';
+  const by = c.decidedBy ? (c.decidedBy.rule.startsWith('policy ') ? ` by ${c.decidedBy.chain} ${c.decidedBy.rule}` : ` by rule "${c.decidedBy.rule}"${c.decidedBy.at ? placeOf(c.decidedBy) : ` in ${c.decidedBy.chain}${placeOf({ source: c.decidedBy.source })}`}`) : ' (no verdict traced)';
   const attached = c.connection === 'control' && c.helper ? `, helper ${c.helper} attached` : '';
-  const later = c.dropped ? `; then its ${c.dropped.packet} ${c.dropped.decidedBy.verdict === 'accept' ? 'accepted' : 'dropped'} by ${c.dropped.decidedBy.rule.startsWith('policy ') ? `${c.dropped.decidedBy.chain} ${c.dropped.decidedBy.rule}` : `rule "${c.dropped.decidedBy.rule}"${c.dropped.decidedBy.at ? ` at ${c.dropped.decidedBy.at}` : ''}`}` : '';
+  const later = c.dropped ? `; then its ${c.dropped.packet} ${c.dropped.decidedBy.verdict === 'accept' ? 'accepted' : 'dropped'} by ${c.dropped.decidedBy.rule.startsWith('policy ') ? `${c.dropped.decidedBy.chain} ${c.dropped.decidedBy.rule}` : `rule "${c.dropped.decidedBy.rule}"${placeOf(c.dropped.decidedBy)}`}` : '';
   return `${c.connection} connection ${how}${as}${by}${attached}${c.reply?.decidedBy ? describeReply(c.reply.decidedBy) : ''}${later}`;
 }
 
 function describeReply(back: RuleHit): string {
-  return back.rule.startsWith('policy ') ? `; its reply by ${back.chain} ${back.rule}` : `; its reply by rule "${back.rule}"${back.at ? ` at ${back.at}` : ''}`;
+  return back.rule.startsWith('policy ') ? `; its reply by ${back.chain} ${back.rule}` : `; its reply by rule "${back.rule}"${placeOf(back)}`;
 }
 
 /** A verdict in a few words, for the ladder: `accept: "ct state established accept" (fw.nft:15)`. */
 function shortHit(h: RuleHit): string {
-  return h.rule.startsWith('policy ') ? `${h.verdict}: ${h.chain} ${h.rule}` : `${h.verdict}: "${h.rule}"${h.at ? ` (${h.at})` : ''}`;
+  return h.rule.startsWith('policy ') ? `${h.verdict}: ${h.chain} ${h.rule}` : `${h.verdict}: "${h.rule}"${h.at ? ` (${h.at}${h.source ? `, from ${h.source}` : ''})` : ''}`;
 }
 
 /**

@@ -26,6 +26,8 @@ import { readInputText } from '../read-input-file.ts';
 import { friendlyMessage, inFileOrder, parseYamlInput, schemaProblems } from '../yaml-input.ts';
 import { formatProblem, type Locate, type YamlPath } from '../yaml-path.ts';
 import { EXPECTATION_RESULTS, expectationRecord } from './load-expectations.ts';
+import { FRONTEND_KINDS } from '../frontends/frontend-kinds.ts';
+import type { RulesetSource } from '../rulesets/ruleset-source.ts';
 
 /** The file `pinhole check` reads when it is given none. */
 export const DEFAULT_CHECK_FILE = 'pinhole.yaml';
@@ -112,7 +114,20 @@ const acceptSchema = z
 
 const CheckSchema = z.strictObject(
   {
-    ruleset: z.string({ error: 'ruleset is required: the rule set file (nft or iptables-save), relative to this file' }).min(1).meta({ description: 'the rule set file (nft or iptables-save), relative to this file' }),
+    ruleset: z
+      .union([z.string().min(1), z.tuple([z.string().min(1), z.string().min(1)])], { error: 'ruleset: expected a rule set file, or a list of two: an iptables-save and an ip6tables-save file' })
+      .optional()
+      .meta({ description: 'the rule set file (nft or iptables-save), relative to this file; or two: an iptables-save and an ip6tables-save file applied together' }),
+    frontend: z
+      .strictObject(
+        {
+          kind: z.enum(FRONTEND_KINDS, { error: (iss) => `unknown frontend ${JSON.stringify(iss.input)}; frontends: ${FRONTEND_KINDS.join(', ')}` }).meta({ description: 'the firewall frontend that reads the configuration' }),
+          config: z.string({ error: "config is required: what the frontend reads, relative to this file (the /etc/firewalld directory, a directory holding ufw/ and default/ufw, ferm.conf, firehol.conf, the /etc/shorewall directory)" }).min(1).meta({ description: 'what the frontend reads, relative to this file: the /etc/firewalld directory, a directory holding ufw/ and default/ufw, ferm.conf, firehol.conf, or the /etc/shorewall directory' }),
+        },
+        { error: unknownKeys('valid keys of frontend: kind, config') },
+      )
+      .optional()
+      .meta({ description: 'instead of ruleset: a firewall frontend configuration, rendered by the real frontend (firewalld, ufw, ferm, firehol, shorewall)' }),
     topology: z.string({ error: 'topology is required: a built-in topology name (routed) or a topology file relative to this file' }).min(1).meta({ description: 'a built-in topology name (routed, dnat, ...) or a .topo.yaml file relative to this file' }),
     on: z.string().min(1).optional().meta({ description: "the node that carries the rule set: a firewall or router, or the ftp-server or ftp-client for its own host firewall (default: the topology's rulesetOn, or its firewall)" }),
     servers: listOf(SERVER_SOFTWARE, 'server').optional().meta({ description: "FTP server software, the first one the base of the others (default: the topology's, then the rest)" }),
@@ -129,8 +144,12 @@ const CheckSchema = z.strictObject(
     expect: expectSchema.optional(),
     accept: acceptSchema.optional(),
   },
-  { error: unknownKeys('valid keys of a check: ruleset, topology, on, servers, clients, commands, families, tls, probes, security, combinations, expect, accept') },
-);
+  { error: unknownKeys('valid keys of a check: ruleset, frontend, topology, on, servers, clients, commands, families, tls, probes, security, combinations, expect, accept') },
+).superRefine((c, ctx) => {
+  if ((c.ruleset === undefined) === (c.frontend === undefined)) {
+    ctx.addIssue({ code: 'custom', path: c.ruleset === undefined ? [] : ['frontend'], message: c.ruleset === undefined ? 'ruleset or frontend is required: the rule set file (nft or iptables-save), or `frontend: { kind, config }`' : 'give ruleset or frontend, not both' });
+  }
+});
 
 export const CheckFileSchema = z.strictObject(
   {
@@ -142,8 +161,11 @@ export const CheckFileSchema = z.strictObject(
 );
 
 export type CheckSpec = z.output<typeof CheckSchema> & {
-  /** The rule set and topology as given, made absolute (a built-in topology name is kept). */
+  /** Where the rule set under test comes from, its paths made absolute. */
+  source: RulesetSource;
+  /** The rule set file, or the frontend's configuration (source.file). */
   rulesetFile: string;
+  /** The topology as given, made absolute (a built-in topology name is kept). */
   topologyRef: string;
   /** The check's 0-based place in the file, and the line it starts on. */
   index: number;
@@ -162,6 +184,13 @@ export async function loadCheckFile(file: string): Promise<CheckFile> {
   return parseCheckFile(await readInputText(file, 'check file'), resolve(file));
 }
 
+/** The check's rule set source, its paths made absolute. */
+function sourceOf(c: z.output<typeof CheckSchema>, dir: string): RulesetSource {
+  if (c.frontend) return { file: resolve(dir, c.frontend.config), frontend: c.frontend.kind };
+  const [first, ipv6] = typeof c.ruleset === 'string' ? [c.ruleset] : c.ruleset!;
+  return { file: resolve(dir, first), ...(ipv6 !== undefined ? { ipv6File: resolve(dir, ipv6) } : {}) };
+}
+
 /** A bare name (`routed`) is a built-in topology; anything with a `/` or a `.yaml` is a file. */
 const isTopologyName = (ref: string) => !ref.includes('/') && !ref.endsWith('.yaml') && !ref.endsWith('.yml');
 
@@ -176,11 +205,18 @@ export function parseCheckFile(text: string, file: string): CheckFile {
   const dir = dirname(file);
   const checks = parsed.data.checks.map((c, index): CheckSpec => {
     const at = (key: string): YamlPath => ['checks', index, key];
-    const rulesetFile = resolve(dir, c.ruleset);
-    if (!existsSync(rulesetFile)) problems.push(formatProblem(file, locate(at('ruleset')), at('ruleset'), `rule set file ${rulesetFile} does not exist`));
+    const source = sourceOf(c, dir);
+    const missing = (path: string, where: YamlPath, what: string) => {
+      if (!existsSync(path)) problems.push(formatProblem(file, locate(where), where, `${what} ${path} does not exist`));
+    };
+    if (c.frontend) missing(source.file, ['checks', index, 'frontend', 'config'], `${c.frontend.kind} configuration`);
+    else {
+      missing(source.file, typeof c.ruleset === 'string' ? at('ruleset') : ['checks', index, 'ruleset', 0], 'rule set file');
+      if (source.ipv6File) missing(source.ipv6File, ['checks', index, 'ruleset', 1], 'rule set file');
+    }
     const topologyRef = isTopologyName(c.topology) ? c.topology : resolve(dir, c.topology);
     if (!isTopologyName(c.topology) && !existsSync(topologyRef)) problems.push(formatProblem(file, locate(at('topology')), at('topology'), `topology file ${topologyRef} does not exist`));
-    return { ...c, rulesetFile, topologyRef, index, line: locate(['checks', index]) };
+    return { ...c, source, rulesetFile: source.file, topologyRef, index, line: locate(['checks', index]) };
   });
   if (problems.length > 0) throw new InputError(inFileOrder(problems, file));
   return { file, name: parsed.data.name, checks, locate };

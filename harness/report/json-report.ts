@@ -57,6 +57,7 @@ const CellResultSchema = z.object({
   durationMs: z.number(),
   testMs: z.number().optional(),
   attribution: AttributionSchema.optional(),
+  frontend: z.object({ kind: z.string(), version: z.string(), config: z.string(), rendering: z.array(z.string()) }).optional(),
 }) satisfies z.ZodType<CellResult>;
 
 /** Unknown extra fields are dropped rather than refused, so a newer writer stays readable. */

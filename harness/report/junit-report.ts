@@ -59,6 +59,8 @@ export function buildJUnitReport(driver: DriverName, cells: readonly CellResult[
         .property('tls', cell.tls)
         .property('kind', cell.kind)
         .property('probe', cell.probe);
+      // A rendered rule set: which frontend, which version, which configuration.
+      if (cell.frontend) testCase.property('frontend', `${cell.frontend.kind} ${cell.frontend.version}`).property('frontendConfig', cell.frontend.config).property('rendering', cell.frontend.rendering.join(' '));
       if (cell.advice) testCase.property('advice', cell.advice.change).property('adviceVerified', String(cell.advice.verified));
       // Which rule decided each connection: `control`, `data`; `data2`... for a session's next ones.
       const seen = { control: 0, data: 0 };

@@ -13,6 +13,7 @@ import type { PacketSummary } from '../nodes/drop-observer.ts';
 import type { OwnDrop } from './own-drops.ts';
 import type { ProbeReport } from '../probes/probe-protocol.ts';
 import { endpoint } from '../topology/dual-stack.ts';
+import { placeOf } from '../evidence/attribution.ts';
 
 export interface Evidence {
   report: ProbeReport;
@@ -67,7 +68,7 @@ function packetWords(d: OwnDrop, transcript: readonly string[]): string {
 function describeDrop(d: OwnDrop, transcript: readonly string[]): string {
   const p = d.packet;
   const text = d.hit?.rule ?? d.rule;
-  const by = d.verdict.policy ? `${d.chain} policy drop` : `${d.chain} rule "${text}"${d.hit?.at ? ` at ${d.hit.at}` : ''}`;
+  const by = d.verdict.policy ? `${d.chain} policy drop` : `${d.chain} rule "${text}"${d.hit ? placeOf(d.hit) : ''}`;
   const sides = `${d.role.from} to ${d.role.from === 'client' ? 'server' : 'client'}`;
   return `${packetWords(d, transcript)} ${endpoint(p.saddr, p.sport)} -> ${endpoint(p.daddr, p.dport)} (${sides}) ${actionOf(text, d.verdict.policy)} at ${d.node} by ${by}`;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes this Debian host able to run pinhole: installs the Debian packages the netns driver
 # needs (only the missing ones), unpacks the other FTP servers (ftp-server-bundles.sh) and the
+# firewall frontends (frontend-bundles.sh), and the
 # npm dependencies (only when package-lock.json changed, and only in pinhole's own checkout).
 # Says precisely what is missing and exits 3 when it cannot install it itself.
 # --for-tests (npm test): also what pinhole's own tests need beyond a run, i.e. a browser.
@@ -50,6 +51,8 @@ fi
 
 # pure-ftpd and proftpd cannot be installed beside vsftpd: they run from unpacked bundles.
 bash harness/setup/ftp-server-bundles.sh
+# The firewall frontends a check's `frontend:` renders with: unpacked too, never installed.
+bash harness/setup/frontend-bundles.sh
 
 # A symlinked node_modules is another checkout's install (git worktrees share one): npm ci would
 # empty that shared tree first, under everyone using it, and a fresh checkout's lock file is

@@ -13,7 +13,8 @@ import { DEFAULT_JSON_REPORT } from '../evidence/evidence-files.ts';
 import { LabStartError } from '../lab/lab-start-error.ts';
 import type { Lab } from '../lab/lab.ts';
 import { MODES, SECURITY_SCENARIOS, type ClientName, type Expectation, type Family, type FtpCommand, type Mode, type Scenario, type ServerSoftware, type TlsMode } from '../model.ts';
-import { loadRuleset, rulesetName, type Ruleset } from '../rulesets/load-ruleset.ts';
+import type { Ruleset } from '../rulesets/load-ruleset.ts';
+import { loadRulesetSource, rulesetSourceName, type RulesetSource } from '../rulesets/ruleset-source.ts';
 
 export interface CellSpec {
   suite: string;
@@ -21,8 +22,13 @@ export interface CellSpec {
   topology: string;
   /** Where the topology is read from when it is not topologies/<topology>.topo.yaml (a check file's own). */
   topologyFile?: string;
-  /** Path of the rule set file, relative to the suite directory. */
+  /** Path of the rule set file (or a frontend's configuration), relative to the suite directory. */
   rulesetFile: string;
+  /**
+   * Where the rule set comes from when it is not the file alone (absolute paths): a frontend's
+   * configuration, rendered by the frontend (`{ file, frontend }`), or an iptables pair.
+   */
+  source?: RulesetSource;
   suiteDir: string;
   mode: Mode;
   command: FtpCommand;
@@ -68,9 +74,11 @@ export interface CellSpec {
 }
 
 const rulesets = new Map<string, Promise<Ruleset>>();
-function rulesetOnce(file: string): Promise<Ruleset> {
-  let rs = rulesets.get(file);
-  if (!rs) rulesets.set(file, (rs = loadRuleset(file)));
+/** Each rule set once per worker; a frontend's rendering is read back from pinhole's cache. */
+function rulesetOnce(source: RulesetSource): Promise<Ruleset> {
+  const key = JSON.stringify(source);
+  let rs = rulesets.get(key);
+  if (!rs) rulesets.set(key, (rs = loadRulesetSource(source)));
   return rs;
 }
 
@@ -108,8 +116,8 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
     throw new Error(`${spec.suite} ${spec.rulesetFile}: ${spec.mode} carries IPv4 addresses only (RFC 2428); an IPv6 cell uses EPRT or EPSV`);
   }
   // resolve, not join: a check file's rule set is an absolute path.
-  const file = resolve(spec.suiteDir, spec.rulesetFile);
-  const ruleset = spec.rulesetLabel ?? rulesetName(file);
+  const source = spec.source ?? { file: resolve(spec.suiteDir, spec.rulesetFile) };
+  const ruleset = spec.rulesetLabel ?? rulesetSourceName(source);
   const scenario = spec.scenario ?? 'transfer';
   const meta: CellMeta = {
     suite: spec.suite,
@@ -142,7 +150,7 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
         }
         const cellMeta = { ...meta, ...lab.dimensionsFor(spec.family) };
         const ask = { scenario, mode: spec.mode, command: spec.command, client: spec.client, tls: spec.tls, family: spec.family };
-        const investigated = await investigateCell(lab, cellMeta, ask, await rulesetOnce(file), jsonReport);
+        const investigated = await investigateCell(lab, cellMeta, ask, await rulesetOnce(source), jsonReport);
         observation = investigated.observation;
         await testInfo.attach(LADDER_ATTACHMENT, { body: JSON.stringify(investigated.ladder), contentType: 'application/json' });
         for (const f of investigated.evidence) await testInfo.attach(basename(f), { path: f });

@@ -5,7 +5,7 @@ import { planCheck, type PlannedCell } from '../../harness/check/plan-check.ts';
 import type { CheckSpec } from '../../harness/expectations/check-file.ts';
 import { loadTopology } from '../../harness/topology/load-topology.ts';
 
-const check = (over: Partial<CheckSpec> = {}): CheckSpec => ({ ruleset: 'edge.nft', topology: 'routed', rulesetFile: '/x/edge.nft', topologyRef: 'routed', index: 0, line: 3, ...over });
+const check = (over: Partial<CheckSpec> = {}): CheckSpec => ({ ruleset: 'edge.nft', topology: 'routed', source: { file: '/x/edge.nft' }, rulesetFile: '/x/edge.nft', topologyRef: 'routed', index: 0, line: 3, ...over });
 const count = (cells: PlannedCell[], pick: (c: PlannedCell) => boolean) => cells.filter(pick).length;
 
 test('the defaults on routed: every value of every dimension beside the first of the others, and the attacks', async () => {

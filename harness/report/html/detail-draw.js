@@ -16,6 +16,8 @@ const pinholeDetail = (() => {
     const facts = [
       ['suite', `${cell.suite} on ${cell.topology}`],
       ['rule set', cell.ruleset],
+      // A rendered rule set: the frontend that rendered it, from which configuration, into which files.
+      ...(cell.frontend ? [['rendered by', `${cell.frontend.kind} ${cell.frontend.version} from ${cell.frontend.config}`, el('br', {}), el('span', { class: 'muted' }, cell.frontend.rendering.join(', '))]] : []),
       ['scenario', ...scenarioParts(cell, data.scenario)],
       ['expected', cell.expected ?? 'nothing (explore)'],
       ['observed', vocabulary.words[cell.observed ?? 'none']],
