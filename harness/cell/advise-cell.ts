@@ -5,7 +5,12 @@
  */
 import { adviceCandidates, type Placement } from '../evidence/advise.ts';
 import type { FirewallState } from '../evidence/firewall-state.ts';
-import { causeCode, type Family } from '../model.ts';
+import { causeCode, type CauseCode, type Family } from '../model.ts';
+import { InputError } from '../errors.ts';
+import { frontendFixes } from '../frontends/frontend-advice.ts';
+import type { FrontendKind } from '../frontends/frontend-kinds.ts';
+import { copyOfConfig, frontendTree, renderFrontend } from '../frontends/render-frontend.ts';
+import { rulesetOfRendering } from '../rulesets/ruleset-source.ts';
 import type { Advice, CellAsk, Observation } from '../cell.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import type { CellRunner } from '../scenarios/scenario.ts';
@@ -38,6 +43,7 @@ const hints = new Map<string, string>();
 export async function adviseCell(o: Observation, ask: CellAsk, ruleset: Ruleset, state: FirewallState | undefined, server: AdvisedServer, runner: CellRunner, laterPacket = false): Promise<Advice | null> {
   if (ADVICE_MODE === 'off' || o.outcome !== 'blocked' || !movesData(ask) || !state) return null;
   const code = causeCode(o.cause);
+  if (ruleset.frontend) return adviseFrontend(code, ruleset, server, runner);
   const candidates = adviceCandidates({
     code,
     mode: ask.mode,
@@ -59,6 +65,38 @@ export async function adviseCell(o: Observation, ask: CellAsk, ruleset: Ruleset,
     if (again.observation.outcome === 'pass') {
       hints.set(key, c.change);
       return { change: c.change, verified: true };
+    }
+  }
+  return null;
+}
+
+/**
+ * A rendered rule set is fixed where the user keeps it: the configuration, in the frontend's
+ * terms (harness/frontends/frontend-advice.ts). Each candidate edits a copy, the real frontend
+ * renders it, and the cell runs again on that rendering.
+ */
+async function adviseFrontend(code: CauseCode | undefined, ruleset: Ruleset, server: AdvisedServer, runner: CellRunner): Promise<Advice | null> {
+  const kind = ruleset.frontend!.kind as FrontendKind;
+  const config = { kind, config: ruleset.frontend!.config };
+  const fixes = frontendFixes({ kind, code, placement: server.placement, port: server.port, tree: (await frontendTree(kind)).tree });
+  if (fixes.length === 0) return null;
+  if (ADVICE_MODE === 'suggest') return { change: fixes[0]!.change, verified: false };
+  const key = JSON.stringify([config, server.placement, code]);
+  const hint = hints.get(key);
+  for (const fix of [...fixes].sort((a, b) => Number(b.change === hint) - Number(a.change === hint)).slice(0, MAX_ADVICE_TRIES)) {
+    await using copy = await copyOfConfig(config);
+    if (!(await fix.edit(copy.config))) continue;
+    let changed: Ruleset;
+    try {
+      changed = rulesetOfRendering(await renderFrontend(copy));
+    } catch (err) {
+      // The frontend refused the change: not advice, whatever the reason.
+      if (err instanceof InputError) continue;
+      throw err;
+    }
+    if ((await runner.run(changed)).observation.outcome === 'pass') {
+      hints.set(key, fix.change);
+      return { change: fix.change, verified: true };
     }
   }
   return null;

@@ -10,8 +10,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostError, InputError } from '../errors.ts';
 import { run } from '../exec.ts';
@@ -69,6 +70,16 @@ async function configFiles(path: string): Promise<Array<[string, Buffer]>> {
     out.push([relative(path, full), await readFile(full)]);
   }
   return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * A copy of the configuration (and what the frontend reads beside it) in a directory of its own,
+ * removed when disposed: advice edits the copy, never the user's files.
+ */
+export async function copyOfConfig(c: FrontendConfig): Promise<FrontendConfig & AsyncDisposable> {
+  const dir = await mkdtemp(join(tmpdir(), 'pinhole-config-'));
+  for (const path of [c.config, ...companions(c)]) await cp(path, join(dir, basename(path)), { recursive: true });
+  return { kind: c.kind, config: join(dir, basename(c.config)), [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** What else a frontend reads beside its configuration (ferm.d/, firehol-defaults.conf, shorewall6/). */
