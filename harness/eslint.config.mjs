@@ -18,6 +18,7 @@ export const LAYERS = [
   ['harness/topology', 'harness/expectations'], // what the user wrote: topologies, --expect files
   ['harness/drivers'], // nodes as namespaces or containers
   ['harness/rulesets'], // applying a rule set to a node, reading it back
+  ['harness/frontends'], // firewall frontends rendering a user's configuration into a rule set
   ['harness/nodes'], // services on nodes: FTP servers, agents, capture, drop observer
   ['harness/probes'], // clients: the pinned probe, curl, lftp
   ['harness/evidence'], // reading what the kernel knew: state, diagnosis, advice candidates, ladders

@@ -37,6 +37,23 @@ export const SERVER_SOFTWARE = ['vsftpd', 'pure-ftpd', 'proftpd'] as const;
 export type ServerSoftware = (typeof SERVER_SOFTWARE)[number];
 export const CLIENT_NAMES = ['probe', 'curl', 'lftp'] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];
+
+/** The firewall frontends whose configurations pinhole renders with the frontend itself (harness/frontends/). */
+export const FRONTEND_KINDS = ['firewalld', 'ufw', 'ferm', 'firehol', 'shorewall'] as const;
+export type FrontendKind = (typeof FRONTEND_KINDS)[number];
+
+/**
+ * Where a rule set under test comes from: a file (nft or iptables-save), an iptables-save and
+ * ip6tables-save pair, or a frontend's configuration (harness/frontends/ruleset-source.ts loads each).
+ */
+export interface RulesetSource {
+  /** The rule set file; with `frontend`, the frontend's configuration (a file or a directory). */
+  file: string;
+  /** The frontend that renders `file`. */
+  frontend?: FrontendKind;
+  /** The ip6tables-save half of a pair whose iptables-save half is `file`. */
+  ipv6File?: string;
+}
 export const TLS_MODES = ['none', 'explicit', 'implicit', 'ccc'] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
 /** transfer: data moves (one transfer, a session, concurrent sessions); security: an attack attempt that must fail. */

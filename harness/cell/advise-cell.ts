@@ -10,7 +10,7 @@ import { InputError } from '../errors.ts';
 import { frontendFixes } from '../frontends/frontend-advice.ts';
 import type { FrontendKind } from '../frontends/frontend-kinds.ts';
 import { copyOfConfig, frontendTree, renderFrontend } from '../frontends/render-frontend.ts';
-import { rulesetOfRendering } from '../rulesets/ruleset-source.ts';
+import { rulesetOfRendering } from '../frontends/ruleset-source.ts';
 import type { Advice, CellAsk, Observation } from '../cell.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import type { CellRunner } from '../scenarios/scenario.ts';

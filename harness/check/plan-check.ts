@@ -13,7 +13,7 @@ import { parseExpectationKey } from '../expectations/check-file.ts';
 import { CLIENT_NAMES, FTP_COMMANDS, SERVER_SOFTWARE, TLS_MODES, type ClientName, type Expectation, type Family, type FtpCommand, type Mode, type Scenario, type ServerSoftware, type TlsMode } from '../model.ts';
 import { offersTls } from '../nodes/tls-offers.ts';
 import { pinnableModes } from '../probes/client-modes.ts';
-import { rulesetSourceName } from '../rulesets/ruleset-source.ts';
+import { rulesetSourceName } from '../frontends/ruleset-source.ts';
 import { hasFamily } from '../topology/dual-stack.ts';
 import type { TopologySpec } from '../topology/schema.ts';
 

@@ -15,7 +15,7 @@ import type { Driver } from '../drivers/driver.ts';
 import { driverFor } from '../drivers/registry.ts';
 import { groupBy } from '../report/group-by.ts';
 import { writeJsonReport } from '../report/json-report.ts';
-import { loadRulesetSource } from '../rulesets/ruleset-source.ts';
+import { loadRulesetSource } from '../frontends/ruleset-source.ts';
 import { withLab } from './with-lab.ts';
 import { expectationsFrom, recordable, writeExpectations } from '../check/record-expectations.ts';
 import { SECURITY_SCENARIOS } from '../model.ts';

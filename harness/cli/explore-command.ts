@@ -26,7 +26,7 @@ import { rulesetNodeOf } from '../topology/ruleset-node.ts';
 import { minimizeRuleset, renderMinimize } from '../cell/minimize-ruleset.ts';
 import { withLab } from './with-lab.ts';
 import { rulesetSourcesOf, type RulesetOptions } from './ruleset-options.ts';
-import type { RulesetSource } from '../rulesets/ruleset-source.ts';
+import type { RulesetSource } from '../frontends/ruleset-source.ts';
 
 export interface ExploreOptions extends RulesetOptions {
   topology: string;

@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { FRONTEND_KINDS, type FrontendKind } from '../frontends/frontend-kinds.ts';
-import type { RulesetSource } from '../rulesets/ruleset-source.ts';
+import type { RulesetSource } from '../frontends/ruleset-source.ts';
 
 export interface RulesetOptions {
   ruleset?: string[] | undefined;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { checkRuleset } from '../rulesets/check-ruleset.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
-import { loadRulesetSource, type RulesetSource } from '../rulesets/ruleset-source.ts';
+import { loadRulesetSource, type RulesetSource } from '../frontends/ruleset-source.ts';
 import { loadTopology } from '../topology/load-topology.ts';
 import type { TopologySpec } from '../topology/schema.ts';
 

@@ -21,13 +21,11 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
-import { CLIENT_NAMES, FAMILIES, FTP_COMMANDS, MODES, SCENARIOS, SERVER_SOFTWARE, TLS_MODES, type Scenario } from '../model.ts';
+import { CLIENT_NAMES, FAMILIES, FRONTEND_KINDS, FTP_COMMANDS, MODES, SCENARIOS, SERVER_SOFTWARE, TLS_MODES, type RulesetSource, type Scenario } from '../model.ts';
 import { readInputText } from '../read-input-file.ts';
 import { friendlyMessage, inFileOrder, parseYamlInput, schemaProblems } from '../yaml-input.ts';
 import { formatProblem, type Locate, type YamlPath } from '../yaml-path.ts';
 import { EXPECTATION_RESULTS, expectationRecord } from './load-expectations.ts';
-import { FRONTEND_KINDS } from '../frontends/frontend-kinds.ts';
-import type { RulesetSource } from '../rulesets/ruleset-source.ts';
 
 /** The file `pinhole check` reads when it is given none. */
 export const DEFAULT_CHECK_FILE = 'pinhole.yaml';

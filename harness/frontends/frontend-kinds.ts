@@ -3,9 +3,9 @@
  * user keeps it in a repository, and how a configuration is named in reports.
  */
 import { basename, dirname, extname } from 'node:path';
+import { FRONTEND_KINDS, type FrontendKind } from '../model.ts';
 
-export const FRONTEND_KINDS = ['firewalld', 'ufw', 'ferm', 'firehol', 'shorewall'] as const;
-export type FrontendKind = (typeof FRONTEND_KINDS)[number];
+export { FRONTEND_KINDS, type FrontendKind };
 
 export interface FrontendReads {
   shape: 'file' | 'directory';

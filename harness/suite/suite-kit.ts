@@ -14,7 +14,7 @@ import { LabStartError } from '../lab/lab-start-error.ts';
 import type { Lab } from '../lab/lab.ts';
 import { MODES, SECURITY_SCENARIOS, type ClientName, type Expectation, type Family, type FtpCommand, type Mode, type Scenario, type ServerSoftware, type TlsMode } from '../model.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
-import { loadRulesetSource, rulesetSourceName, type RulesetSource } from '../rulesets/ruleset-source.ts';
+import { loadRulesetSource, rulesetSourceName, type RulesetSource } from '../frontends/ruleset-source.ts';
 
 export interface CellSpec {
   suite: string;

@@ -4,19 +4,13 @@
  * (harness/frontends/). Every path that loads a rule set under test (cells, `explore`, `diff`,
  * the CLI's input checks) loads it through here, so all three are the same to the rest.
  */
-import { renderFrontend, type Rendering } from '../frontends/render-frontend.ts';
-import { frontendConfigName, type FrontendKind } from '../frontends/frontend-kinds.ts';
+import { renderFrontend, type Rendering } from './render-frontend.ts';
+import { frontendConfigName } from './frontend-kinds.ts';
 import { InputError } from '../errors.ts';
-import { loadRuleset, loadRulesetPair, rulesetName, type Ruleset } from './load-ruleset.ts';
+import type { RulesetSource } from '../model.ts';
+import { loadRuleset, loadRulesetPair, rulesetName, type Ruleset } from '../rulesets/load-ruleset.ts';
 
-export interface RulesetSource {
-  /** The rule set file; with `frontend`, the frontend's configuration (a file or a directory). */
-  file: string;
-  /** The frontend that renders `file`. */
-  frontend?: FrontendKind;
-  /** The ip6tables-save half of a pair whose iptables-save half is `file`. */
-  ipv6File?: string;
-}
+export type { RulesetSource };
 
 export async function loadRulesetSource(s: RulesetSource): Promise<Ruleset> {
   if (s.frontend) return rulesetOfRendering(await renderFrontend({ kind: s.frontend, config: s.file }));
