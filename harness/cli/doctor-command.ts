@@ -6,6 +6,9 @@ import { existsSync } from 'node:fs';
 import { DockerDriver } from '../drivers/docker/docker-driver.ts';
 import { imageExists, nodeImageRecipe } from '../drivers/docker/node-image.ts';
 import { NetnsDriver } from '../drivers/netns/netns-driver.ts';
+import { onPath } from '../on-path.ts';
+import { FRONTEND_KINDS, type FrontendKind } from '../model.ts';
+import { frontendTree } from '../frontends/render-frontend.ts';
 
 /**
  * Kernel parts the FTP cells rely on. A loaded module, or a built-in one with parameters, shows
@@ -28,9 +31,39 @@ export async function doctorCommand(): Promise<number> {
     const present = existsSync(`/sys/module/${mod}`);
     lines.push(`  ${present ? '✓' : '?'} ${mod}: ${why}${present ? '' : ' — not visible: built in without parameters, or loaded on first use; the helper-masquerade cells prove it'}`);
   }
+  lines.push(...(await frontendLines()));
   lines.push(...(await dockerLines()));
   process.stdout.write(lines.join('\n') + '\n');
   return problems.length === 0 ? 0 : 3;
+}
+
+/** What each frontend runs on, beside its unpacked packages (harness/setup/frontend-bundles.sh). */
+const FRONTEND_RUNS_ON: Readonly<Record<FrontendKind, string[]>> = {
+  firewalld: ['python3', 'dbus-daemon'],
+  ufw: ['python3'],
+  ferm: ['perl'],
+  firehol: ['bash'],
+  shorewall: ['perl', 'bc'],
+};
+
+/** The firewall frontends a check's `frontend:` renders with: unpacked, and what they run on. */
+async function frontendLines(): Promise<string[]> {
+  const lines = ['firewall frontends (a check\'s frontend:, explore --frontend):'];
+  for (const kind of FRONTEND_KINDS) {
+    const found = await Promise.all(FRONTEND_RUNS_ON[kind].map(onPath));
+    const missing = FRONTEND_RUNS_ON[kind].filter((_, n) => !found[n]);
+    try {
+      const { tree, version } = await frontendTree(kind);
+      lines.push(
+        missing.length === 0
+          ? `  ✓ ${kind} ${version} (${tree})`
+          : `  ✗ ${kind} ${version}: ${missing.join(', ')} missing — fix: pinhole setup (as root) installs what it runs on`,
+      );
+    } catch {
+      lines.push(`  ✗ ${kind} not unpacked — fix: pinhole setup (as root) unpacks it into pinhole's cache`);
+    }
+  }
+  return lines;
 }
 
 async function dockerLines(): Promise<string[]> {

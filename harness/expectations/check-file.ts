@@ -143,7 +143,10 @@ const CheckSchema = z.strictObject(
     accept: acceptSchema.optional(),
   },
   { error: unknownKeys('valid keys of a check: ruleset, frontend, topology, on, servers, clients, commands, families, tls, probes, security, combinations, expect, accept') },
-).superRefine((c, ctx) => {
+)
+  // Exactly one of the two, for editors too (the refinement below says it to the CLI).
+  .meta({ oneOf: [{ required: ['ruleset'] }, { required: ['frontend'] }] })
+  .superRefine((c, ctx) => {
   if ((c.ruleset === undefined) === (c.frontend === undefined)) {
     ctx.addIssue({ code: 'custom', path: c.ruleset === undefined ? [] : ['frontend'], message: c.ruleset === undefined ? 'ruleset or frontend is required: the rule set file (nft or iptables-save), or `frontend: { kind, config }`' : 'give ruleset or frontend, not both' });
   }
