@@ -177,6 +177,8 @@ export interface RuleCoverage {
 export interface RulesetCoverage {
   /** The file, as the run was given it. */
   file: string;
+  /** A frontend's rendering: `ufw 0.36.2-1 from /repo/etc` (its rules are the frontend's, not the user's lines). */
+  renderedBy?: string;
   rules: RuleCoverage[];
 }
 

@@ -27,7 +27,7 @@ function sandboxPaths(c: FrontendConfig): Array<[string, string]> {
 export function frontendProblem(c: FrontendConfig, stderr: string, stdout: string): string {
   let text = `${stderr}\n${stdout}`;
   for (const [inside, outside] of sandboxPaths(c)) text = text.split(inside).join(outside);
-  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const said = lines.filter((l) => /\b(error|invalid|unknown|failed|refus|not found|no such|warning)\b/i.test(l));
   const message = (said.length > 0 ? said : lines.slice(-5)).join('\n    ');
   return `${c.config}: ${c.kind} refused the configuration:\n    ${message || '(it said nothing)'}`;

@@ -38,7 +38,8 @@ export function coverageOf(cells: readonly CellResult[]): RulesetCoverage[] {
         }
       }
     }
-    out.push({ file, rules });
+    const frontend = fileCells.find((c) => c.frontend)?.frontend;
+    out.push({ file, ...(frontend ? { renderedBy: `${frontend.kind} ${frontend.version} from ${frontend.config}` } : {}), rules });
   }
   return out.sort((a, b) => a.file.localeCompare(b.file));
 }
@@ -49,7 +50,10 @@ export function renderCoverage(coverage: readonly RulesetCoverage[]): string {
   const lines = ['rule coverage (each rule that a traced first packet met, from the firewall\'s trace):'];
   for (const rs of coverage) {
     const reached = rs.rules.filter((r) => r.cells.length > 0);
-    lines.push(`  ${rs.file}: ${reached.length} of ${rs.rules.length} rules reached`);
+    lines.push(`  ${rs.file}: ${reached.length} of ${rs.rules.length} rules reached${rs.renderedBy ? ` (rendered by ${rs.renderedBy})` : ''}`);
+    // A rendering's unreached rules are mostly the frontend's own scaffolding, not lines the
+    // user wrote: the JSON report lists them all, the terminal does not.
+    if (rs.renderedBy) continue;
     for (const r of rs.rules.filter((r) => r.cells.length === 0)) lines.push(`    ${r.at} reached by no cell: ${r.rule}`);
   }
   return lines.join('\n');

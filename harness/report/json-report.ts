@@ -69,6 +69,7 @@ export const RunReportSchema = z.object({
     .array(
       z.object({
         file: z.string(),
+        renderedBy: z.string().optional(),
         rules: z.array(
           z.object({
             at: z.string(),

@@ -60,7 +60,7 @@ test('every problem at once, at its line: unknown keys, words, values, files, an
     `${FILE}:8: checks[0].expect."PASV EPSV": key "PASV EPSV" names two values of one dimension (PASV and EPSV); a cell has one`,
     `${FILE}:9: checks[0].expect.PORT: expected "pass" or "blocked", got "open"`,
     `${FILE}:10: checks[0].accept.bounce: say why it is accepted: a reason, in words`,
-    expect.stringMatching(/:11: checks\[0\]\.gatway: unknown key "gatway"; valid keys of a check: ruleset, topology, on, servers/),
+    expect.stringMatching(/:11: checks\[0\]\.gatway: unknown key "gatway"; valid keys of a check: ruleset, frontend, topology, on, servers/),
   ]);
   const files = problemsOf(['name: edge', 'checks:', '  - ruleset: missing.nft', '    topology: ./nets/lab.topo.yaml', ''].join('\n'));
   expect(files).toEqual([`${FILE}:3: checks[0].ruleset: rule set file ${join(dir, 'missing.nft')} does not exist`, `${FILE}:4: checks[0].topology: topology file ${join(dir, 'nets/lab.topo.yaml')} does not exist`]);
@@ -76,4 +76,40 @@ test('expectation keys: any order, families as people write them, one value per 
   expect(parseExpectationKey('IPv6 EPRT curl implicit session')).toEqual({ family: 'ipv6', mode: 'EPRT', client: 'curl', tls: 'implicit', probe: 'session' });
   expect(parseExpectationKey('RETR STOR')).toContain('names two values of one dimension');
   expect(parseExpectationKey('pasv')).toContain('unknown word "pasv"');
+});
+
+test('a frontend entry: its config made absolute, the frontend kept; a pair of iptables files', () => {
+  writeFileSync(join(dir, 'ferm.conf'), 'table filter chain INPUT policy DROP;\n');
+  writeFileSync(join(dir, 'rules.v4'), '*filter\nCOMMIT\n');
+  writeFileSync(join(dir, 'rules.v6'), '*filter\nCOMMIT\n');
+  const f = parseCheckFile(['name: edge', 'checks:', '  - frontend: { kind: ferm, config: ferm.conf }', '    topology: routed', '  - ruleset: [rules.v4, rules.v6]', '    topology: routed-dualstack', ''].join('\n'), FILE);
+  expect(f.checks[0]!.source).toEqual({ file: join(dir, 'ferm.conf'), frontend: 'ferm' });
+  expect(f.checks[1]!.source).toEqual({ file: join(dir, 'rules.v4'), ipv6File: join(dir, 'rules.v6') });
+});
+
+test('a check takes exactly one of ruleset and frontend; an unknown frontend and a missing config are told at their line', () => {
+  const problems = problemsOf(
+    [
+      'name: edge',
+      'checks:',
+      '  - topology: routed',
+      '  - ruleset: edge.nft',
+      '    frontend: { kind: ufw, config: etc }',
+      '    topology: routed',
+      '  - frontend: { kind: iptables-persistent, config: etc }',
+      '    topology: routed',
+      '  - frontend: { kind: shorewall }',
+      '    topology: routed',
+      '',
+    ].join('\n'),
+  );
+  expect(problems).toEqual([
+    `${FILE}:3: checks[0]: ruleset or frontend is required: the rule set file (nft or iptables-save), or \`frontend: { kind, config }\``,
+    `${FILE}:5: checks[1].frontend: give ruleset or frontend, not both`,
+    `${FILE}:7: checks[2].frontend.kind: unknown frontend "iptables-persistent"; frontends: firewalld, ufw, ferm, firehol, shorewall`,
+    `${FILE}:9: checks[3].frontend.config: config is required: what the frontend reads, relative to this file (the /etc/firewalld directory, a directory holding ufw/ and default/ufw, ferm.conf, firehol.conf, the /etc/shorewall directory)`,
+  ]);
+  expect(problemsOf(['name: edge', 'checks:', '  - frontend: { kind: ufw, config: nowhere }', '    topology: routed', ''].join('\n'))).toEqual([
+    `${FILE}:3: checks[0].frontend.config: ufw configuration ${join(dir, 'nowhere')} does not exist`,
+  ]);
 });
