@@ -78,7 +78,7 @@ export async function adviseCell(o: Observation, ask: CellAsk, ruleset: Ruleset,
 async function adviseFrontend(code: CauseCode | undefined, ruleset: Ruleset, server: AdvisedServer, runner: CellRunner): Promise<Advice | null> {
   const kind = ruleset.frontend!.kind as FrontendKind;
   const config = { kind, config: ruleset.frontend!.config };
-  const fixes = frontendFixes({ kind, code, placement: server.placement, port: server.port, tree: (await frontendTree(kind)).tree });
+  const fixes = await frontendFixes({ ...config, code, placement: server.placement, port: server.port, tree: (await frontendTree(kind)).tree });
   if (fixes.length === 0) return null;
   if (ADVICE_MODE === 'suggest') return { change: fixes[0]!.change, verified: false };
   const key = JSON.stringify([config, server.placement, code]);

@@ -23,7 +23,8 @@ import { processesOfCommand } from '../run-state.ts';
 import { requireHost } from './host-check.ts';
 import { withInterruptScope } from './interrupt.ts';
 import { describeRemoved } from './with-lab.ts';
-import { filesUnder, validateInputs } from './validate-inputs.ts';
+import { dirsUnder, filesUnder, validateInputs } from './validate-inputs.ts';
+import { suiteFrontendConfig } from '../frontends/frontend-kinds.ts';
 
 export interface RunOptions {
   driver: string;
@@ -67,7 +68,13 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   return runCells(opts, {
     config: resolve(SUITES_DIR, 'playwright.config.ts'),
     validate: async () => {
-      await validateInputs(await filesUnder(TOPOLOGIES_DIR, ['.topo.yaml']), await filesUnder(SUITES_DIR, ['.nft', '.rules'], 'rulesets'));
+      // The suites' frontend configurations are rendered here, once: their cells read the
+      // renderings back from pinhole's cache.
+      const configs = (await dirsUnder(SUITES_DIR, 'configs')).flatMap((d) => {
+        const c = suiteFrontendConfig(d);
+        return c ? [{ file: c.config, frontend: c.kind }] : [];
+      });
+      await validateInputs(await filesUnder(TOPOLOGIES_DIR, ['.topo.yaml']), [...(await filesUnder(SUITES_DIR, ['.nft', '.rules'], 'rulesets')), ...configs]);
     },
   });
 }

@@ -73,3 +73,17 @@ export async function filesUnder(dir: string, suffixes: string[], leaf?: string)
   }
   return out.sort();
 }
+
+/** The directories in each `dir/<sub>/<leaf>` (a suite's configs/). */
+export async function dirsUnder(dir: string, leaf: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const sub of (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory())) {
+    const holder = join(dir, sub.name, leaf);
+    try {
+      out.push(...(await readdir(holder, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => join(holder, d.name)));
+    } catch {
+      continue;
+    }
+  }
+  return out.sort();
+}

@@ -60,7 +60,10 @@ export function ruleHitOf(v: TraceVerdict, i: Pick<AttributionInput, 'handles' |
   const handles = i.handles.get(key) ?? [];
   // The monitor names a rule by text when it knew it at its start, else by handle.
   // By text, only a rule the chain holds once can be told apart.
-  const byText = v.handle === undefined ? handles.filter((h) => ruleText(i.listing, { family: c.family, table: c.table, handle: h }) === v.rule) : [];
+  // iptables-nft gives every rule a counter, whose figures differ between the trace's text and a
+  // listing read at another moment: they are no part of the rule.
+  const uncounted = (t: string | null | undefined) => t?.replace(/\bcounter packets \d+ bytes \d+/g, 'counter');
+  const byText = v.handle === undefined ? handles.filter((h) => uncounted(ruleText(i.listing, { family: c.family, table: c.table, handle: h })) === uncounted(v.rule)) : [];
   const handle = v.handle ?? (byText.length === 1 ? byText[0] : undefined);
   const kernel = handle === undefined ? v.rule : ruleText(i.listing, { family: c.family, table: c.table, handle });
   const placed = handle === undefined ? undefined : fileRuleOf(i.fileRules, key, handles, handle);
@@ -79,7 +82,8 @@ const TERMINAL = new Set(['accept', 'drop', 'reject', 'queue']);
 
 /** The verdict word a rule ends in (nft's words, or iptables' `-j` target lower-cased). */
 function verdictWord(rule: string): string | undefined {
-  const jump = /-j (\S+)/.exec(rule);
+  // ferm writes the long options (`--jump ACCEPT`), iptables-save the short ones.
+  const jump = /(?:^|\s)(?:-j|--jump|-g|--goto) (\S+)/.exec(rule);
   if (jump) return jump[1]!.toLowerCase();
   const words = rule.match(/\b(accept|drop|reject|return|jump|goto|queue|masquerade|snat|dnat|redirect|continue)\b/g);
   return words?.[words.length - 1];

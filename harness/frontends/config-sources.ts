@@ -61,7 +61,8 @@ const SOURCES: Record<string, (config: string) => SourceOf> = {
    * `filter_FWD_policy_<policy>_allow`, `nat_POST_<zone>...`: the zone or policy is in the name.
    */
   firewalld: (config) => (chain) => {
-    const m = /^(?:filter|nat|mangle|raw)_[A-Z]+_(policy_)?(.+?)(?:_(?:allow|deny|log|pre|post))?$/.exec(chain);
+    // Its dispatch chains spell the hook out (`filter_FORWARD_POLICIES`, `mangle_PREROUTING_ZONES`).
+    const m = /^(?:filter|nat|mangle|raw)_(?:IN|OUT|FWD|PRE|POST)_(policy_)?(.+?)(?:_(?:allow|deny|log|pre|post))?$/.exec(chain);
     if (!m) return undefined;
     const [what, name] = m[1] ? ['policy', m[2]!] : ['zone', m[2]!];
     const file = join(config, what === 'policy' ? 'policies' : 'zones', `${name}.xml`);
@@ -94,7 +95,7 @@ const SOURCES: Record<string, (config: string) => SourceOf> = {
   },
   /** ferm keeps its chain names: the rule is in the file's `chain NAME` block (or a `chain (A B)` list). */
   ferm: (config) => {
-    const f = readConfig(config, dirname(config));
+    const f = readConfig(config, dirname(dirname(config)));
     return (chain) => {
       if (!f) return undefined;
       const line = lineOf(f, new RegExp(`\\bchain\\s+(?:\\([^)]*\\b${escape(chain)}\\b[^)]*\\)|${escape(chain)}\\b)`));
@@ -103,7 +104,7 @@ const SOURCES: Record<string, (config: string) => SourceOf> = {
   },
   /** FireHOL names the chains of `interface NAME ...` and `router NAME ...` statements in_NAME and out_NAME. */
   firehol: (config) => {
-    const f = readConfig(config, dirname(config));
+    const f = readConfig(config, dirname(dirname(config)));
     return (chain) => {
       const name = /^(?:in|out)_(.+)$/.exec(chain)?.[1];
       if (!f || !name) return undefined;

@@ -26,6 +26,8 @@ export type FrontendPlacement = 'forward' | 'server' | 'client';
 
 export interface FrontendFixInput {
   kind: FrontendKind;
+  /** The user's configuration (read, never written: fixes edit a copy). */
+  config: string;
   code: CauseCode | undefined;
   placement: FrontendPlacement;
   /** The server's FTP port. */
@@ -44,15 +46,15 @@ export interface FrontendFix {
 /** Causes a helper attached in the frontend's terms can fix. */
 const HELPER_FIXES: ReadonlySet<CauseCode | undefined> = new Set<CauseCode | undefined>(['no-helper', 'helper-before-conntrack', 'nat-not-rewritten', 'firewall-drop']);
 
-export function frontendFixes(i: FrontendFixInput): FrontendFix[] {
+export async function frontendFixes(i: FrontendFixInput): Promise<FrontendFix[]> {
   if (!HELPER_FIXES.has(i.code)) return [];
   return FIXES[i.kind](i);
 }
 
 const NOTE = 'attach the FTP helper: since Linux 6.0 nothing attaches it by itself';
 
-const FIXES: Record<FrontendKind, (i: FrontendFixInput) => FrontendFix[]> = {
-  firewalld: (i) => {
+const FIXES: Record<FrontendKind, (i: FrontendFixInput) => FrontendFix[] | Promise<FrontendFix[]>> = {
+  firewalld: async (i) => {
     const port = new RegExp(`<port\\s+port="${i.port}"\\s+protocol="tcp"\\s*/>`);
     const withService: FrontendFix = {
       change: `use the ftp service where port ${i.port} is opened: <service name="ftp"/> instead of <port port="${i.port}" protocol="tcp"/> (the service attaches the ftp helper)`,
@@ -71,11 +73,15 @@ const FIXES: Record<FrontendKind, (i: FrontendFixInput) => FrontendFix[]> = {
         return changed;
       },
     };
+    // The zone the host's own traffic leaves through: its default zone, as firewalld.conf says.
+    const conf = join(i.config, 'firewalld.conf');
+    const zone = (existsSync(conf) ? /^DefaultZone=(\S+)/m.exec(await readFile(conf, 'utf8'))?.[1] : undefined) ?? 'public';
+    const policy = `<policy target="CONTINUE">\n  <short>ftp-client</short>\n  <ingress-zone name="HOST"/>\n  <egress-zone name="${zone}"/>\n  <service name="ftp"/>\n</policy>`;
     const hostPolicy: FrontendFix = {
-      change: `add policies/ftp-client.xml: <policy target="CONTINUE"><ingress-zone name="HOST"/><egress-zone name="ANY"/><service name="ftp"/></policy> (a zone's ftp service acts on connections that arrive; this one attaches the helper to the host's own outgoing control connections)`,
+      change: `add policies/ftp-client.xml (a zone's ftp service acts on connections that arrive; this policy attaches the helper to the host's own outgoing control connections, firewalld#1049):\n${policy}`,
       async edit(config) {
         await mkdir(join(config, 'policies'), { recursive: true });
-        await writeFile(join(config, 'policies', 'ftp-client.xml'), '<?xml version="1.0" encoding="utf-8"?>\n<policy target="CONTINUE">\n  <short>ftp-client</short>\n  <ingress-zone name="HOST"/>\n  <egress-zone name="ANY"/>\n  <service name="ftp"/>\n</policy>\n');
+        await writeFile(join(config, 'policies', 'ftp-client.xml'), `<?xml version="1.0" encoding="utf-8"?>\n${policy}\n`);
         return true;
       },
     };

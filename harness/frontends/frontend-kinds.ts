@@ -2,7 +2,8 @@
  * The firewall frontends pinhole renders users' configurations with, what each reads as the
  * user keeps it in a repository, and how a configuration is named in reports.
  */
-import { basename, dirname, extname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import { FRONTEND_KINDS, type FrontendKind } from '../model.ts';
 
 export { FRONTEND_KINDS, type FrontendKind };
@@ -37,4 +38,17 @@ export function frontendConfigName(c: FrontendConfig): string {
   const own = basename(c.config);
   const named = own === FRONTEND_READS[c.kind].usualName ? basename(dirname(c.config)) : basename(own, extname(own));
   return named || c.kind;
+}
+
+/**
+ * A built-in suite's frontend configuration, from its directory `configs/<kind>-<name>/`: the
+ * frontend is the name's first word, the configuration the file or directory inside with the
+ * frontend's usual name (`ferm.conf`, `firehol.conf`, `shorewall/`), else the directory itself
+ * (an /etc/firewalld tree, or an /etc-shaped one holding ufw/). undefined for another directory.
+ */
+export function suiteFrontendConfig(dir: string): FrontendConfig | undefined {
+  const kind = FRONTEND_KINDS.find((k) => basename(dir).startsWith(`${k}-`));
+  if (!kind) return undefined;
+  const inside = join(dir, FRONTEND_READS[kind].usualName);
+  return { kind, config: existsSync(inside) ? inside : dir };
 }

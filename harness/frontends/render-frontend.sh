@@ -27,7 +27,9 @@ set -euo pipefail
 if [[ "${1:-}" != --inside ]]; then
   (($# == 3)) || { echo "usage: render-frontend.sh KIND TREE CONFIG" >&2; exit 3; }
   [[ $(id -u) -eq 0 ]] || { echo "rendering a firewall frontend needs root (namespaces and mounts)" >&2; exit 3; }
-  exec unshare --net --mount --pid --fork --mount-proc --propagation private -- "$0" --inside "$@"
+  # --kill-child: if unshare is killed (a timeout, Ctrl-C), its child, PID 1 of the new namespace,
+  # is killed too, and with it everything the frontend started.
+  exec unshare --net --mount --pid --fork --kill-child --mount-proc --propagation private -- "$0" --inside "$@"
 fi
 shift
 KIND=$1 TREE=$(realpath "$2") CONFIG=$(realpath "$3")
@@ -113,10 +115,13 @@ case "$KIND" in
     [[ -f "$CONF" ]] || refuse "$CONFIG: FireHOL reads one file (firehol.conf), and this is not a file"
     sed -i 's/^START_FIREHOL=.*/START_FIREHOL=YES/' /etc/default/firehol
     [[ -f "$(dirname "$CONFIG")/firehol-defaults.conf" ]] && cp "$(dirname "$CONFIG")/firehol-defaults.conf" /etc/firehol/
-    out=$(firehol "$CONF" debug) || true
+    out=$(firehol "$CONF" debug 2>"$P/firehol.err") || true
+    cat "$P/firehol.err"
     # `debug` prints the rules it would restore, per family, then the commands (sysctls) it
-    # would run; it exits 1 even when it worked, so the sections tell.
+    # would run; it exits 1 even when it worked, so the sections tell. A line of the
+    # configuration that is no FireHOL command is only bash's complaint, and FireHOL says OK.
     grep -q '^# IPv4 Rules:' <<<"$out" || exit 2
+    grep -qE ': line [0-9]+: ' "$P/firehol.err" && exit 2
     awk '/^# IPv4 Rules:/{f=1; next} /^# IPv6 Rules:/{f=0} f' <<<"$out" | emit iptables.rules
     awk '/^# IPv6 Rules:/{f=1; next} /^# Commands to execute:/{f=0} f' <<<"$out" | emit ip6tables.rules
     ;;
@@ -138,7 +143,9 @@ case "$KIND" in
   firewalld)
     [[ -d "$CONF" ]] || refuse "$CONFIG: firewalld reads a directory (/etc/firewalld), and this is not a directory"
     cp -a "$CONF/." /etc/firewalld/
-    firewall-offline-cmd --check-config || exit 2
+    # It exits 0 on some errors (an unknown DefaultZone, a bad rich rule) and says so.
+    check=$(firewall-offline-cmd --check-config 2>&1) || { echo "$check"; exit 2; }
+    if grep -E '\b(ERROR|WARNING)\b' <<<"$check"; then exit 2; fi
     # A private system bus: firewalld owns org.fedoraproject.FirewallD1 on it, and firewall-cmd
     # asks it. Root may own any name; without polkit firewalld accepts uid 0.
     cat >/run/dbus/pinhole-system.conf <<'XML'
@@ -158,11 +165,16 @@ XML
     dbus-daemon --config-file=/run/dbus/pinhole-system.conf --fork --nopidfile
     export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/dbus/system_bus_socket
     firewalld --nofork --nopid --log-target=console >"$P/firewalld.log" 2>&1 &
+    # Ready when firewall-cmd says `running`; `failed`, or an ERROR in its log, means it fell
+    # back to its stock configuration. Each firewall-cmd is a Python start (0.3 s), so the wait
+    # is bounded by time, not by a count of tries.
     state=""
-    for _ in $(seq 400); do
-      state=$(firewall-cmd --state 2>/dev/null || true)
-      [[ "$state" == running ]] && break
+    deadline=$((SECONDS + 20))
+    while ((SECONDS < deadline)); do
+      grep -q 'ERROR:' "$P/firewalld.log" && break
       kill -0 $! 2>/dev/null || break
+      state=$(timeout 5 firewall-cmd --state 2>/dev/null || true)
+      [[ "$state" == running || "$state" == failed ]] && break
       sleep 0.05
     done
     if [[ "$state" != running ]]; then
@@ -171,7 +183,7 @@ XML
       exit 2
     fi
     # firewalld starts on its fallback configuration when a file of the user's is broken, and
-    # says so only in its log.
+    # says so in its log (and `failed` to firewall-cmd).
     if grep -E '\b(ERROR|WARNING)\b' "$P/firewalld.log"; then exit 2; fi
     nft list ruleset | emit ruleset.nft
     ;;

@@ -12,7 +12,7 @@ import { investigateCell } from '../cell/investigate-cell.ts';
 import { DEFAULT_JSON_REPORT } from '../evidence/evidence-files.ts';
 import { LabStartError } from '../lab/lab-start-error.ts';
 import type { Lab } from '../lab/lab.ts';
-import { MODES, SECURITY_SCENARIOS, type ClientName, type Expectation, type Family, type FtpCommand, type Mode, type Scenario, type ServerSoftware, type TlsMode } from '../model.ts';
+import { MODES, SECURITY_SCENARIOS, type ClientName, type Expectation, type Family, type FrontendKind, type FtpCommand, type Mode, type Scenario, type ServerSoftware, type TlsMode } from '../model.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { loadRulesetSource, rulesetSourceName, type RulesetSource } from '../frontends/ruleset-source.ts';
 
@@ -222,11 +222,14 @@ export function defineTruthTable<const M extends readonly Mode[] = typeof MODES>
   serverKind?: ServerSoftware;
   /** The node that carries every rule set of the table (default: the topology's firewall). */
   on?: string;
+  /** The rows are this frontend's configurations, rendered by the frontend (harness/frontends/). */
+  frontend?: FrontendKind;
 }): void {
   const modes: readonly Mode[] = t.modes ?? MODES;
   for (const [rulesetFile, truth] of t.rows) {
     if (truth.length !== modes.length) throw new Error(`${t.suite} ${rulesetFile}: ${truth.length} expectations for ${modes.length} modes (${modes.join(', ')})`);
-    test.describe(basename(rulesetFile), () => {
+    const source = t.frontend ? { file: resolve(t.suiteDir, rulesetFile), frontend: t.frontend } : undefined;
+    test.describe(source ? rulesetSourceName(source) : basename(rulesetFile), () => {
       modes.forEach((mode, i) => {
         for (const command of t.commands ?? ['RETR', 'STOR']) {
           test(
@@ -243,6 +246,7 @@ export function defineTruthTable<const M extends readonly Mode[] = typeof MODES>
               ...(t.client ? { client: t.client } : {}),
               ...(t.serverKind ? { serverKind: t.serverKind } : {}),
               ...(t.on ? { on: t.on } : {}),
+              ...(source ? { source } : {}),
             }),
           );
         }

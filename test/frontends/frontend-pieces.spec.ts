@@ -92,7 +92,7 @@ test("a frontend's complaint names the user's files, not the sandbox's copies", 
     '   ERROR: Unknown ACTION (FTPP) /etc/shorewall/rules (line 3)\n',
     'Checking using Shorewall 5.2.8...\nCompiling /etc/shorewall/rules...\n',
   );
-  expect(problem).toBe('/repo/gw/shorewall: shorewall refused the configuration:\n    ERROR: Unknown ACTION (FTPP) /repo/gw/shorewall/rules (line 3)');
+  expect(problem).toEqual(['/repo/gw/shorewall/rules:3: shorewall: Unknown ACTION (FTPP)']);
 });
 
 test('the options that name a rule set: a file, a pair, or a frontend and its configuration, never a mix', async () => {

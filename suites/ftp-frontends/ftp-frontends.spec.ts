@@ -1,0 +1,89 @@
+/**
+ * ftp-frontends: the firewall as users' tools write it. Each row is a configuration as its
+ * owner keeps it in a repository (configs/), rendered by the real frontend from its Debian
+ * package in a throw-away namespace (harness/frontends/), then applied like any rule set: the
+ * field failures reported against each frontend since Linux 6.0 stopped attaching helpers by
+ * itself, and their fixes in the frontend's own terms. Every configuration renders both
+ * families the frontend writes, and the topology has both: IPv4 in all four modes, IPv6 in EPRT
+ * and EPSV.
+ *
+ *   client 192.168.10.10/24   --lan--  lan0 192.168.10.254/24   [fw] wan0 203.0.113.254/24   --wan--  server 203.0.113.10/24
+ *          2001:db8:10::10/64               2001:db8:10::254/64           2001:db8:20::254/64               2001:db8:20::10/64
+ *   client host firewall (firewalld)        router (firewalld, ferm, FireHOL, Shorewall)        server host firewall (ufw)
+ *                                                                                               vsftpd :21, passive 50000-50010
+ *
+ * Verified on Linux 6.18 with firewalld 1.3.3, ufw 0.36.2, ferm 2.5.1, FireHOL 3.1.7 and
+ * Shorewall 5.2.8 (Debian 12), iptables 1.8.9 (nf_tables), vsftpd 3.0.3 and curl 7.88.1, by hand
+ * first (each configuration rendered in the sandbox, loaded into namespaces, a RETR checked by
+ * sha256 in every mode, twice), then by pinhole:
+ *
+ *   configuration (node)                   PORT     EPRT     PASV     EPSV     v6 EPRT  v6 EPSV   why
+ *   firewalld-router-ftp-service (fw)      pass     pass     pass     pass     pass     pass      a policy internal -> external with the ftp
+ *                                                                                                  service: the helper set in its forward chain
+ *   firewalld-router-port-21 (fw)          blocked  blocked  blocked  blocked  blocked  blocked   the same policy opening port 21 alone: no
+ *                                                                                                  helper, data rejected icmpx admin-prohibited
+ *   firewalld-client-ftp-service (client)  blocked  blocked  pass     pass     blocked  pass      firewalld#1049: a zone's ftp service acts on
+ *                                                                                                  what arrives; the client's own control
+ *                                                                                                  connection gets no helper, so active data is
+ *                                                                                                  NEW and the zone rejects it
+ *   firewalld-client-ftp-policy (client)   pass     pass     pass     pass     pass     pass      a policy HOST -> public with the ftp service
+ *                                                                                                  sets the helper in the output path
+ *   ufw-server-no-helper (server)          pass     pass     blocked  blocked  pass     blocked   `ufw allow 21/tcp` and IPT_MODULES: nothing
+ *                                                                                                  attaches a helper; passive data is NEW and
+ *                                                                                                  the input policy drops it
+ *   ufw-server-ct-helper (server)          pass     pass     pass     pass     pass     pass      a raw `CT --helper ftp` rule in before.rules
+ *   ferm-router-no-helper (fw)             blocked  blocked  blocked  blocked  blocked  blocked   established/related and port 21 only: data NEW
+ *   ferm-router-ct-helper (fw)             pass     pass     pass     pass     pass     pass      `CT helper ftp` in table raw
+ *   firehol-router-kernel-helpers (fw)     blocked  blocked  blocked  blocked  blocked  blocked   firehol#241: the default helper mode relies on
+ *                                                                                                  the nf_conntrack_helper sysctl, gone in 6.0
+ *   firehol-router-firehol-helpers (fw)    pass     pass     pass     pass     pass     pass      FIREHOL_CONNTRACK_HELPERS_ASSIGNMENT="firehol"
+ *   shorewall-router-ftp-macro (fw)        pass     pass     pass     pass     pass     pass      FTP(ACCEPT): the macro attaches the helper
+ *   shorewall-router-plain-port (fw)       blocked  blocked  blocked  blocked  blocked  blocked   ACCEPT tcp 21 without the macro: no helper
+ *   shorewall-router-autohelpers (fw)      pass     pass     pass     pass     pass     pass      AUTOHELPERS=Yes: every helper the kernel has
+ *                                                                                                  attached by port in raw PREROUTING and OUTPUT
+ */
+import { fileURLToPath } from 'node:url';
+import type { Expectation, FrontendKind } from '../../harness/model.ts';
+import { defineTruthTable } from '../../harness/suite/suite-kit.ts';
+
+const SUITE = 'ftp-frontends';
+const TOPOLOGY = 'routed-dualstack';
+const SUITE_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+const P: Expectation = 'pass';
+const B: Expectation = 'blocked';
+
+type Row = readonly [config: string, ipv4: readonly [Expectation, Expectation, Expectation, Expectation], ipv6: readonly [Expectation, Expectation]];
+
+/** One frontend's configurations on one node: IPv4 in four modes, IPv6 in the two that carry its addresses. */
+function frontendTables(frontend: FrontendKind, on: string | undefined, rows: readonly Row[]): void {
+  const common = { suite: SUITE, suiteDir: SUITE_DIR, topology: TOPOLOGY, frontend, commands: ['RETR'] as const, tags: ['@frontend', `@${frontend}`], ...(on ? { on } : {}) };
+  defineTruthTable({ ...common, family: 'ipv4', rows: rows.map(([config, v4]) => [config, v4] as const) });
+  defineTruthTable({ ...common, family: 'ipv6', modes: ['EPRT', 'EPSV'] as const, rows: rows.map(([config, , v6]) => [config, v6] as const) });
+}
+
+frontendTables('firewalld', undefined, [
+  ['configs/firewalld-router-ftp-service', [P, P, P, P], [P, P]],
+  ['configs/firewalld-router-port-21', [B, B, B, B], [B, B]],
+]);
+frontendTables('firewalld', 'client', [
+  ['configs/firewalld-client-ftp-service', [B, B, P, P], [B, P]],
+  ['configs/firewalld-client-ftp-policy', [P, P, P, P], [P, P]],
+]);
+frontendTables('ufw', 'server', [
+  ['configs/ufw-server-no-helper', [P, P, B, B], [P, B]],
+  ['configs/ufw-server-ct-helper', [P, P, P, P], [P, P]],
+]);
+frontendTables('ferm', undefined, [
+  ['configs/ferm-router-no-helper/ferm.conf', [B, B, B, B], [B, B]],
+  ['configs/ferm-router-ct-helper/ferm.conf', [P, P, P, P], [P, P]],
+]);
+frontendTables('firehol', undefined, [
+  ['configs/firehol-router-kernel-helpers/firehol.conf', [B, B, B, B], [B, B]],
+  ['configs/firehol-router-firehol-helpers/firehol.conf', [P, P, P, P], [P, P]],
+]);
+frontendTables('shorewall', undefined, [
+  ['configs/shorewall-router-ftp-macro/shorewall', [P, P, P, P], [P, P]],
+  ['configs/shorewall-router-plain-port/shorewall', [B, B, B, B], [B, B]],
+  ['configs/shorewall-router-autohelpers/shorewall', [P, P, P, P], [P, P]],
+]);
