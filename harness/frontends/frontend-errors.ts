@@ -51,7 +51,7 @@ const FIND: Record<FrontendConfig['kind'], (text: string, c: FrontendConfig) => 
   },
   firehol: (text) => [
     ...[...text.matchAll(/^WHY\s*: (.*)\n(?:.*\n)*?SOURCE\s*: (\d+)@([^:]+): /gm)].map((m) => ({ file: m[3]!, line: Number(m[2]), message: m[1]!.trim() })),
-    ...[...text.matchAll(/^(?:.*?: )?(\/[^:\s]+): line (\d+): (.*)$/gm)].map((m) => ({ file: m[1]!, line: Number(m[2]), message: m[3]!.trim() })),
+    ...[...text.matchAll(/(?:^|\s)(\/[^:\s]+): line (\d+): (.*)$/gm)].map((m) => ({ file: m[1]!, line: Number(m[2]), message: m[3]!.trim() })),
   ],
   shorewall: (text) =>
     [...text.matchAll(/^\s*ERROR: (.*?)(?: (\/\S+) \((?:line (\d+)|EOF)\))?$/gm)].map((m) => ({ file: m[2] ?? '', line: m[3] ? Number(m[3]) : undefined, message: m[1]!.trim() })),
