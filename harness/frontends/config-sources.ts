@@ -77,7 +77,7 @@ const SOURCES: Record<string, (config: string) => SourceOf> = {
   ufw: (config) => {
     const files = new Map<string, ConfigFile | undefined>();
     const fileOf = (name: string) => {
-      if (!files.has(name)) files.set(name, readConfig(join(config, 'ufw', name), config));
+      if (!files.has(name)) files.set(name, readConfig(join(config, 'ufw', name), dirname(config)));
       return files.get(name);
     };
     const plain = (l: string) => l.replace(/\s-m (?:tcp|udp)(?=\s)/g, '').replace(/\s+/g, ' ').trim();
