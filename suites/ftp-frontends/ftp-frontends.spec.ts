@@ -17,30 +17,42 @@
  * first (each configuration rendered in the sandbox, loaded into namespaces, a RETR checked by
  * sha256 in every mode, twice), then by pinhole:
  *
- *   configuration (node)                   PORT     EPRT     PASV     EPSV     v6 EPRT  v6 EPSV   why
- *   firewalld-router-ftp-service (fw)      pass     pass     pass     pass     pass     pass      a policy internal -> external with the ftp
- *                                                                                                  service: the helper set in its forward chain
- *   firewalld-router-port-21 (fw)          blocked  blocked  blocked  blocked  blocked  blocked   the same policy opening port 21 alone: no
- *                                                                                                  helper, data rejected icmpx admin-prohibited
- *   firewalld-client-ftp-service (client)  blocked  blocked  pass     pass     blocked  pass      firewalld#1049: a zone's ftp service acts on
- *                                                                                                  what arrives; the client's own control
- *                                                                                                  connection gets no helper, so active data is
- *                                                                                                  NEW and the zone rejects it
- *   firewalld-client-ftp-policy (client)   pass     pass     pass     pass     pass     pass      a policy HOST -> public with the ftp service
- *                                                                                                  sets the helper in the output path
- *   ufw-server-no-helper (server)          pass     pass     blocked  blocked  pass     blocked   `ufw allow 21/tcp` and IPT_MODULES: nothing
- *                                                                                                  attaches a helper; passive data is NEW and
- *                                                                                                  the input policy drops it
- *   ufw-server-ct-helper (server)          pass     pass     pass     pass     pass     pass      a raw `CT --helper ftp` rule in before.rules
- *   ferm-router-no-helper (fw)             blocked  blocked  blocked  blocked  blocked  blocked   established/related and port 21 only: data NEW
- *   ferm-router-ct-helper (fw)             pass     pass     pass     pass     pass     pass      `CT helper ftp` in table raw
- *   firehol-router-kernel-helpers (fw)     blocked  blocked  blocked  blocked  blocked  blocked   firehol#241: the default helper mode relies on
- *                                                                                                  the nf_conntrack_helper sysctl, gone in 6.0
- *   firehol-router-firehol-helpers (fw)    pass     pass     pass     pass     pass     pass      FIREHOL_CONNTRACK_HELPERS_ASSIGNMENT="firehol"
- *   shorewall-router-ftp-macro (fw)        pass     pass     pass     pass     pass     pass      FTP(ACCEPT): the macro attaches the helper
- *   shorewall-router-plain-port (fw)       blocked  blocked  blocked  blocked  blocked  blocked   ACCEPT tcp 21 without the macro: no helper
- *   shorewall-router-autohelpers (fw)      pass     pass     pass     pass     pass     pass      AUTOHELPERS=Yes: every helper the kernel has
- *                                                                                                  attached by port in raw PREROUTING and OUTPUT
+ *   rule set                        IPv4 PORT  IPv4 EPRT  IPv4 PASV  IPv4 EPSV  IPv6 EPRT  IPv6 EPSV  why
+ *   firewalld-router-ftp-service    pass       pass       pass       pass       pass       pass       on fw: a policy internal -> external with
+ *                                                                                                     the ftp service sets the helper in its
+ *                                                                                                     forward chain
+ *   firewalld-router-port-21        blocked    blocked    blocked    blocked    blocked    blocked    on fw: the same policy opening port 21
+ *                                                                                                     alone: no helper, data rejected icmpx
+ *                                                                                                     admin-prohibited by the zone
+ *   firewalld-client-ftp-service    blocked    blocked    pass       pass       blocked    pass       on the client, firewalld#1049: a zone's
+ *                                                                                                     ftp service acts on what arrives; the
+ *                                                                                                     client's own control connection gets no
+ *                                                                                                     helper, so active data is NEW and the
+ *                                                                                                     zone rejects it
+ *   firewalld-client-ftp-policy     pass       pass       pass       pass       pass       pass       on the client: a policy HOST -> public with
+ *                                                                                                     the ftp service sets the helper in the
+ *                                                                                                     output path
+ *   ufw-server-no-helper            pass       pass       blocked    blocked    pass       blocked    on the server: `ufw allow 21/tcp`, and
+ *                                                                                                     IPT_MODULES attaches nothing: passive data
+ *                                                                                                     is NEW, the input policy drops it
+ *   ufw-server-ct-helper            pass       pass       pass       pass       pass       pass       on the server: a raw `CT --helper ftp`
+ *                                                                                                     rule in before.rules and before6.rules
+ *   ferm-router-no-helper           blocked    blocked    blocked    blocked    blocked    blocked    on fw: established, related and port 21
+ *                                                                                                     only: data is NEW
+ *   ferm-router-ct-helper           pass       pass       pass       pass       pass       pass       on fw: `CT helper ftp` in table raw
+ *   firehol-router-kernel-helpers   blocked    blocked    blocked    blocked    blocked    blocked    on fw, firehol#241: the default helper
+ *                                                                                                     mode relies on the nf_conntrack_helper
+ *                                                                                                     sysctl, gone since Linux 6.0
+ *   firehol-router-firehol-helpers  pass       pass       pass       pass       pass       pass       on fw: FIREHOL_CONNTRACK_HELPERS_ASSIGNMENT
+ *                                                                                                     ="firehol" writes raw CT rules
+ *   shorewall-router-ftp-macro      pass       pass       pass       pass       pass       pass       on fw: FTP(ACCEPT), the macro attaches
+ *                                                                                                     the helper
+ *   shorewall-router-plain-port     blocked    blocked    blocked    blocked    blocked    blocked    on fw: ACCEPT tcp 21 without the macro:
+ *                                                                                                     no helper; data rejected with a TCP RST
+ *                                                                                                     or dropped
+ *   shorewall-router-autohelpers    pass       pass       pass       pass       pass       pass       on fw: AUTOHELPERS=Yes, every helper the
+ *                                                                                                     kernel has attached by port in raw
+ *                                                                                                     PREROUTING and OUTPUT
  */
 import { fileURLToPath } from 'node:url';
 import type { Expectation, FrontendKind } from '../../harness/model.ts';
