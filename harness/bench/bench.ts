@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the speed figures, measured on this machine (never asserted by a timed test).
  * Prints, in one run: topology bring-up/teardown per driver; the median passing and blocked cell
- * (by a SYN drop, a reject, a later packet's drop) and the instrument's fence;
+ * (by a SYN drop, a reject, a later packet's drop) and the instrument's fence; the render time of each
+ * firewall frontend;
  * 100 MiB throughput through the FTP helper rule set against no rule set; `pinhole explore` of an
  * all-blocked rule set; the naive shell baseline (shell-baseline.sh) on the same cells; the cost
  * of evidence (--evidence all against none) and of advice (explore with and without); the whole
@@ -23,6 +24,8 @@ import type { FtpCommand, Mode } from '../model.ts';
 import type { CellResult, RunReport } from '../cell.ts';
 import { REPO_ROOT, TOPOLOGIES_DIR } from '../paths.ts';
 import { loadRuleset } from '../rulesets/load-ruleset.ts';
+import { suiteFrontendConfig } from '../frontends/frontend-kinds.ts';
+import { renderFrontend } from '../frontends/render-frontend.ts';
 import { loadTopology } from '../topology/load-topology.ts';
 import { median, ms, seconds, sum, target, timed } from './figures.ts';
 import { BENCH_KINDS, runFigures, type RunFigures } from './run-figures.ts';
@@ -40,6 +43,8 @@ const NO_HELPER = join(REPO_ROOT, 'suites/ftp-stateful/rulesets/no-helper.nft');
 const REJECTING = join(REPO_ROOT, 'suites/ftp-blocking/rulesets/router-tcp-reset.nft');
 const LATER_DROP = join(REPO_ROOT, 'suites/ftp-blocking/rulesets/established-reply-only.nft');
 const PINHOLE = join(REPO_ROOT, 'harness/cli/pinhole.mjs');
+/** One configuration per frontend, the largest rendering of each (suites/ftp-frontends). */
+const FRONTEND_CONFIGS = ['firewalld-router-ftp-service', 'ufw-server-ct-helper', 'ferm-router-ct-helper', 'firehol-router-firehol-helpers', 'shorewall-router-autohelpers'];
 /** `pinhole run`'s default on netns (suites/playwright.config.ts). */
 const DEFAULT_WORKERS = 2;
 
@@ -116,6 +121,14 @@ console.log(`blocked cell, router-tcp-reset (the data SYN rejected with a TCP RS
 console.log(`blocked cell, established-reply-only (the client's handshake ACK dropped, not a SYN): median ${ms(median(laterDropped))} over ${laterDropped.length}`);
 console.log(`attribution of a cell (its traced SYNs to rules and file lines, the expectation counters read): median ${ms(median(attributing))} over ${attributing.length}`);
 console.log(`the instrument's fence (every observer's trace read up to now; once a cell in attribution, once more in a failed job with no drop of its own): median ${ms(median(fencing))} over ${fencing.length}`);
+
+console.log('\n== firewall frontends: rendering a configuration of suites/ftp-frontends (the real frontend in its throw-away namespace, not from the cache)');
+for (const name of FRONTEND_CONFIGS) {
+  const config = suiteFrontendConfig(join(REPO_ROOT, 'suites/ftp-frontends/configs', name))!;
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) times.push((await renderFrontend(config, { reuse: false })).renderMs);
+  console.log(`${config.kind} (${name}): median ${ms(median(times))} over ${ROUNDS} (rounds: ${times.map((t) => ms(t)).join(', ')}); once a run, read back from the cache in every worker`);
+}
 
 console.log('\n== throughput: 100 MiB RETR by the probe, nft-helper against no rule set (flush ruleset)');
 const THROUGHPUT_MODES: readonly Mode[] = ['PASV', 'PORT'];

@@ -74,17 +74,10 @@ function frontendTables(frontend: FrontendKind, on: string | undefined, rows: re
   defineTruthTable({ ...common, family: 'ipv6', modes: ['EPRT', 'EPSV'] as const, rows: rows.map(([config, , v6]) => [config, v6] as const) });
 }
 
+// Tables on one node one after the other: a worker brings up a lab per node (fw, client, server).
 frontendTables('firewalld', undefined, [
   ['configs/firewalld-router-ftp-service', [P, P, P, P], [P, P]],
   ['configs/firewalld-router-port-21', [B, B, B, B], [B, B]],
-]);
-frontendTables('firewalld', 'client', [
-  ['configs/firewalld-client-ftp-service', [B, B, P, P], [B, P]],
-  ['configs/firewalld-client-ftp-policy', [P, P, P, P], [P, P]],
-]);
-frontendTables('ufw', 'server', [
-  ['configs/ufw-server-no-helper', [P, P, B, B], [P, B]],
-  ['configs/ufw-server-ct-helper', [P, P, P, P], [P, P]],
 ]);
 frontendTables('ferm', undefined, [
   ['configs/ferm-router-no-helper/ferm.conf', [B, B, B, B], [B, B]],
@@ -98,4 +91,12 @@ frontendTables('shorewall', undefined, [
   ['configs/shorewall-router-ftp-macro/shorewall', [P, P, P, P], [P, P]],
   ['configs/shorewall-router-plain-port/shorewall', [B, B, B, B], [B, B]],
   ['configs/shorewall-router-autohelpers/shorewall', [P, P, P, P], [P, P]],
+]);
+frontendTables('firewalld', 'client', [
+  ['configs/firewalld-client-ftp-service', [B, B, P, P], [B, P]],
+  ['configs/firewalld-client-ftp-policy', [P, P, P, P], [P, P]],
+]);
+frontendTables('ufw', 'server', [
+  ['configs/ufw-server-no-helper', [P, P, B, B], [P, B]],
+  ['configs/ufw-server-ct-helper', [P, P, P, P], [P, P]],
 ]);
