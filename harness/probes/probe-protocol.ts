@@ -42,9 +42,11 @@ export interface ProbeJob {
   neighbourIn?: { min: number; max: number };
   /**
    * Helper-scope probe, active modes: instead of FTP, open a web connection to `port` on the
-   * host, then send a PORT/EPRT line naming the probe's own listener inside it (NAT slipstreaming).
+   * host, then send a PORT/EPRT line naming the probe's own listener inside it (NAT slipstreaming);
+   * with carrier `irc`, an IRC connection carrying a DCC SEND request naming it (IPv4), which the
+   * IRC helper, where a rule attaches one, opens the firewall for.
    */
-  slipstream?: { port: number };
+  slipstream?: { port: number; carrier?: 'web' | 'irc' };
   /** Safety net only: blocked cells are decided from firewall evidence long before this. */
   timeoutMs: number;
 }

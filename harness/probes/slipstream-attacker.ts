@@ -1,8 +1,10 @@
 /**
- * The attacker's web server of a NAT-slipstreaming attempt, run inside the server node: it
- * answers an HTTP request, and when a PORT or EPRT line arrives inside that web connection it
- * dials the address the line names, as the real attack does once the firewall's FTP helper,
- * fooled into parsing web traffic, has opened a pinhole. Prints one JSON line per dial.
+ * The attacker's server of a NAT-slipstreaming attempt, run inside the server node: it answers
+ * an HTTP request, and when a PORT or EPRT line arrives inside that web connection it dials the
+ * address the line names, as the real attack does once the firewall's FTP helper, fooled into
+ * parsing web traffic, has opened a pinhole. On a connection that is not HTTP (the IRC carrier)
+ * it reads lines at once, and dials what a DCC SEND request names, as a malicious IRC server does
+ * once the IRC helper has opened the way. Prints one JSON line per dial.
  * Dependency-free, like the probe agent, so it runs in any node with Node.js.
  */
 import { connect, createServer } from 'node:net';
@@ -17,7 +19,12 @@ function target(line: string): { host: string; port: number } | undefined {
     return { host: `${h1}.${h2}.${h3}.${h4}`, port: p1 * 256 + p2 };
   }
   const eprt = /^EPRT (.)[12]\1([^|]+)\1(\d+)\1$/.exec(line);
-  return eprt ? { host: eprt[2]!, port: Number(eprt[3]) } : undefined;
+  if (eprt) return { host: eprt[2]!, port: Number(eprt[3]) };
+  // `\x01DCC SEND name ADDRESS PORT SIZE\x01`, the address one 32-bit number.
+  const dcc = /\x01DCC (?:SEND|CHAT) \S+ (\d+) (\d+)/.exec(line);
+  if (!dcc) return undefined;
+  const n = Number(dcc[1]);
+  return { host: [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.'), port: Number(dcc[2]) };
 }
 
 createServer((web) => {
@@ -27,6 +34,8 @@ createServer((web) => {
   web.on('error', () => undefined);
   web.on('data', (chunk: string) => {
     buffer += chunk;
+    // Not a web request: an IRC client's lines, read as they come.
+    if (!answered && !/^[A-Z]+ \S+ HTTP\//.test(buffer) && buffer.includes('\n')) answered = true;
     if (!answered && buffer.includes('\r\n\r\n')) {
       answered = true;
       buffer = buffer.slice(buffer.indexOf('\r\n\r\n') + 4);

@@ -32,6 +32,8 @@ const DATA_REFUSAL_CODES = new Set([425, 426]);
 
 /** The helper-scope probe's carrier, a web connection to the server, was refused: nothing was attempted. */
 export const WEB_DROPPED = 'the web connection itself was dropped';
+/** The same of the IRC carrier (helper-scope's DCC attempt). */
+export const IRC_DROPPED = 'the IRC connection itself was dropped';
 
 /**
  * What the firewall did to a packet, from the rule that decided it as written (nft's `reject
@@ -179,8 +181,10 @@ export function classifyPinholeScope(ev: PinholeScopeEvidence): Observation {
 }
 
 export interface HelperScopeEvidence {
-  /** The probe: a web connection carrying a PORT/EPRT line, then waiting for the attacker's dial. */
+  /** The probe: a web connection carrying a PORT/EPRT line (or an IRC one carrying a DCC request), then waiting for the attacker's dial. */
   report: ProbeReport;
+  /** Which connection carried the line: web (default), or IRC (the IRC helper's DCC). */
+  carrier?: 'web' | 'irc';
   drops: OwnDrop[];
   /** Expectations the firewall holds toward the client after the line crossed it. */
   expectations: string[];
@@ -196,11 +200,13 @@ export function classifyHelperScope(ev: HelperScopeEvidence): Observation {
   const base = { phases: report.phases, transcript, durationMs: report.durationMs };
   const f = report.failure;
   const at = report.dataEndpoint ? `${report.dataEndpoint.host}:${report.dataEndpoint.port}` : 'the client';
-  const line = report.transcript.filter((l) => l.startsWith('> ')).pop()?.slice(2) ?? 'an active-mode line';
-  if (!f) return { ...base, outcome: 'pass', cause: `attack-reached: slipstream: the web server dialled ${at} through the firewall after "${line}" in a web connection` };
-  if (ev.expectations.length > 0) return { ...base, outcome: 'pass', cause: `attack-reached: slipstream: the helper parsed a web connection: ${ev.expectations[0]}` };
+  const irc = ev.carrier === 'irc';
+  const line = report.transcript.filter((l) => l.startsWith('> ')).pop()?.slice(2).replace(/\x01/g, '\\x01') ?? 'an active-mode line';
+  const [server, connection] = irc ? ['IRC server', 'an IRC connection (the IRC helper read it)'] : ['web server', 'a web connection'];
+  if (!f) return { ...base, outcome: 'pass', cause: `attack-reached: slipstream: the ${server} dialled ${at} through the firewall after "${line}" in ${connection}` };
+  if (ev.expectations.length > 0) return { ...base, outcome: 'pass', cause: `attack-reached: slipstream: the ${irc ? 'IRC helper parsed an IRC' : 'helper parsed a web'} connection: ${ev.expectations[0]}` };
   const drop = drops[0];
-  if (drop && f.phase === 'control-connect') return { ...base, outcome: 'error', cause: `firewall-drop: ${WEB_DROPPED}, so the probe proves nothing (${describeDrop(drop, report.transcript)})` };
-  if (drop) return { ...base, outcome: 'blocked', cause: `firewall-drop: slipstream: ${describeDrop(drop, report.transcript)}; no expectation from the line in the web connection` };
+  if (drop && f.phase === 'control-connect') return { ...base, outcome: 'error', cause: `firewall-drop: ${irc ? IRC_DROPPED : WEB_DROPPED}, so the probe proves nothing (${describeDrop(drop, report.transcript)})` };
+  if (drop) return { ...base, outcome: 'blocked', cause: `firewall-drop: slipstream: ${describeDrop(drop, report.transcript)}; no expectation from the line in ${irc ? 'the IRC connection' : 'the web connection'}` };
   return { ...base, outcome: 'error', cause: `probe-error: ${f.phase}: ${f.detail}` };
 }

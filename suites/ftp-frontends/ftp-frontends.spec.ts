@@ -52,7 +52,11 @@
  *                                                                                                     or dropped
  *   shorewall-router-autohelpers    pass       pass       pass       pass       pass       pass       on fw: AUTOHELPERS=Yes, every helper the
  *                                                                                                     kernel has attached by port in raw
- *                                                                                                     PREROUTING and OUTPUT
+ *                                                                                                     PREROUTING and OUTPUT, and the
+ *                                                                                                     two-interfaces sample's lan -> wan
+ *                                                                                                     ACCEPT: the helper-scope attack gets in
+ *                                                                                                     through the IRC helper (ftp-security's
+ *                                                                                                     known-bad)
  */
 import { fileURLToPath } from 'node:url';
 import type { Expectation, FrontendKind } from '../../harness/model.ts';

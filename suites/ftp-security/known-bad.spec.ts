@@ -18,6 +18,16 @@
  *   web-helper-all-tcp           helper-scope   blocked  blocked  pass      attack-reached: slipstream: the helper, attached
  *   web-iptables-helper-all-tcp  helper-scope   blocked  blocked  pass      to all TCP, parsed a PORT line in a web connection
  *                                                                           and let the web server dial the client back
+ *
+ * Shorewall's AUTOHELPERS=Yes (suites/ftp-frontends, rendered by Shorewall itself) attaches every
+ * helper the kernel has, each on its own port, to whatever crosses the firewall: with the
+ * two-interfaces sample's policy (LAN clients may open anything) an IRC connection to port 6667
+ * gets the IRC helper, and a DCC SEND request in it opens the firewall to the client:
+ *
+ *   rule set                      probe          PORT     EPRT     observed  cause
+ *   shorewall-router-autohelpers  helper-scope   blocked  blocked  pass      attack-reached: slipstream: the IRC server dialled
+ *                                                                            the client after a DCC SEND request in an IRC
+ *                                                                            connection
  */
 import { fileURLToPath } from 'node:url';
 import { test } from '../../harness/suite/fixtures.ts';
@@ -31,6 +41,14 @@ test.describe('passive-range-no-helper.nft', () => {
   const suiteDir = fileURLToPath(new URL('../ftp-stateful/', import.meta.url));
   for (const mode of ['PASV', 'EPSV'] as const) {
     test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir, rulesetFile: 'rulesets/passive-range-no-helper.nft', mode, command: 'RETR', scenario: 'pinhole-scope', expected: 'blocked', tags }));
+  }
+});
+
+test.describe('shorewall-router-autohelpers', () => {
+  const suiteDir = fileURLToPath(new URL('../ftp-frontends/', import.meta.url));
+  const source = { file: `${suiteDir}configs/shorewall-router-autohelpers/shorewall`, frontend: 'shorewall' as const };
+  for (const mode of ['PORT', 'EPRT'] as const) {
+    test(...cell({ suite: SUITE, topology: TOPOLOGY, suiteDir, rulesetFile: source.file, source, mode, command: 'RETR', scenario: 'helper-scope', expected: 'blocked', tags }));
   }
 });
 

@@ -48,6 +48,8 @@ function userRepository(): string {
   copy('shorewall-router-plain-port/shorewall', 'edge/shorewall');
   copy('shorewall-router-plain-port/shorewall6', 'edge/shorewall6');
   copy('firewalld-client-ftp-service', 'laptop/firewalld');
+  copy('shorewall-router-autohelpers/shorewall', 'office/shorewall');
+  copy('shorewall-router-autohelpers/shorewall6', 'office/shorewall6');
   const check = (frontend: string, config: string, on?: string) => [`  - frontend: { kind: ${frontend}, config: ${config} }`, '    topology: routed', ...(on ? [`    on: ${on}`] : []), ...DIMENSIONS];
   writeFileSync(
     join(repo, 'pinhole.yaml'),
@@ -59,6 +61,8 @@ function userRepository(): string {
       ...check('firehol', 'gw/firehol.conf'),
       ...check('shorewall', 'edge/shorewall'),
       ...check('firewalld', 'laptop/firewalld', 'client'),
+      // Shorewall's AUTOHELPERS with the two-interfaces sample's policy: FTP works, and so does the helper-scope attack.
+      ...check('shorewall', 'office/shorewall').map((l) => l.replace('security: []', 'security: [helper-scope]')),
       '',
     ].join('\n'),
   );
@@ -80,8 +84,15 @@ test('five frontends: violations with verified advice in each frontend\'s terms,
   const r = pinhole(['check', '--json', 'reports/results.json', '--junit', 'reports/junit.xml'], repo);
   expect(r.code, r.stderr).toBe(1);
   const { results } = JSON.parse(readFileSync(join(repo, 'reports/results.json'), 'utf8')) as RunReport;
-  expect(results).toHaveLength(20);
-  const violations = results.filter((c) => c.verdict === 'violation');
+  expect(results).toHaveLength(26);
+  const attacks = results.filter((c) => c.kind === 'security');
+  expect(attacks.map((c) => [c.ruleset, c.mode, c.verdict])).toEqual([
+    ['office', 'PORT', 'violation'],
+    ['office', 'EPRT', 'violation'],
+  ]);
+  for (const c of attacks) expect(c.cause).toMatch(/^attack-reached: slipstream: the IRC server dialled 192\.168\.10\.10:\d+ through the firewall after "PRIVMSG victim :\\x01DCC SEND /);
+  expect(results.filter((c) => c.ruleset === 'office' && c.kind === 'transfer').map((c) => c.verdict)).toEqual(['compliant', 'compliant', 'compliant', 'compliant']);
+  const violations = results.filter((c) => c.verdict === 'violation' && c.kind === 'transfer');
   // ufw on the server blocks passive data, firewalld on the client active data; the three routers all data.
   expect(violations.map((c) => `${c.ruleset} ${c.mode}`).sort()).toEqual(
     ['edge', 'gw', 'router'].flatMap((n) => ['EPRT', 'EPSV', 'PASV', 'PORT'].map((m) => `${n} ${m}`)).concat(['laptop@client EPRT', 'laptop@client PORT', 'web01@server EPSV', 'web01@server PASV']).sort(),

@@ -146,6 +146,23 @@ test.describe('helper scope (NAT slipstreaming)', () => {
     expect(o.cause).toMatch(/^attack-reached: slipstream: the helper parsed a web connection: /);
   });
 
+  // Through the IRC helper (Shorewall's AUTOHELPERS): the line is a DCC request, the carrier an IRC connection.
+  const dcc = (failure: ProbeFailure | null) => ({ ...slip(failure), transcript: ['> PRIVMSG victim :\x01DCC SEND pinhole 3232238090 41291 1\x01'] });
+
+  test('the IRC server dialling the client after a DCC request: through, and the line said readably', () => {
+    const o = classifyHelperScope({ report: dcc(null), drops: [], expectations: [], carrier: 'irc' });
+    expect([o.outcome, o.cause]).toEqual(['pass', 'attack-reached: slipstream: the IRC server dialled 192.168.10.10:41291 through the firewall after "PRIVMSG victim :\\x01DCC SEND pinhole 3232238090 41291 1\\x01" in an IRC connection (the IRC helper read it)']);
+  });
+
+  test('an IRC expectation, and a dropped IRC connection, in the IRC carrier\'s words', () => {
+    const expected = classifyHelperScope({ report: dcc({ phase: 'data-connect', kind: 'aborted', detail: 'a' }), drops: [dialDropped], expectations: ['proto=6 src=0.0.0.0 dst=192.168.10.10 dport=41291 helper=irc'], carrier: 'irc' });
+    expect([expected.outcome, expected.cause]).toEqual(['pass', 'attack-reached: slipstream: the IRC helper parsed an IRC connection: proto=6 src=0.0.0.0 dst=192.168.10.10 dport=41291 helper=irc']);
+    const ircDropped = { ...drop, packet: { ...drop.packet, dport: 6667 } };
+    const dropped = classifyHelperScope({ report: dcc({ phase: 'control-connect', kind: 'aborted', detail: 'a' }), drops: [ircDropped], expectations: [], carrier: 'irc' });
+    expect(dropped.outcome).toBe('error');
+    expect(dropped.cause).toMatch(/^firewall-drop: the IRC connection itself was dropped/);
+  });
+
   test('a dropped web connection proves nothing: error, not blocked', () => {
     const webDropped = { ...drop, packet: { ...drop.packet, dport: 80 } };
     const o = classifyHelperScope({ report: slip({ phase: 'control-connect', kind: 'aborted', detail: 'a' }), drops: [webDropped], expectations: [] });
