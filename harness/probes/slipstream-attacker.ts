@@ -21,7 +21,8 @@ function target(line: string): { host: string; port: number } | undefined {
   const eprt = /^EPRT (.)[12]\1([^|]+)\1(\d+)\1$/.exec(line);
   if (eprt) return { host: eprt[2]!, port: Number(eprt[3]) };
   // `\x01DCC SEND name ADDRESS PORT SIZE\x01`, the address one 32-bit number.
-  const dcc = /\x01DCC (?:SEND|CHAT) \S+ (\d+) (\d+)/.exec(line);
+  const at = line.indexOf('\u0001DCC ');
+  const dcc = at < 0 ? null : /^DCC (?:SEND|CHAT) \S+ (\d+) (\d+)/.exec(line.slice(at + 1));
   if (!dcc) return undefined;
   const n = Number(dcc[1]);
   return { host: [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.'), port: Number(dcc[2]) };

@@ -201,7 +201,7 @@ export function classifyHelperScope(ev: HelperScopeEvidence): Observation {
   const f = report.failure;
   const at = report.dataEndpoint ? `${report.dataEndpoint.host}:${report.dataEndpoint.port}` : 'the client';
   const irc = ev.carrier === 'irc';
-  const line = report.transcript.filter((l) => l.startsWith('> ')).pop()?.slice(2).replace(/\x01/g, '\\x01') ?? 'an active-mode line';
+  const line = report.transcript.filter((l) => l.startsWith('> ')).pop()?.slice(2).split('\u0001').join('\\x01') ?? 'an active-mode line';
   const [server, connection] = irc ? ['IRC server', 'an IRC connection (the IRC helper read it)'] : ['web server', 'a web connection'];
   if (!f) return { ...base, outcome: 'pass', cause: `attack-reached: slipstream: the ${server} dialled ${at} through the firewall after "${line}" in ${connection}` };
   if (ev.expectations.length > 0) return { ...base, outcome: 'pass', cause: `attack-reached: slipstream: the ${irc ? 'IRC helper parsed an IRC' : 'helper parsed a web'} connection: ${ev.expectations[0]}` };
