@@ -12,6 +12,7 @@ import type { ServerSoftware } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { buildDiffReport, writeDiffReport } from '../report/diff-report.ts';
 import { renderDiff } from '../report/diff-view.ts';
+import { keepRenderings } from '../report/kept-renderings.ts';
 import { writeJUnitReport } from '../report/junit-report.ts';
 import { buildJsonReport } from '../report/json-report.ts';
 import { DEFAULT_JSON_REPORT, evidenceFiles } from '../evidence/evidence-files.ts';
@@ -60,7 +61,9 @@ export async function diffCommand(opts: DiffOptions): Promise<number> {
     await exploreRuleset(lab, oldRuleset, { suite: 'diff-old', ruleset: oldFile }, json, opts.evidence),
     await exploreRuleset(lab, newRuleset, { suite: 'diff-new', ruleset: newFile }, json, opts.evidence),
   ]);
-  const [oldCells, newCells] = [oldRun.results, newRun.results];
+  // A frontend's rendering is kept beside the JSON report it is named in.
+  const kept = (cells: typeof oldRun.results) => (opts.json ? keepRenderings(cells, resolve(opts.json)) : cells);
+  const [oldCells, newCells] = [kept(oldRun.results), kept(newRun.results)];
   const diff = diffRuns(oldCells, newCells);
 
   const sides = { old: { ruleset: oldFile, results: oldCells }, new: { ruleset: newFile, results: newCells } };

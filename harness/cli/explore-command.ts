@@ -17,6 +17,7 @@ import { DEFAULT_JSON_REPORT, evidenceFiles } from '../evidence/evidence-files.t
 import { evidenceLinks } from '../report/html/evidence-links.ts';
 import { htmlReportFile, writeHtmlReport } from '../report/html-report.ts';
 import { renderMatrix } from '../report/matrix.ts';
+import { keepRenderings } from '../report/kept-renderings.ts';
 import { resolveTopology } from '../topology/load-topology.ts';
 import { requireHost } from './host-check.ts';
 import { exitCodeFor } from '../verdict.ts';
@@ -68,7 +69,8 @@ export async function exploreCommand(opts: ExploreOptions): Promise<number> {
     const asks = new Map(explored.results.map((c) => [c.id, { scenario: 'transfer' as const, mode: c.mode, command: c.command }]));
     return { ...explored, minimize: await minimizeRuleset(lab, ruleset, explored.results, asks) };
   });
-  const report = { ...buildJsonReport(driver.name, results), ...(minimize ? { minimize } : {}) };
+  // A frontend's rendering is kept beside the JSON report it is named in.
+  const report = { ...buildJsonReport(driver.name, opts.json ? keepRenderings(results, json) : results), ...(minimize ? { minimize } : {}) };
   process.stdout.write(`${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
   if (minimize) process.stdout.write(`\n${renderMinimize(minimize)}\n`);
   if (opts.json) writeJsonReport(json, report);

@@ -13,6 +13,7 @@ import { evidenceLinks } from './html/evidence-links.ts';
 import { writeHtmlReport } from './html-report.ts';
 import { buildJsonReport, writeJsonReport } from './json-report.ts';
 import { writeJUnitReport } from './junit-report.ts';
+import { keepRenderings } from './kept-renderings.ts';
 import { renderMatrix } from './matrix.ts';
 import { writeLaddersFile } from './merge-reports.ts';
 import { isLiveTerminal, Progress } from './progress.ts';
@@ -130,7 +131,7 @@ export default class PinholeReporter implements Reporter {
     this.progress.finish();
     if (!this.options.verbose) this.printHarnessErrors();
     const cells = [...this.cells.values()];
-    const report = buildJsonReport(this.options.driver, cells);
+    const report = buildJsonReport(this.options.driver, keepRenderings(cells, this.options.json));
     writeJsonReport(resolve(this.options.json), report);
     writeJUnitReport(resolve(this.options.junit), this.options.driver, report.results, (cell) => evidenceFiles(this.options.json, cell));
     const html = this.options.html && resolve(this.options.html);

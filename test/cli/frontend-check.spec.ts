@@ -6,7 +6,7 @@
 // frontend refuses stops the check with exit 2, in the frontend's words, before any lab starts.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { RunReport } from '../../harness/cell.ts';
@@ -104,7 +104,9 @@ test('five frontends: violations with verified advice in each frontend\'s terms,
   for (const c of results) {
     expect(c.frontend?.config.startsWith(repo)).toBe(true);
     expect(c.frontend?.version).toMatch(/^\d/);
+    // What was applied is kept with the reports: copies beside the JSON report, named relative to it.
     expect(c.frontend?.rendering.length).toBeGreaterThan(0);
+    for (const f of c.frontend!.rendering) expect(existsSync(join(repo, 'reports', f)), f).toBe(true);
   }
   // The deciding rule in the rendering, and where the user's configuration says it comes from.
   const ufwControl = results.find((c) => c.ruleset === 'web01@server')!.attribution!.connections.find((x) => x.connection === 'control')!;
