@@ -18,14 +18,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-# pinhole's cache, by the rule harness/paths.ts states (as ftp-server-bundles.sh).
-if [[ -n "${PINHOLE_CACHE:-}" ]]; then
-  CACHE="$PINHOLE_CACHE/frontends"
-elif [[ "$PWD/" == */node_modules/* ]]; then
-  CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/pinhole/frontends"
-else
-  CACHE=.cache/frontends
-fi
+source harness/setup/unpacked-packages.sh
+CACHE=$(cache_dir frontends)
 
 # frontend -> the Debian packages unpacked into its tree (the first names the version)
 declare -A PACKAGES=(
@@ -38,24 +32,10 @@ declare -A PACKAGES=(
 # What they run on, installed normally: none of these starts a service.
 RUNTIME=(python3 python3-gi python3-dbus gir1.2-glib-2.0 libnftables1 dbus-daemon perl bc libio-socket-inet6-perl iproute2 iptables)
 
-fail() {
-  echo "pinhole: $*" >&2
-  exit 3
-}
-
-candidate() {
-  apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p'
-}
-
 make_tree() {
   local kind=$1 packages=${PACKAGES[$1]} version tmp first
   read -r first _ <<<"$packages"
-  version=$(candidate "$first")
-  if [[ -z "$version" || "$version" == "(none)" ]]; then
-    [[ $(id -u) -eq 0 ]] && apt-get update -qq
-    version=$(candidate "$first")
-  fi
-  [[ -n "$version" && "$version" != "(none)" ]] || fail "apt knows no package $first (needed to unpack $kind into $CACHE): check /etc/apt/sources.list for Debian bookworm main"
+  version=$(candidate_version "$first" "$kind into $CACHE") || exit 3
   local tree="${kind}_${version}"
   if [[ ! -f "$CACHE/$tree/.complete" ]]; then
     echo "pinhole: unpacking $kind $version into $CACHE/$tree (apt-get download; not installed: see $0)"
@@ -88,16 +68,4 @@ for kind in "${!PACKAGES[@]}"; do
   [[ -f "$CACHE/$kind/.complete" ]] || make_tree "$kind"
 done
 
-missing=()
-for p in "${RUNTIME[@]}"; do
-  [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || missing+=("$p")
-done
-if ((${#missing[@]} > 0)); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "pinhole: packages the firewall frontends run on are missing: ${missing[*]}" >&2
-    fail "install them as root: apt-get install -y ${missing[*]}"
-  fi
-  echo "pinhole: installing what the firewall frontends run on: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-    fail "apt-get install ${missing[*]} failed"
-fi
+install_missing "the firewall frontends" "${RUNTIME[@]}"

@@ -18,22 +18,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-# pinhole's cache, by the rule harness/paths.ts states: PINHOLE_CACHE; else, installed in a
-# user's project (this checkout lies under node_modules/), the user's cache; else .cache/ here.
-if [[ -n "${PINHOLE_CACHE:-}" ]]; then
-  CACHE="$PINHOLE_CACHE/ftp-servers"
-elif [[ "$PWD/" == */node_modules/* ]]; then
-  CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/pinhole/ftp-servers"
-else
-  CACHE=.cache/ftp-servers
-fi
+source harness/setup/unpacked-packages.sh
+CACHE=$(cache_dir ftp-servers)
 # server -> the Debian packages unpacked into its bundle (all at one version)
 declare -A BUNDLES=([pure-ftpd]="pure-ftpd" [proftpd]="proftpd-core proftpd-mod-crypto")
-
-fail() {
-  echo "pinhole: $*" >&2
-  exit 3
-}
 
 # The Depends a library must satisfy: Debian names shared-library packages after the library
 # and its soname version (libsodium23, zlib1g), so names starting lib/zlib and holding a digit
@@ -47,12 +35,7 @@ library_depends() {
 make_bundle() {
   local server=$1 packages=${BUNDLES[$1]} version tmp deb
   read -r first _ <<<"$packages"
-  version=$(apt-cache policy "$first" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-  if [[ -z "$version" || "$version" == "(none)" ]]; then
-    [[ $(id -u) -eq 0 ]] && apt-get update -qq
-    version=$(apt-cache policy "$first" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-  fi
-  [[ -n "$version" && "$version" != "(none)" ]] || fail "apt knows no package $first (needed to unpack $server into $CACHE): check /etc/apt/sources.list for Debian bookworm main"
+  version=$(candidate_version "$first" "$server into $CACHE") || exit 3
   local bundle="${server}_${version}"
   if [[ ! -f "$CACHE/$bundle/.libraries" ]]; then
     echo "pinhole: unpacking $server $version into $CACHE/$bundle (apt-get download; not installed: see $0)"
@@ -82,16 +65,4 @@ for server in "${!BUNDLES[@]}"; do
 done
 
 mapfile -t libraries < <(cat "$CACHE"/*/.libraries | sort -u)
-missing=()
-for lib in "${libraries[@]}"; do
-  [[ $(dpkg-query -W -f='${Status}' "$lib" 2>/dev/null) == "install ok installed" ]] || missing+=("$lib")
-done
-if ((${#missing[@]} > 0)); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "pinhole: libraries pure-ftpd/proftpd need are missing: ${missing[*]}" >&2
-    fail "install them as root: apt-get install -y ${missing[*]}"
-  fi
-  echo "pinhole: installing the libraries pure-ftpd/proftpd need: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-    fail "apt-get install ${missing[*]} failed"
-fi
+install_missing "the libraries pure-ftpd/proftpd" "${libraries[@]}"
