@@ -9,7 +9,9 @@ test('harness/check/check.schema.json is up to date (regenerate with `npm run sc
   const schema = JSON.parse(renderCheckJsonSchema()) as { required: string[]; properties: { checks: { items: { required: string[]; properties: Record<string, { additionalProperties?: unknown }> } } } };
   expect(schema.required).toEqual(['name', 'checks']);
   const check = schema.properties.checks.items;
-  expect(check.required).toEqual(['ruleset', 'topology']);
-  expect(Object.keys(check.properties)).toEqual(['ruleset', 'topology', 'on', 'servers', 'clients', 'commands', 'families', 'tls', 'probes', 'security', 'combinations', 'expect', 'accept']);
+  // ruleset or frontend, exactly one (oneOf), and a topology.
+  expect(check.required).toEqual(['topology']);
+  expect((check as { oneOf?: unknown }).oneOf).toEqual([{ required: ['ruleset'] }, { required: ['frontend'] }]);
+  expect(Object.keys(check.properties)).toEqual(['ruleset', 'frontend', 'topology', 'on', 'servers', 'clients', 'commands', 'families', 'tls', 'probes', 'security', 'combinations', 'expect', 'accept']);
   expect(check.properties.expect!.additionalProperties).toEqual({ enum: ['pass', 'blocked'] });
 });

@@ -56,9 +56,12 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   // that breaks it (and 963 cells x 9 expect() calls cost seconds).
   const breaking = (rule: (c: CellResult) => boolean) => report.results.filter((c) => !rule(c)).map((c) => c.id);
   const KEYS = ['id', 'suite', 'topology', 'ruleset', 'mode', 'command', 'client', 'server', 'family', 'serverKind', 'clientKind', 'tls', 'kind', 'probe', 'expected', 'observed', 'verdict', 'cause', 'advice', 'evidence', 'durationMs', 'testMs'].sort();
-  // Transfers carry their attribution too (the contract grew); attacks do not.
-  const keysOf = (c: CellResult) => (c.kind === 'transfer' ? [...KEYS, 'attribution'].sort() : KEYS);
-  expect(breaking((c) => Object.keys(c).sort().join() === keysOf(c).join()), `keys other than ${KEYS.join(', ')} (and attribution on transfers)`).toEqual([]);
+  // Transfers carry their attribution too (the contract grew); attacks do not. A rule set a
+  // frontend rendered (ftp-frontends) names the frontend; no other cell has the key.
+  const keysOf = (c: CellResult) => [...KEYS, ...(c.kind === 'transfer' ? ['attribution'] : []), ...(c.suite === 'ftp-frontends' ? ['frontend'] : [])].sort();
+  expect(breaking((c) => Object.keys(c).sort().join() === keysOf(c).join()), `keys other than ${KEYS.join(', ')} (and attribution on transfers, frontend on ftp-frontends)`).toEqual([]);
+  // What was applied is kept beside the report, named relative to it.
+  expect(breaking((c) => c.suite !== 'ftp-frontends' || c.frontend!.rendering.every((f) => f.startsWith('renderings/') && existsSync(join(dirname(json), f))))).toEqual([]);
   // Every passing transfer names, for each of its connections, the rule that let it through (or
   // that no chain of the rule set was on its path) and its state, from the firewall's trace.
   const attributed = (c: CellResult) => {
@@ -370,7 +373,7 @@ test('pinhole diff: bad input exits 2 naming the file or option, before anything
   for (const n of [1, 3]) {
     const one = pinhole(['diff', ...Array.from({ length: n }, () => ['--ruleset', `${STATEFUL}/no-helper.nft`]).flat()]);
     expect(one.code).toBe(2);
-    expect(one.stderr).toContain(`pinhole: --ruleset: diff needs exactly two, OLD then NEW; got ${n}`);
+    expect(one.stderr).toContain(`pinhole: --ruleset: diff needs exactly two, OLD then NEW, or --frontend KIND --config PATH; got ${n}`);
   }
 });
 
