@@ -73,9 +73,10 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   expect(new Set((report.coverage ?? []).map((rs) => rs.file))).toEqual(new Set(report.results.filter((c) => c.attribution).map((c) => c.attribution!.file)));
   // The id names every non-default dimension, so two cells never share one.
   expect(breaking((c) => c.id === cellId(c)), 'id is not cellId(cell)').toEqual([]);
-  // IPv6 exactly where a suite dials the server's IPv6 address: ftp-ipv6's EPRT and EPSV cells, and
-  // every cell of the IPv6-only nat-ftp-ipv6 (nftables' packetpath/nat_ftp case).
-  const dialsIpv6 = (c: CellResult) => c.topology === 'nat-ftp-ipv6' || (c.suite === 'ftp-ipv6' && (c.mode === 'EPRT' || c.mode === 'EPSV'));
+  // IPv6 exactly where a suite dials the server's IPv6 address: ftp-ipv6's EPRT and EPSV cells,
+  // every cell of the IPv6-only nat-ftp-ipv6 (nftables' packetpath/nat_ftp case), and
+  // ftp-frontends' IPv6 tables (EPRT and EPSV in both families: the id says which was declared).
+  const dialsIpv6 = (c: CellResult) => c.topology === 'nat-ftp-ipv6' || (c.suite === 'ftp-ipv6' && (c.mode === 'EPRT' || c.mode === 'EPSV')) || (c.suite === 'ftp-frontends' && c.id.endsWith('+ipv6'));
   expect(breaking((c) => c.family === (dialsIpv6(c) ? 'ipv6' : 'ipv4')), 'family').toEqual([]);
   // Real clients run in ftp-clients and ftp-host-firewall only, and their cells name the client at
   // the end of the id (`...+curl`); all others are the probe's.
