@@ -55,7 +55,8 @@ const NOTE = 'attach the FTP helper: since Linux 6.0 nothing attaches it by itse
 
 const FIXES: Record<FrontendKind, (i: FrontendFixInput) => FrontendFix[] | Promise<FrontendFix[]>> = {
   firewalld: async (i) => {
-    const port = new RegExp(`<port\\s+port="${i.port}"\\s+protocol="tcp"\\s*/>`);
+    // firewall-cmd writes port= first; a hand-written file may not.
+    const port = new RegExp(`<port\\s+(?:port="${i.port}"\\s+protocol="tcp"|protocol="tcp"\\s+port="${i.port}")\\s*/>`);
     const withService: FrontendFix = {
       change: `use the ftp service where port ${i.port} is opened: <service name="ftp"/> instead of <port port="${i.port}" protocol="tcp"/> (the service attaches the ftp helper)`,
       async edit(config) {
