@@ -39,11 +39,9 @@ make_tree() {
   local tree="${kind}_${version}"
   if [[ ! -f "$CACHE/$tree/.complete" ]]; then
     echo "pinhole: unpacking $kind $version into $CACHE/$tree (apt-get download; not installed: see $0)"
-    mkdir -p "$CACHE"
-    tmp=$(mktemp -d "$CACHE/.download.XXXXXX")
-    # apt downloads as the unprivileged _apt user where it exists: let it write there.
-    getent passwd _apt >/dev/null && chown _apt "$tmp"
-    (cd "$tmp" && apt-get download -qq $packages) || { rm -rf "$tmp"; fail "apt-get download $packages failed (is a Debian mirror reachable?)"; }
+    # The packages of one frontend have versions of their own (python3-nftables): not pinned.
+    # shellcheck disable=SC2086
+    tmp=$(download_packages $packages) || exit 3
     mkdir "$tmp/tree"
     for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/tree"; done
     local d

@@ -39,13 +39,9 @@ make_bundle() {
   local bundle="${server}_${version}"
   if [[ ! -f "$CACHE/$bundle/.libraries" ]]; then
     echo "pinhole: unpacking $server $version into $CACHE/$bundle (apt-get download; not installed: see $0)"
-    mkdir -p "$CACHE"
-    tmp=$(mktemp -d "$CACHE/.download.XXXXXX")
-    # apt downloads as the unprivileged _apt user where it exists: let it write there.
-    getent passwd _apt >/dev/null && chown _apt "$tmp"
     local pinned=()
     for p in $packages; do pinned+=("$p=$version"); done
-    (cd "$tmp" && apt-get download -qq "${pinned[@]}") || { rm -rf "$tmp"; fail "apt-get download ${pinned[*]} failed (is a Debian mirror reachable?)"; }
+    tmp=$(download_packages "${pinned[@]}") || exit 3
     mkdir "$tmp/tree"
     for deb in "$tmp"/*.deb; do
       dpkg-deb -x "$deb" "$tmp/tree"

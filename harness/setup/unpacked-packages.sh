@@ -31,6 +31,21 @@ candidate_version() { # PACKAGE FOR
   echo "$version"
 }
 
+# Downloads PACKAGES (`apt-get download`: never installed) into a new directory under $CACHE,
+# and prints its path.
+download_packages() { # PACKAGES...
+  local tmp
+  mkdir -p "$CACHE"
+  tmp=$(mktemp -d "$CACHE/.download.XXXXXX")
+  # apt downloads as the unprivileged _apt user where it exists: let it write there.
+  if getent passwd _apt >/dev/null; then chown _apt "$tmp"; fi
+  (cd "$tmp" && apt-get download -qq "$@" >&2) || {
+    rm -rf "$tmp"
+    fail "apt-get download $* failed (is a Debian mirror reachable?)"
+  }
+  echo "$tmp"
+}
+
 # Installs the PACKAGES not installed yet (as root), or says which are missing and exits 3. WHAT
 # names what needs them, in the messages.
 install_missing() { # WHAT PACKAGES...
