@@ -159,27 +159,35 @@ export async function runCells(opts: RunOptions, how: { config: string; validate
   const started = Date.now();
   // The cleanup after Playwright is inside the scope too: a signal that arrives just as
   // Playwright exits (it got the same Ctrl-C) still finds a cleanup to run, not none.
-  const code = await withInterruptScope(onInterrupt, async () => {
+  const outcome = await withInterruptScope(onInterrupt, async () => {
     const exitCode = await exited;
     if (ownOutputDir) await rm(ownOutputDir, { recursive: true, force: true });
-    const leftovers = await driver.clean();
-    if (leftovers.length > 0) process.stderr.write(`pinhole: removed ${leftovers.length} leftover resources of this run\n`);
-    return exitCode;
+    return { exitCode, leftovers: await driver.clean() };
   });
+  const { exitCode: playwrightCode, leftovers } = outcome;
+  // A worker must take its lab down itself; what it left, the run removed, but it is a fault.
+  if (leftovers.length > 0) process.stderr.write(`pinhole: a worker left resources behind (${describeRemoved(leftovers)}): a fault of the run, which fails\n`);
+  const faults = leftovers.length > 0 ? 1 : 0;
 
   if (!existsSync(json)) {
-    process.stderr.write(`pinhole: Playwright exited ${code} without writing ${json}\n`);
+    process.stderr.write(`pinhole: Playwright exited ${playwrightCode} without writing ${json}\n`);
     return 1;
   }
   const report = readJsonReport(json);
   if (report.results.length === 0 && shard) {
     // More shards than spec files leaves some empty; the merge still counts the whole run.
     process.stderr.write(`pinhole: shard ${shard.current}/${shard.total} has no cells\n`);
-    return 0;
+    return faults;
   }
   if (report.results.length === 0) {
     process.stderr.write(`pinhole: no cell ran${opts.grep ? ` (nothing matches --grep ${opts.grep})` : ''}\n`);
     return 1;
   }
-  return exitCodeFor(report.results);
+  const verdicts = exitCodeFor(report.results);
+  // Every cell is a test whose outcome is its verdict (harness/report/violation-outcome.ts), so
+  // Playwright failing a run the verdicts pass means a failure outside any cell: a spec file that
+  // did not load, a hook or a worker fixture that threw. Playwright printed it above.
+  const outside = playwrightCode !== 0 && verdicts === 0;
+  if (outside) process.stderr.write(`pinhole: Playwright failed the run outside the cells (exit ${playwrightCode}); its error is above\n`);
+  return outside ? 1 : Math.max(verdicts, faults);
 }

@@ -17,6 +17,7 @@ import { keepRenderings } from './kept-renderings.ts';
 import { renderMatrix } from './matrix.ts';
 import { writeLaddersFile } from './merge-reports.ts';
 import { isLiveTerminal, Progress } from './progress.ts';
+import { restoreViolation } from './violation-outcome.ts';
 
 interface Options {
   json: string;
@@ -61,6 +62,8 @@ export default class PinholeReporter implements Reporter {
    * error (a lab that did not come up fails every cell of its file the same way).
    */
   private readonly harnessErrors = new Map<string, string[]>();
+  /** Errors of tests whose cell did what it should: thrown around the cell, by error. */
+  private readonly errorsAround = new Map<string, string[]>();
 
   constructor(private readonly options: Options) {
     this.progress = new Progress(process.stdout, { live: !options.verbose && isLiveTerminal(process.stdout, process.env) });
@@ -95,6 +98,8 @@ export default class PinholeReporter implements Reporter {
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
+    // First, before any reporter listed after this one reads the test (harness/report/violation-outcome.ts).
+    restoreViolation(test, result);
     if (result.errors.length > 0 && !result.attachments.some((a) => a.name === RESULT_ATTACHMENT)) {
       const text = errorText(result.errors);
       this.harnessErrors.set(text, [...(this.harnessErrors.get(text) ?? []), cellTitle(test)]);
@@ -121,6 +126,9 @@ export default class PinholeReporter implements Reporter {
       cell = unobservedResult(meta, { skipped, cause: reason, durationMs: result.duration });
     }
     cell.testMs = result.duration;
+    // A cell as expected whose test failed all the same: a hook or fixture threw around it
+    // (Playwright counts an afterAll's error against the last test it ran).
+    if (result.status === 'failed' && (cell.verdict === 'compliant' || cell.verdict === 'accepted')) this.errorsAround.set(errorText(result.errors), [...(this.errorsAround.get(errorText(result.errors)) ?? []), cellTitle(test)]);
     this.cells.set(cell.id, cell);
     const ladder = result.attachments.find((a) => a.name === LADDER_ATTACHMENT);
     if (ladder?.body) this.ladders[cell.id] = JSON.parse(ladder.body.toString('utf8')) as Ladder;
@@ -151,9 +159,8 @@ export default class PinholeReporter implements Reporter {
   }
 
   private printHarnessErrors(): void {
-    for (const [text, titles] of this.harnessErrors) {
-      const which = titles.length === 1 ? titles[0] : `${titles.length} cells: ${titles.slice(0, 3).join(', ')}${titles.length > 3 ? ` and ${titles.length - 3} more` : ''}`;
-      process.stdout.write(`\nharness error (the test threw before observing anything) in ${which}\n${indent(text)}\n`);
-    }
+    const which = (titles: string[]) => (titles.length === 1 ? titles[0] : `${titles.length} cells: ${titles.slice(0, 3).join(', ')}${titles.length > 3 ? ` and ${titles.length - 3} more` : ''}`);
+    for (const [text, titles] of this.harnessErrors) process.stdout.write(`\nharness error (the test threw before observing anything) in ${which(titles)}\n${indent(text)}\n`);
+    for (const [text, titles] of this.errorsAround) process.stdout.write(`\nerror around a cell (a hook or fixture threw; the cell itself did as expected) in ${which(titles)}\n${indent(text)}\n`);
   }
 }

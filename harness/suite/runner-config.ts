@@ -12,8 +12,9 @@ const REPORTER = fileURLToPath(new URL('../report/pinhole-reporter.ts', import.m
 
 export function runnerConfig(own: Pick<PlaywrightTestConfig, 'testDir' | 'testMatch' | 'outputDir'>): PlaywrightTestConfig {
   const verbose = Boolean(process.env.PINHOLE_VERBOSE) && process.env.PINHOLE_VERBOSE !== '0';
+  // pinhole's reporter first: it turns a violating cell back into the failed test it is before
+  // any other reporter reads it (harness/report/violation-outcome.ts).
   const reporters: Array<[string, Record<string, unknown>?]> = [
-    ...(verbose ? [['list'] as [string]] : []),
     [
       REPORTER,
       {
@@ -26,6 +27,7 @@ export function runnerConfig(own: Pick<PlaywrightTestConfig, 'testDir' | 'testMa
         verbose,
       },
     ],
+    ...(verbose ? [['list'] as [string]] : []),
   ];
   return defineConfig({
     ...own,
