@@ -28,6 +28,7 @@ export const LAYERS = [
   ['harness/cell'], // one cell the whole way: run, explain, advise, evidence
   ['harness/suite'], // Playwright fixtures and the suite kit the suites are written with
   ['harness/check'], // a user's check file: the cells it plans, and the spec that declares them
+  ['harness/api'], // the library: pinhole/test, pinhole/lab, pinhole/contract
   ['harness/cli'], // the pinhole command
   ['harness/bench'], // npm run bench
 ];
