@@ -76,7 +76,10 @@ export async function claimRun(id: string): Promise<string> {
   const staging = join(STATE_ROOT, `${STAGING_PREFIX}${id}-${process.pid}`);
   await mkdir(staging, { recursive: true, mode: 0o755 });
   try {
-    const owner = { pid: process.pid, start: await startTimeOf(process.pid) };
+    // The command too: a run is claimed by a Playwright worker, not by the pinhole command that
+    // started it, and a test asking "did this command leave anything?" has only the command's pid.
+    const command = Number(process.env[COMMAND_PID_ENV]) || undefined;
+    const owner: RunOwner = { pid: process.pid, start: await startTimeOf(process.pid), ...(command ? { command } : {}) };
     await writeFile(join(staging, 'owner.json'), JSON.stringify(owner));
     await rename(staging, dir);
   } catch (err) {
@@ -86,10 +89,18 @@ export async function claimRun(id: string): Promise<string> {
   return dir;
 }
 
+/** Who claimed a run: the process (pid and start time) and the pinhole command it ran under, if any. */
+export interface RunOwner {
+  pid: number;
+  start?: string;
+  /** `COMMAND_PID_ENV` of the claiming process: absent outside a pinhole command (a test using a driver directly). */
+  command?: number;
+}
+
 /** The owner record of run `id`: the process that claimed it; undefined once released (or never claimed). */
-export async function runOwner(id: string): Promise<{ pid: number; start?: string } | undefined> {
+export async function runOwner(id: string): Promise<RunOwner | undefined> {
   try {
-    return JSON.parse(await readFile(join(runDir(id), 'owner.json'), 'utf8')) as { pid: number; start?: string };
+    return JSON.parse(await readFile(join(runDir(id), 'owner.json'), 'utf8')) as RunOwner;
   } catch {
     return undefined;
   }
@@ -104,6 +115,13 @@ export async function runOwnerAlive(id: string): Promise<boolean> {
 /** True when this process claimed the run (so an interrupted run can remove exactly its own resources). */
 export async function runOwnedByMe(id: string): Promise<boolean> {
   return claimedHere.has(id) || (await runOwner(id))?.pid === process.pid;
+}
+
+/** Runs still claimed under pinhole command `pid` (by any of its processes): after its workers are gone, what they left. */
+export async function runsOfCommand(pid: number): Promise<string[]> {
+  const ids = await knownRunIds();
+  const owners = await Promise.all(ids.map((id) => runOwner(id)));
+  return ids.filter((_, i) => owners[i]?.command === pid);
 }
 
 export async function releaseRun(id: string): Promise<void> {

@@ -11,8 +11,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { driverFor } from '../harness/drivers/registry.ts';
-import { DEFAULT_RUN_DIR, DEFAULT_RUN_FILES, defaultRunMode, readDefaultRunRecord, type DefaultRunRecord } from './support/default-run.ts';
+import { DEFAULT_RUN_DIR, DEFAULT_RUN_FILES, defaultRunMode, readDefaultRunRecord, reuseDecision, sourceState, type DefaultRunRecord } from './support/default-run.ts';
 import { diffAfterSettling, settledHostSnapshot } from './support/host-snapshot.ts';
+import { leftByCommand, runIdsNow } from './support/left-by-command.ts';
 
 const PINHOLE = 'harness/cli/pinhole.mjs';
 /**
@@ -32,7 +33,8 @@ function write(record: DefaultRunRecord): void {
 }
 
 /** `pinhole ...args` to its end, passing its progress lines on so a long wait shows it moving. */
-function pinhole(args: string[]): Promise<{ code: number | null; signal: string | null; timedOut: boolean; stdout: string; stderr: string; pid: number }> {
+function pinhole(args: string[]): Promise<{ code: number | null; signal: string | null; timedOut: boolean; stdout: string; stderr: string; pid: number; left: string[] }> {
+  const before = runIdsNow();
   const child = spawn(process.execPath, [PINHOLE, ...args], { env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -54,17 +56,23 @@ function pinhole(args: string[]): Promise<{ code: number | null; signal: string 
   return new Promise((resolve) =>
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, timedOut, stdout, stderr, pid: child.pid! });
+      resolve({ code, signal, timedOut, stdout, stderr, pid: child.pid!, left: leftByCommand(child.pid, before) });
     }),
   );
 }
 
 export default async function globalSetup(): Promise<void> {
   const mode = defaultRunMode();
-  const last = readDefaultRunRecord();
-  if (mode === 'reuse' && last && last.skipped === undefined) {
-    say(`reusing the run in ${DEFAULT_RUN_DIR} (PINHOLE_TEST_DEFAULT_RUN=reuse)`);
-    return;
+  const source = sourceState();
+  if (mode === 'reuse') {
+    const decision = reuseDecision(readDefaultRunRecord(), source);
+    // Thrown: Playwright stops before any test, with the message (both commits) as its error.
+    if (decision.action === 'refuse') throw new Error(decision.message);
+    if (decision.action === 'reuse') {
+      say(`reusing the run in ${DEFAULT_RUN_DIR} (PINHOLE_TEST_DEFAULT_RUN=reuse)${decision.note ? `; ${decision.note}` : ''}`);
+      return;
+    }
+    say(`a fresh run: ${decision.why}`);
   }
   rmSync(DEFAULT_RUN_DIR, { recursive: true, force: true });
   if (mode === 'skip') return write({ skipped: 'PINHOLE_TEST_DEFAULT_RUN=skip' });
@@ -81,6 +89,6 @@ export default async function globalSetup(): Promise<void> {
   const r = await pinhole(argv);
   const wallMs = Date.now() - started;
   const hostDiff = await diffAfterSettling(before);
-  write({ argv, ...r, wallMs, hostDiff });
+  write({ argv, ...r, wallMs, hostDiff, ...(source ? { source } : {}) });
   say(`exit ${r.code ?? r.signal}${r.timedOut ? ' (interrupted: too slow)' : ''} after ${(wallMs / 1000).toFixed(0)} s; host ${hostDiff === '' ? 'unchanged' : 'CHANGED'}; record in ${DEFAULT_RUN_FILES.record}`);
 }

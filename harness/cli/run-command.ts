@@ -19,7 +19,7 @@ import type { EvidencePolicy } from '../evidence/retention.ts';
 import { htmlReportFile } from '../report/html-report.ts';
 import { nowDoing } from '../activity.ts';
 import { waitFor } from '../exec.ts';
-import { processesOfCommand } from '../run-state.ts';
+import { processesOfCommand, runsOfCommand } from '../run-state.ts';
 import { requireHost } from './host-check.ts';
 import { withInterruptScope } from './interrupt.ts';
 import { describeRemoved } from './with-lab.ts';
@@ -162,12 +162,15 @@ export async function runCells(opts: RunOptions, how: { config: string; validate
   const outcome = await withInterruptScope(onInterrupt, async () => {
     const exitCode = await exited;
     if (ownOutputDir) await rm(ownOutputDir, { recursive: true, force: true });
-    return { exitCode, leftovers: await driver.clean() };
+    // Playwright has exited, its workers with it: a run still claimed under this command is one
+    // a worker failed to take down. Another command's leftovers are removed too, but not blamed.
+    const left = await runsOfCommand(process.pid);
+    const removed = await driver.clean();
+    return { exitCode, left, removed };
   });
-  const { exitCode: playwrightCode, leftovers } = outcome;
-  // A worker must take its lab down itself; what it left, the run removed, but it is a fault.
-  if (leftovers.length > 0) process.stderr.write(`pinhole: a worker left resources behind (${describeRemoved(leftovers)}): a fault of the run, which fails\n`);
-  const faults = leftovers.length > 0 ? 1 : 0;
+  const { exitCode: playwrightCode, left, removed } = outcome;
+  if (left.length > 0) process.stderr.write(`pinhole: a worker left ${left.length === 1 ? 'a run' : `${left.length} runs`} behind (${left.join(', ')}); ${describeRemoved(removed)}: a fault of the run, which fails\n`);
+  const faults = left.length > 0 ? 1 : 0;
 
   if (!existsSync(json)) {
     process.stderr.write(`pinhole: Playwright exited ${playwrightCode} without writing ${json}\n`);

@@ -21,7 +21,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { expectationsOf } from '../support/expect-headers.ts';
-import { runsOwnedBy } from '../support/runs-owned-by.ts';
+import { leftByCommand, runIdsNow } from '../support/left-by-command.ts';
 
 const PINHOLE = 'harness/cli/pinhole.mjs';
 const GOOD_RULESET = 'suites/ftp-stateful/rulesets/nft-helper.nft';
@@ -203,12 +203,15 @@ interface Outcome {
   timedOut: boolean;
   /** Where the entry's reports were pointed: must stay empty. */
   outDir: string;
+  /** Runs (and namespaces) of the command still there after it exited: must be none. */
+  left: string[];
 }
 
 function runPinhole(entry: Entry, index: number): Promise<Outcome> {
   const outDir = join(tmp, 'out', String(index));
   mkdirSync(outDir, { recursive: true });
   const reports = ['--json', join(outDir, 'results.json'), '--junit', join(outDir, 'junit.xml'), '--html', join(outDir, 'html')];
+  const before = runIdsNow();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [PINHOLE, ...entry.args, ...reports], { env: { ...process.env, NO_COLOR: '1', CI: '1' } });
     let stdout = '';
@@ -223,7 +226,7 @@ function runPinhole(entry: Entry, index: number): Promise<Outcome> {
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, pid: child.pid!, timedOut, outDir });
+      resolve({ code, stdout, stderr, pid: child.pid!, timedOut, outDir, left: leftByCommand(child.pid, before) });
     });
   });
 }
@@ -286,8 +289,8 @@ for (const entry of CATALOGUE) {
     }
     if (entry.count !== undefined) expect(problems, r.stderr).toHaveLength(entry.count);
 
-    // Nothing created: no report, no evidence, no run (and so no namespace) claimed by the process.
+    // Nothing created: no report, no evidence, no run (and so no namespace) of the command left.
     expect(readdirSync(r.outDir), 'files written for bad input').toEqual([]);
-    expect(runsOwnedBy(r.pid)).toEqual([]);
+    expect(r.left).toEqual([]);
   });
 }

@@ -10,7 +10,7 @@ import { expect, test } from '@playwright/test';
 import { XMLParser } from 'fast-xml-parser';
 import type { RunReport } from '../../harness/cell.ts';
 import { REPO_ROOT } from '../../harness/paths.ts';
-import { runsOwnedBy } from '../support/runs-owned-by.ts';
+import { leftByCommand, runIdsNow } from '../support/left-by-command.ts';
 import { scratchDir } from '../support/scratch-dir.ts';
 
 const out = scratchDir('pinhole-check-test-');
@@ -18,8 +18,11 @@ const out = scratchDir('pinhole-check-test-');
 test.describe.configure({ mode: 'serial', timeout: 240_000 });
 
 function run(argv: string[], cwd: string, env: Record<string, string> = {}) {
+  const before = runIdsNow();
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1', ...env }, timeout: 180_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, pid: r.pid };
+  /** Runs (and namespaces) of the command still there after it exited: must be none. */
+  const left = leftByCommand(r.pid, before);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, pid: r.pid, left };
 }
 
 let project = '';
@@ -88,7 +91,7 @@ test('pinhole check: the project\'s rule set on the project\'s topology; an atta
 
   const failing = pinhole(['check'], NO_ADVICE);
   expect(failing.code, failing.stderr + failing.stdout).toBe(1);
-  expect(runsOwnedBy(failing.pid)).toEqual([]);
+  expect(failing.left).toEqual([]);
   const first = report();
   expect(first.results).toHaveLength(18);
   expect(new Set(first.results.map((c) => `${c.suite} ${c.topology} ${c.ruleset}`))).toEqual(new Set(['edge lab edge']));
@@ -103,6 +106,7 @@ test('pinhole check: the project\'s rule set on the project\'s topology; an atta
   writeFileSync(join(project, 'pinhole.yaml'), CHECK_FILE('passive range opened by design'));
   const accepted = pinhole(['check']);
   expect(accepted.code, accepted.stderr + accepted.stdout).toBe(0);
+  expect(accepted.left).toEqual([]);
   expect(accepted.stdout).toContain('2 accepted');
   expect(accepted.stdout).toContain('the attack got through, accepted by the check file: "passive range opened by design"');
   const second = report();
@@ -133,6 +137,7 @@ test('pinhole check fails when the rule set\'s behaviour changes; --update recor
 
   const updated = pinhole(['check', '--update'], NO_ADVICE);
   expect(updated.code, updated.stderr + updated.stdout).toBe(0);
+  expect(updated.left).toEqual([]);
   expect(updated.stdout).toContain('pinhole: check 1 (edge on lab): 8 expectations recorded from 16 cells');
   const file = readFileSync(join(project, 'pinhole.yaml'), 'utf8');
   expect(file).toMatch(/^# yaml-language-server: \$schema=/);
@@ -155,5 +160,5 @@ test('a check file with mistakes: exit 2, each at its line, nothing started', ()
     `pinhole: ${file}:5: checks[0].on: --on nosuch: topology lab has no node nosuch; its nodes: client, fw, server`,
     `${file}:6: checks[0].expect."EPRT lftp": names no cell of this check (its dimensions and topology lab have none such)`,
   ]);
-  expect(runsOwnedBy(bad.pid)).toEqual([]);
+  expect(bad.left).toEqual([]);
 });

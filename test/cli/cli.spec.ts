@@ -9,10 +9,9 @@ import { causeCode } from '../../harness/model.ts';
 import { cellId, type CellResult, type RunReport } from '../../harness/cell.ts';
 import type { DiffReport } from '../../harness/report/diff-report.ts';
 import { DEFAULT_RUN_CELLS, DEFAULT_RUN_FILES, sharedDefaultRun } from '../support/default-run.ts';
-import { runsOwnedBy } from '../support/runs-owned-by.ts';
+import { PINHOLE, pinholeCli } from '../support/pinhole-cli.ts';
 import { scratchDir } from '../support/scratch-dir.ts';
 
-const PINHOLE = 'harness/cli/pinhole.mjs';
 /** Removed after the file's tests (scratch-dir.ts). */
 const out = scratchDir('pinhole-cli-test-');
 
@@ -20,9 +19,7 @@ const out = scratchDir('pinhole-cli-test-');
 const COMMAND_TIMEOUT_MS = 45_000;
 
 function pinhole(args: string[], opts: { user?: string; timeoutMs?: number } = {}) {
-  const argv = opts.user ? ['runuser', '-u', opts.user, '--', process.execPath, PINHOLE, ...args] : [process.execPath, PINHOLE, ...args];
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: opts.timeoutMs ?? COMMAND_TIMEOUT_MS });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, pid: r.pid };
+  return pinholeCli(args, { ...opts, timeoutMs: opts.timeoutMs ?? COMMAND_TIMEOUT_MS });
 }
 
 // The whole default run is made once, before any test (test/global-setup.ts): this test reads its reports.
@@ -32,7 +29,7 @@ test('pinhole run: every cell compliant, exit 0, matrix printed, JSON contract a
   test.info().annotations.push({ type: 'default run took', description: `${(r.wallMs / 1000).toFixed(0)} s` });
   expect(r.timedOut, 'the default run was interrupted: it did not end in its time').toBe(false);
   expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
-  expect(runsOwnedBy(r.pid)).toEqual([]);
+  expect(r.left, 'runs of the default run still there after it').toEqual([]);
   expect(r.stdout).toContain('ftp-stateful on routed');
   expect(r.stdout).toContain('ftp-servers on routed');
   expect(r.stdout).toContain('ftp-port-2121 on routed-2121');
@@ -171,7 +168,7 @@ test('pinhole explore: observed verdicts for the eight cells, with causes', asyn
     expect(c.observed).toBe(c.mode === 'PASV' || c.mode === 'EPSV' ? 'pass' : 'blocked');
   }
   expect(r.stdout).toMatch(/passive-range-no-helper PORT RETR: blocked — no-helper: /);
-  expect(runsOwnedBy(r.pid!)).toEqual([]);
+  expect(r.left).toEqual([]);
 });
 
 test('attribution, rule coverage and --minimize: each connection names the rule and line that let it through; a dead rule is reached by no cell', async () => {
@@ -231,7 +228,7 @@ test('pinhole explore --expect: a file that matches the rule set: exit 0, every 
   expect(r.stdout).toMatch(/^passive-range-no-helper +(?:block ✓ +){4}(?:pass ✓ +){3}pass$/m);
   const suites = [new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')).testsuites.testsuite].flat();
   expect(suites.every((s: Record<string, string>) => s['@_failures'] === '0' && s['@_errors'] === '0')).toBe(true);
-  expect(runsOwnedBy(r.pid!)).toEqual([]);
+  expect(r.left).toEqual([]);
 });
 
 test('pinhole explore --expect: a file that is wrong on purpose: exit 1, the violation shown with expected and observed', async () => {
@@ -335,7 +332,7 @@ test('pinhole diff: dropping the helper is a regression: exit 1, each broken cel
 
   const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8'));
   expect([xml.testsuites['@_tests'], xml.testsuites['@_failures'], xml.testsuites['@_errors']]).toEqual(['8', '8', '0']);
-  expect(runsOwnedBy(r.pid!)).toEqual([]);
+  expect(r.left).toEqual([]);
 });
 
 test('pinhole diff: adding the helper only improves: exit 0, what was blocked and why', async () => {
@@ -370,7 +367,7 @@ test('pinhole diff: bad input exits 2 naming the file or option, before anything
   expect(r.code).toBe(2);
   expect(r.stderr.trim()).toBe(`pinhole: ${missing}: cannot read rule set: no such file`);
   expect(existsSync(json)).toBe(false);
-  expect(runsOwnedBy(r.pid!)).toEqual([]);
+  expect(r.left).toEqual([]);
   for (const n of [1, 3]) {
     const one = pinhole(['diff', ...Array.from({ length: n }, () => ['--ruleset', `${STATEFUL}/no-helper.nft`]).flat()]);
     expect(one.code).toBe(2);
@@ -385,7 +382,7 @@ test('a rule set that does not parse: exit 2, the tool message with file:line, n
   expect(r.code).toBe(2);
   expect(r.stderr).toContain(`${bad}:4:`);
   expect(r.stderr.trim().split('\n')[0]).toMatch(/^pinhole: /);
-  expect(runsOwnedBy(r.pid!)).toEqual([]);
+  expect(r.left).toEqual([]);
 });
 
 test('bad topology input: exit 2 with file and place', async () => {
@@ -405,8 +402,8 @@ test('--on: a node the topology lacks, or one that cannot carry a rule set: exit
   const host = pinhole([...args, 'victim']);
   expect(host.code).toBe(2);
   expect(host.stderr.trim()).toBe('pinhole: --on victim: node victim is a host; the rule set under test goes on a firewall, router, ftp-server, ftp-client node');
-  expect(runsOwnedBy(unknown.pid!)).toEqual([]);
-  expect(runsOwnedBy(host.pid!)).toEqual([]);
+  expect(unknown.left).toEqual([]);
+  expect(host.left).toEqual([]);
 });
 
 test('interface names as Linux allows them: a VLAN interface and a bridge in the rule set, a name `ip -batch` cannot read', async () => {
