@@ -35,7 +35,7 @@ export interface PinholeOptions {
   on: string | undefined;
   /** The FTP server software on the server node (default: the topology's own). */
   server: ServerSoftware | undefined;
-  /** Where nodes run: `netns` (default) or `docker`. */
+  /** Where nodes run: `netns` (default, or PINHOLE_DRIVER) or `docker`. */
   driver: DriverName;
 }
 
@@ -49,9 +49,9 @@ export const test = suiteTest.extend<PinholeFixtures, PinholeOptions>({
   ruleset: [undefined, { option: true, scope: 'worker' }],
   on: [undefined, { option: true, scope: 'worker' }],
   server: [undefined, { option: true, scope: 'worker' }],
-  driver: ['netns', { option: true, scope: 'worker' }],
+  driver: [async ({ runConfig }, use) => use(runConfig.driver), { option: true, scope: 'worker' }],
   driverName: [async ({ driver }, use) => use(driver), { scope: 'worker' }],
-  ftp: async ({ labFor, hostProblems, topology, ruleset, on, server }, use, testInfo) => {
+  ftp: async ({ labFor, hostProblems, topology, ruleset, on, server, runConfig }, use, testInfo) => {
     const base = testInfo.config.configFile ? dirname(testInfo.config.configFile) : process.cwd();
     let asked = 0;
     await use(async (question) => {
@@ -63,7 +63,7 @@ export const test = suiteTest.extend<PinholeFixtures, PinholeOptions>({
         suite: basename(testInfo.file).replace(/\.(spec|test)\.[cm]?[jt]sx?$/, ''),
         ruleset: rulesetSourceName(source),
         report: testInfo.outputPath('pinhole', `${++asked}-${question.mode}-${question.command}`, 'results.json'),
-      });
+      }, runConfig);
       for (const file of investigated.evidence) await testInfo.attach(basename(file), { path: file });
       return investigated.result;
     });

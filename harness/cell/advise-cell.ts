@@ -13,11 +13,10 @@ import { copyOfConfig, frontendTree, renderFrontend } from '../frontends/render-
 import { rulesetOfRendering } from '../frontends/ruleset-source.ts';
 import type { Advice, CellAsk, Observation } from '../cell.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
+import type { AdviceMode } from '../run-config.ts';
 import type { CellRunner } from '../scenarios/scenario.ts';
 import { movesData } from './explain-cell.ts';
 
-/** `verify` (default): re-run each candidate; `suggest`: name the first without re-running; `off`. */
-const ADVICE_MODE = process.env.PINHOLE_ADVICE ?? 'verify';
 /** Candidates tried per cell at most: each is a whole re-run. */
 const MAX_ADVICE_TRIES = 3;
 
@@ -40,10 +39,11 @@ export interface AdvisedServer {
  */
 const hints = new Map<string, string>();
 
-export async function adviseCell(o: Observation, ask: CellAsk, ruleset: Ruleset, state: FirewallState | undefined, server: AdvisedServer, runner: CellRunner, laterPacket = false): Promise<Advice | null> {
-  if (ADVICE_MODE === 'off' || o.outcome !== 'blocked' || !movesData(ask) || !state) return null;
+/** `mode`: `verify` re-runs each candidate; `suggest` names the first without re-running; `off` gives none. */
+export async function adviseCell(o: Observation, ask: CellAsk, ruleset: Ruleset, state: FirewallState | undefined, server: AdvisedServer, runner: CellRunner, mode: AdviceMode, laterPacket = false): Promise<Advice | null> {
+  if (mode === 'off' || o.outcome !== 'blocked' || !movesData(ask) || !state) return null;
   const code = causeCode(o.cause);
-  if (ruleset.frontend) return adviseFrontend(code, ruleset, server, runner);
+  if (ruleset.frontend) return adviseFrontend(code, ruleset, server, runner, mode);
   const candidates = adviceCandidates({
     code,
     mode: ask.mode,
@@ -56,7 +56,7 @@ export async function adviseCell(o: Observation, ask: CellAsk, ruleset: Ruleset,
     laterPacket,
   });
   if (candidates.length === 0) return null;
-  if (ADVICE_MODE === 'suggest') return { change: candidates[0]!.change, verified: false };
+  if (mode === 'suggest') return { change: candidates[0]!.change, verified: false };
   const key = JSON.stringify([ruleset.file, server.placement, server.address, code, ask.mode, server.family, ask.tls ?? 'none']);
   const hint = hints.get(key);
   const ordered = [...candidates].sort((a, b) => Number(b.change === hint) - Number(a.change === hint));
@@ -75,12 +75,12 @@ export async function adviseCell(o: Observation, ask: CellAsk, ruleset: Ruleset,
  * terms (harness/frontends/frontend-advice.ts). Each candidate edits a copy, the real frontend
  * renders it, and the cell runs again on that rendering.
  */
-async function adviseFrontend(code: CauseCode | undefined, ruleset: Ruleset, server: AdvisedServer, runner: CellRunner): Promise<Advice | null> {
+async function adviseFrontend(code: CauseCode | undefined, ruleset: Ruleset, server: AdvisedServer, runner: CellRunner, mode: AdviceMode): Promise<Advice | null> {
   const kind = ruleset.frontend!.kind as FrontendKind;
   const config = { kind, config: ruleset.frontend!.config };
   const fixes = await frontendFixes({ ...config, code, placement: server.placement, port: server.port, tree: (await frontendTree(kind)).tree });
   if (fixes.length === 0) return null;
-  if (ADVICE_MODE === 'suggest') return { change: fixes[0]!.change, verified: false };
+  if (mode === 'suggest') return { change: fixes[0]!.change, verified: false };
   const key = JSON.stringify([config, server.placement, code]);
   const hint = hints.get(key);
   for (const fix of [...fixes].sort((a, b) => Number(b.change === hint) - Number(a.change === hint)).slice(0, MAX_ADVICE_TRIES)) {

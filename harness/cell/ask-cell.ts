@@ -8,6 +8,7 @@ import { SECURITY_SCENARIOS } from '../model.ts';
 import { type CellAsk, type CellMeta, DEFAULT_DIMENSIONS } from '../cell.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
+import { type CellSettings, DEFAULT_CELL_SETTINGS } from '../run-config.ts';
 import { investigateCell, type InvestigatedCell } from './investigate-cell.ts';
 
 /** What to ask: `mode` and `command`; by default a plain transfer by the pinned probe over IPv4. */
@@ -22,7 +23,7 @@ export interface AskedCellNames {
   report: string;
 }
 
-export async function askCell(lab: Lab, question: CellQuestion, ruleset: Ruleset, names: AskedCellNames): Promise<InvestigatedCell> {
+export async function askCell(lab: Lab, question: CellQuestion, ruleset: Ruleset, names: AskedCellNames, settings: CellSettings = DEFAULT_CELL_SETTINGS): Promise<InvestigatedCell> {
   const ask: CellAsk = { scenario: 'transfer', ...question };
   if (ask.family === 'ipv6' && (ask.mode === 'PORT' || ask.mode === 'PASV')) {
     throw new Error(`${ask.mode} carries IPv4 addresses only (RFC 2428): ask an IPv6 cell with EPRT or EPSV`);
@@ -41,5 +42,5 @@ export async function askCell(lab: Lab, question: CellQuestion, ruleset: Ruleset
     probe: ask.scenario,
     expected: null,
   };
-  return investigateCell(lab, meta, ask, ruleset, names.report, 'all');
+  return investigateCell(lab, meta, ask, ruleset, names.report, { ...settings, evidence: 'all' });
 }

@@ -8,10 +8,10 @@ import { nowDoing } from '../activity.ts';
 import { type CellResult, DEFAULT_DIMENSIONS, unobservedResult } from '../cell.ts';
 import { DEFAULT_JSON_REPORT } from '../evidence/evidence-files.ts';
 import type { Ladder } from '../evidence/ladder.ts';
-import { DEFAULT_EVIDENCE_POLICY, type EvidencePolicy } from '../evidence/retention.ts';
 import type { Lab } from '../lab/lab.ts';
 import { MODES, type Expectation, type FtpCommand, type Mode } from '../model.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
+import { type CellSettings, DEFAULT_CELL_SETTINGS } from '../run-config.ts';
 import { investigateCell } from './investigate-cell.ts';
 
 /** PORT and PASV name IPv4 addresses (RFC 959); EPRT and EPSV are their IPv6-capable forms (RFC 2428). */
@@ -41,7 +41,7 @@ export async function exploreRuleset(
   ruleset: Ruleset,
   label: ExploreLabel,
   jsonReport: string = DEFAULT_JSON_REPORT,
-  evidence: EvidencePolicy = DEFAULT_EVIDENCE_POLICY,
+  settings: CellSettings = DEFAULT_CELL_SETTINGS,
 ): Promise<ExploreOutcome> {
   const out: ExploreOutcome = { results: [], ladders: {} };
   const total = MODES.length * EXPLORE_COMMANDS.length;
@@ -65,7 +65,7 @@ export async function exploreRuleset(
         out.results.push(unobservedResult(meta, { skipped: true, cause, durationMs: 0 }));
         continue;
       }
-      const cell = await investigateCell(lab, meta, { scenario: 'transfer', mode, command }, ruleset, jsonReport, evidence);
+      const cell = await investigateCell(lab, meta, { scenario: 'transfer', mode, command }, ruleset, jsonReport, settings);
       out.results.push(cell.result);
       out.ladders[cell.result.id] = cell.ladder;
     }

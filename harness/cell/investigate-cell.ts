@@ -11,7 +11,8 @@ import { writeEvidence } from '../evidence/evidence-files.ts';
 import { firewallSides } from '../evidence/firewall-sides.ts';
 import { readFirewallState } from '../evidence/firewall-state.ts';
 import type { Ladder } from '../evidence/ladder.ts';
-import { evidencePolicy, keepsEvidence, wantsAdvice, type EvidencePolicy } from '../evidence/retention.ts';
+import { keepsEvidence, wantsAdvice } from '../evidence/retention.ts';
+import { type CellSettings, DEFAULT_CELL_SETTINGS } from '../run-config.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { addressesOf } from '../topology/dual-stack.ts';
@@ -25,8 +26,6 @@ import { annotateLadder } from '../evidence/attribution.ts';
 import { attributeOnLab } from './attribute-cell.ts';
 import { diagnosable, explainCell, movesData } from './explain-cell.ts';
 
-/** `PINHOLE_ATTRIBUTION=off` leaves attribution out (the benchmark measures its cost so). */
-const ATTRIBUTION = process.env.PINHOLE_ATTRIBUTION !== 'off';
 
 export interface InvestigatedCell {
   result: CellResult;
@@ -63,14 +62,14 @@ export async function investigateCell(
   ask: CellAsk,
   ruleset: Ruleset,
   jsonReport: string,
-  policy: EvidencePolicy = evidencePolicy(),
+  settings: CellSettings = DEFAULT_CELL_SETTINGS,
 ): Promise<InvestigatedCell> {
   const runner = scenarioRunner(lab, ask);
   const { observation: observed, window } = await runner.run(ruleset);
   // Before anything re-runs the cell (advice), which starts the trace afresh.
-  const attribution = movesData(ask) && ATTRIBUTION ? await attributeOnLab(lab, window, ruleset) : undefined;
+  const attribution = movesData(ask) && settings.attribution ? await attributeOnLab(lab, window, ruleset) : undefined;
   // An error the control experiment may turn into blocked keeps what any error keeps.
-  const mayKeep = keepsEvidence(policy, judge(meta.expected, observed.outcome));
+  const mayKeep = keepsEvidence(settings.evidence, judge(meta.expected, observed.outcome));
   const needsState = diagnosable(observed, ask, window) || mayKeep || wantsAdvice(meta.expected, observed.outcome) || needsControlExperiment(observed);
   // Reading the firewall's state (netlink, no packets) overlaps the capture's settling. A blocked
   // cell's ladder waits for its dropped SYN to arrive through tcpdump's pipe even without evidence.
@@ -82,13 +81,13 @@ export async function investigateCell(
   const explained = state ? explainCell(observed, ask, window, state, lab.firewall.name) : observed;
   // Re-runs the cell, so it comes after the firewall's state and packets were read, like advice.
   const observation = await controlExperiment(explained, ruleset, runner, () => lab.brokenInstrument());
-  const keep = keepsEvidence(policy, judge(meta.expected, observation.outcome));
+  const keep = keepsEvidence(settings.evidence, judge(meta.expected, observation.outcome));
   const advise = wantsAdvice(meta.expected, observation.outcome);
   const dimensions = lab.dimensionsFor(ask.family);
   const { family } = dimensions;
   const server = { family, address: lab.ownAddress(lab.server, family), port: lab.jobTarget.info.port, passivePorts: lab.serverSpec.ftp.passivePorts, placement: lab.placement };
   const deciding = window.drops[0];
-  const advice = advise ? await adviseCell(observation, ask, ruleset, state, server, runner, deciding !== undefined && !isSyn(deciding.packet)) : null;
+  const advice = advise ? await adviseCell(observation, ask, ruleset, state, server, runner, settings.advice, deciding !== undefined && !isSyn(deciding.packet)) : null;
   const dims = { ...meta, ...dimensions };
   const nodes = { client: lab.client.name, server: lab.server.name };
   const frontend = ruleset.frontend && { ...ruleset.frontend, rendering: [ruleset.file, ...(ruleset.ipv6 ? [ruleset.ipv6.file] : [])] };

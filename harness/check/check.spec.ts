@@ -1,5 +1,5 @@
 /**
- * The cells of a check file (`pinhole check`, PINHOLE_CHECK_FILE): one Playwright test per
+ * The cells of a check file (`pinhole check`, the run configuration's checkFile): one Playwright test per
  * planned cell (harness/check/plan-check.ts), declared with the suite kit as the built-in suites
  * are, so the reporter, workers, `--shard` and `pinhole merge` work alike. Cells run in parallel
  * mode, ordered so each worker brings up each (check, server software) lab once; parallel mode is
@@ -14,10 +14,13 @@ import { test } from '../suite/fixtures.ts';
 import { cell } from '../suite/suite-kit.ts';
 import { loadTopology, resolveTopology } from '../topology/load-topology.ts';
 import { labTopologyOf, writeLabTopology } from './bounce-target.ts';
+import { runConfigFromEnvironment } from '../run-config.ts';
 import { checkRulesetLabel, planCheck } from './plan-check.ts';
 
-const file = process.env.PINHOLE_CHECK_FILE;
-if (!file) throw new Error('PINHOLE_CHECK_FILE is not set: this file is run by `pinhole check`');
+// Read when the file loads, to declare the cells: the run's configuration, as `pinhole check` handed it on.
+const run = runConfigFromEnvironment();
+const file = run.checkFile;
+if (!file) throw new Error('no check file in the run configuration: this file is run by `pinhole check`');
 const checkFile = await loadCheckFile(file);
 
 test.describe.configure({ mode: 'parallel' });
@@ -27,7 +30,7 @@ for (const check of checkFile.checks) {
   const own = await loadTopology(ownFile);
   const topology = labTopologyOf(check, own);
   // A topology given a bounce target is a file of this run's own (bounce-target.ts).
-  const topologyFile = topology === own ? ownFile : writeLabTopology(topology, join(process.env.PINHOLE_OUTPUT_DIR ?? tmpdir(), 'topologies'), check.index);
+  const topologyFile = topology === own ? ownFile : writeLabTopology(topology, join(run.outputDir ?? tmpdir(), 'topologies'), check.index);
   const { cells } = planCheck(check, topology);
   const byServer = [...cells].sort((a, b) => SERVER_SOFTWARE.indexOf(a.serverKind) - SERVER_SOFTWARE.indexOf(b.serverKind));
   test.describe(`check ${check.index + 1}: ${checkRulesetLabel(check)} on ${topology.name}`, () => {

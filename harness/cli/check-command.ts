@@ -4,6 +4,7 @@
  * Playwright as `run` runs the built-in suites. With `--update` the cells' observations are
  * written back into the file as its expectations (harness/check/record-expectations.ts).
  */
+import { runConfigOf } from '../run-config.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,12 +88,12 @@ export async function checkCommand(file: string, opts: CheckOptions): Promise<nu
     validate: async () => {
       checkFile = await validateCheckFile(path);
     },
-    env: { PINHOLE_CHECK_FILE: path },
+    checkFile: path,
   });
   if ((!opts.update && !opts.minimize) || !checkFile) return code;
   const json = resolve(opts.json);
   if (!existsSync(json)) return code;
-  if (opts.minimize) await minimizeChecks(checkFile, json, driverFor(opts.driver));
+  if (opts.minimize) await minimizeChecks(checkFile, json, driverFor(runConfigOf({ driver: opts.driver }).driver));
   if (!opts.update) return code;
   const results = readJsonReport(json).results;
   const recorded = [];

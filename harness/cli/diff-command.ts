@@ -8,18 +8,18 @@ import { resolve } from 'node:path';
 import { diffRuns } from '../diff-runs.ts';
 import { driverFor } from '../drivers/registry.ts';
 import { exploreRuleset } from '../cell/explore-ruleset.ts';
-import type { ServerSoftware } from '../model.ts';
+import type { DriverName, ServerSoftware } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { buildDiffReport, writeDiffReport } from '../report/diff-report.ts';
 import { renderDiff } from '../report/diff-view.ts';
 import { keepRenderings } from '../report/kept-renderings.ts';
 import { writeJUnitReport } from '../report/junit-report.ts';
 import { buildJsonReport } from '../report/json-report.ts';
-import { DEFAULT_JSON_REPORT, evidenceFiles } from '../evidence/evidence-files.ts';
+import { DEFAULT_JSON_REPORT, evidenceFiles, evidenceRoot } from '../evidence/evidence-files.ts';
 import { evidenceLinks } from '../report/html/evidence-links.ts';
 import { htmlReportFile, writeHtmlReport } from '../report/html-report.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
-import type { EvidencePolicy } from '../evidence/retention.ts';
+import { type EvidencePolicy, runConfigOf } from '../run-config.ts';
 import { resolveTopology } from '../topology/load-topology.ts';
 import { requireHost } from './host-check.ts';
 import { validateInputs } from './validate-inputs.ts';
@@ -30,7 +30,8 @@ import { rulesetSourcesOf, type RulesetOptions } from './ruleset-options.ts';
 /** `--ruleset` (or `--config`) in command-line order: OLD then NEW. */
 export interface DiffOptions extends RulesetOptions {
   topology: string;
-  driver: string;
+  /** Default: PINHOLE_DRIVER, else netns (harness/run-config.ts). */
+  driver?: DriverName;
   server?: ServerSoftware;
   /** The node that carries both rule sets (default: the topology's rulesetOn, or its firewall). */
   on?: string;
@@ -45,7 +46,9 @@ export async function diffCommand(opts: DiffOptions): Promise<number> {
   // A usage mistake, told before the host is checked or anything is read.
   const sources = rulesetSourcesOf(opts, 2);
   const [oldFile, newFile] = sources.map((s) => s.file) as [string, string];
-  const driver = driverFor(opts.driver);
+  // The run's configuration: the flags over the documented environment overrides (an unknown value: exit 2).
+  const config = runConfigOf({ driver: opts.driver, evidence: opts.evidence });
+  const driver = driverFor(config.driver);
   await requireHost(driver);
   const { topologies, rulesets } = await validateInputs([resolveTopology(opts.topology, TOPOLOGIES_DIR)], sources);
   const spec = topologies[0]!;
@@ -57,9 +60,9 @@ export async function diffCommand(opts: DiffOptions): Promise<number> {
   const json = resolve(opts.json ?? DEFAULT_JSON_REPORT);
   // A node that cannot carry the rule set is refused before anything starts.
   rulesetNodeOf(spec, opts.on);
-  const [oldRun, newRun] = await withLab(spec, driver, { serverKind: opts.server, on: opts.on }, async (lab) => [
-    await exploreRuleset(lab, oldRuleset, { suite: 'diff-old', ruleset: oldFile }, json, opts.evidence),
-    await exploreRuleset(lab, newRuleset, { suite: 'diff-new', ruleset: newFile }, json, opts.evidence),
+  const [oldRun, newRun] = await withLab(spec, driver, { serverKind: opts.server, on: opts.on, logsDir: evidenceRoot(json) }, async (lab) => [
+    await exploreRuleset(lab, oldRuleset, { suite: 'diff-old', ruleset: oldFile }, json, config),
+    await exploreRuleset(lab, newRuleset, { suite: 'diff-new', ruleset: newFile }, json, config),
   ]);
   // A frontend's rendering is kept beside the JSON report it is named in.
   const kept = (cells: typeof oldRun.results) => (opts.json ? keepRenderings(cells, resolve(opts.json)) : cells);

@@ -9,11 +9,11 @@ import { driverFor } from '../drivers/registry.ts';
 import { InputError } from '../errors.ts';
 import { loadExpectations } from '../expectations/load-expectations.ts';
 import { EXPLORE_COMMANDS, exploreRuleset } from '../cell/explore-ruleset.ts';
-import type { ServerSoftware } from '../model.ts';
+import type { DriverName, ServerSoftware } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
 import { buildJsonReport, writeJsonReport } from '../report/json-report.ts';
 import { writeJUnitReport } from '../report/junit-report.ts';
-import { DEFAULT_JSON_REPORT, evidenceFiles } from '../evidence/evidence-files.ts';
+import { DEFAULT_JSON_REPORT, evidenceFiles, evidenceRoot } from '../evidence/evidence-files.ts';
 import { evidenceLinks } from '../report/html/evidence-links.ts';
 import { htmlReportFile, writeHtmlReport } from '../report/html-report.ts';
 import { renderMatrix } from '../report/matrix.ts';
@@ -21,7 +21,7 @@ import { keepRenderings } from '../report/kept-renderings.ts';
 import { resolveTopology } from '../topology/load-topology.ts';
 import { requireHost } from './host-check.ts';
 import { exitCodeFor } from '../verdict.ts';
-import type { EvidencePolicy } from '../evidence/retention.ts';
+import { type EvidencePolicy, runConfigOf } from '../run-config.ts';
 import { validateInputs } from './validate-inputs.ts';
 import { rulesetNodeOf } from '../topology/ruleset-node.ts';
 import { minimizeRuleset, renderMinimize } from '../cell/minimize-ruleset.ts';
@@ -31,7 +31,8 @@ import type { RulesetSource } from '../frontends/ruleset-source.ts';
 
 export interface ExploreOptions extends RulesetOptions {
   topology: string;
-  driver: string;
+  /** Default: PINHOLE_DRIVER, else netns (harness/run-config.ts). */
+  driver?: DriverName;
   /** Runs this software on the server node instead of the topology's. */
   server?: ServerSoftware;
   /** The node that carries the rule set (default: the topology's rulesetOn, or its firewall). */
@@ -49,7 +50,9 @@ export interface ExploreOptions extends RulesetOptions {
 
 export async function exploreCommand(opts: ExploreOptions): Promise<number> {
   const [source] = rulesetSourcesOf(opts, 1) as [RulesetSource];
-  const driver = driverFor(opts.driver);
+  // The run's configuration: the flags over the documented environment overrides (an unknown value: exit 2).
+  const config = runConfigOf({ driver: opts.driver, evidence: opts.evidence });
+  const driver = driverFor(config.driver);
   await requireHost(driver);
   // Every input is checked before anything starts, and all their problems are told together.
   const [inputs, expectations] = await allOrProblems(
@@ -63,8 +66,8 @@ export async function exploreCommand(opts: ExploreOptions): Promise<number> {
   const json = resolve(opts.json ?? DEFAULT_JSON_REPORT);
   // A node that cannot carry the rule set is refused before anything starts.
   rulesetNodeOf(spec, opts.on);
-  const { results, ladders, minimize } = await withLab(spec, driver, { serverKind: opts.server, on: opts.on }, async (lab) => {
-    const explored = await exploreRuleset(lab, ruleset, { suite: 'explore', ...(expectations && { expected: expectations.expectedFor }) }, json, opts.evidence);
+  const { results, ladders, minimize } = await withLab(spec, driver, { serverKind: opts.server, on: opts.on, logsDir: evidenceRoot(json) }, async (lab) => {
+    const explored = await exploreRuleset(lab, ruleset, { suite: 'explore', ...(expectations && { expected: expectations.expectedFor }) }, json, config);
     if (!opts.minimize) return { ...explored, minimize: undefined };
     const asks = new Map(explored.results.map((c) => [c.id, { scenario: 'transfer' as const, mode: c.mode, command: c.command }]));
     return { ...explored, minimize: await minimizeRuleset(lab, ruleset, explored.results, asks) };

@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { driverFor } from '../drivers/registry.ts';
 import { HostError, InputError } from '../errors.ts';
-import { DEFAULT_EVIDENCE_POLICY, EVIDENCE_POLICIES, EVIDENCE_POLICY_HELP } from '../evidence/retention.ts';
+import { DEFAULT_EVIDENCE_POLICY, EVIDENCE_POLICIES, EVIDENCE_POLICY_HELP } from '../run-config.ts';
 import { SERVER_SOFTWARE } from '../model.ts';
 import { FRONTEND_KINDS } from '../frontends/frontend-kinds.ts';
 import { collect } from './ruleset-options.ts';
@@ -18,8 +18,9 @@ import { mergeCommand } from './merge-command.ts';
 import { runCommand } from './run-command.ts';
 import { setupCommand } from './setup-command.ts';
 
-const driverOption = () =>
-  new Option('--driver <name>', 'where nodes run: netns (network namespaces) or docker (containers)').env('PINHOLE_DRIVER').default('netns');
+// No commander default or .env(): the run's configuration (harness/run-config.ts) puts the flag
+// over PINHOLE_DRIVER over netns, in the one place every setting is resolved.
+const driverOption = () => new Option('--driver <name>', 'where nodes run: netns (network namespaces, default) or docker (containers); PINHOLE_DRIVER sets it too').choices(['netns', 'docker']);
 
 const frontendOption = () =>
   new Option('--frontend <kind>', 'instead of --ruleset: the firewall frontend that reads --config, run for real in a throw-away namespace to render it').choices([...FRONTEND_KINDS]);

@@ -15,7 +15,8 @@ import { INSTALLED_AS_DEPENDENCY, SUITES_DIR, TOPOLOGIES_DIR } from '../paths.ts
 import { readJsonReport } from '../report/json-report.ts';
 import { laddersFileFor } from '../report/merge-reports.ts';
 import { exitCodeFor } from '../verdict.ts';
-import type { EvidencePolicy } from '../evidence/retention.ts';
+import { encodeRunConfig, type EvidencePolicy, RUN_CONFIG_ENV, runConfigOf } from '../run-config.ts';
+import type { DriverName } from '../model.ts';
 import { htmlReportFile } from '../report/html-report.ts';
 import { nowDoing } from '../activity.ts';
 import { waitFor } from '../exec.ts';
@@ -27,7 +28,8 @@ import { dirsUnder, filesUnder, validateInputs } from './validate-inputs.ts';
 import { suiteFrontendConfig } from '../frontends/frontend-kinds.ts';
 
 export interface RunOptions {
-  driver: string;
+  /** Default: PINHOLE_DRIVER, else netns (harness/run-config.ts). */
+  driver?: DriverName;
   json: string;
   junit: string;
   html: string;
@@ -85,19 +87,34 @@ export async function runCommand(opts: RunOptions): Promise<number> {
  * reports, workers, shard and evidence policy in its environment (and `env`), Ctrl-C handled,
  * and the exit code from the verdicts.
  */
-export async function runCells(opts: RunOptions, how: { config: string; validate: () => Promise<void>; env?: Record<string, string> }): Promise<number> {
+export async function runCells(opts: RunOptions, how: { config: string; validate: () => Promise<void>; checkFile?: string }): Promise<number> {
   // Usage mistakes, told before the host is checked or anything starts.
   const workers = opts.workers === undefined ? undefined : parseWorkers(opts.workers);
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
-  const driver = driverFor(opts.driver);
+  const json = resolve(opts.json);
+  // The run's whole configuration, built here once from the flags and the documented environment
+  // overrides; Playwright's configuration reads it back and hands it to the workers.
+  const config = runConfigOf({
+    driver: opts.driver,
+    reports: {
+      json,
+      junit: resolve(opts.junit),
+      html: htmlReportFile(opts.html),
+      // A shard's HTML report holds only its own cells; the ladders it draws are kept beside the
+      // JSON so `pinhole merge` can draw them for every cell (the JSON contract has no room for them).
+      ...(shard ? { ladders: laddersFileFor(json) } : {}),
+    },
+    grep: opts.grep,
+    workers,
+    evidence: opts.evidence,
+    checkFile: how.checkFile,
+  });
+  const driver = driverFor(config.driver);
   await requireHost(driver);
   await how.validate();
   // A previous run killed with SIGKILL may have left namespaces: the next run removes them.
   await driver.clean();
 
-  const json = resolve(opts.json);
-  const junit = resolve(opts.junit);
-  const html = htmlReportFile(opts.html);
   // A ladders file from an earlier --shard run beside this JSON would lend its ladders to this
   // run's cells in `pinhole merge`; a shard writes a fresh one.
   await rm(laddersFileFor(json), { force: true });
@@ -105,22 +122,11 @@ export async function runCells(opts: RunOptions, how: { config: string; validate
   await rm(json, { force: true });
   // Playwright empties its output directory when it starts and copies attachments (evidence
   // files) into it while cells run: two runs at once on one checkout must not share one.
-  const ownOutputDir = process.env.PINHOLE_OUTPUT_DIR ? undefined : await mkdtemp(join(tmpdir(), 'pinhole-run-'));
+  const ownOutputDir = await mkdtemp(join(tmpdir(), 'pinhole-run-'));
   const env = {
     ...process.env,
-    ...how.env,
     ...(INSTALLED_AS_DEPENDENCY ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${TSX_LOADER}`.trim() } : {}),
-    ...(ownOutputDir ? { PINHOLE_OUTPUT_DIR: ownOutputDir } : {}),
-    PINHOLE_DRIVER: driver.name,
-    PINHOLE_JSON: json,
-    PINHOLE_JUNIT: junit,
-    PINHOLE_HTML: html,
-    ...(opts.grep ? { PINHOLE_GREP: opts.grep } : {}),
-    ...(workers ? { PINHOLE_WORKERS: String(workers) } : {}),
-    ...(opts.evidence ? { PINHOLE_EVIDENCE: opts.evidence } : {}),
-    // A shard's HTML report holds only its own cells; the ladders it draws are kept beside the
-    // JSON so `pinhole merge` can draw them for every cell (the JSON contract has no room for them).
-    ...(shard ? { PINHOLE_LADDERS: laddersFileFor(json) } : {}),
+    [RUN_CONFIG_ENV]: encodeRunConfig({ ...config, outputDir: ownOutputDir }),
   };
   // Playwright's own sharding: it splits the spec files (one lab each) between the shards.
   const shardArgs = shard ? [`--shard=${shard.current}/${shard.total}`] : [];
@@ -150,7 +156,7 @@ export async function runCells(opts: RunOptions, how: { config: string; validate
       await waitFor('killed workers to be gone', gone, { timeoutMs: 1000 }).catch(() => undefined);
     });
     const removed = await driver.clean();
-    if (ownOutputDir) await rm(ownOutputDir, { recursive: true, force: true });
+    await rm(ownOutputDir, { recursive: true, force: true });
     // Playwright writes the cells observed so far unless it was killed outright.
     const written = existsSync(json) && statSync(json).mtimeMs >= started ? `; the cells observed so far are in ${json}` : '';
     return `Playwright stopped its workers; ${removed.length > 0 ? `${describeRemoved(removed)} they left` : 'they left nothing'}${written}`;
@@ -161,7 +167,7 @@ export async function runCells(opts: RunOptions, how: { config: string; validate
   // Playwright exits (it got the same Ctrl-C) still finds a cleanup to run, not none.
   const outcome = await withInterruptScope(onInterrupt, async () => {
     const exitCode = await exited;
-    if (ownOutputDir) await rm(ownOutputDir, { recursive: true, force: true });
+    await rm(ownOutputDir, { recursive: true, force: true });
     // Playwright has exited, its workers with it: a run still claimed under this command is one
     // a worker failed to take down. Another command's leftovers are removed too, but not blamed.
     const left = await runsOfCommand(process.pid);

@@ -13,7 +13,7 @@ import { withInterruptScope } from './interrupt.ts';
 /** How long an interrupted lab may take to notice its programs are gone (a Docker API call in flight). */
 const SETTLE_MS = 2500;
 
-export async function withLab<T>(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerSoftware | undefined; on?: string | undefined }, work: (lab: Lab) => Promise<T>): Promise<T> {
+export async function withLab<T>(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerSoftware | undefined; on?: string | undefined; logsDir?: string }, work: (lab: Lab) => Promise<T>): Promise<T> {
   let pending: Promise<unknown> = Promise.resolve();
   /*
    * Interrupted: kill every program this process started and start no new one, let the lab's

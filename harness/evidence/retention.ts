@@ -5,20 +5,7 @@
  * Verified advice re-runs a cell, so it is only sought where the outcome is not the one wanted.
  */
 import type { Expectation, Outcome, Verdict } from '../model.ts';
-
-export const EVIDENCE_POLICIES = ['failures', 'all', 'none'] as const;
-export type EvidencePolicy = (typeof EVIDENCE_POLICIES)[number];
-export const DEFAULT_EVIDENCE_POLICY: EvidencePolicy = 'failures';
-
-/** What each policy keeps, for `--help` and error messages. */
-export const EVIDENCE_POLICY_HELP = 'failures (default): violations, inconclusive cells and cells without expectation; all: every cell; none: no cell';
-
-/** The run's policy: `--evidence` reaches Playwright's workers as PINHOLE_EVIDENCE. */
-export function evidencePolicy(value: string | undefined = process.env.PINHOLE_EVIDENCE): EvidencePolicy {
-  if (value === undefined || value === '') return DEFAULT_EVIDENCE_POLICY;
-  if ((EVIDENCE_POLICIES as readonly string[]).includes(value)) return value as EvidencePolicy;
-  throw new Error(`evidence policy ${JSON.stringify(value)} is not one of ${EVIDENCE_POLICIES.join(', ')}`);
-}
+import type { EvidencePolicy } from '../run-config.ts';
 
 export function keepsEvidence(policy: EvidencePolicy, verdict: Verdict): boolean {
   if (policy === 'all') return true;

@@ -74,14 +74,14 @@ export class Lab implements AsyncDisposable {
   /**
    * `serverKind` runs that software on the server node instead of the topology's own choice.
    * `logsDir`: where the output of a service that does not start is kept (default: the evidence
-   * directory beside `PINHOLE_JSON`, or reports/). `testFileBytes`: the size of the file RETR
+   * directory beside the default JSON report, reports/; a run passes its own). `testFileBytes`: the size of the file RETR
    * downloads (default: the topology's `ftp.testFileBytes`, else 256 KiB; the benchmark's throughput
    * figure asks for 100 MiB). `on`: the
    * node that carries the rule set under test (harness/topology/ruleset-node.ts).
    */
   static async up(spec: TopologySpec, driver: Driver, opts: { serverKind?: ServerSoftware | undefined; logsDir?: string; testFileBytes?: number; on?: string | undefined } = {}): Promise<Lab> {
     const guarded = rulesetNodeOf(spec, opts.on);
-    const logsDir = opts.logsDir ?? evidenceRoot(process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT);
+    const logsDir = opts.logsDir ?? evidenceRoot(DEFAULT_JSON_REPORT);
     const resources = new DisposeStack();
     let probeStarting: Promise<FtpClient> | undefined;
     try {

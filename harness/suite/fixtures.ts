@@ -14,11 +14,23 @@ import { driverFor } from '../drivers/registry.ts';
 import { Lab } from '../lab/lab.ts';
 import type { DriverName, ServerSoftware } from '../model.ts';
 import { TOPOLOGIES_DIR } from '../paths.ts';
+import { type RunConfig, runConfigFromEnvironment } from '../run-config.ts';
+import { evidenceRoot } from '../evidence/evidence-files.ts';
 import { loadTopology, resolveTopology } from '../topology/load-topology.ts';
 
-export interface PinholeWorkerFixtures {
-  /** Which driver runs the nodes: from `PINHOLE_DRIVER`, or set per project. */
+/** Worker options: set by the run's Playwright configuration (harness/suite/runner-config.ts) or `test.use`. */
+export interface PinholeWorkerOptions {
+  /**
+   * The run's configuration (harness/run-config.ts): the reports, what investigating a cell
+   * does. Playwright hands it to every worker from the configuration's `use`; by default, the
+   * defaults with the documented environment overrides.
+   */
+  runConfig: RunConfig;
+  /** Which driver runs the nodes: the run configuration's, or set per project. */
   driverName: DriverName;
+}
+
+export interface PinholeWorkerFixtures {
   /** Problems that keep this host from running the driver; cells are skipped when any. */
   hostProblems: string[];
   /**
@@ -29,8 +41,9 @@ export interface PinholeWorkerFixtures {
   labFor: (topology: string, serverKind?: ServerSoftware, on?: string) => Promise<Lab>;
 }
 
-export const test = base.extend<object, PinholeWorkerFixtures>({
-  driverName: [(process.env.PINHOLE_DRIVER as DriverName | undefined) ?? 'netns', { option: true, scope: 'worker' }],
+export const test = base.extend<object, PinholeWorkerOptions & PinholeWorkerFixtures>({
+  runConfig: [runConfigFromEnvironment(), { option: true, scope: 'worker' }],
+  driverName: [async ({ runConfig }, use) => use(runConfig.driver), { option: true, scope: 'worker' }],
   hostProblems: [
     async ({ driverName }, use) => {
       const problems = await driverFor(driverName).preflight();
@@ -39,8 +52,10 @@ export const test = base.extend<object, PinholeWorkerFixtures>({
     { scope: 'worker' },
   ],
   labFor: [
-    async ({ driverName }, use) => {
-      await using current = new CurrentLab(async (topology, serverKind, on) => Lab.up(await loadTopology(resolveTopology(topology, TOPOLOGIES_DIR)), driverFor(driverName), { serverKind, on }), {
+    async ({ driverName, runConfig }, use) => {
+      // A node that does not start keeps its log with the run's evidence.
+      const logsDir = evidenceRoot(runConfig.reports.json);
+      await using current = new CurrentLab(async (topology, serverKind, on) => Lab.up(await loadTopology(resolveTopology(topology, TOPOLOGIES_DIR)), driverFor(driverName), { serverKind, on, logsDir }), {
         overlap: driverName === 'netns',
       });
       await use((topology, serverKind, on) => current.get(topology, serverKind, on));

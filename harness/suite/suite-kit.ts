@@ -9,7 +9,6 @@ import { test, expect } from './fixtures.ts';
 import { CELL_ANNOTATION, type CellMeta, cellResult, DEFAULT_DIMENSIONS, LADDER_ATTACHMENT, type Observation, RESULT_ATTACHMENT, unobservedResult, variantOf } from '../cell.ts';
 import { WEB_DROPPED } from '../scenarios/classify.ts';
 import { investigateCell } from '../cell/investigate-cell.ts';
-import { DEFAULT_JSON_REPORT } from '../evidence/evidence-files.ts';
 import { LabStartError } from '../lab/lab-start-error.ts';
 import type { Lab } from '../lab/lab.ts';
 import { MODES, SECURITY_SCENARIOS, type ClientName, type Expectation, type Family, type FrontendKind, type FtpCommand, type Mode, type Scenario, type ServerSoftware, type TlsMode } from '../model.ts';
@@ -139,10 +138,10 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
   return [
     [spec.mode, spec.command, ...variantOf(meta)].join(' '),
     { tag: spec.tags ?? [], annotation: { type: CELL_ANNOTATION, description: JSON.stringify(meta) } },
-    async ({ labFor, hostProblems }, testInfo) => {
+    async ({ labFor, hostProblems, runConfig }, testInfo) => {
       test.skip(spec.skip !== undefined, spec.skip);
       test.skip(hostProblems.length > 0, `host cannot run this cell: ${hostProblems.join('; ')}`);
-      const jsonReport = process.env.PINHOLE_JSON ?? DEFAULT_JSON_REPORT;
+      const jsonReport = runConfig.reports.json;
       let observation: Observation;
       try {
         const lab = await broughtUp(() => labFor(spec.topologyFile ?? spec.topology, spec.serverKind, spec.on), testInfo);
@@ -151,7 +150,7 @@ export function cell(spec: CellSpec): Parameters<typeof test> {
         }
         const cellMeta = { ...meta, ...lab.dimensionsFor(spec.family) };
         const ask = { scenario, mode: spec.mode, command: spec.command, client: spec.client, tls: spec.tls, family: spec.family };
-        const investigated = await investigateCell(lab, cellMeta, ask, await rulesetOnce(source), jsonReport);
+        const investigated = await investigateCell(lab, cellMeta, ask, await rulesetOnce(source), jsonReport, runConfig);
         observation = investigated.observation;
         await testInfo.attach(LADDER_ATTACHMENT, { body: JSON.stringify(investigated.ladder), contentType: 'application/json' });
         for (const f of investigated.evidence) await testInfo.attach(basename(f), { path: f });

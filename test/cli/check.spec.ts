@@ -30,7 +30,7 @@ let project = '';
 const pinhole = (args: string[], env: Record<string, string> = {}) =>
   // The FTP server bundles this checkout's tests already unpacked; a user's `setup` fills ~/.cache/pinhole.
   // One worker: these 18-cell checks are about verdicts, and the lane beside them is busy.
-  run([join(project, 'node_modules/.bin/pinhole'), ...args], project, { PINHOLE_CACHE: join(REPO_ROOT, '.cache'), PINHOLE_WORKERS: '1', ...env });
+  run([join(project, 'node_modules/.bin/pinhole'), ...args, ...(args[0] === 'check' ? ['--workers', '1'] : [])], project, { PINHOLE_CACHE: join(REPO_ROOT, '.cache'), ...env });
 /** Verified advice re-runs every violated cell up to three times: not what these runs are about. */
 const NO_ADVICE = { PINHOLE_ADVICE: 'off' };
 

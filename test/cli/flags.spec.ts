@@ -131,7 +131,7 @@ test('check --minimize: each accepting rule deleted alone and the check\'s cells
   const json = join(dirname(file), 'results.json');
   const reports = ['--json', json, '--junit', join(dirname(file), 'junit.xml'), '--html', join(dirname(file), 'html')];
   // One worker: the lane beside this one is busy.
-  const r = pinhole(['check', file, '--minimize', ...reports], { PINHOLE_WORKERS: '1' });
+  const r = pinhole(['check', file, '--minimize', '--workers', '1', ...reports]);
   expect(r.code, r.stderr + r.stdout).toBe(0);
   expect(r.left).toEqual([]);
   expect(r.stdout).toContain('4 cells: 4 compliant');

@@ -7,6 +7,7 @@
 // 2. A server node that cannot start (its control port is the one pinhole's implicit FTPS
 //    listener takes): every way of running a cell says `node-start-failed`, naming the node and
 //    the log pinhole kept.
+import { encodeRunConfig, RUN_CONFIG_ENV, runConfigOf } from '../../harness/run-config.ts';
 import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -157,9 +158,9 @@ test.describe('a server node that cannot start', () => {
 
   test('pinhole explore: exit 3, one line naming the node and the log', async () => {
     const dir = scratch();
-    const r = spawnSync(process.execPath, ['harness/cli/pinhole.mjs', 'explore', '--topology', PORT_990, '--ruleset', 'suites/ftp-stateful/rulesets/nft-helper.nft'], {
+    const r = spawnSync(process.execPath, ['harness/cli/pinhole.mjs', 'explore', '--topology', PORT_990, '--ruleset', 'suites/ftp-stateful/rulesets/nft-helper.nft', '--json', join(dir, 'results.json')], {
       encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', PINHOLE_JSON: join(dir, 'results.json') },
+      env: { ...process.env, NO_COLOR: '1' },
     });
     expect(r.status, r.stderr).toBe(3);
     expect(r.stderr).toBe(`pinhole: ${START_FAILED(join(dir, 'evidence'))}\n`);
@@ -193,7 +194,8 @@ test.describe('a server node that cannot start', () => {
     );
     const r = spawnSync(process.execPath, [PLAYWRIGHT_CLI, 'test', '-c', join(dir, 'playwright.config.ts')], {
       encoding: 'utf8',
-      env: { ...process.env, CI: '1', NO_COLOR: '1', PINHOLE_JSON: json, PINHOLE_DRIVER: 'netns' },
+      // The run's configuration as `pinhole run` hands it on: where the reports (and evidence) go.
+      env: { ...process.env, CI: '1', NO_COLOR: '1', [RUN_CONFIG_ENV]: encodeRunConfig(runConfigOf({ driver: 'netns', reports: { json, junit, html: join(dir, 'html') } })) },
     });
     const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
     expect(report.results.map((c) => [c.mode, c.observed, c.verdict, c.cause, c.evidence]), r.stdout + r.stderr).toEqual(

@@ -4,6 +4,7 @@
  * The cells come from `playwright test --list` on the suites' config: no lab is brought up, and
  * the header format is in test/support/truth-header.ts.
  */
+import { encodeRunConfig, RUN_CONFIG_ENV, runConfigOf } from '../../harness/run-config.ts';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -45,8 +46,8 @@ function declaredCells(): { cells: DeclaredCell[]; errors: string[] } {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
     timeout: 60_000,
-    // PINHOLE_GREP naming known-bad lifts the config's grepInvert of @known-bad; `|.` keeps every other cell.
-    env: { ...process.env, CI: '1', NO_COLOR: '1', PINHOLE_GREP: '@known-bad|.' },
+    // A grep naming known-bad lifts the config's grepInvert of @known-bad; `|.` keeps every other cell.
+    env: { ...process.env, CI: '1', NO_COLOR: '1', [RUN_CONFIG_ENV]: encodeRunConfig(runConfigOf({ grep: '@known-bad|.' })) },
   });
   if (r.status !== 0 && !r.stdout.trimStart().startsWith('{')) return { cells: [], errors: [`playwright --list exited ${r.status ?? r.signal}: ${r.stderr}`] };
   const report = JSON.parse(r.stdout) as { suites: ListedSuite[]; errors: Array<{ message: string }> };
