@@ -8,7 +8,7 @@
  * is an improvement, never a failure.
  */
 import { type Outcome } from './model.ts';
-import { variantOf, type CellResult } from './cell.ts';
+import { variantOf, type CellResult } from './cell-contract.ts';
 import { judge } from './verdict.ts';
 
 /** regression: passed with OLD and does not with NEW. improvement: the reverse. other: blocked <-> error. */

@@ -1,7 +1,7 @@
 // The verdict table every reporter and the exit code rely on.
 import { test, expect } from '@playwright/test';
 import type { Expectation, Outcome, Verdict } from '../harness/model.ts';
-import type { CellResult } from '../harness/cell.ts';
+import type { CellResult } from '../harness/cell-contract.ts';
 import { makeCell } from './support/make-cell.ts';
 import { exitCodeFor, judge, summarize } from '../harness/verdict.ts';
 

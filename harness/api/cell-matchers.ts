@@ -3,7 +3,7 @@
  * failure says what was observed, why, and which rule decided each connection.
  */
 import type { ExpectMatcherState, MatcherReturnType } from '@playwright/test';
-import type { CellResult } from '../cell.ts';
+import type { CellResult } from '../cell-contract.ts';
 import { describeConnection } from '../evidence/attribution.ts';
 import type { CauseCode } from '../model.ts';
 

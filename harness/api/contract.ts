@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { RunReportSchema } from '../report/json-report.ts';
 
-export type { Advice, CellAttribution, CellFrontend, CellResult, ConnectionAttribution, MinimizeFinding, RuleCoverage, RuleHit, RulesetCoverage, RunReport } from '../cell.ts';
+export type { Advice, CellAttribution, CellFrontend, CellResult, ConnectionAttribution, MinimizeFinding, RuleCoverage, RuleHit, RulesetCoverage, RunReport } from '../cell-contract.ts';
 export type { CellClass, ClientName, DriverName, Expectation, Family, FtpCommand, Mode, Outcome, Scenario, ServerSoftware, TlsMode, Verdict } from '../model.ts';
 export { readJsonReport } from '../report/json-report.ts';
 export { RunReportSchema };

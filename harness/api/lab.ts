@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { askCell as askCellOnLab, type CellQuestion } from '../cell/ask-cell.ts';
-import type { CellResult } from '../cell.ts';
+import type { CellResult } from '../cell-contract.ts';
 import { driverFor } from '../drivers/registry.ts';
 import { loadRulesetSource, rulesetSourceName, type RulesetSource } from '../frontends/ruleset-source.ts';
 import { Lab } from '../lab/lab.ts';

@@ -16,14 +16,14 @@
 import { basename, dirname, resolve } from 'node:path';
 import { test as suiteTest } from '../suite/fixtures.ts';
 import { expect as baseExpect } from '@playwright/test';
-import type { CellResult } from '../cell.ts';
+import type { CellResult } from '../cell-contract.ts';
 import { askCell, type CellQuestion } from '../cell/ask-cell.ts';
 import { loadRulesetSource, rulesetSourceName, type RulesetSource } from '../frontends/ruleset-source.ts';
 import type { DriverName, ServerSoftware } from '../model.ts';
 import { cellMatchers } from './cell-matchers.ts';
 import { topologyFileOf } from './lab.ts';
 
-export type { CellResult } from '../cell.ts';
+export type { CellResult } from '../cell-contract.ts';
 export type { CellQuestion } from '../cell/ask-cell.ts';
 
 export interface PinholeOptions {

@@ -21,7 +21,7 @@ import { Lab } from '../lab/lab.ts';
 import { runTransfer } from '../scenarios/transfer.ts';
 import { attributeOnLab } from '../cell/attribute-cell.ts';
 import type { FtpCommand, Mode } from '../model.ts';
-import type { CellResult, RunReport } from '../cell.ts';
+import type { CellResult, RunReport } from '../cell-contract.ts';
 import { REPO_ROOT, TOPOLOGIES_DIR } from '../paths.ts';
 import { loadRuleset } from '../rulesets/load-ruleset.ts';
 import { suiteFrontendConfig } from '../frontends/frontend-kinds.ts';

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { causeCode } from '../model.ts';
-import type { CellResult, RunReport } from '../cell.ts';
+import type { CellResult, RunReport } from '../cell-contract.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { median } from './figures.ts';
 

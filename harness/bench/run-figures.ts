@@ -3,7 +3,7 @@
  * time the workers spent, and the median cell of each kind (issue: every kind within 3x of the
  * median probe cell).
  */
-import type { CellResult } from '../cell.ts';
+import type { CellResult } from '../cell-contract.ts';
 import { median, sum } from './figures.ts';
 
 export const BENCH_KINDS = ['probe', 'curl', 'lftp', 'pure-ftpd', 'proftpd', 'TLS', 'security'] as const;

@@ -11,7 +11,7 @@ import { frontendFixes } from '../frontends/frontend-advice.ts';
 import type { FrontendKind } from '../frontends/frontend-kinds.ts';
 import { copyOfConfig, frontendTree, renderFrontend } from '../frontends/render-frontend.ts';
 import { rulesetOfRendering } from '../frontends/ruleset-source.ts';
-import type { Advice, CellAsk, Observation } from '../cell.ts';
+import type { Advice, CellAsk, Observation } from '../cell-contract.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import type { AdviceMode } from '../run-config.ts';
 import type { CellRunner } from '../scenarios/scenario.ts';

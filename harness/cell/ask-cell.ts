@@ -5,7 +5,7 @@
  * assertion may fail, and then it is what the reader looks at).
  */
 import { SECURITY_SCENARIOS } from '../model.ts';
-import { type CellAsk, type CellMeta, DEFAULT_DIMENSIONS } from '../cell.ts';
+import { type CellAsk, type CellMeta, DEFAULT_DIMENSIONS } from '../cell-contract.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { type CellSettings, DEFAULT_CELL_SETTINGS } from '../run-config.ts';

@@ -7,7 +7,7 @@
  * the rule set's doing (a server, a client, the harness): it stays `error`, and says so. A
  * passing or blocked cell costs nothing here.
  */
-import type { Observation } from '../cell.ts';
+import type { Observation } from '../cell-contract.ts';
 import { causeCode } from '../model.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import type { CellRunner } from '../scenarios/scenario.ts';

@@ -6,7 +6,7 @@
 import { diagnose } from '../evidence/diagnose.ts';
 import type { FirewallState } from '../evidence/firewall-state.ts';
 import type { CellWindow } from '../lab/cell-window.ts';
-import type { CellAsk, Observation } from '../cell.ts';
+import type { CellAsk, Observation } from '../cell-contract.ts';
 import { SECURITY_SCENARIOS } from '../model.ts';
 
 /** Transfers (one, a session, concurrent sessions) move data; the security scenarios attack. */

@@ -5,7 +5,7 @@
  * follow each other on it).
  */
 import { nowDoing } from '../activity.ts';
-import { type CellResult, DEFAULT_DIMENSIONS, unobservedResult } from '../cell.ts';
+import { type CellResult, DEFAULT_DIMENSIONS, unobservedResult } from '../cell-contract.ts';
 import { DEFAULT_JSON_REPORT } from '../evidence/evidence-files.ts';
 import type { Ladder } from '../evidence/ladder.ts';
 import type { Lab } from '../lab/lab.ts';

@@ -6,7 +6,7 @@
  * running a cell reports the same things.
  */
 import { dirname, join, resolve } from 'node:path';
-import { cellResult, type CellAsk, type CellMeta, type CellResult, type Observation } from '../cell.ts';
+import { cellResult, type CellAsk, type CellMeta, type CellResult, type Observation } from '../cell-contract.ts';
 import { writeEvidence } from '../evidence/evidence-files.ts';
 import { firewallSides } from '../evidence/firewall-sides.ts';
 import { readFirewallState } from '../evidence/firewall-state.ts';
@@ -41,13 +41,13 @@ function ladderScene(lab: Lab): LadderScene {
   const addresses = (name: string) => addressesOf(spec.nodes[name]!);
   const { info } = lab.jobTarget;
   return {
-    firewall: lab.firewall.name,
-    firewallAddresses: addresses(lab.firewall.name),
-    clientAddresses: addresses(lab.client.name),
-    serverAddresses: addresses(lab.server.name),
+    firewall: lab.rulesetNode.name,
+    firewallAddresses: addresses(lab.rulesetNode.name),
+    clientAddresses: addresses(lab.clientNode.name),
+    serverAddresses: addresses(lab.serverNode.name),
     // The server's control port, a port forward's own where it differs, implicit FTPS's.
     controlPorts: [...new Set([info.port, lab.controlPort(), ...(info.tls?.implicitPort ? [info.tls.implicitPort] : [])])],
-    sides: firewallSides(spec, lab.firewall.name, lab.client.name, lab.server.name),
+    sides: firewallSides(spec, lab.rulesetNode.name, lab.clientNode.name, lab.serverNode.name),
   };
 }
 
@@ -74,22 +74,22 @@ export async function investigateCell(
   // Reading the firewall's state (netlink, no packets) overlaps the capture's settling. A blocked
   // cell's ladder waits for its dropped SYN to arrive through tcpdump's pipe even without evidence.
   const [state, { ladder: captured, pcaps }] = await Promise.all([
-    needsState ? readFirewallState(lab.firewall, window.listing()) : undefined,
+    needsState ? readFirewallState(lab.rulesetNode, window.listing()) : undefined,
     cellPackets(lab.capture, window, ladderScene(lab), { settle: mayKeep || observed.outcome !== 'pass', pcaps: mayKeep }),
   ]);
   const ladder = annotateLadder(captured, attribution);
-  const explained = state ? explainCell(observed, ask, window, state, lab.firewall.name) : observed;
+  const explained = state ? explainCell(observed, ask, window, state, lab.rulesetNode.name) : observed;
   // Re-runs the cell, so it comes after the firewall's state and packets were read, like advice.
   const observation = await controlExperiment(explained, ruleset, runner, () => lab.brokenInstrument());
   const keep = keepsEvidence(settings.evidence, judge(meta.expected, observation.outcome));
   const advise = wantsAdvice(meta.expected, observation.outcome);
   const dimensions = lab.dimensionsFor(ask.family);
   const { family } = dimensions;
-  const server = { family, address: lab.ownAddress(lab.server, family), port: lab.jobTarget.info.port, passivePorts: lab.serverSpec.ftp.passivePorts, placement: lab.placement };
+  const server = { family, address: lab.ownAddress(lab.serverNode, family), port: lab.jobTarget.info.port, passivePorts: lab.serverSpec.ftp.passivePorts, placement: lab.placement };
   const deciding = window.drops[0];
   const advice = advise ? await adviseCell(observation, ask, ruleset, state, server, runner, settings.advice, deciding !== undefined && !isSyn(deciding.packet)) : null;
   const dims = { ...meta, ...dimensions };
-  const nodes = { client: lab.client.name, server: lab.server.name };
+  const nodes = { client: lab.clientNode.name, server: lab.serverNode.name };
   const frontend = ruleset.frontend && { ...ruleset.frontend, rendering: [ruleset.file, ...(ruleset.ipv6 ? [ruleset.ipv6.file] : [])] };
   const result = cellResult(dims, nodes, observation, { advice, attribution, frontend });
   if (!keep) return { result, observation, ladder, evidence: [] };

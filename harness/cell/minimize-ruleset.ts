@@ -5,7 +5,7 @@
  * the proof is the re-run, as with advice. One rule at a time: two rules that each can go alone
  * may not both go (a passive range and a helper, each enough alone), which the report says.
  */
-import type { CellAsk, CellResult, MinimizeFinding } from '../cell.ts';
+import type { CellAsk, CellResult, MinimizeFinding } from '../cell-contract.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { scenarioRunner } from '../scenarios/run-scenario.ts';

@@ -6,7 +6,7 @@
  *
  * `combinations: each` (the default) runs every value of every dimension at least once, beside
  * the first value of the others: the three servers, the three clients, the FTPS variants and the
- * session probes each get all four modes, without the product of them all (which `all` asks for).
+ * session scenarios each get all four modes, without the product of them all (which `all` asks for).
  */
 import type { CheckSpec, ExpectationKey, KeyDimension, SecurityProbe } from '../expectations/check-file.ts';
 import { parseExpectationKey } from '../expectations/check-file.ts';
@@ -60,7 +60,7 @@ export function planCheck(check: CheckSpec, topology: TopologySpec): CheckPlan {
   const commands = check.commands ?? [...FTP_COMMANDS];
   const families = check.families ?? hasFamilies;
   const tlsModes = check.tls ?? [...TLS_MODES];
-  const probes = check.probes ?? ['transfer', 'session', 'concurrent'];
+  const scenarios = check.scenarios ?? ['transfer', 'session', 'concurrent'];
   const security = check.security ?? ['bounce', 'pinhole-scope', 'helper-scope'];
 
   const cells: PlannedCell[] = [];
@@ -79,18 +79,18 @@ export function planCheck(check: CheckSpec, topology: TopologySpec): CheckPlan {
       if (tls !== 'none' && (!offersTls(serverKind, tls) || client !== 'probe' || scenario !== 'transfer')) return;
       for (const mode of pinnableModes(client, family)) for (const command of cmds) add({ mode, command, family, serverKind, client, tls, scenario });
     };
-    const [s0, c0, t0, p0] = [servers[0]!, clients[0]!, tlsModes[0]!, probes[0]!];
+    const [s0, c0, t0, p0] = [servers[0]!, clients[0]!, tlsModes[0]!, scenarios[0]!];
     // A session runs RETR, STOR and LIST itself; concurrent sessions each run RETR.
     const commandsOf = (scenario: Scenario) => (scenario === 'transfer' ? commands : ['RETR' as const]);
     if (check.combinations === 'all') {
-      for (const s of servers) for (const c of clients) for (const t of tlsModes) for (const p of probes) each(s, c, t, p, commandsOf(p));
+      for (const s of servers) for (const c of clients) for (const t of tlsModes) for (const p of scenarios) each(s, c, t, p, commandsOf(p));
     } else {
       each(s0, c0, t0, p0, commandsOf(p0));
       for (const s of servers.slice(1)) each(s, c0, t0, p0, commandsOf(p0));
       for (const c of clients.slice(1)) each(s0, c, t0, p0, commandsOf(p0));
       // A TLS variant the first server does not offer runs on the first listed server that does.
       for (const t of tlsModes.slice(1)) each(servers.find((s) => offersTls(s, t)) ?? s0, 'probe', t, 'transfer', commands);
-      for (const p of probes.slice(1)) each(s0, c0, t0, p, commandsOf(p));
+      for (const p of scenarios.slice(1)) each(s0, c0, t0, p, commandsOf(p));
     }
   }
 
@@ -105,7 +105,7 @@ export function planCheck(check: CheckSpec, topology: TopologySpec): CheckPlan {
         scenario === 'bounce' && !bounceTarget
           ? `topology ${topology.name} has no host node to aim the bounce at: add a \`kind: host\` node (the third party) to it, or leave bounce out of security:`
           : family === 'ipv6'
-            ? 'the security probes are verified over IPv4 only'
+            ? 'the attack scenarios are verified over IPv4 only'
             : undefined;
       add({ mode, command: 'RETR', family, serverKind: servers[0]!, client: 'probe', tls: 'none', scenario, ...(skip ? { skip } : {}) });
     }

@@ -12,7 +12,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseDocument, YAMLMap } from 'yaml';
-import type { CellResult } from '../cell.ts';
+import type { CellResult } from '../cell-contract.ts';
 import { parseExpectationKey } from '../expectations/check-file.ts';
 import { MODES, SECURITY_SCENARIOS, type Expectation } from '../model.ts';
 import { keyMatches, type PlannedCellDims } from './plan-check.ts';

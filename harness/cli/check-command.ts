@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labTopologyOf } from '../check/bounce-target.ts';
 import { checkRulesetLabel, planCheck } from '../check/plan-check.ts';
-import type { CellAsk, MinimizeFinding } from '../cell.ts';
+import type { CellAsk, MinimizeFinding } from '../cell-contract.ts';
 import { minimizeRuleset, renderMinimize } from '../cell/minimize-ruleset.ts';
 import type { Driver } from '../drivers/driver.ts';
 import { driverFor } from '../drivers/registry.ts';

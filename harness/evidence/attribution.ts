@@ -15,7 +15,7 @@
  * connection are not traced (only SYNs are marked). Pure: unit-tested on recorded traces.
  */
 import { basename } from 'node:path';
-import type { CellAttribution, ConnectionAttribution, RuleHit } from '../cell.ts';
+import type { CellAttribution, ConnectionAttribution, RuleHit } from '../cell-contract.ts';
 import type { Ladder } from './ladder.ts';
 import type { PacketSummary, PacketTrace, TraceVerdict } from '../nodes/drop-observer.ts';
 import { OBSERVER_TABLE } from '../rulesets/observer-ruleset.ts';

@@ -7,7 +7,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Advice, CellResult, Observation } from '../cell.ts';
+import type { Advice, CellResult, Observation } from '../cell-contract.ts';
 import type { FirewallState } from './firewall-state.ts';
 import type { Ladder } from './ladder.ts';
 

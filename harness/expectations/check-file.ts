@@ -64,7 +64,7 @@ export function parseExpectationKey(text: string): ExpectationKey | string {
   const key: ExpectationKey = {};
   for (const w of words) {
     const known = KEY_WORDS[w];
-    if (!known) return `unknown word ${JSON.stringify(w)} in key ${JSON.stringify(text)}; a key is made of modes (${MODES.join(', ')}), commands (${FTP_COMMANDS.join(', ')}), servers (${SERVER_SOFTWARE.join(', ')}), clients (${CLIENT_NAMES.join(', ')}), families (IPv4, IPv6), TLS (${TLS_MODES.join(', ')}) and probes (${SCENARIOS.join(', ')})`;
+    if (!known) return `unknown word ${JSON.stringify(w)} in key ${JSON.stringify(text)}; a key is made of modes (${MODES.join(', ')}), commands (${FTP_COMMANDS.join(', ')}), servers (${SERVER_SOFTWARE.join(', ')}), clients (${CLIENT_NAMES.join(', ')}), families (IPv4, IPv6), TLS (${TLS_MODES.join(', ')}) and scenarios (${SCENARIOS.join(', ')})`;
     const other = key[known.dimension];
     if (other !== undefined) return `key ${JSON.stringify(text)} names two values of one dimension (${other} and ${known.value}); a cell has one`;
     key[known.dimension] = known.value;
@@ -133,8 +133,10 @@ const CheckSchema = z.strictObject(
     commands: listOf(FTP_COMMANDS, 'command').optional().meta({ description: 'transfer commands (default: RETR, STOR, LIST)' }),
     families: listOf(FAMILIES, 'family').optional().meta({ description: "address families (default: every family the topology's server has)" }),
     tls: listOf(TLS_MODES, 'TLS mode').optional().meta({ description: 'FTPS variants (default: none, explicit, implicit, ccc; each on a server that offers it)' }),
-    probes: listOf(TRANSFER_SCENARIOS, 'probe').optional().meta({ description: 'transfer probes (default: transfer, session, concurrent)' }),
-    security: listOf(SECURITY, 'security probe').optional().meta({ description: 'attacks, each expected blocked (default: bounce, pinhole-scope, helper-scope; [] for none)' }),
+    scenarios: listOf(TRANSFER_SCENARIOS, 'scenario').optional().meta({ description: 'what the transfer cells do (default: transfer, session, concurrent)' }),
+    // The key's first name, still read: a check file written before `scenarios` keeps working.
+    probes: listOf(TRANSFER_SCENARIOS, 'scenario').optional().meta({ description: 'the older name of scenarios', deprecated: true }),
+    security: listOf(SECURITY, 'attack').optional().meta({ description: 'attack scenarios, each expected blocked (default: bounce, pinhole-scope, helper-scope; [] for none)' }),
     combinations: z
       .enum(['each', 'all'], { error: 'combinations: expected "each" (every value once, beside the first of the others) or "all" (every combination)' })
       .optional()
@@ -142,11 +144,12 @@ const CheckSchema = z.strictObject(
     expect: expectSchema.optional(),
     accept: acceptSchema.optional(),
   },
-  { error: unknownKeys('valid keys of a check: ruleset, frontend, topology, on, servers, clients, commands, families, tls, probes, security, combinations, expect, accept') },
+  { error: unknownKeys('valid keys of a check: ruleset, frontend, topology, on, servers, clients, commands, families, tls, scenarios, security, combinations, expect, accept') },
 )
   // Exactly one of the two, for editors too (the refinement below says it to the CLI).
   .meta({ oneOf: [{ required: ['ruleset'] }, { required: ['frontend'] }] })
   .superRefine((c, ctx) => {
+  if (c.scenarios !== undefined && c.probes !== undefined) ctx.addIssue({ code: 'custom', path: ['probes'], message: 'give scenarios or probes (its older name), not both' });
   if ((c.ruleset === undefined) === (c.frontend === undefined)) {
     ctx.addIssue({ code: 'custom', path: c.ruleset === undefined ? [] : ['frontend'], message: c.ruleset === undefined ? 'ruleset or frontend is required: the rule set file (nft or iptables-save), or `frontend: { kind, config }`' : 'give ruleset or frontend, not both' });
   }
@@ -161,7 +164,7 @@ export const CheckFileSchema = z.strictObject(
   { error: unknownKeys('valid top-level keys: name, checks') },
 );
 
-export type CheckSpec = z.output<typeof CheckSchema> & {
+export type CheckSpec = Omit<z.output<typeof CheckSchema>, 'probes'> & {
   /** Where the rule set under test comes from, its paths made absolute. */
   source: RulesetSource;
   /** The rule set file, or the frontend's configuration (source.file). */
@@ -217,7 +220,8 @@ export function parseCheckFile(text: string, file: string): CheckFile {
     }
     const topologyRef = isTopologyName(c.topology) ? c.topology : resolve(dir, c.topology);
     if (!isTopologyName(c.topology) && !existsSync(topologyRef)) problems.push(formatProblem(file, locate(at('topology')), at('topology'), `topology file ${topologyRef} does not exist`));
-    return { ...c, source, rulesetFile: source.file, topologyRef, index, line: locate(['checks', index]) };
+    const { probes, ...rest } = c;
+    return { ...rest, scenarios: c.scenarios ?? probes, source, rulesetFile: source.file, topologyRef, index, line: locate(['checks', index]) };
   });
   if (problems.length > 0) throw new InputError(inFileOrder(problems, file));
   return { file, name: parsed.data.name, checks, locate };

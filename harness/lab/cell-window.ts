@@ -5,7 +5,7 @@
  */
 import type { ExpectCounters, RulesetListing } from '../rulesets/ruleset-listing.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
-import type { RuleHit } from '../cell.ts';
+import type { RuleHit } from '../cell-contract.ts';
 import type { DropEvent } from '../nodes/drop-observer.ts';
 import type { ProbeJob, ProbeReport } from '../probes/probe-protocol.ts';
 

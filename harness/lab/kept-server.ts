@@ -3,7 +3,7 @@
  * the next cell (and that cell's transcript says so), a cell during which it died is `error`,
  * and a session an aborted probe left behind is ended before the next cell begins.
  */
-import type { Observation } from '../cell.ts';
+import type { Observation } from '../cell-contract.ts';
 import type { FtpServer } from '../nodes/ftp-server.ts';
 import { NodeStartError } from '../nodes/node-start-error.ts';
 import { labStartError } from './lab-start-error.ts';

@@ -9,7 +9,7 @@ import { DEFAULT_JSON_REPORT, evidenceRoot } from '../evidence/evidence-files.ts
 import { DisposeStack, startAll } from '../dispose.ts';
 import { waitFor } from '../exec.ts';
 import { FAMILIES, type ClientName, type Family, type ServerSoftware } from '../model.ts';
-import type { Observation, RuleHit } from '../cell.ts';
+import type { Observation, RuleHit } from '../cell-contract.ts';
 import { DropObserver, type TraceVerdict } from '../nodes/drop-observer.ts';
 import type { FtpServer, FtpServerSettings } from '../nodes/ftp-server.ts';
 import { NodeAgent, withAgent } from '../nodes/node-agent.ts';
@@ -56,9 +56,12 @@ export class Lab implements AsyncDisposable {
 
   private constructor(
     readonly topology: StartedTopology,
-    readonly client: NodeHandle,
-    readonly server: NodeHandle,
-    readonly firewall: NodeHandle,
+    /** The node the FTP clients run on (the client software is a cell's `client`: clientFor). */
+    readonly clientNode: NodeHandle,
+    /** The node the FTP server runs on (its software: `dimensions.serverKind`). */
+    readonly serverNode: NodeHandle,
+    /** The node that carries the rule set under test: the firewall, or the server or client for a host firewall (`on`). */
+    readonly rulesetNode: NodeHandle,
     /** Nodes with a fixed rule set of their own (from the topology), re-applied on every reset. */
     private readonly fixedRulesets: ReadonlyArray<[NodeHandle, Ruleset]>,
     private readonly ftp: KeptServer,
@@ -170,7 +173,7 @@ export class Lab implements AsyncDisposable {
 
   /** The server node's topology entry: its control port, passive range, published address. */
   get serverSpec(): Extract<NodeSpec, { kind: 'ftp-server' }> {
-    const node = this.topology.spec.nodes[this.server.name]!;
+    const node = this.topology.spec.nodes[this.serverNode.name]!;
     if (node.kind !== 'ftp-server') throw new Error('unreachable: server kind');
     return node;
   }
@@ -191,7 +194,7 @@ export class Lab implements AsyncDisposable {
    * reaches the server's own address, as dual-stack networks without IPv6 NAT do.
    */
   serverAddress(family?: Family): string {
-    return this.published(family) ? canonicalAddress(this.serverSpec.ftp.publishedAt!) : this.ownAddress(this.server, family);
+    return this.published(family) ? canonicalAddress(this.serverSpec.ftp.publishedAt!) : this.ownAddress(this.serverNode, family);
   }
 
   /** The control port clients dial: the port forward's own (`publishedPort`) where they dial it, else the server's. */
@@ -225,12 +228,12 @@ export class Lab implements AsyncDisposable {
     let last: ProbeReport | undefined;
     const families = FAMILIES.filter((f) => hasFamily(this.serverSpec, f));
     await waitFor(
-      `a first transfer (EPSV LIST, ${families.join(' and ')}) from ${this.client.name} to ${this.server.name} with every router's trace monitor reporting`,
+      `a first transfer (EPSV LIST, ${families.join(' and ')}) from ${this.clientNode.name} to ${this.serverNode.name} with every router's trace monitor reporting`,
       async () => {
         for (const family of families) {
           // The server's own address, and EPSV (the data connection goes to the control peer): a
           // published or pasv_address-announced address only works once a rule set forwards it.
-          last = await this.probe.run(probeJob(this.jobTarget, this.ownAddress(this.server, family), 'EPSV', 'LIST')).report;
+          last = await this.probe.run(probeJob(this.jobTarget, this.ownAddress(this.serverNode, family), 'EPSV', 'LIST')).report;
           if (last.failure) return false;
         }
         return this.observers.every((o) => o.traced > 0);
@@ -243,7 +246,7 @@ export class Lab implements AsyncDisposable {
 
   /** Where the rule set under test sits: the forwarding path, or the server's or client's own host. */
   get placement(): 'forward' | 'server' | 'client' {
-    return this.firewall.name === this.server.name ? 'server' : this.firewall.name === this.client.name ? 'client' : 'forward';
+    return this.rulesetNode.name === this.serverNode.name ? 'server' : this.rulesetNode.name === this.clientNode.name ? 'client' : 'forward';
   }
 
   /** The scenario dimensions this lab really runs by default: the server's address family and software. */
@@ -261,7 +264,7 @@ export class Lab implements AsyncDisposable {
     if (kind === 'probe') return Promise.resolve(this.probe);
     let c = this.clients.get(kind);
     if (!c) {
-      this.clients.set(kind, (c = startFtpClient(kind, this.client)));
+      this.clients.set(kind, (c = startFtpClient(kind, this.clientNode)));
       this.resources.defer(async () => (await c!.catch(() => undefined))?.[Symbol.asyncDispose]());
     }
     return c;
@@ -271,7 +274,7 @@ export class Lab implements AsyncDisposable {
   async webAttacker(port: number): Promise<WebAttacker> {
     let attacker = this.attackers.get(port);
     if (!attacker) {
-      attacker = WebAttacker.start(this.server, port).then((a) => {
+      attacker = WebAttacker.start(this.serverNode, port).then((a) => {
         this.resources.defer(() => a[Symbol.asyncDispose]());
         return a;
       });
@@ -295,7 +298,7 @@ export class Lab implements AsyncDisposable {
     const tracedAll = this.tracingAll;
     this.tracingAll = undefined;
     await tracedAll?.catch(() => undefined);
-    const [prepared] = await Promise.all([this.rulesets.prepare(this.firewall, ruleset), ...this.fixedRulesets.map(([n, rs]) => this.rulesets.prepare(n, rs))]);
+    const [prepared] = await Promise.all([this.rulesets.prepare(this.rulesetNode, ruleset), ...this.fixedRulesets.map(([n, rs]) => this.rulesets.prepare(n, rs))]);
     // A rule set kept from the last cell keeps the observer's table as it was: back to SYNs only.
     if (tracedAll) await Promise.all(this.observers.map((o) => o.node.exec(['nft', 'flush', 'chain', 'inet', OBSERVER_TABLE, STALLED_CHAIN])));
     for (const o of this.observers) o.reset();
@@ -309,8 +312,8 @@ export class Lab implements AsyncDisposable {
    */
   async nameVerdict(node: string, v: TraceVerdict, window: CellWindow): Promise<RuleHit | undefined> {
     const fixed = this.fixedRulesets.find(([n]) => n.name === node);
-    const ruleset = node === this.firewall.name ? window.ruleset : fixed?.[1];
-    const listing = node === this.firewall.name ? window.listing : this.rulesets.listingOf(node);
+    const ruleset = node === this.rulesetNode.name ? window.ruleset : fixed?.[1];
+    const listing = node === this.rulesetNode.name ? window.listing : this.rulesets.listingOf(node);
     if (!ruleset || !listing) return undefined;
     return nameVerdict(v, ruleset, listing).catch(() => undefined);
   }
@@ -338,7 +341,7 @@ export class Lab implements AsyncDisposable {
 
   /** Expectations the firewall holds (`conntrack -L expect`), optionally only those toward `address`. */
   async expectationsTo(address?: string): Promise<string[]> {
-    const r = await this.firewall.exec(['conntrack', '-L', 'expect']);
+    const r = await this.rulesetNode.exec(['conntrack', '-L', 'expect']);
     return r.stdout.split('\n').filter((l) => l.includes('proto=') && (!address || l.includes(`dst=${address} `)));
   }
 

@@ -5,7 +5,7 @@
  * that keeps state) gets the same rule handles: they are numbered per table, and `flush ruleset`
  * makes the tables anew. So its first application's listing serves them all.
  */
-import type { RuleHit } from '../cell.ts';
+import type { RuleHit } from '../cell-contract.ts';
 import { chainHandles, ruleHitOf } from '../evidence/attribution.ts';
 import { nftStructure } from '../evidence/nft-structure.ts';
 import type { TraceVerdict } from '../nodes/drop-observer.ts';

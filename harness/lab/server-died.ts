@@ -2,7 +2,7 @@
  * The lab's last word on every cell (Lab.settled): the FTP server must have lived through it.
  * Pure, so the rule is unit-tested with the classifiers.
  */
-import type { Observation } from '../cell.ts';
+import type { Observation } from '../cell-contract.ts';
 
 /**
  * A cell during which the FTP server's process ended is `error`, whatever else was seen: a dead

@@ -11,7 +11,7 @@
  * once: a transfer in another mode is not evidence about the mode under test.
  */
 import type { Mode } from '../model.ts';
-import type { PhaseRecord } from '../cell.ts';
+import type { PhaseRecord } from '../cell-contract.ts';
 import type { Endpoint } from './ftp-client.ts';
 import { ReplyReader, parse227, parse229, parseEprtArgument, parsePortArgument, type Reply } from './ftp-replies.ts';
 import type { FailureKind, ProbeFailure, ProbeJob } from './probe-protocol.ts';

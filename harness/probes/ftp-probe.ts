@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer, Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import type { PhaseRecord } from '../cell.ts';
+import type { PhaseRecord } from '../cell-contract.ts';
 import { ReplyStream, SocketTap, startTls } from './control-channel.ts';
 import { formatEprtArgument, formatPortArgument, parse227, parse229, type Endpoint, type Reply } from './ftp-replies.ts';
 import type { FailureKind, ProbeFailure, ProbeJob, ProbeReport, TransferSpec } from './probe-protocol.ts';

@@ -3,7 +3,7 @@
  * Only types: the agent side must stay dependency-free.
  */
 import type { FtpCommand, Mode, TlsMode } from '../model.ts';
-import type { PhaseRecord } from '../cell.ts';
+import type { PhaseRecord } from '../cell-contract.ts';
 
 /** One transfer: RETR a file, STOR a name, or LIST a directory. */
 export interface TransferSpec {

@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { CellResult, RuleCoverage, RulesetCoverage } from '../cell.ts';
+import type { CellResult, RuleCoverage, RulesetCoverage } from '../cell-contract.ts';
 import { detectFormat } from '../rulesets/load-ruleset.ts';
 import { fileRules } from '../rulesets/rule-lines.ts';
 

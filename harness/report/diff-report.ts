@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CellChange, RunDiff } from '../diff-runs.ts';
 import type { DriverName } from '../model.ts';
-import type { CellResult, RulesetCoverage } from '../cell.ts';
+import type { CellResult, RulesetCoverage } from '../cell-contract.ts';
 import { coverageOf } from './coverage.ts';
 import { compareCells } from './json-report.ts';
 

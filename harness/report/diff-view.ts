@@ -4,7 +4,7 @@
  * that explains it. Words carry the meaning; colour only adds emphasis.
  */
 import type { CellChange, RunDiff } from '../diff-runs.ts';
-import type { CellResult } from '../cell.ts';
+import type { CellResult } from '../cell-contract.ts';
 import { renderMatrix } from './matrix.ts';
 
 export interface DiffSides {

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Ladder } from '../evidence/ladder.ts';
-import type { CellResult, RunReport } from '../cell.ts';
+import type { CellResult, RunReport } from '../cell-contract.ts';
 import { summarize, VERDICTS } from '../verdict.ts';
 import { detailTable } from './html/detail-data.ts';
 import { renderFilterBar } from './html/filter-bar.ts';

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { CELL_CLASSES, CLIENT_NAMES, FAMILIES, FTP_COMMANDS, MODES, SCENARIOS, SERVER_SOFTWARE, TLS_MODES, type DriverName } from '../model.ts';
-import type { CellResult, RunReport } from '../cell.ts';
+import type { CellResult, RunReport } from '../cell-contract.ts';
 import { VERDICTS } from '../verdict.ts';
 import { formatPath } from '../yaml-path.ts';
 import { coverageOf } from './coverage.ts';

@@ -6,7 +6,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import junit, { type Builder } from 'junit-report-builder';
 import { type DriverName } from '../model.ts';
-import { variantOf, type CellResult } from '../cell.ts';
+import { variantOf, type CellResult } from '../cell-contract.ts';
 import { describeConnection } from '../evidence/attribution.ts';
 import { groupBy } from './group-by.ts';
 import { compareCells } from './json-report.ts';

@@ -7,7 +7,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { CellResult } from '../cell.ts';
+import type { CellResult } from '../cell-contract.ts';
 
 export const RENDERINGS_DIR = 'renderings';
 

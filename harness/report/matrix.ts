@@ -4,7 +4,7 @@
  * colour-blind readers); colour only adds emphasis.
  */
 import { FAMILIES, FTP_COMMANDS, MODES, type Family, type FtpCommand, type Mode, type Outcome, type Verdict } from '../model.ts';
-import { variantOf, type CellResult } from '../cell.ts';
+import { variantOf, type CellResult } from '../cell-contract.ts';
 import { coverageOf, renderCoverage } from './coverage.ts';
 import { groupBy } from './group-by.ts';
 

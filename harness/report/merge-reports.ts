@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { evidenceDirName, evidenceRoot } from '../evidence/evidence-files.ts';
 import type { Ladder, LadderPacket } from '../evidence/ladder.ts';
 import { InputError } from '../errors.ts';
-import type { CellResult, RunReport } from '../cell.ts';
+import type { CellResult, RunReport } from '../cell-contract.ts';
 import { LADDER_COLUMNS, ladderTable } from './html/ladder-data.ts';
 import { buildJsonReport, readJsonReport } from './json-report.ts';
 

@@ -5,7 +5,7 @@
  */
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestError, TestResult } from '@playwright/test/reporter';
 import { resolve } from 'node:path';
-import { CELL_ANNOTATION, type CellMeta, type CellResult, LADDER_ATTACHMENT, RESULT_ATTACHMENT, unobservedResult } from '../cell.ts';
+import { CELL_ANNOTATION, type CellMeta, type CellResult, LADDER_ATTACHMENT, RESULT_ATTACHMENT, unobservedResult } from '../cell-contract.ts';
 import { clearEvidence, evidenceFiles } from '../evidence/evidence-files.ts';
 import type { DriverName } from '../model.ts';
 import type { Ladder } from '../evidence/ladder.ts';

@@ -8,7 +8,7 @@
  * no such evidence is an `error` here; the cell's control experiment (harness/cell/control-experiment.ts)
  * then tells a filtering the trace did not see from a fault.
  */
-import type { Observation } from '../cell.ts';
+import type { Observation } from '../cell-contract.ts';
 import type { PacketSummary } from '../nodes/drop-observer.ts';
 import type { OwnDrop } from './own-drops.ts';
 import type { ProbeReport } from '../probes/probe-protocol.ts';

@@ -15,7 +15,7 @@ import { probeJob } from '../probes/probe-job.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { attempt } from './attempt.ts';
 import { classifyHelperScope } from './classify.ts';
-import type { CellAsk, Observation } from '../cell.ts';
+import type { CellAsk, Observation } from '../cell-contract.ts';
 import type { ScenarioRun } from './scenario.ts';
 
 /** Where the slipstream attacker's web server listens. */

@@ -8,7 +8,7 @@ import { probeJob } from '../probes/probe-job.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { attempt } from './attempt.ts';
 import { classifyPinholeScope } from './classify.ts';
-import type { CellAsk } from '../cell.ts';
+import type { CellAsk } from '../cell-contract.ts';
 import type { ScenarioRun } from './scenario.ts';
 
 export async function runPinholeScope(lab: Lab, ruleset: Ruleset, ask: CellAsk): Promise<ScenarioRun> {

@@ -9,7 +9,7 @@ import { runBounce } from './bounce.ts';
 import { runConcurrent } from './concurrent.ts';
 import { runHelperScope } from './helper-scope.ts';
 import { runPinholeScope } from './pinhole-scope.ts';
-import type { CellAsk } from '../cell.ts';
+import type { CellAsk } from '../cell-contract.ts';
 import type { CellRunner, ScenarioRun } from './scenario.ts';
 import { runSession } from './session.ts';
 import { runTransfer } from './transfer.ts';

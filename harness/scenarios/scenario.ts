@@ -1,9 +1,9 @@
 /**
  * What every scenario shares: what one run of it gives back (a cell asks through CellAsk,
- * harness/cell.ts), and the one interface through which a cell is run again with another rule
+ * harness/cell-contract.ts), and the one interface through which a cell is run again with another rule
  * set (verified advice).
  */
-import type { Observation } from '../cell.ts';
+import type { Observation } from '../cell-contract.ts';
 import type { CellWindow } from '../lab/cell-window.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 

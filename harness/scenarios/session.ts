@@ -6,7 +6,7 @@ import type { Lab } from '../lab/lab.ts';
 import type { FtpCommand } from '../model.ts';
 import { probeJob, transferSpec } from '../probes/probe-job.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
-import type { CellAsk } from '../cell.ts';
+import type { CellAsk } from '../cell-contract.ts';
 import type { ScenarioRun } from './scenario.ts';
 import { transferObserved } from './transfer.ts';
 

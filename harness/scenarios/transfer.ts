@@ -6,14 +6,14 @@
 import { basename } from 'node:path';
 import type { Lab } from '../lab/lab.ts';
 import type { CellWindow } from '../lab/cell-window.ts';
-import type { Observation } from '../cell.ts';
+import type { Observation } from '../cell-contract.ts';
 import type { FtpClient } from '../probes/ftp-client.ts';
 import { probeJob } from '../probes/probe-job.ts';
 import type { ProbeJob, ProbeReport } from '../probes/probe-protocol.ts';
 import type { Ruleset } from '../rulesets/load-ruleset.ts';
 import { attempt, routerRefusal } from './attempt.ts';
 import { classify, type Evidence } from './classify.ts';
-import type { CellAsk } from '../cell.ts';
+import type { CellAsk } from '../cell-contract.ts';
 import type { ScenarioRun } from './scenario.ts';
 
 export async function runTransfer(lab: Lab, ruleset: Ruleset, ask: CellAsk): Promise<ScenarioRun> {

@@ -6,7 +6,7 @@
 import { basename, dirname, relative, resolve } from 'node:path';
 import type { TestInfo } from '@playwright/test';
 import { test, expect } from './fixtures.ts';
-import { CELL_ANNOTATION, type CellMeta, cellResult, DEFAULT_DIMENSIONS, LADDER_ATTACHMENT, type Observation, RESULT_ATTACHMENT, unobservedResult, variantOf } from '../cell.ts';
+import { CELL_ANNOTATION, type CellMeta, cellResult, DEFAULT_DIMENSIONS, LADDER_ATTACHMENT, type Observation, RESULT_ATTACHMENT, unobservedResult, variantOf } from '../cell-contract.ts';
 import { WEB_DROPPED } from '../scenarios/classify.ts';
 import { investigateCell } from '../cell/investigate-cell.ts';
 import { LabStartError } from '../lab/lab-start-error.ts';

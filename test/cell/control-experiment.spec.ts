@@ -2,7 +2,7 @@
 // recorded observations, with a runner that stands for the cell's re-run. On a lab it is
 // exercised by test/lab/faults.spec.ts ("a drop before the observer").
 import { test, expect } from '@playwright/test';
-import type { Observation } from '../../harness/cell.ts';
+import type { Observation } from '../../harness/cell-contract.ts';
 import { controlExperiment, failureSeen, needsControlExperiment } from '../../harness/cell/control-experiment.ts';
 import type { Ruleset } from '../../harness/rulesets/load-ruleset.ts';
 import type { CellRunner } from '../../harness/scenarios/scenario.ts';

@@ -12,6 +12,6 @@ test('harness/check/check.schema.json is up to date (regenerate with `npm run sc
   // ruleset or frontend, exactly one (oneOf), and a topology.
   expect(check.required).toEqual(['topology']);
   expect((check as { oneOf?: unknown }).oneOf).toEqual([{ required: ['ruleset'] }, { required: ['frontend'] }]);
-  expect(Object.keys(check.properties)).toEqual(['ruleset', 'frontend', 'topology', 'on', 'servers', 'clients', 'commands', 'families', 'tls', 'probes', 'security', 'combinations', 'expect', 'accept']);
+  expect(Object.keys(check.properties)).toEqual(['ruleset', 'frontend', 'topology', 'on', 'servers', 'clients', 'commands', 'families', 'tls', 'scenarios', 'probes', 'security', 'combinations', 'expect', 'accept']);
   expect(check.properties.expect!.additionalProperties).toEqual({ enum: ['pass', 'blocked'] });
 });

@@ -36,7 +36,7 @@ test('all combinations, narrowed lists, and a topology with IPv6 and a third hos
   // 2 servers x (none + explicit on both, implicit on vsftpd, CCC on proftpd) x 4 modes; sessions once per server x mode.
   expect(count(all, (c) => c.scenario === 'transfer')).toBe(4 * (2 + 2 + 1 + 1));
   expect(count(all, (c) => c.scenario !== 'transfer')).toBe(2 * 2 * 4);
-  const dual = planCheck(check({ servers: ['vsftpd'], clients: ['probe', 'curl'], tls: ['none'], probes: ['transfer'], commands: ['RETR'] }), await loadTopology('topologies/routed-dualstack.topo.yaml')).cells;
+  const dual = planCheck(check({ servers: ['vsftpd'], clients: ['probe', 'curl'], tls: ['none'], scenarios: ['transfer'], commands: ['RETR'] }), await loadTopology('topologies/routed-dualstack.topo.yaml')).cells;
   // IPv6: EPRT and EPSV only, and curl not at all (not verified here); the attacks over IPv4.
   expect(dual.filter((c) => c.family === 'ipv6').map((c) => `${c.mode} ${c.client}`)).toEqual(['EPRT probe', 'EPSV probe']);
   expect(planCheck(check({ families: ['ipv6'] }), routed).problems).toEqual([{ at: ['families'], message: 'the server of topology routed has no IPv6 address, so no cell can be IPv6' }]);

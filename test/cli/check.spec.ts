@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFi
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { XMLParser } from 'fast-xml-parser';
-import type { RunReport } from '../../harness/cell.ts';
+import type { RunReport } from '../../harness/cell-contract.ts';
 import { REPO_ROOT } from '../../harness/paths.ts';
 import { leftByCommand, runIdsNow } from '../support/left-by-command.ts';
 import { scratchDir } from '../support/scratch-dir.ts';
@@ -46,6 +46,7 @@ const CHECK_FILE = (accept: string) =>
     '    clients: [probe]',
     '    commands: [RETR, STOR]',
     '    tls: [none, explicit]',
+    // The key's older name, as a file written before `scenarios` has it: still read.
     '    probes: [transfer]',
     '    security: [pinhole-scope]',
     '    expect: { PORT: blocked, EPRT: blocked, PASV: pass, EPSV: pass }',

@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { dirname, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { causeCode } from '../../harness/model.ts';
-import { cellId, type CellResult, type RunReport } from '../../harness/cell.ts';
+import { cellId, type CellResult, type RunReport } from '../../harness/cell-contract.ts';
 import type { DiffReport } from '../../harness/report/diff-report.ts';
 import { DEFAULT_RUN_CELLS, DEFAULT_RUN_FILES, sharedDefaultRun } from '../support/default-run.ts';
 import { PINHOLE, pinholeCli } from '../support/pinhole-cli.ts';

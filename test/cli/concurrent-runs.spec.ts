@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { causeCode } from '../../harness/model.ts';
-import type { RunReport } from '../../harness/cell.ts';
+import type { RunReport } from '../../harness/cell-contract.ts';
 import { expect, test } from '../support/driver-test.ts';
 import { scratchDir } from '../support/scratch-dir.ts';
 

@@ -9,7 +9,7 @@ import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { CellResult, RunReport } from '../../harness/cell.ts';
+import type { CellResult, RunReport } from '../../harness/cell-contract.ts';
 import { newRunId } from '../../harness/run-state.ts';
 import type { DiffReport } from '../../harness/report/diff-report.ts';
 import { PINHOLE, pinholeCli } from '../support/pinhole-cli.ts';
@@ -117,7 +117,7 @@ function smallCheck(): string {
       '    clients: [probe]',
       '    commands: [RETR]',
       '    tls: [none]',
-      '    probes: [transfer]',
+      '    scenarios: [transfer]',
       '    security: []',
       '    expect: { PORT: pass, EPRT: pass, PASV: pass, EPSV: pass }',
       '',

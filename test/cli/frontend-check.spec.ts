@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { RunReport } from '../../harness/cell.ts';
+import type { RunReport } from '../../harness/cell-contract.ts';
 import { REPO_ROOT, SUITES_DIR } from '../../harness/paths.ts';
 import { scratchDir } from '../support/scratch-dir.ts';
 
@@ -33,7 +33,7 @@ function tree(dir: string): Record<string, string> {
   return out;
 }
 
-const DIMENSIONS = ['    servers: [vsftpd]', '    clients: [probe]', '    commands: [RETR]', '    families: [ipv4]', '    tls: [none]', '    probes: [transfer]', '    security: []', '    expect: { PORT: pass, EPRT: pass, PASV: pass, EPSV: pass }'];
+const DIMENSIONS = ['    servers: [vsftpd]', '    clients: [probe]', '    commands: [RETR]', '    families: [ipv4]', '    tls: [none]', '    scenarios: [transfer]', '    security: []', '    expect: { PORT: pass, EPRT: pass, PASV: pass, EPSV: pass }'];
 
 /** The user's repository: each configuration where its owner keeps it. */
 function userRepository(): string {

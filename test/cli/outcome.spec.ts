@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { REPO_ROOT } from '../../harness/paths.ts';
-import type { RunReport } from '../../harness/cell.ts';
+import type { RunReport } from '../../harness/cell-contract.ts';
 import { scratchDir } from '../support/scratch-dir.ts';
 
 const out = scratchDir('pinhole-outcome-test-');

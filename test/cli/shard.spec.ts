@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { causeCode } from '../../harness/model.ts';
-import type { CellResult, RunReport } from '../../harness/cell.ts';
+import type { CellResult, RunReport } from '../../harness/cell-contract.ts';
 import { InputError } from '../../harness/errors.ts';
 import { readLaddersFile, writeLaddersFile } from '../../harness/report/merge-reports.ts';
 import { htmlReportFixture } from '../support/html-report-fixture.ts';

@@ -113,3 +113,13 @@ test('a check takes exactly one of ruleset and frontend; an unknown frontend and
     `${FILE}:3: checks[0].frontend.config: ufw configuration ${join(dir, 'nowhere')} does not exist`,
   ]);
 });
+
+test('scenarios: the key, and probes, its older name, read the same; both at once is refused at its line', () => {
+  const withKey = (key: string) => parseCheckFile(['name: edge', 'checks:', '  - ruleset: edge.nft', '    topology: routed', `    ${key}: [transfer, session]`, ''].join('\n'), FILE).checks[0]!;
+  expect(withKey('scenarios').scenarios).toEqual(['transfer', 'session']);
+  expect(withKey('probes').scenarios).toEqual(['transfer', 'session']);
+  expect(withKey('probes')).not.toHaveProperty('probes');
+  expect(problemsOf(['name: edge', 'checks:', '  - ruleset: edge.nft', '    topology: routed', '    scenarios: [transfer]', '    probes: [session]', ''].join('\n'))).toEqual([
+    `${FILE}:6: checks[0].probes: give scenarios or probes (its older name), not both`,
+  ]);
+});

@@ -13,13 +13,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_DIMENSIONS } from '../../harness/cell.ts';
+import { DEFAULT_DIMENSIONS } from '../../harness/cell-contract.ts';
 import { driverFor } from '../../harness/drivers/registry.ts';
 import { investigateCell } from '../../harness/cell/investigate-cell.ts';
 import { Lab } from '../../harness/lab/lab.ts';
 import { LabStartError } from '../../harness/lab/lab-start-error.ts';
 import { causeCode, type FtpCommand, type Mode } from '../../harness/model.ts';
-import type { RunReport } from '../../harness/cell.ts';
+import type { RunReport } from '../../harness/cell-contract.ts';
 import { TOPOLOGIES_DIR } from '../../harness/paths.ts';
 import { loadRuleset, type Ruleset } from '../../harness/rulesets/load-ruleset.ts';
 import { loadTopology } from '../../harness/topology/load-topology.ts';
@@ -50,17 +50,17 @@ test.describe('the FTP server killed mid-transfer', () => {
 
   /** Every process listening in the server node (vsftpd's listeners), by pid. */
   async function listeners(): Promise<number[]> {
-    const ss = await lab.server.exec(['ss', '-Hltnp']);
+    const ss = await lab.serverNode.exec(['ss', '-Hltnp']);
     return [...new Set([...ss.stdout.matchAll(/pid=(\d+),/g)].map((m) => Number(m[1])))];
   }
 
-  const listeningPorts = async () => [...(await lab.server.exec(['ss', '-Hltn'])).stdout.matchAll(/:(\d+)\s/g)].map((m) => m[1]).sort();
+  const listeningPorts = async () => [...(await lab.serverNode.exec(['ss', '-Hltn'])).stdout.matchAll(/:(\d+)\s/g)].map((m) => m[1]).sort();
 
   /** Kills the server's listeners and every session under them, inside the server node. */
   async function killServer(): Promise<number[]> {
     const pids = await listeners();
     const script = 'kill_tree() { local c; for c in $(pgrep -P "$1"); do kill_tree "$c"; kill -KILL "$c"; done; }; for p; do kill_tree "$p"; kill -KILL "$p"; done';
-    await lab.server.exec(['sh', '-c', script, 'kill-server', ...pids.map(String)]);
+    await lab.serverNode.exec(['sh', '-c', script, 'kill-server', ...pids.map(String)]);
     return pids;
   }
 
@@ -68,7 +68,7 @@ test.describe('the FTP server killed mid-transfer', () => {
   async function slowFirewall(on: boolean): Promise<void> {
     for (const dev of ['lan0', 'wan0']) {
       const argv = on ? ['tc', 'qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', '1mbit', 'burst', '16kb', 'latency', '500ms'] : ['tc', 'qdisc', 'del', 'dev', dev, 'root'];
-      const r = await lab.firewall.exec(argv);
+      const r = await lab.rulesetNode.exec(argv);
       expect(r.code, r.stderr).toBe(0);
     }
   }
@@ -86,7 +86,7 @@ test.describe('the FTP server killed mid-transfer', () => {
       let done = false;
       const running = run(mode, command).finally(() => (done = true));
       // Mid-flight: the data connection is up on the server's side, and the transfer goes on.
-      await expect.poll(async () => (await lab.server.exec(['ss', '-Htn', 'state', 'established'])).stdout.split('\n').some((l) => dataPort.test(l)), { intervals: [10] }).toBe(true);
+      await expect.poll(async () => (await lab.serverNode.exec(['ss', '-Htn', 'state', 'established'])).stdout.split('\n').some((l) => dataPort.test(l)), { intervals: [10] }).toBe(true);
       await new Promise((r) => setTimeout(r, 200));
       expect(done, 'the transfer must still be running when the server is killed').toBe(false);
       const killed = await killServer();
@@ -129,10 +129,10 @@ test.describe('a drop before the observer', () => {
     expect(first.observation.cause).toMatch(/^filtered-unseen: login failed after "USER anonymous" \(no progress within \d+ ms\); the same cell passes with the rule set's drops and rejects taken out/);
     expect(first.observation.transcript.at(-1)).toBe('# control experiment: run again with the filtering taken out: passed');
     // The control run took the rule set's drop out; the next cell of this rule set has it back.
-    const without = await lab.firewall.exec(['nft', 'list', 'chain', 'inet', 'early', 'pre']);
+    const without = await lab.rulesetNode.exec(['nft', 'list', 'chain', 'inet', 'early', 'pre']);
     expect(without.stdout).not.toContain('drop');
     await lab.openCell(ruleset);
-    const again = await lab.firewall.exec(['nft', 'list', 'chain', 'inet', 'early', 'pre']);
+    const again = await lab.rulesetNode.exec(['nft', 'list', 'chain', 'inet', 'early', 'pre']);
     expect(again.stdout).toContain('drop');
   });
 });

@@ -38,20 +38,20 @@ test.afterAll(async () => {
   await lab?.[Symbol.asyncDispose]();
 });
 
-const firewallInterfaces = () => Object.keys(lab.topology.spec.nodes[lab.firewall.name]!.interfaces);
+const firewallInterfaces = () => Object.keys(lab.topology.spec.nodes[lab.rulesetNode.name]!.interfaces);
 
 /** The ladder of the capture's current records, with everything the lab knows about its nodes. */
 function ladderOf(capture: PacketCapture): Ladder {
   const spec = lab.topology.spec;
-  const server = spec.nodes[lab.server.name]!;
+  const server = spec.nodes[lab.serverNode.name]!;
   return buildLadder({
     records: capture.records(),
-    firewall: lab.firewall.name,
-    firewallAddresses: addressesOf(spec.nodes[lab.firewall.name]!),
-    clientAddresses: addressesOf(spec.nodes[lab.client.name]!),
+    firewall: lab.rulesetNode.name,
+    firewallAddresses: addressesOf(spec.nodes[lab.rulesetNode.name]!),
+    clientAddresses: addressesOf(spec.nodes[lab.clientNode.name]!),
     serverAddresses: addressesOf(server),
     controlPorts: [server.kind === 'ftp-server' ? server.ftp.port : 21],
-    sides: firewallSides(spec, lab.firewall.name, lab.client.name, lab.server.name),
+    sides: firewallSides(spec, lab.rulesetNode.name, lab.clientNode.name, lab.serverNode.name),
   });
 }
 
@@ -67,7 +67,7 @@ const find = (l: Ladder, connection: string, label: string | RegExp) =>
 
 test('a passing PASV cell: handshake, 227 and the data SYN crossed; a blocked PORT cell: the data SYN died; pcap files tcpdump reads', async () => {
   const started = performance.now();
-  await using capture = await PacketCapture.start(lab.firewall, firewallInterfaces());
+  await using capture = await PacketCapture.start(lab.rulesetNode, firewallInterfaces());
   console.log(`capture ready on ${capture.interfaces.join(', ')} in ${(performance.now() - started).toFixed(0)} ms`);
 
   expect((await cell(capture, helper, 'PASV')).outcome).toBe('pass');
@@ -87,9 +87,9 @@ test('a passing PASV cell: handshake, 227 and the data SYN crossed; a blocked PO
   // Wireshark's evidence files: tcpdump itself reads them (in the node: never in the host's namespace).
   const records = capture.records();
   for (const iface of capture.interfaces) {
-    const file = join(lab.firewall.workDir, `pass-${iface}.pcap`);
-    await lab.firewall.writeFile(file, capture.pcapOf(iface));
-    const read = await lab.firewall.exec(['tcpdump', '-n', '-r', file]);
+    const file = join(lab.rulesetNode.workDir, `pass-${iface}.pcap`);
+    await lab.rulesetNode.writeFile(file, capture.pcapOf(iface));
+    const read = await lab.rulesetNode.exec(['tcpdump', '-n', '-r', file]);
     expect(read.code, read.stderr).toBe(0);
     expect(read.stdout.trim().split('\n'), iface).toHaveLength(records.get(iface)!.length);
     expect(readPcap(capture.pcapOf(iface)).records).toEqual(records.get(iface));
@@ -110,13 +110,13 @@ test('a passing PASV cell: handshake, 227 and the data SYN crossed; a blocked PO
 });
 
 test('a tcpdump that cannot start is an error naming the node, the interface and what tcpdump said', async () => {
-  const err = await PacketCapture.start(lab.firewall, ['lan0', 'nosuch0']).catch((e: Error) => e);
+  const err = await PacketCapture.start(lab.rulesetNode, ['lan0', 'nosuch0']).catch((e: Error) => e);
   expect(err).toBeInstanceOf(Error);
   expect((err as Error).message).toMatch(/^node fw: tcpdump on nosuch0: exited 1 before it listened: tcpdump: nosuch0: No such device exists/);
 });
 
 test('dispose stops every tcpdump in the node', async () => {
-  const ns = nodeNamespace(lab.topology.id, lab.firewall.name);
+  const ns = nodeNamespace(lab.topology.id, lab.rulesetNode.name);
   const tcpdumpsInFirewall = async () => {
     const pids = (await run(['ip', 'netns', 'pids', ns])).stdout.split('\n').filter(Boolean);
     const comms = await Promise.all(pids.map(async (pid) => (await run(['cat', `/proc/${pid}/comm`])).stdout.trim()));
@@ -124,7 +124,7 @@ test('dispose stops every tcpdump in the node', async () => {
   };
   // The lab runs its own capture on the same interfaces: count only what this one adds.
   const before = await tcpdumpsInFirewall();
-  const capture = await PacketCapture.start(lab.firewall, firewallInterfaces());
+  const capture = await PacketCapture.start(lab.rulesetNode, firewallInterfaces());
   expect(await tcpdumpsInFirewall()).toBe(before + 2);
   await capture[Symbol.asyncDispose]();
   expect(await tcpdumpsInFirewall()).toBe(before);
@@ -158,12 +158,12 @@ test('overhead: cells with and without the capture (PINHOLE_CAPTURE_BENCH=1)', a
   const ladders: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
-    const c = await PacketCapture.start(lab.firewall, firewallInterfaces());
+    const c = await PacketCapture.start(lab.rulesetNode, firewallInterfaces());
     readiness.push(performance.now() - t);
     await c[Symbol.asyncDispose]();
   }
   {
-    await using capture = await PacketCapture.start(lab.firewall, firewallInterfaces());
+    await using capture = await PacketCapture.start(lab.rulesetNode, firewallInterfaces());
     // What every cell pays when a ladder is drawn only for cells that need one (mark() needs no settle).
     for (const [rs, mode] of cells) {
       const t = performance.now();

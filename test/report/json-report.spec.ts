@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { InputError } from '../../harness/errors.ts';
 import type { Expectation, Outcome } from '../../harness/model.ts';
-import type { CellResult } from '../../harness/cell.ts';
+import type { CellResult } from '../../harness/cell-contract.ts';
 import { makeCell, type CellPlace } from '../support/make-cell.ts';
 import { buildJsonReport, readJsonReport, writeJsonReport } from '../../harness/report/json-report.ts';
 

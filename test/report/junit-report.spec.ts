@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { XMLParser } from 'fast-xml-parser';
 import type { Expectation, Outcome } from '../../harness/model.ts';
-import type { CellResult } from '../../harness/cell.ts';
+import type { CellResult } from '../../harness/cell-contract.ts';
 import { makeCell, type CellPlace } from '../support/make-cell.ts';
 import { writeJUnitReport } from '../../harness/report/junit-report.ts';
 

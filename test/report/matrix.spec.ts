@@ -1,7 +1,7 @@
 // The terminal matrix: exact text without colour, and colour that strips back to the same text.
 import { test, expect } from '@playwright/test';
 import type { Expectation, FtpCommand, Mode, Outcome } from '../../harness/model.ts';
-import type { CellResult } from '../../harness/cell.ts';
+import type { CellResult } from '../../harness/cell-contract.ts';
 import { makeCell } from '../support/make-cell.ts';
 import { renderMatrix } from '../../harness/report/matrix.ts';
 

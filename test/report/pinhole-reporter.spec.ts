@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_DIMENSIONS, type RunReport } from '../../harness/cell.ts';
+import { DEFAULT_DIMENSIONS, type RunReport } from '../../harness/cell-contract.ts';
 
 const PLAYWRIGHT_CLI = fileURLToPath(import.meta.resolve('@playwright/test/cli'));
 const REPORTER = resolve('harness/report/pinhole-reporter.ts');

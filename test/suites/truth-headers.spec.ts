@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { CELL_ANNOTATION } from '../../harness/cell.ts';
+import { CELL_ANNOTATION } from '../../harness/cell-contract.ts';
 import { compareTruth, parseTruthTable, readTruthHeader, type DeclaredCell, type TruthHeader } from '../support/truth-header.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

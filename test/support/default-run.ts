@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunReport } from '../../harness/cell.ts';
+import type { RunReport } from '../../harness/cell-contract.ts';
 import { REPO_ROOT } from '../../harness/paths.ts';
 
 /**

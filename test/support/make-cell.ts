@@ -1,7 +1,7 @@
 // A CellResult for reporter and verdict tests: defaults for what a test does not care about,
 // and the verdict computed by the real judge so fixtures can never disagree with it.
 import { type Expectation, type FtpCommand, type Mode, type Outcome } from '../../harness/model.ts';
-import { cellId, DEFAULT_DIMENSIONS, type Advice, type CellResult } from '../../harness/cell.ts';
+import { cellId, DEFAULT_DIMENSIONS, type Advice, type CellResult } from '../../harness/cell-contract.ts';
 import { judge } from '../../harness/verdict.ts';
 
 export interface CellPlace {

@@ -23,9 +23,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import type { CellMeta } from '../../harness/cell.ts';
+import type { CellMeta } from '../../harness/cell-contract.ts';
 import { MODES, type Expectation, type Mode } from '../../harness/model.ts';
-import { cellId } from '../../harness/cell.ts';
+import { cellId } from '../../harness/cell-contract.ts';
 
 /** The dimensions a key column may name, as the `pinhole-cell` annotation spells them. */
 export const KEY_COLUMNS = {

@@ -10,7 +10,7 @@
  * ladders had become data (ladder-data.ts).
  */
 import { causeCode, type CauseCode, type Outcome, type Verdict } from '../../model.ts';
-import type { CellResult } from '../../cell.ts';
+import type { CellResult } from '../../cell-contract.ts';
 import { describeConnection } from '../../evidence/attribution.ts';
 import { safeHref } from './html-escape.ts';
 import { scenarioLabel } from './html-matrix.ts';

@@ -6,7 +6,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import type { CellResult } from '../../cell.ts';
+import type { CellResult } from '../../cell-contract.ts';
 
 export interface EvidenceLinks {
   evidenceHref: (cell: CellResult) => string | null;

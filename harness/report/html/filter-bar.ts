@@ -4,7 +4,7 @@
  * them keyboard-operable and announces them. Only values present in the run are offered.
  */
 import { MODES, type Outcome } from '../../model.ts';
-import type { CellResult } from '../../cell.ts';
+import type { CellResult } from '../../cell-contract.ts';
 import { VERDICTS } from '../../verdict.ts';
 import { escapeHtml } from './html-escape.ts';
 import { OUTCOME_WORD, outcomeKey, VERDICT_MARK, verdictClass } from './verdict-marks.ts';

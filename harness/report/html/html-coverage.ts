@@ -6,7 +6,7 @@
  * left out.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { RulesetCoverage } from '../../cell.ts';
+import type { RulesetCoverage } from '../../cell-contract.ts';
 import { escapeHtml } from './html-escape.ts';
 
 export function renderHtmlCoverage(coverage: readonly RulesetCoverage[] | undefined): string {

@@ -6,7 +6,7 @@
  * verdict in words, with `data-cell` pointing into the report's results.
  */
 import { FAMILIES, FTP_COMMANDS, MODES } from '../../model.ts';
-import { variantOf, type CellResult } from '../../cell.ts';
+import { variantOf, type CellResult } from '../../cell-contract.ts';
 import { groupBy } from '../group-by.ts';
 import { escapeHtml } from './html-escape.ts';
 import { OUTCOME_WORD, outcomeKey, VERDICT_MARK, verdictClass } from './verdict-marks.ts';

@@ -8,7 +8,7 @@
  * That is ~0.9 KB a ladder, and the data stays plain JSON anyone can read back.
  */
 import type { Ladder, LadderPacket } from '../../evidence/ladder.ts';
-import type { CellResult } from '../../cell.ts';
+import type { CellResult } from '../../cell-contract.ts';
 
 /** Packet fields in row order; the optional ones last, so a row without them simply ends early (-1: absent before a present one). */
 export const LADDER_COLUMNS = ['t', 'connection', 'from', 'to', 'label', 'src', 'dst', 'fate', 'rewritten', 'rule'] as const satisfies readonly (keyof LadderPacket)[];

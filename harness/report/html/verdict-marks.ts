@@ -4,7 +4,7 @@
  * The marks are the terminal matrix's, plus a dash for skipped (a table cell cannot be blank).
  */
 import type { Outcome, Verdict } from '../../model.ts';
-import type { CellResult } from '../../cell.ts';
+import type { CellResult } from '../../cell-contract.ts';
 
 export const VERDICT_MARK: Record<Verdict, string> = { compliant: '✓', violation: '✗', inconclusive: '?', skipped: '–', observed: '', accepted: '!' };
 

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { causeCode } from '../../../harness/model.ts';
-import type { RunReport } from '../../../harness/cell.ts';
+import type { RunReport } from '../../../harness/cell-contract.ts';
 import { expect, test } from '../../support/driver-test.ts';
 import { DEFAULT_RUN_CELLS, sharedDefaultRun } from '../../support/default-run.ts';
 import { diffAfterSettling, settledHostSnapshot } from '../../support/host-snapshot.ts';
