@@ -425,7 +425,9 @@ test('an IPv6-only topology: PORT and PASV cells are skipped with the reason, ne
 test('usage errors exit 2; doctor reports the host', async () => {
   expect(pinhole(['frobnicate']).code).toBe(2);
   expect(pinhole(['explore', '--topology', 'routed']).code).toBe(2);
-  expect(pinhole(['run', '--driver', 'bogus']).stderr).toContain('valid drivers: netns');
+  const bogus = pinhole(['run', '--driver', 'bogus']);
+  expect(bogus.code).toBe(2);
+  expect(bogus.stderr).toContain("argument 'bogus' is invalid. Allowed choices are netns, docker.");
   const doctor = pinhole(['doctor']);
   expect(doctor.code).toBe(0);
   expect(doctor.stdout).toContain('netns driver (default): ready');

@@ -112,3 +112,27 @@ test('npx playwright test: the example\'s expectations pass; a wrong one fails i
   expect(r.output).toMatch(/decided: control connection accepted as NEW by rule ".*" at edge\.nft:17/);
   expect(r.output).toMatch(/attachment #\d+: transcript\.txt/);
 });
+
+test('pinhole/lab and pinhole/contract outside Playwright: a lab up, one cell asked, its result valid against the contract, the lab down', () => {
+  test.skip(!project, 'the install failed');
+  writeFileSync(
+    join(project, 'one-cell.mjs'),
+    [
+      "import { askCell, startLab } from 'pinhole/lab';",
+      "import { RunReportSchema, runReportJsonSchema } from 'pinhole/contract';",
+      "const lab = await startLab({ topology: 'routed' });",
+      'try {',
+      "  const cell = await askCell(lab, { mode: 'PASV', command: 'RETR' }, 'firewall/edge.nft', 'lab-evidence');",
+      "  RunReportSchema.parse({ version: 1, driver: 'netns', results: [cell] });",
+      '  console.log(JSON.stringify({ id: cell.id, observed: cell.observed, verdict: cell.verdict, schema: runReportJsonSchema().type }));',
+      '} finally {',
+      '  await lab[Symbol.asyncDispose]();',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const r = run([process.execPath, 'one-cell.mjs'], project, { PINHOLE_CACHE: join(REPO_ROOT, '.cache') });
+  expect(r.code, r.output).toBe(0);
+  // The helper opens the passive data connection (suites/ftp-stateful's truth for nft-helper).
+  expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ id: 'lab/routed/edge/PASV-RETR', observed: 'pass', verdict: 'observed', schema: 'object' });
+});
