@@ -17,7 +17,7 @@ import type { DriverName } from '../harness/model.ts';
 /** Several labs or pinhole processes at once: two of these together would overload two cores. */
 const RUNS = /(^|\/)(concurrent-runs|library|shard|bad-input|check|frontend-check)\.spec\.ts$/;
 /** One lab, or one pinhole command, at a time. */
-const LABS = /(^|\/)(cli|flags|outcome|interrupt|faults|netns-driver|driver-contract|ftp-servers|safety|packet-capture)\.spec\.ts$/;
+const LABS = /(^|\/)(cli|ci-outputs|flags|outcome|interrupt|faults|netns-driver|driver-contract|ftp-servers|safety|packet-capture)\.spec\.ts$/;
 const DOCKER = /(^|\/)docker-.*\.spec\.ts$/;
 
 export default defineConfig<{ driverName: DriverName }>({

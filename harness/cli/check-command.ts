@@ -89,6 +89,8 @@ export async function checkCommand(file: string, opts: CheckOptions): Promise<nu
       checkFile = await validateCheckFile(path);
     },
     checkFile: path,
+    // Named by the file's `name` once it is read (the checks' suite in the reports).
+    title: () => `pinhole check ${checkFile?.name ?? path}`,
   });
   if ((!opts.update && !opts.minimize) || !checkFile) return code;
   const json = resolve(opts.json);

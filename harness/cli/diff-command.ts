@@ -26,9 +26,10 @@ import { validateInputs } from './validate-inputs.ts';
 import { rulesetNodeOf } from '../topology/ruleset-node.ts';
 import { withLab } from './with-lab.ts';
 import { rulesetSourcesOf, type RulesetOptions } from './ruleset-options.ts';
+import { type CiOptions, publishFindings } from './ci-outputs.ts';
 
 /** `--ruleset` (or `--config`) in command-line order: OLD then NEW. */
-export interface DiffOptions extends RulesetOptions {
+export interface DiffOptions extends RulesetOptions, CiOptions {
   topology: string;
   /** Default: PINHOLE_DRIVER, else netns (harness/run-config.ts). */
   driver?: DriverName;
@@ -81,5 +82,7 @@ export async function diffCommand(opts: DiffOptions): Promise<number> {
     const both = buildJsonReport(driver.name, [...report.old.results, ...report.new.results]);
     writeHtmlReport(html, { report: both, ladders: { ...oldRun.ladders, ...newRun.ladders }, ...evidenceLinks(json, html, both.results), title: `pinhole diff ${oldFile} -> ${newFile}` });
   }
+  // A regression is told at the NEW rule set's deciding line (report.new's results are judged against OLD).
+  publishFindings(`pinhole diff ${oldFile} -> ${newFile}`, report.new.results, [opts.json, opts.junit, opts.html].filter((f): f is string => f !== undefined).map((f) => resolve(f)), opts);
   return diff.regressions > 0 ? 1 : 0;
 }

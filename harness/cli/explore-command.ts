@@ -26,10 +26,11 @@ import { validateInputs } from './validate-inputs.ts';
 import { rulesetNodeOf } from '../topology/ruleset-node.ts';
 import { minimizeRuleset, renderMinimize } from '../cell/minimize-ruleset.ts';
 import { withLab } from './with-lab.ts';
+import { type CiOptions, publishFindings } from './ci-outputs.ts';
 import { rulesetSourcesOf, type RulesetOptions } from './ruleset-options.ts';
 import type { RulesetSource } from '../frontends/ruleset-source.ts';
 
-export interface ExploreOptions extends RulesetOptions {
+export interface ExploreOptions extends RulesetOptions, CiOptions {
   topology: string;
   /** Default: PINHOLE_DRIVER, else netns (harness/run-config.ts). */
   driver?: DriverName;
@@ -82,6 +83,7 @@ export async function exploreCommand(opts: ExploreOptions): Promise<number> {
     const html = htmlReportFile(opts.html);
     writeHtmlReport(html, { report, ladders, ...evidenceLinks(json, html, report.results), title: `pinhole explore ${ruleset.name} on ${spec.name}` });
   }
+  publishFindings(`pinhole explore ${ruleset.name} on ${spec.name}`, report.results, [opts.json, opts.junit, opts.html].filter((f): f is string => f !== undefined).map((f) => resolve(f)), opts);
   return exitCodeFor(report.results);
 }
 

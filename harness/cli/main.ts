@@ -14,6 +14,7 @@ import { checkCommand } from './check-command.ts';
 import { diffCommand } from './diff-command.ts';
 import { exploreCommand } from './explore-command.ts';
 import { installInterruptHandler } from './interrupt.ts';
+import { ANNOTATION_FORMATS, DEFAULT_CODE_QUALITY_REPORT } from './ci-outputs.ts';
 import { mergeCommand } from './merge-command.ts';
 import { runCommand } from './run-command.ts';
 import { setupCommand } from './setup-command.ts';
@@ -30,9 +31,17 @@ const evidenceOption = () =>
     .choices([...EVIDENCE_POLICIES])
     .default(DEFAULT_EVIDENCE_POLICY);
 
+/** Where the findings go besides the reports: the pull request (harness/cli/ci-outputs.ts). */
+function ciOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--annotations <format>', 'annotate the rule-set lines that decided failing cells: github (the default in a GitHub Actions job) or none').choices([...ANNOTATION_FORMATS]))
+    .option('--codequality <file>', `also write a GitLab Code Quality report (in a GitLab job by default: ${DEFAULT_CODE_QUALITY_REPORT})`)
+    .option('--sarif <file>', 'also write the findings as SARIF 2.1.0, for GitHub code scanning');
+}
+
 /** What `run` and `check` share: the driver, the reports, the cell selection, parallelism and evidence. */
 function runOptions(cmd: Command, help: { grep: string; workers: string }): void {
-  cmd
+  ciOptions(cmd)
     .addOption(driverOption())
     .option('--json <file>', 'JSON results (the contract in README)', 'reports/results.json')
     .option('--junit <file>', 'JUnit XML for CI', 'reports/junit.xml')
@@ -69,8 +78,7 @@ async function main(argv: string[]): Promise<number> {
     });
   runOptions(check, { grep: 'e.g. "EPSV" or "proftpd"', workers: 'each brings up the labs of the cells it runs' });
 
-  program
-    .command('merge')
+  ciOptions(program.command('merge'))
     .description('join the reports of pinhole run --shard i/n into one: matrix, JSON, JUnit, HTML, and the exit code of the whole run')
     .argument('<reports...>', "shards' JSON reports, or directories holding them (every results.json under each)")
     .option('--json <file>', 'merged JSON results', 'reports/results.json')
@@ -80,8 +88,7 @@ async function main(argv: string[]): Promise<number> {
       code = await mergeCommand(reports, opts);
     });
 
-  program
-    .command('explore')
+  ciOptions(program.command('explore'))
     .description('run the four modes x RETR and STOR through one rule set and show what passes (judged against --expect when given)')
     .requiredOption('--topology <name|file>', 'a topology name under topologies/ or a .topo.yaml path')
     .option('--ruleset <file>', 'an nftables file (nft -f), or an iptables-save or ip6tables-save file; twice: an iptables-save and an ip6tables-save file together', collect, [] as string[])
@@ -100,8 +107,7 @@ async function main(argv: string[]): Promise<number> {
       code = await exploreCommand(opts);
     });
 
-  program
-    .command('diff')
+  ciOptions(program.command('diff'))
     .description('run the explore matrix through an old and a new rule set and show what the change breaks or fixes')
     .option('--ruleset <file>', 'give it twice: the OLD rule set, then the NEW one', collect, [] as string[])
     .addOption(frontendOption())

@@ -12,8 +12,9 @@ import { writeJUnitReport } from '../report/junit-report.ts';
 import { renderMatrix } from '../report/matrix.ts';
 import { mergeShards, readShards, relocateEvidence, shardFiles } from '../report/merge-reports.ts';
 import { exitCodeFor } from '../verdict.ts';
+import { type CiOptions, publishFindings } from './ci-outputs.ts';
 
-export interface MergeOptions {
+export interface MergeOptions extends CiOptions {
   json: string;
   junit: string;
   html: string;
@@ -38,5 +39,6 @@ export async function mergeCommand(inputs: readonly string[], opts: MergeOptions
     process.stderr.write('pinhole: no cell in any shard\n');
     return 1;
   }
+  publishFindings(`pinhole ${report.driver} run (${shards.length} shards merged)`, report.results, [json, resolve(opts.junit), html], opts);
   return exitCodeFor(report.results);
 }

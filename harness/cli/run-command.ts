@@ -24,10 +24,11 @@ import { processesOfCommand, runsOfCommand } from '../run-state.ts';
 import { requireHost } from './host-check.ts';
 import { withInterruptScope } from './interrupt.ts';
 import { describeRemoved } from './with-lab.ts';
+import { type CiOptions, publishFindings } from './ci-outputs.ts';
 import { dirsUnder, filesUnder, validateInputs } from './validate-inputs.ts';
 import { suiteFrontendConfig } from '../frontends/frontend-kinds.ts';
 
-export interface RunOptions {
+export interface RunOptions extends CiOptions {
   /** Default: PINHOLE_DRIVER, else netns (harness/run-config.ts). */
   driver?: DriverName;
   json: string;
@@ -69,6 +70,7 @@ const TSX_LOADER = import.meta.resolve('tsx/esm');
 export async function runCommand(opts: RunOptions): Promise<number> {
   return runCells(opts, {
     config: resolve(SUITES_DIR, 'playwright.config.ts'),
+    title: () => 'pinhole run',
     validate: async () => {
       // The suites' frontend configurations are rendered here, once: their cells read the
       // renderings back from pinhole's cache.
@@ -87,7 +89,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
  * reports, workers, shard and evidence policy in its environment (and `env`), Ctrl-C handled,
  * and the exit code from the verdicts.
  */
-export async function runCells(opts: RunOptions, how: { config: string; validate: () => Promise<void>; checkFile?: string }): Promise<number> {
+export async function runCells(opts: RunOptions, how: { config: string; validate: () => Promise<void>; checkFile?: string; title: () => string }): Promise<number> {
   // Usage mistakes, told before the host is checked or anything starts.
   const workers = opts.workers === undefined ? undefined : parseWorkers(opts.workers);
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
@@ -192,6 +194,7 @@ export async function runCells(opts: RunOptions, how: { config: string; validate
     process.stderr.write(`pinhole: no cell ran${opts.grep ? ` (nothing matches --grep ${opts.grep})` : ''}\n`);
     return 1;
   }
+  publishFindings(how.title(), report.results, [json, config.reports.junit, config.reports.html], opts);
   const verdicts = exitCodeFor(report.results);
   // Every cell is a test whose outcome is its verdict (harness/report/violation-outcome.ts), so
   // Playwright failing a run the verdicts pass means a failure outside any cell: a spec file that
