@@ -42,6 +42,8 @@ const RunConfigSchema = z
     outputDir: z.string().optional(),
     /** `pinhole check`: the check file whose cells the run declares. */
     checkFile: z.string().optional(),
+    /** What ran, for the HTML report's title: `pinhole check edge`. */
+    title: z.string().optional(),
     advice: z.enum(ADVICE_MODES),
     attribution: z.boolean(),
     evidence: z.enum(EVIDENCE_POLICIES),

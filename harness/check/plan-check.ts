@@ -27,6 +27,8 @@ export interface PlannedCell {
   scenario: Scenario;
   /** What the cell must do; null: no key names it, so it is only observed. */
   expected: Expectation | null;
+  /** The `expect:` key that said so (the most specific one naming the cell). */
+  expectedBy?: string;
   /** A security cell the file accepts getting through, with the file's reason. */
   accepted?: string;
   /** Why the cell cannot run on this topology (it is reported skipped, with this reason). */
@@ -133,6 +135,7 @@ export function planCheck(check: CheckSpec, topology: TopologySpec): CheckPlan {
       continue;
     }
     cell.expected = best[0]!.result;
+    cell.expectedBy = best[0]!.text;
   }
   for (const k of keys) {
     if (!cells.some((c) => keyMatches(k.key, c))) problems.push({ at: ['expect', k.text], message: `names no cell of this check (its dimensions and topology ${topology.name} have none such)` });

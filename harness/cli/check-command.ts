@@ -10,6 +10,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labTopologyOf } from '../check/bounce-target.ts';
 import { checkRulesetLabel, planCheck } from '../check/plan-check.ts';
+import { cellId } from '../cell-contract.ts';
+import type { ExpectationPlace } from '../report/findings.ts';
 import type { CellAsk, MinimizeFinding } from '../cell-contract.ts';
 import { minimizeRuleset, renderMinimize } from '../cell/minimize-ruleset.ts';
 import type { Driver } from '../drivers/driver.ts';
@@ -69,6 +71,20 @@ export async function validateCheckFile(file: string): Promise<CheckFile> {
   return checkFile;
 }
 
+/** Each planned cell's id, and the `expect:` key (its line in the file) that gave its expectation. */
+async function expectationPlaces(checkFile: CheckFile): Promise<Map<string, ExpectationPlace>> {
+  const places = new Map<string, ExpectationPlace>();
+  for (const check of checkFile.checks) {
+    const topology = labTopologyOf(check, await loadTopology(resolveTopology(check.topologyRef, TOPOLOGIES_DIR)));
+    for (const c of planCheck(check, topology).cells) {
+      if (c.expectedBy === undefined) continue;
+      const id = cellId({ suite: checkFile.name, topology: topology.name, ruleset: checkRulesetLabel(check), mode: c.mode, command: c.command, family: c.family, serverKind: c.serverKind, clientKind: c.client, tls: c.tls, probe: c.scenario });
+      places.set(id, { file: checkFile.file, line: checkFile.locate(['checks', check.index, 'expect', c.expectedBy]), key: c.expectedBy });
+    }
+  }
+  return places;
+}
+
 export interface CheckOptions extends RunOptions {
   /** Write what the cells observed into the file as its expectations. */
   update?: boolean;
@@ -83,14 +99,17 @@ export async function checkCommand(file: string, opts: CheckOptions): Promise<nu
     if (on && (opts.grep !== undefined || opts.shard !== undefined)) throw new InputError(`${flag} needs every cell of the check file: leave out ${opts.grep !== undefined ? '--grep' : '--shard'}`);
   }
   let checkFile: CheckFile | undefined;
+  let places = new Map<string, ExpectationPlace>();
   const code = await runCells(opts, {
     config: CHECK_CONFIG,
     validate: async () => {
       checkFile = await validateCheckFile(path);
+      places = await expectationPlaces(checkFile);
     },
     checkFile: path,
     // Named by the file's `name` once it is read (the checks' suite in the reports).
     title: () => `pinhole check ${checkFile?.name ?? path}`,
+    expectationOf: (cell) => places.get(cell.id),
   });
   if ((!opts.update && !opts.minimize) || !checkFile) return code;
   const json = resolve(opts.json);

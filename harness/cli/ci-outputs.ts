@@ -9,7 +9,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import type { CellResult } from '../cell-contract.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { codeQualityReport } from '../report/code-quality.ts';
-import { findingsOf } from '../report/findings.ts';
+import { type ExpectationPlace, findingsOf } from '../report/findings.ts';
 import { workflowCommands } from '../report/github-annotations.ts';
 import { jobSummary } from '../report/job-summary.ts';
 import { sarifLog } from '../report/sarif.ts';
@@ -38,9 +38,16 @@ export function repositoryPath(file: string, root: string): string {
 }
 
 /** Tells the findings of `results`; returns the files it wrote. */
-export function publishFindings(title: string, results: readonly CellResult[], reports: readonly string[], opts: CiOptions, env: NodeJS.ProcessEnv = process.env): string[] {
+export function publishFindings(
+  title: string,
+  results: readonly CellResult[],
+  reports: readonly string[],
+  opts: CiOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  expectationOf?: (cell: CellResult) => ExpectationPlace | undefined,
+): string[] {
   const root = resolve(env.GITHUB_WORKSPACE || env.CI_PROJECT_DIR || process.cwd());
-  const findings = findingsOf(results);
+  const findings = findingsOf(results, expectationOf);
   const written: string[] = [];
   if ((opts.annotations ?? (env.GITHUB_ACTIONS === 'true' ? 'github' : 'none')) === 'github') {
     for (const line of workflowCommands(findings, root)) process.stdout.write(`${line}\n`);

@@ -25,6 +25,8 @@ import { requireHost } from './host-check.ts';
 import { withInterruptScope } from './interrupt.ts';
 import { describeRemoved } from './with-lab.ts';
 import { type CiOptions, publishFindings } from './ci-outputs.ts';
+import type { CellResult } from '../cell-contract.ts';
+import type { ExpectationPlace } from '../report/findings.ts';
 import { dirsUnder, filesUnder, validateInputs } from './validate-inputs.ts';
 import { suiteFrontendConfig } from '../frontends/frontend-kinds.ts';
 
@@ -89,7 +91,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
  * reports, workers, shard and evidence policy in its environment (and `env`), Ctrl-C handled,
  * and the exit code from the verdicts.
  */
-export async function runCells(opts: RunOptions, how: { config: string; validate: () => Promise<void>; checkFile?: string; title: () => string }): Promise<number> {
+export async function runCells(opts: RunOptions, how: { config: string; validate: () => Promise<void>; checkFile?: string; title: () => string; expectationOf?: (cell: CellResult) => ExpectationPlace | undefined }): Promise<number> {
   // Usage mistakes, told before the host is checked or anything starts.
   const workers = opts.workers === undefined ? undefined : parseWorkers(opts.workers);
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
@@ -128,7 +130,7 @@ export async function runCells(opts: RunOptions, how: { config: string; validate
   const env = {
     ...process.env,
     ...(INSTALLED_AS_DEPENDENCY ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${TSX_LOADER}`.trim() } : {}),
-    [RUN_CONFIG_ENV]: encodeRunConfig({ ...config, outputDir: ownOutputDir }),
+    [RUN_CONFIG_ENV]: encodeRunConfig({ ...config, outputDir: ownOutputDir, title: how.title() }),
   };
   // Playwright's own sharding: it splits the spec files (one lab each) between the shards.
   const shardArgs = shard ? [`--shard=${shard.current}/${shard.total}`] : [];
@@ -194,7 +196,7 @@ export async function runCells(opts: RunOptions, how: { config: string; validate
     process.stderr.write(`pinhole: no cell ran${opts.grep ? ` (nothing matches --grep ${opts.grep})` : ''}\n`);
     return 1;
   }
-  publishFindings(how.title(), report.results, [json, config.reports.junit, config.reports.html], opts);
+  publishFindings(how.title(), report.results, [json, config.reports.junit, config.reports.html], opts, process.env, how.expectationOf);
   const verdicts = exitCodeFor(report.results);
   // Every cell is a test whose outcome is its verdict (harness/report/violation-outcome.ts), so
   // Playwright failing a run the verdicts pass means a failure outside any cell: a spec file that

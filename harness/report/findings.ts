@@ -20,9 +20,21 @@ export interface Finding {
   line?: number;
   /** The deciding rule as written, or the chain's policy; undefined when nothing was traced. */
   rule?: string;
-  /** The cause code shared by the cells (the first cell's, when they differ). */
-  code: CauseCode | 'unknown';
+  /**
+   * The cause code shared by the cells (the first cell's, when they differ); `passed` for a cell
+   * that passed where it should have been blocked (a pass has no cause).
+   */
+  code: CauseCode | 'passed' | 'unknown';
   cells: CellResult[];
+  /** Where the cells' expectation was written (a check file's `expect:` key), when it was. */
+  expectedAt?: ExpectationPlace;
+}
+
+/** A check file's expectation key and its line. */
+export interface ExpectationPlace {
+  file: string;
+  line: number;
+  key: string;
 }
 
 /** The hit that made the cell come out as it did: the drop of a blocked cell, the accept of a passed one. */
@@ -109,17 +121,18 @@ function readOrEmpty(file: string): string {
 const LEVEL_ORDER: Record<FindingLevel, number> = { attack: 0, violation: 1, inconclusive: 2 };
 
 /** The findings of a run, most important first: attacks, then violations, then inconclusive cells; then the most cells. */
-export function findingsOf(results: readonly CellResult[]): Finding[] {
+export function findingsOf(results: readonly CellResult[], expectationOf: (cell: CellResult) => ExpectationPlace | undefined = () => undefined): Finding[] {
   const byPlace = new Map<string, Finding>();
   for (const cell of results) {
     const level = levelOf(cell);
     if (!level) continue;
     const hit = level === 'inconclusive' ? undefined : decidingHit(cell);
     const place = placeOfHit(cell, hit);
-    const key = JSON.stringify([level, place.file, place.line ?? null, cell.expected, cell.observed]);
+    const expectedAt = expectationOf(cell);
+    const key = JSON.stringify([level, place.file, place.line ?? null, cell.expected, cell.observed, expectedAt?.line ?? null]);
     const found = byPlace.get(key);
     if (found) found.cells.push(cell);
-    else byPlace.set(key, { level, ...place, ...(hit ? { rule: hit.rule } : {}), code: causeCode(cell.cause) ?? 'unknown', cells: [cell] });
+    else byPlace.set(key, { level, ...place, ...(hit ? { rule: hit.rule } : {}), code: causeCode(cell.cause) ?? (cell.observed === 'pass' ? 'passed' : 'unknown'), cells: [cell], ...(expectedAt ? { expectedAt } : {}) });
   }
   return [...byPlace.values()].sort((a, b) => LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level] || b.cells.length - a.cells.length || a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
 }
@@ -140,5 +153,6 @@ export function describeFinding(f: Finding): string {
   if (f.level === 'inconclusive') return `${cellNames(f.cells)} in ${where}: inconclusive, the cell proved nothing about the rule set: ${first.cause ?? 'no cause'}`;
   const what = f.level === 'attack' ? `the ${first.probe} attack got through` : `expected ${first.expected}, ${first.observed === 'blocked' ? 'blocked' : 'passed'}`;
   const by = f.rule === undefined ? 'no rule with a line decided (see the cause)' : f.rule.startsWith('policy ') ? `by the chain's ${f.rule}` : `${first.observed === 'blocked' ? 'dropped' : 'let through'} by this rule: ${f.rule}`;
-  return `${cellNames(f.cells)} in ${where}: ${what}; ${by}. Cause: ${first.cause ?? 'none'}`;
+  const said = f.expectedAt ? ` Expected by ${basename(f.expectedAt.file)}:${f.expectedAt.line} (${f.expectedAt.key}: ${first.expected}).` : '';
+  return `${cellNames(f.cells)} in ${where}: ${what}; ${by}.${said} Cause: ${first.cause ?? 'none'}`;
 }

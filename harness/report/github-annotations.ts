@@ -37,7 +37,18 @@ export function workflowCommands(findings: readonly Finding[], workspace: string
     const message = path ? describeFinding(f) : `${f.file}${f.line !== undefined ? `:${f.line}` : ''}: ${describeFinding(f)}`;
     return `::${f.level === 'inconclusive' ? 'warning' : 'error'} ${props.join(',')}::${escapeData(message)}`;
   });
-  const rest = findings.length - lines.length;
+  // The expectation's key line too, where the check file said it: a notice, so that it does not
+  // take the place of an error in GitHub's per-step count (notices are counted apart).
+  const keyLines = new Map<string, string>();
+  for (const f of findings.slice(0, limit)) {
+    const at = f.expectedAt;
+    const path = at && workspacePath(at.file, workspace);
+    if (!at || !path) continue;
+    const id = `${path}:${at.line}`;
+    if (!keyLines.has(id)) keyLines.set(id, `::notice file=${escapeProperty(path)},line=${at.line},title=${escapeProperty('pinhole: the expectation')}::${escapeData(`${at.key}: ${f.cells[0]!.expected}, and ${describeFinding(f)}`)}`);
+  }
+  lines.push(...[...keyLines.values()].slice(0, limit));
+  const rest = findings.length - Math.min(findings.length, limit);
   if (rest > 0) lines.push(`::notice title=${escapeProperty('pinhole: more findings')}::${escapeData(`${rest} more finding${rest === 1 ? '' : 's'} not annotated (GitHub shows ${limit} per step): see the job summary and the reports`)}`);
   return lines;
 }

@@ -40,7 +40,7 @@ const GAP = '  ';
 /** A rule set the group never ran in that column. */
 const ABSENT = '-';
 
-interface Column {
+export interface Column {
   mode: Mode;
   family: Family;
   command: FtpCommand;
@@ -63,22 +63,40 @@ export function renderMatrix(cells: readonly CellResult[], opts: MatrixOptions):
   return [...blocks, ...(coverage ? [coverage] : []), summaryLines(cells, paint).join('\n')].join('\n\n');
 }
 
+/**
+ * The grid both matrices draw, the terminal's and the HTML report's: a row per rule set, or rule
+ * set with a non-default scenario (`nft-helper curl explicit`); a column per (mode, family,
+ * command) the group ran, in protocol order; the address family is a column (`EPSV over IPv6`),
+ * not a row. Every cell of a slot is kept: two share one only when they differ by client or
+ * server node name alone.
+ */
+export interface MatrixGrid {
+  rows: string[];
+  columns: Column[];
+  cellsAt(row: string, column: Column): CellResult[];
+  rowOf(cell: CellResult): string;
+}
+
+export function matrixGrid(group: readonly CellResult[]): MatrixGrid {
+  const rowOf = (c: CellResult) => [c.ruleset, ...variantOf({ ...c, family: undefined })].join(' ');
+  const slot = (row: string, col: Column) => `${row}\0${col.mode}\0${col.family}\0${col.command}`;
+  const bySlot = new Map<string, CellResult[]>();
+  for (const cell of group) {
+    const key = slot(rowOf(cell), cell);
+    bySlot.set(key, [...(bySlot.get(key) ?? []), cell]);
+  }
+  return { rows: [...new Set(group.map(rowOf))], columns: columnsOf(group), cellsAt: (row, col) => bySlot.get(slot(row, col)) ?? [], rowOf };
+}
+
+/** `PORT RETR`, `EPSV RETR over IPv6`: a column's name. */
+export function columnLabel(col: Column): string {
+  return `${col.mode} ${col.command}${overFamily(col.family)}`;
+}
+
 function renderGroup(group: readonly CellResult[], paint: Paint, explain: (cell: CellResult) => boolean): string {
   const first = group[0];
   if (first === undefined) return '';
-  // A row is a rule set, or a rule set with a non-default scenario (`nft-helper curl explicit`);
-  // the address family is a column (`EPSV over IPv6`), not a row.
-  const rowOf = (c: CellResult) => [c.ruleset, ...variantOf({ ...c, family: undefined })].join(' ');
-  const rulesets = [...new Set(group.map(rowOf))];
-  const columns = columnsOf(group);
-  const slot = (row: string, col: Column) => `${row}\0${col.mode}\0${col.family}\0${col.command}`;
-  // First cell wins a slot. Two cells share one only when they differ by client or server node
-  // name alone; the detail lines below still list every non-compliant cell.
-  const bySlot = new Map<string, CellResult>();
-  for (const cell of group) {
-    const key = slot(rowOf(cell), cell);
-    if (!bySlot.has(key)) bySlot.set(key, cell);
-  }
+  const { rows: rulesets, columns, cellsAt, rowOf } = matrixGrid(group);
 
   const plain = (text: string): Cell => ({ text, styled: text });
   const sameGroup = (a: Column | undefined, b: Column) => a?.mode === b.mode && a.family === b.family;
@@ -87,7 +105,8 @@ function renderGroup(group: readonly CellResult[], paint: Paint, explain: (cell:
   const bodyRows = rulesets.map((ruleset) => [
     plain(ruleset),
     ...columns.map((col) => {
-      const cell = bySlot.get(slot(ruleset, col));
+      // First cell wins a slot; the detail lines below still list every non-compliant cell.
+      const [cell] = cellsAt(ruleset, col);
       return cell === undefined ? plain(ABSENT) : matrixCell(cell, paint);
     }),
   ]);

@@ -27,6 +27,8 @@ interface Options {
   driver: DriverName;
   /** Where to write the ladders as data (a shard's, for `pinhole merge`); none when not given. */
   ladders?: string;
+  /** What ran, for the HTML report's title (default `pinhole <driver> run`). */
+  title?: string;
   /** Playwright's `list` reporter prints too (PINHOLE_VERBOSE): progress keeps to plain lines then. */
   verbose?: boolean;
 }
@@ -144,7 +146,7 @@ export default class PinholeReporter implements Reporter {
     writeJUnitReport(resolve(this.options.junit), this.options.driver, report.results, (cell) => evidenceFiles(this.options.json, cell));
     const html = this.options.html && resolve(this.options.html);
     if (this.options.ladders) writeLaddersFile(resolve(this.options.ladders), report.results, this.ladders);
-    if (html) writeHtmlReport(html, { report, ladders: this.ladders, ...evidenceLinks(this.options.json, html, report.results), title: `pinhole ${this.options.driver} run` });
+    if (html) writeHtmlReport(html, { report, ladders: this.ladders, ...evidenceLinks(this.options.json, html, report.results), title: this.options.title ?? `pinhole ${this.options.driver} run` });
     process.stdout.write(`\n${renderMatrix(report.results, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR })}\n`);
     if (result.status === 'interrupted') process.stdout.write(`\n${this.interruptionSummary(cells)}\n`);
     process.stdout.write(`\nreports: ${resolve(this.options.json)}, ${resolve(this.options.junit)}${html ? `, ${html}` : ''}\n`);

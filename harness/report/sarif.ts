@@ -4,25 +4,14 @@
  * becomes an alert that can be tracked and dismissed.
  */
 import { createHash } from 'node:crypto';
+import type { Log } from 'sarif';
 import type { Finding } from './findings.ts';
 import { describeFinding } from './findings.ts';
 
 const LEVEL = { attack: 'error', violation: 'error', inconclusive: 'warning' } as const;
 
-export interface SarifLog {
-  version: '2.1.0';
-  $schema: string;
-  runs: Array<{
-    tool: { driver: { name: string; version: string; informationUri: string; rules: Array<{ id: string; name: string; shortDescription: { text: string }; properties: { tags: string[] } }> } };
-    results: Array<{
-      ruleId: string;
-      level: 'error' | 'warning';
-      message: { text: string };
-      locations: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId: string }; region?: { startLine: number } } }>;
-      partialFingerprints: Record<string, string>;
-    }>;
-  }>;
-}
+/** The log, typed by @types/sarif (the SARIF 2.1.0 schema's definitions). */
+export type SarifLog = Log;
 
 /** `uri(file)`: the file relative to the repository root, with `/`. */
 export function sarifLog(findings: readonly Finding[], uri: (file: string) => string, version: string): SarifLog {

@@ -19,7 +19,7 @@ export function runnerConfig(own: Pick<PlaywrightTestConfig, 'testDir' | 'testMa
   // pinhole's reporter first: it turns a violating cell back into the failed test it is before
   // any other reporter reads it (harness/report/violation-outcome.ts).
   const reporters: Array<[string, Record<string, unknown>?]> = [
-    [REPORTER, { ...run.reports, driver: run.driver, verbose: run.verbose }],
+    [REPORTER, { ...run.reports, driver: run.driver, verbose: run.verbose, ...(run.title ? { title: run.title } : {}) }],
     ...(run.verbose ? [['list'] as [string]] : []),
   ];
   return defineConfig<PinholeWorkerOptions>({

@@ -90,9 +90,13 @@ test('pinhole check: the project\'s rule set on the project\'s topology; an atta
   copyFileSync(join(RULESETS, 'passive-range-no-helper.nft'), join(project, 'firewall/edge.nft'));
   writeFileSync(join(project, 'pinhole.yaml'), CHECK_FILE(''));
 
-  const failing = pinhole(['check'], NO_ADVICE);
+  // As a GitHub Actions job: the attack is annotated on the rule that opens the whole range.
+  const failing = pinhole(['check'], { ...NO_ADVICE, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: project });
   expect(failing.code, failing.stderr + failing.stdout).toBe(1);
   expect(failing.left).toEqual([]);
+  expect(failing.stdout.split('\n').filter((l) => l.startsWith('::'))).toEqual([
+    expect.stringMatching(/^::error file=firewall\/edge\.nft,line=9,title=pinhole%3A an attack got through \(attack-reached\)::PASV RETR pinhole-scope, EPSV RETR pinhole-scope \(vsftpd, probe\) in edge edge on lab: the pinhole-scope attack got through; let through by this rule: iifname "lan0" oifname "wan0" ip daddr 203\.0\.113\.10 tcp dport 50000-50010 ct state new accept\./),
+  ]);
   const first = report();
   expect(first.results).toHaveLength(18);
   expect(new Set(first.results.map((c) => `${c.suite} ${c.topology} ${c.ruleset}`))).toEqual(new Set(['edge lab edge']));
@@ -121,6 +125,8 @@ test('pinhole check: the project\'s rule set on the project\'s topology; an atta
   expect(readFileSync(join(project, 'reports/junit.xml'), 'utf8')).toContain('<property name="accepted" value="passive range opened by design"/>');
   // Reports and evidence under the project's working directory, nothing in pinhole's install.
   expect(readdirSync(join(project, 'reports')).sort()).toEqual(['evidence', 'html', 'junit.xml', 'results.json']);
+  // The HTML report is titled by what ran.
+  expect(readFileSync(join(project, 'reports/html/index.html'), 'utf8')).toContain('<title>pinhole check edge</title>');
   expect(existsSync(join(project, 'node_modules/pinhole/reports'))).toBe(false);
 });
 

@@ -98,10 +98,30 @@ test('SARIF 2.1.0: a result per finding at its line, rule ids per level and caus
   const log = sarifLog(findingsOf([blockedAt14('PASV')]), (f) => workspacePath(f, REPO) ?? f, '0.1.0');
   expect(log.version).toBe('2.1.0');
   const run = log.runs[0]!;
-  expect(run.tool.driver.rules.map((r) => r.id)).toEqual(['violation/firewall-drop']);
-  expect(run.results[0]).toMatchObject({
+  expect(run.tool.driver.rules!.map((r) => r.id)).toEqual(['violation/firewall-drop']);
+  expect(run.results![0]).toMatchObject({
     ruleId: 'violation/firewall-drop',
     level: 'error',
     locations: [{ physicalLocation: { artifactLocation: { uri: 'firewall/edge.nft', uriBaseId: '%SRCROOT%' }, region: { startLine: 14 } } }],
   });
+});
+
+test('a check file\'s expectation: named in the message and annotated at its key line; a pass where blocked was expected has code passed', () => {
+  const through = attributed(makeCell({ ruleset: 'edge', mode: 'PORT' }, 'blocked', 'pass'), [accepted, { decidedBy: hit('ct state related accept', 'accept', 'edge.nft:11') }]);
+  const expectationOf = () => ({ file: `${REPO}/pinhole.yaml`, line: 9, key: 'PORT' });
+  const found = findingsOf([through], expectationOf);
+  expect(found[0]).toMatchObject({ code: 'passed', line: 11, expectedAt: { line: 9, key: 'PORT' } });
+  const lines = workflowCommands(found, REPO);
+  expect(lines[0]).toContain('::error file=firewall/edge.nft,line=11,title=pinhole%3A passed::PORT RETR (vsftpd, probe) in ftp-stateful edge on routed: expected blocked, passed; let through by this rule: ct state related accept. Expected by pinhole.yaml:9 (PORT: blocked).');
+  expect(lines[1]).toMatch(/^::notice file=pinhole.yaml,line=9,title=pinhole%3A the expectation::PORT: blocked, and PORT RETR/);
+});
+
+test('a finding with no line: the annotation names the file alone, Code Quality and SARIF say line 1 and no region', () => {
+  const noLine = findingsOf([makeCell({ ruleset: 'edge', mode: 'PORT' }, 'pass', 'error', { cause: 'server-died: vsftpd' })].map((c) => ({ ...c, attribution: { node: 'fw', file: FILE, connections: [] } })));
+  expect(noLine[0]).toMatchObject({ level: 'inconclusive', file: FILE });
+  expect(noLine[0]!.line).toBeUndefined();
+  expect(workflowCommands(noLine, REPO)[0]).toMatch(/^::warning file=firewall\/edge\.nft,title=pinhole%3A inconclusive::PORT RETR/);
+  const path = (f: string) => workspacePath(f, REPO) ?? f;
+  expect(codeQualityReport(noLine, path)[0]).toMatchObject({ severity: 'minor', location: { path: 'firewall/edge.nft', lines: { begin: 1 } } });
+  expect(sarifLog(noLine, path, '0.1.0').runs[0]!.results![0]!.locations![0]!.physicalLocation).toEqual({ artifactLocation: { uri: 'firewall/edge.nft', uriBaseId: '%SRCROOT%' } });
 });

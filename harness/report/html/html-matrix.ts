@@ -1,13 +1,12 @@
 /**
- * The HTML matrix: one table per suite and topology, scenarios down and rule sets across, so a
- * rule set reads as a column of verdicts and comparing two rule sets is a glance sideways.
- * (The terminal matrix is the other way round because rule-set names are the long labels
- * there and a terminal is wide, not tall.) Every cell is a button naming its outcome and
- * verdict in words, with `data-cell` pointing into the report's results.
+ * The HTML matrix, drawn as the terminal draws it (matrix.ts, matrixGrid): one table per suite
+ * and topology, rule sets (with their non-default scenarios) down, modes and commands across, so
+ * a check of one rule set is a grid, not one long column. Every cell is a button naming its
+ * outcome and verdict in words, with `data-cell` pointing into the report's results.
  */
-import { FAMILIES, FTP_COMMANDS, MODES } from '../../model.ts';
 import { variantOf, type CellResult } from '../../cell-contract.ts';
 import { groupBy } from '../group-by.ts';
+import { columnLabel, matrixGrid } from '../matrix.ts';
 import { escapeHtml } from './html-escape.ts';
 import { OUTCOME_WORD, outcomeKey, VERDICT_MARK, verdictClass } from './verdict-marks.ts';
 
@@ -33,25 +32,21 @@ interface Indexed {
 function renderGroup(group: readonly Indexed[], g: number): string {
   const first = group[0]?.cell;
   if (first === undefined) return '';
-  const rulesets = [...new Set(group.map(({ cell }) => cell.ruleset))];
-  const rows = groupBy(group, ({ cell }) => scenarioLabel(cell)).sort((a, b) => compareRows(a[0]?.cell, b[0]?.cell));
+  const { rows, columns, cellsAt } = matrixGrid(group.map(({ cell }) => cell));
+  const indexOf = new Map(group.map(({ cell, index }) => [cell, index]));
 
-  const head =
-    `<tr><th scope="col" class="scenario">scenario</th>` +
-    rulesets.map((r, col) => `<th scope="col" data-col="${col}">${escapeHtml(r)}</th>`).join('') +
-    `</tr>`;
+  const head = `<tr><th scope="col" class="scenario">rule set</th>` + columns.map((col, c) => `<th scope="col" data-col="${c}">${escapeHtml(columnLabel(col))}</th>`).join('') + `</tr>`;
   const body = rows
     .map((row) => {
-      const label = row[0] === undefined ? '' : scenarioLabel(row[0].cell);
-      const tds = rulesets.map((ruleset, col) => {
-        const slot = row.filter(({ cell }) => cell.ruleset === ruleset);
+      const tds = columns.map((col, c) => {
+        const slot = cellsAt(row, col);
         if (slot.length === 0) {
-          return `<td data-col="${col}" class="absent"><span aria-hidden="true">·</span><span class="sr-only">not run</span></td>`;
+          return `<td data-col="${c}" class="absent"><span aria-hidden="true">·</span><span class="sr-only">not run</span></td>`;
         }
         // Cells that differ only by client or server node share a slot; each keeps its button.
-        return `<td data-col="${col}">${slot.map(({ cell, index }) => cellButton(cell, index, slot.length > 1)).join('')}</td>`;
+        return `<td data-col="${c}">${slot.map((cell) => cellButton(cell, indexOf.get(cell)!, slot.length > 1)).join('')}</td>`;
       });
-      return `<tr><th scope="row" class="scenario">${escapeHtml(label)}</th>${tds.join('')}</tr>`;
+      return `<tr><th scope="row" class="scenario">${escapeHtml(row)}</th>${tds.join('')}</tr>`;
     })
     .join('\n');
 
@@ -60,7 +55,7 @@ function renderGroup(group: readonly Indexed[], g: number): string {
     `<section class="group" data-suite="${escapeHtml(first.suite)}" aria-labelledby="group-${g}">\n` +
     `<h2 id="group-${g}">${escapeHtml(title)}</h2>\n` +
     `<div class="table-wrap"><table class="matrix">\n` +
-    `<caption class="sr-only">${escapeHtml(title)}: scenarios in rows, rule sets in columns</caption>\n` +
+    `<caption class="sr-only">${escapeHtml(title)}: rule sets in rows, modes and commands in columns</caption>\n` +
     `<thead>${head}</thead>\n<tbody>\n${body}\n</tbody></table></div>\n</section>`
   );
 }
@@ -77,17 +72,5 @@ function cellButton(cell: CellResult, index: number, showNodes: boolean): string
     `aria-label="${escapeHtml(name)}"><span class="word">${escapeHtml(word + nodes)}</span>` +
     (mark === '' ? '' : ` <span class="mark" aria-hidden="true">${mark}</span>`) +
     `</button>`
-  );
-}
-
-/** Protocol order (PORT, EPRT, PASV, EPSV; IPv4 first; RETR, STOR, LIST), not name order. */
-function compareRows(a: CellResult | undefined, b: CellResult | undefined): number {
-  if (a === undefined || b === undefined) return 0;
-  const label = (c: CellResult) => scenarioLabel(c);
-  return (
-    MODES.indexOf(a.mode) - MODES.indexOf(b.mode) ||
-    FAMILIES.indexOf(a.family) - FAMILIES.indexOf(b.family) ||
-    FTP_COMMANDS.indexOf(a.command) - FTP_COMMANDS.indexOf(b.command) ||
-    (label(a) < label(b) ? -1 : label(a) > label(b) ? 1 : 0)
   );
 }
