@@ -124,6 +124,25 @@ export async function runsOfCommand(pid: number): Promise<string[]> {
   return ids.filter((_, i) => owners[i]?.command === pid);
 }
 
+/**
+ * Which runs a clean removes: every run (`all`), this process's (`mine`), or those whose owner
+ * died; with `command`, also every run claimed under that pinhole command, for the command
+ * itself once its processes are gone: a worker killed mid-teardown can still look alive to the
+ * owner check for a moment, and its run must not outlive the command.
+ */
+export interface CleanScope {
+  all?: boolean;
+  mine?: boolean;
+  command?: number;
+}
+
+export async function cleanRemoves(id: string, scope: CleanScope): Promise<boolean> {
+  if (scope.all) return true;
+  if (scope.mine) return runOwnedByMe(id);
+  if (scope.command !== undefined && (await runOwner(id))?.command === scope.command) return true;
+  return !(await runOwnerAlive(id));
+}
+
 export async function releaseRun(id: string): Promise<void> {
   await rm(runDir(id), { recursive: true, force: true });
 }

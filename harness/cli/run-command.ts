@@ -159,7 +159,8 @@ export async function runCells(opts: RunOptions, how: { config: string; validate
       }
       await waitFor('killed workers to be gone', gone, { timeoutMs: 1000 }).catch(() => undefined);
     });
-    const removed = await driver.clean();
+    // Every run of this command goes, its processes being gone or killed by now.
+    const removed = await driver.clean({ command: process.pid });
     await rm(ownOutputDir, { recursive: true, force: true });
     // Playwright writes the cells observed so far unless it was killed outright.
     const written = existsSync(json) && statSync(json).mtimeMs >= started ? `; the cells observed so far are in ${json}` : '';
@@ -175,7 +176,7 @@ export async function runCells(opts: RunOptions, how: { config: string; validate
     // Playwright has exited, its workers with it: a run still claimed under this command is one
     // a worker failed to take down. Another command's leftovers are removed too, but not blamed.
     const left = await runsOfCommand(process.pid);
-    const removed = await driver.clean();
+    const removed = await driver.clean({ command: process.pid });
     return { exitCode, left, removed };
   });
   const { exitCode: playwrightCode, left, removed } = outcome;

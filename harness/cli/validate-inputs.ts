@@ -21,6 +21,27 @@ async function collect<T>(problems: string[], work: () => Promise<T>): Promise<T
   }
 }
 
+/**
+ * Rule sets checked at once. Each check spawns programs (nft in a throw-away namespace), and
+ * Node's spawn blocks its event loop while it forks: some 120 spawned in one go held the loop
+ * for a second, and for several on a loaded machine, during which Ctrl-C went unanswered.
+ */
+const CHECKS_AT_ONCE = 6;
+
+/** `work` over `items` with at most `limit` running at once; results in the items' order. */
+async function mapWithLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
 export async function validateInputs(topologyFiles: string[], rulesetSources: Array<string | RulesetSource>): Promise<{ topologies: TopologySpec[]; rulesets: Ruleset[] }> {
   const sources = rulesetSources.map((s) => (typeof s === 'string' ? { file: s } : s));
   const problems: string[] = [];
@@ -34,8 +55,10 @@ export async function validateInputs(topologyFiles: string[], rulesetSources: Ar
   const fixedRulesets = topologies.flatMap((t) => Object.values(t.nodes).flatMap((n) => (n.ruleset ? [n.ruleset] : [])));
   // Checked at once (each is an `nft -c` or `iptables-restore --test` in a scratch namespace,
   // tens of milliseconds; the catalogue has about forty), problems kept in the files' order.
-  const checked = await Promise.all(
-    [...new Set(fixedRulesets)].map((file) => ({ source: { file } as RulesetSource, fixed: true })).concat(sources.map((source) => ({ source, fixed: false }))).map(async ({ source, fixed }) => {
+  const checked = await mapWithLimit(
+    [...new Set(fixedRulesets)].map((file) => ({ source: { file } as RulesetSource, fixed: true })).concat(sources.map((source) => ({ source, fixed: false }))),
+    CHECKS_AT_ONCE,
+    async ({ source, fixed }) => {
       const own: string[] = [];
       const rs = await collect(own, async () => {
         // A frontend's configuration is rendered here, once for the whole run: workers read the
@@ -48,7 +71,7 @@ export async function validateInputs(topologyFiles: string[], rulesetSources: Ar
         return loaded;
       });
       return { rs: fixed ? undefined : rs, own };
-    }),
+    },
   );
   for (const { rs, own } of checked) {
     problems.push(...own);

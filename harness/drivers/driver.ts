@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { ExecOptions, ExecResult } from '../exec.ts';
 import type { DriverName, Family } from '../model.ts';
 import type { NodeKind, TopologySpec } from '../topology/schema.ts';
+import type { CleanScope } from '../run-state.ts';
 
 export interface NodeHandle {
   readonly name: string;
@@ -52,5 +53,5 @@ export interface Driver {
    * Removes resources of runs whose owner process is gone; with `mine`, those this process
    * owns (an interrupted run cleaning up); with `all`, every pinhole resource.
    */
-  clean(opts?: { all?: boolean; mine?: boolean }): Promise<string[]>;
+  clean(opts?: CleanScope): Promise<string[]>;
 }

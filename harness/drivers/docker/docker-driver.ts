@@ -29,7 +29,7 @@ import { disposeAll } from '../../dispose.ts';
 import { HostError, InputError } from '../../errors.ts';
 import { onPath } from '../../on-path.ts';
 import { CACHE_DIR, NODE_MODULES_DIR, REPO_ROOT } from '../../paths.ts';
-import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
+import { claimRun, type CleanScope, cleanRemoves, knownRunIds, newRunId, releaseRun, runDir } from '../../run-state.ts';
 import { addressOfInterface, familyOf, subnetsOf } from '../../topology/dual-stack.ts';
 import type { NodeSpec, SegmentSpec, TopologySpec } from '../../topology/schema.ts';
 import { assertSafeNames } from '../../topology/safe-names.ts';
@@ -288,7 +288,7 @@ export class DockerDriver implements Driver {
     return topology;
   }
 
-  async clean(opts: { all?: boolean; mine?: boolean } = {}): Promise<string[]> {
+  async clean(opts: CleanScope = {}): Promise<string[]> {
     if ((await this.preflight()).some((p) => p.what.startsWith('no Docker engine'))) return [];
     const ids = new Set(await knownRunIds());
     for (const c of await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [RUN_LABEL] }) })) ids.add(c.Labels[RUN_LABEL]!);
@@ -296,8 +296,7 @@ export class DockerDriver implements Driver {
     const removed: string[] = [];
     for (const id of ids) {
       if (!id) continue;
-      const remove = opts.all || (opts.mine ? await runOwnedByMe(id) : !(await runOwnerAlive(id)));
-      if (!remove) continue;
+      if (!(await cleanRemoves(id, opts))) continue;
       removed.push(...(await removeByLabel(this.docker, id)));
       await releaseRun(id);
       removed.push(runDir(id));

@@ -13,7 +13,7 @@ import { mustRun, run, start, waitFor } from '../../exec.ts';
 import { runIpCommands } from '../ip-commands.ts';
 import { HostError } from '../../errors.ts';
 import { onPath } from '../../on-path.ts';
-import { claimRun, knownRunIds, newRunId, releaseRun, runDir, runOwnedByMe, runOwnerAlive } from '../../run-state.ts';
+import { claimRun, type CleanScope, cleanRemoves, knownRunIds, newRunId, releaseRun, runDir } from '../../run-state.ts';
 import { cidrsOf, familyOf, gatewaysOf } from '../../topology/dual-stack.ts';
 import type { NodeSpec, TopologySpec } from '../../topology/schema.ts';
 import { assertSafeNames } from '../../topology/safe-names.ts';
@@ -242,7 +242,7 @@ export class NetnsDriver implements Driver {
     return topology;
   }
 
-  async clean(opts: { all?: boolean; mine?: boolean } = {}): Promise<string[]> {
+  async clean(opts: CleanScope = {}): Promise<string[]> {
     const all = (await run(['ip', 'netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0] ?? '');
     const byRun = new Map<string, string[]>();
     for (const ns of all) {
@@ -252,8 +252,7 @@ export class NetnsDriver implements Driver {
     for (const id of await knownRunIds()) if (!byRun.has(id)) byRun.set(id, []);
     const removed: string[] = [];
     for (const [id, namespaces] of byRun) {
-      const remove = opts.all || (opts.mine ? await runOwnedByMe(id) : !(await runOwnerAlive(id)));
-      if (!remove) continue;
+      if (!(await cleanRemoves(id, opts))) continue;
       await removeNamespaces(namespaces);
       await releaseRun(id);
       removed.push(...namespaces, runDir(id));
