@@ -71,15 +71,15 @@ export async function validateCheckFile(file: string): Promise<CheckFile> {
   return checkFile;
 }
 
-/** Each planned cell's id, and the `expect:` key (its line in the file) that gave its expectation. */
-async function expectationPlaces(checkFile: CheckFile): Promise<Map<string, ExpectationPlace>> {
-  const places = new Map<string, ExpectationPlace>();
+/** Each planned cell's id: its rule set file, and the `expect:` key (its line in the file) that gave its expectation. */
+async function expectationPlaces(checkFile: CheckFile): Promise<Map<string, { rulesetFile: string; expectation?: ExpectationPlace }>> {
+  const places = new Map<string, { rulesetFile: string; expectation?: ExpectationPlace }>();
   for (const check of checkFile.checks) {
     const topology = labTopologyOf(check, await loadTopology(resolveTopology(check.topologyRef, TOPOLOGIES_DIR)));
     for (const c of planCheck(check, topology).cells) {
-      if (c.expectedBy === undefined) continue;
       const id = cellId({ suite: checkFile.name, topology: topology.name, ruleset: checkRulesetLabel(check), mode: c.mode, command: c.command, family: c.family, serverKind: c.serverKind, clientKind: c.client, tls: c.tls, probe: c.scenario });
-      places.set(id, { file: checkFile.file, line: checkFile.locate(['checks', check.index, 'expect', c.expectedBy]), key: c.expectedBy });
+      const expectation = c.expectedBy === undefined ? undefined : { file: checkFile.file, line: checkFile.locate(['checks', check.index, 'expect', c.expectedBy]), key: c.expectedBy };
+      places.set(id, { rulesetFile: check.rulesetFile, ...(expectation ? { expectation } : {}) });
     }
   }
   return places;
@@ -99,7 +99,7 @@ export async function checkCommand(file: string, opts: CheckOptions): Promise<nu
     if (on && (opts.grep !== undefined || opts.shard !== undefined)) throw new InputError(`${flag} needs every cell of the check file: leave out ${opts.grep !== undefined ? '--grep' : '--shard'}`);
   }
   let checkFile: CheckFile | undefined;
-  let places = new Map<string, ExpectationPlace>();
+  let places = new Map<string, { rulesetFile: string; expectation?: ExpectationPlace }>();
   const code = await runCells(opts, {
     config: CHECK_CONFIG,
     validate: async () => {
@@ -109,7 +109,8 @@ export async function checkCommand(file: string, opts: CheckOptions): Promise<nu
     checkFile: path,
     // Named by the file's `name` once it is read (the checks' suite in the reports).
     title: () => `pinhole check ${checkFile?.name ?? path}`,
-    expectationOf: (cell) => places.get(cell.id),
+    expectationOf: (cell) => places.get(cell.id)?.expectation,
+    rulesetFileOf: (cell) => places.get(cell.id)?.rulesetFile,
   });
   if ((!opts.update && !opts.minimize) || !checkFile) return code;
   const json = resolve(opts.json);

@@ -45,16 +45,17 @@ export function publishFindings(
   opts: CiOptions,
   env: NodeJS.ProcessEnv = process.env,
   expectationOf?: (cell: CellResult) => ExpectationPlace | undefined,
+  rulesetFileOf?: (cell: CellResult) => string | undefined,
 ): string[] {
   const root = resolve(env.GITHUB_WORKSPACE || env.CI_PROJECT_DIR || process.cwd());
-  const findings = findingsOf(results, expectationOf);
+  const findings = findingsOf(results, expectationOf, rulesetFileOf);
   const written: string[] = [];
   if ((opts.annotations ?? (env.GITHUB_ACTIONS === 'true' ? 'github' : 'none')) === 'github') {
     for (const line of workflowCommands(findings, root)) process.stdout.write(`${line}\n`);
   }
   if (env.GITHUB_STEP_SUMMARY) {
     const place = (file: string, line?: number) => `${repositoryPath(file, root)}${line !== undefined ? `:${line}` : ''}`;
-    appendFileSync(env.GITHUB_STEP_SUMMARY, jobSummary(title, results, reports.map((r) => repositoryPath(r, root)), place));
+    appendFileSync(env.GITHUB_STEP_SUMMARY, jobSummary(title, results, reports.map((r) => repositoryPath(r, root)), place, findings));
   }
   const codequality = opts.codequality ?? (env.GITLAB_CI ? DEFAULT_CODE_QUALITY_REPORT : undefined);
   if (codequality) {

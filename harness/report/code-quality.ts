@@ -19,7 +19,8 @@ const SEVERITY = { attack: 'critical', violation: 'major', inconclusive: 'minor'
 /** `path(file)`: the file relative to the project's directory, with `/`. */
 export function codeQualityReport(findings: readonly Finding[], path: (file: string) => string): CodeQualityIssue[] {
   return findings.map((f) => {
-    const location = { path: path(f.file), lines: { begin: f.line ?? 1 } };
+    // A finding whose file the run does not know is told on the rule set's name.
+    const location = { path: f.file === undefined ? f.cells[0]!.ruleset : path(f.file), lines: { begin: f.line ?? 1 } };
     // The rule's place and the cells' ids, not the wording: a reworded message keeps its fingerprint.
     const identity = JSON.stringify([f.level, location.path, f.line ?? null, f.cells.map((c) => c.id).sort()]);
     return {

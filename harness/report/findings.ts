@@ -14,8 +14,8 @@ export type FindingLevel = 'attack' | 'violation' | 'inconclusive';
 
 export interface Finding {
   level: FindingLevel;
-  /** The file the finding is on: the rule set (or a frontend's configuration) file, absolute. */
-  file: string;
+  /** The file the finding is on: the rule set (or a frontend's configuration) file, absolute; undefined when the run does not know it. */
+  file?: string;
   /** Its line; undefined when no rule with a line decided (the finding is on the file). */
   line?: number;
   /** The deciding rule as written, or the chain's policy; undefined when nothing was traced. */
@@ -63,7 +63,7 @@ function levelOf(cell: CellResult): FindingLevel | undefined {
  * Where a hit is written: `edge.nft:17` beside the attributed rule set file; for a frontend's
  * rendering, the configuration element it came from (`rules:3: ...` in the configuration).
  */
-function placeOfHit(cell: CellResult, hit: RuleHit | undefined): { file: string; line?: number } {
+function placeOfHit(cell: CellResult, hit: RuleHit | undefined, rulesetFile: string | undefined): { file?: string; line?: number } {
   const fromSource = hit?.source && cell.frontend ? /^([^:]+):(\d+):/.exec(hit.source) : null;
   if (fromSource && cell.frontend) {
     // The configuration is a file (ferm.conf) or a directory holding the file the source names.
@@ -71,7 +71,7 @@ function placeOfHit(cell: CellResult, hit: RuleHit | undefined): { file: string;
     const file = basename(config) === fromSource[1] ? config : join(config, fromSource[1]!);
     return { file, line: Number(fromSource[2]) };
   }
-  const ruleset = cell.frontend?.config ?? cell.attribution?.file;
+  const ruleset = cell.frontend?.config ?? cell.attribution?.file ?? rulesetFile;
   const at = hit?.at ? /^(.*):(\d+)$/.exec(hit.at) : null;
   if (at && cell.attribution && !cell.frontend) return { file: join(dirname(cell.attribution.file), basename(at[1]!)), line: Number(at[2]) };
   // A chain's policy decided: told at the line that sets it, in the user's own file.
@@ -79,7 +79,7 @@ function placeOfHit(cell: CellResult, hit: RuleHit | undefined): { file: string;
     const line = policyLine(readOrEmpty(cell.attribution.file), hit.chain);
     if (line !== undefined) return { file: cell.attribution.file, line };
   }
-  return { file: ruleset ?? cell.ruleset };
+  return ruleset === undefined ? {} : { file: ruleset };
 }
 
 /**
@@ -121,20 +121,28 @@ function readOrEmpty(file: string): string {
 const LEVEL_ORDER: Record<FindingLevel, number> = { attack: 0, violation: 1, inconclusive: 2 };
 
 /** The findings of a run, most important first: attacks, then violations, then inconclusive cells; then the most cells. */
-export function findingsOf(results: readonly CellResult[], expectationOf: (cell: CellResult) => ExpectationPlace | undefined = () => undefined): Finding[] {
+/**
+ * `expectationOf`: where a cell's expectation was written; `rulesetFileOf`: the rule set file of a
+ * cell that has no attribution to name it (an attack cell, an inconclusive one).
+ */
+export function findingsOf(
+  results: readonly CellResult[],
+  expectationOf: (cell: CellResult) => ExpectationPlace | undefined = () => undefined,
+  rulesetFileOf: (cell: CellResult) => string | undefined = () => undefined,
+): Finding[] {
   const byPlace = new Map<string, Finding>();
   for (const cell of results) {
     const level = levelOf(cell);
     if (!level) continue;
     const hit = level === 'inconclusive' ? undefined : decidingHit(cell);
-    const place = placeOfHit(cell, hit);
+    const place = placeOfHit(cell, hit, rulesetFileOf(cell));
     const expectedAt = expectationOf(cell);
-    const key = JSON.stringify([level, place.file, place.line ?? null, cell.expected, cell.observed, expectedAt?.line ?? null]);
+    const key = JSON.stringify([level, place.file ?? cell.ruleset, place.line ?? null, cell.expected, cell.observed, expectedAt?.line ?? null]);
     const found = byPlace.get(key);
     if (found) found.cells.push(cell);
     else byPlace.set(key, { level, ...place, ...(hit ? { rule: hit.rule } : {}), code: causeCode(cell.cause) ?? (cell.observed === 'pass' ? 'passed' : 'unknown'), cells: [cell], ...(expectedAt ? { expectedAt } : {}) });
   }
-  return [...byPlace.values()].sort((a, b) => LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level] || b.cells.length - a.cells.length || a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
+  return [...byPlace.values()].sort((a, b) => LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level] || b.cells.length - a.cells.length || (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
 }
 
 /** `PASV RETR, EPSV RETR` with the dimensions they share when not the defaults: `(proftpd, curl, explicit)`. */

@@ -30,11 +30,11 @@ export function workspacePath(file: string, workspace: string): string | undefin
 
 export function workflowCommands(findings: readonly Finding[], workspace: string, limit = GITHUB_ANNOTATION_LIMIT): string[] {
   const lines = findings.slice(0, limit).map((f) => {
-    const path = workspacePath(f.file, workspace);
+    const path = f.file === undefined ? undefined : workspacePath(f.file, workspace);
     const title = f.level === 'attack' ? `pinhole: an attack got through (${f.code})` : f.level === 'violation' ? `pinhole: ${f.code}` : 'pinhole: inconclusive';
     // A file outside the workspace cannot be annotated: the message names it instead.
     const props = [...(path ? [`file=${escapeProperty(path)}`] : []), ...(path && f.line !== undefined ? [`line=${f.line}`] : []), `title=${escapeProperty(title)}`];
-    const message = path ? describeFinding(f) : `${f.file}${f.line !== undefined ? `:${f.line}` : ''}: ${describeFinding(f)}`;
+    const message = path || f.file === undefined ? describeFinding(f) : `${f.file}${f.line !== undefined ? `:${f.line}` : ''}: ${describeFinding(f)}`;
     return `::${f.level === 'inconclusive' ? 'warning' : 'error'} ${props.join(',')}::${escapeData(message)}`;
   });
   // The expectation's key line too, where the check file said it: a notice, so that it does not

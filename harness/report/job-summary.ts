@@ -11,14 +11,13 @@ import { renderMatrix } from './matrix.ts';
 /** Markdown's code fence cannot be closed by a matrix line: they hold no backticks, but a cause might. */
 const fenced = (text: string) => `\`\`\`text\n${text.replace(/```/g, "'''")}\n\`\`\``;
 
-export function jobSummary(title: string, results: readonly CellResult[], reports: readonly string[], place: (file: string, line?: number) => string): string {
+export function jobSummary(title: string, results: readonly CellResult[], reports: readonly string[], place: (file: string, line?: number) => string, findings = findingsOf(results)): string {
   const counts = summarize(results);
   const said = Object.entries(counts).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`).join(', ');
   const out = [`## ${title}`, '', `${results.length} cells: ${said || 'none'}`, '', fenced(renderMatrix(results, { color: false }))];
-  const findings = findingsOf(results);
   if (findings.length > 0) {
     out.push('', '### Findings', '');
-    for (const f of findings) out.push(`- **${f.level}** at \`${place(f.file, f.line)}\`: ${describeFinding(f).replace(/\n/g, ' ')}`);
+    for (const f of findings) out.push(`- **${f.level}** ${f.file === undefined ? `in ${f.cells[0]!.ruleset}` : `at \`${place(f.file, f.line)}\``}: ${describeFinding(f).replace(/\n/g, ' ')}`);
   }
   const attacks = results.filter((c) => SECURITY_SCENARIOS.has(c.probe) && c.observed !== null);
   if (attacks.length > 0) {

@@ -34,8 +34,10 @@ test('findings: grouped by the deciding line, attacks first, then violations, th
     ['inconclusive', null, 'server-died', ['PORT']],
   ]);
   expect(found[1]!.file).toBe(FILE);
-  // No attribution: told on the rule set as a whole (here only its name is known).
-  expect(found[2]!.file).toBe('edge');
+  // No attribution and no file from the run: no file to tell it on (the messages name the rule set).
+  expect(found[2]!.file).toBeUndefined();
+  // The run's own knowledge of the rule set file, for cells without attribution.
+  expect(findingsOf([inconclusive], undefined, () => FILE)[0]!.file).toBe(FILE);
 });
 
 test('the deciding hit: a later packet\'s drop before the SYN\'s accept; a passed cell\'s last accept', () => {
