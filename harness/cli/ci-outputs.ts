@@ -5,12 +5,12 @@
  * SARIF with `--sarif`. Outside CI, and without the flags, nothing changes.
  */
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { CellResult } from '../cell-contract.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { codeQualityReport } from '../report/code-quality.ts';
 import { type ExpectationPlace, findingsOf } from '../report/findings.ts';
-import { workflowCommands } from '../report/github-annotations.ts';
+import { workflowCommands, workspacePath } from '../report/github-annotations.ts';
 import { jobSummary } from '../report/job-summary.ts';
 import { sarifLog } from '../report/sarif.ts';
 
@@ -32,24 +32,18 @@ function writeJson(file: string, data: unknown): void {
 }
 
 /** A path as the repository names it: relative to `root`, with `/` (absolute when outside it). */
-export function repositoryPath(file: string, root: string): string {
-  const rel = relative(root, file);
-  return rel.startsWith('..') || rel === '' ? file : rel.split(sep).join('/');
+const repositoryPath = (file: string, root: string) => workspacePath(file, root) ?? file;
+
+/** What the command knows of its cells beyond their results (findings.ts, findingsOf). */
+export interface FindingSources {
+  expectationOf?: (cell: CellResult) => ExpectationPlace | undefined;
+  rulesetFileOf?: (cell: CellResult) => string | undefined;
 }
 
-/** Tells the findings of `results`; returns the files it wrote. */
-export function publishFindings(
-  title: string,
-  results: readonly CellResult[],
-  reports: readonly string[],
-  opts: CiOptions,
-  env: NodeJS.ProcessEnv = process.env,
-  expectationOf?: (cell: CellResult) => ExpectationPlace | undefined,
-  rulesetFileOf?: (cell: CellResult) => string | undefined,
-): string[] {
+/** Tells the findings of `results`. */
+export function publishFindings(title: string, results: readonly CellResult[], reports: readonly string[], opts: CiOptions, sources: FindingSources = {}, env: NodeJS.ProcessEnv = process.env): void {
   const root = resolve(env.GITHUB_WORKSPACE || env.CI_PROJECT_DIR || process.cwd());
-  const findings = findingsOf(results, expectationOf, rulesetFileOf);
-  const written: string[] = [];
+  const findings = findingsOf(results, sources.expectationOf, sources.rulesetFileOf);
   if ((opts.annotations ?? (env.GITHUB_ACTIONS === 'true' ? 'github' : 'none')) === 'github') {
     for (const line of workflowCommands(findings, root)) process.stdout.write(`${line}\n`);
   }
@@ -60,12 +54,9 @@ export function publishFindings(
   const codequality = opts.codequality ?? (env.GITLAB_CI ? DEFAULT_CODE_QUALITY_REPORT : undefined);
   if (codequality) {
     writeJson(resolve(codequality), codeQualityReport(findings, (f) => repositoryPath(f, root)));
-    written.push(resolve(codequality));
   }
   if (opts.sarif) {
     const version = (JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     writeJson(resolve(opts.sarif), sarifLog(findings, (f) => repositoryPath(f, root), version));
-    written.push(resolve(opts.sarif));
   }
-  return written;
 }

@@ -83,6 +83,6 @@ export async function diffCommand(opts: DiffOptions): Promise<number> {
     writeHtmlReport(html, { report: both, ladders: { ...oldRun.ladders, ...newRun.ladders }, ...evidenceLinks(json, html, both.results), title: `pinhole diff ${oldFile} -> ${newFile}` });
   }
   // A regression is told at the NEW rule set's deciding line (report.new's results are judged against OLD).
-  publishFindings(`pinhole diff ${oldFile} -> ${newFile}`, report.new.results, [opts.json, opts.junit, opts.html].filter((f): f is string => f !== undefined).map((f) => resolve(f)), opts, process.env, undefined, () => newFile);
+  publishFindings(`pinhole diff ${oldFile} -> ${newFile}`, report.new.results, [opts.json, opts.junit, opts.html].filter((f): f is string => f !== undefined).map((f) => resolve(f)), opts, { rulesetFileOf: () => newFile });
   return diff.regressions > 0 ? 1 : 0;
 }

@@ -83,7 +83,7 @@ export async function exploreCommand(opts: ExploreOptions): Promise<number> {
     const html = htmlReportFile(opts.html);
     writeHtmlReport(html, { report, ladders, ...evidenceLinks(json, html, report.results), title: `pinhole explore ${ruleset.name} on ${spec.name}` });
   }
-  publishFindings(`pinhole explore ${ruleset.name} on ${spec.name}`, report.results, [opts.json, opts.junit, opts.html].filter((f): f is string => f !== undefined).map((f) => resolve(f)), opts, process.env, undefined, () => source.file);
+  publishFindings(`pinhole explore ${ruleset.name} on ${spec.name}`, report.results, [opts.json, opts.junit, opts.html].filter((f): f is string => f !== undefined).map((f) => resolve(f)), opts, { rulesetFileOf: () => source.file });
   return exitCodeFor(report.results);
 }
 

@@ -24,9 +24,7 @@ import { processesOfCommand, runsOfCommand } from '../run-state.ts';
 import { requireHost } from './host-check.ts';
 import { withInterruptScope } from './interrupt.ts';
 import { describeRemoved } from './with-lab.ts';
-import { type CiOptions, publishFindings } from './ci-outputs.ts';
-import type { CellResult } from '../cell-contract.ts';
-import type { ExpectationPlace } from '../report/findings.ts';
+import { type CiOptions, type FindingSources, publishFindings } from './ci-outputs.ts';
 import { dirsUnder, filesUnder, validateInputs } from './validate-inputs.ts';
 import { suiteFrontendConfig } from '../frontends/frontend-kinds.ts';
 
@@ -91,7 +89,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
  * reports, workers, shard and evidence policy in its environment (and `env`), Ctrl-C handled,
  * and the exit code from the verdicts.
  */
-export async function runCells(opts: RunOptions, how: { config: string; validate: () => Promise<void>; checkFile?: string; title: () => string; expectationOf?: (cell: CellResult) => ExpectationPlace | undefined; rulesetFileOf?: (cell: CellResult) => string | undefined }): Promise<number> {
+export async function runCells(opts: RunOptions, how: { config: string; validate: () => Promise<void>; checkFile?: string; title: () => string } & FindingSources): Promise<number> {
   // Usage mistakes, told before the host is checked or anything starts.
   const workers = opts.workers === undefined ? undefined : parseWorkers(opts.workers);
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
@@ -197,7 +195,7 @@ export async function runCells(opts: RunOptions, how: { config: string; validate
     process.stderr.write(`pinhole: no cell ran${opts.grep ? ` (nothing matches --grep ${opts.grep})` : ''}\n`);
     return 1;
   }
-  publishFindings(how.title(), report.results, [json, config.reports.junit, config.reports.html], opts, process.env, how.expectationOf, how.rulesetFileOf);
+  publishFindings(how.title(), report.results, [json, config.reports.junit, config.reports.html], opts, how);
   const verdicts = exitCodeFor(report.results);
   // Every cell is a test whose outcome is its verdict (harness/report/violation-outcome.ts), so
   // Playwright failing a run the verdicts pass means a failure outside any cell: a spec file that

@@ -63,7 +63,7 @@ function levelOf(cell: CellResult): FindingLevel | undefined {
  * Where a hit is written: `edge.nft:17` beside the attributed rule set file; for a frontend's
  * rendering, the configuration element it came from (`rules:3: ...` in the configuration).
  */
-function placeOfHit(cell: CellResult, hit: RuleHit | undefined, rulesetFile: string | undefined): { file?: string; line?: number } {
+function placeOfHit(cell: CellResult, hit: RuleHit | undefined, rulesetFile: string | undefined, textOf: (file: string) => string): { file?: string; line?: number } {
   const fromSource = hit?.source && cell.frontend ? /^([^:]+):(\d+):/.exec(hit.source) : null;
   if (fromSource && cell.frontend) {
     // The configuration is a file (ferm.conf) or a directory holding the file the source names.
@@ -76,7 +76,7 @@ function placeOfHit(cell: CellResult, hit: RuleHit | undefined, rulesetFile: str
   if (at && cell.attribution && !cell.frontend) return { file: join(dirname(cell.attribution.file), basename(at[1]!)), line: Number(at[2]) };
   // A chain's policy decided: told at the line that sets it, in the user's own file.
   if (hit?.rule.startsWith('policy ') && cell.attribution && !cell.frontend) {
-    const line = policyLine(readOrEmpty(cell.attribution.file), hit.chain);
+    const line = policyLine(textOf(cell.attribution.file), hit.chain);
     if (line !== undefined) return { file: cell.attribution.file, line };
   }
   return ruleset === undefined ? {} : { file: ruleset };
@@ -131,11 +131,14 @@ export function findingsOf(
   rulesetFileOf: (cell: CellResult) => string | undefined = () => undefined,
 ): Finding[] {
   const byPlace = new Map<string, Finding>();
+  // Each rule set file read once, however many of its cells a policy decided.
+  const texts = new Map<string, string>();
+  const textOf = (file: string) => texts.get(file) ?? texts.set(file, readOrEmpty(file)).get(file)!;
   for (const cell of results) {
     const level = levelOf(cell);
     if (!level) continue;
     const hit = level === 'inconclusive' ? undefined : decidingHit(cell);
-    const place = placeOfHit(cell, hit, rulesetFileOf(cell));
+    const place = placeOfHit(cell, hit, rulesetFileOf(cell), textOf);
     const expectedAt = expectationOf(cell);
     const key = JSON.stringify([level, place.file ?? cell.ruleset, place.line ?? null, cell.expected, cell.observed, expectedAt?.line ?? null]);
     const found = byPlace.get(key);
