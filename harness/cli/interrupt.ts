@@ -11,6 +11,8 @@ import { COMMAND_PID_ENV } from '../run-state.ts';
 export type InterruptCleanup = (signal: NodeJS.Signals) => Promise<string>;
 
 let cleanup: InterruptCleanup | undefined;
+/** A scope ended: what it made is gone, and the command is writing what it found. */
+let scopeEnded = false;
 let interruptedBy: NodeJS.Signals | undefined;
 
 /** True once a signal arrived: work that sees it failing should not report the failure. */
@@ -35,7 +37,7 @@ function onSignal(signal: NodeJS.Signals): void {
     try {
       line = cleanup
         ? `interrupted by ${signal} while ${what}; ${await cleanup(signal)}; nothing is left behind (${((Date.now() - started) / 1000).toFixed(1)} s)`
-        : `interrupted by ${signal} while ${what}; nothing had been created yet`;
+        : `interrupted by ${signal} while ${what}; ${scopeEnded ? 'what the run made had already been removed' : 'nothing had been created yet'}`;
     } catch (err) {
       line = `interrupted by ${signal} while ${what}; the cleanup failed: ${err instanceof Error ? err.message : String(err)}; \`pinhole clean\` removes what is left`;
     }
@@ -75,6 +77,7 @@ export async function withInterruptScope<T>(onInterrupt: InterruptCleanup, work:
     return new Promise<never>(() => undefined);
   }
   cleanup = outer;
+  scopeEnded = true;
   if ('error' in outcome) throw outcome.error;
   return outcome.value;
 }

@@ -36,6 +36,7 @@ export async function withLab<T>(spec: TopologySpec, driver: Driver, opts: { ser
       } finally {
         nowDoing(`taking down topology ${spec.name}`);
         await lab[Symbol.asyncDispose]();
+        nowDoing('writing what it found');
       }
     })();
     return pending as Promise<T>;

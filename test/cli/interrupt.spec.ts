@@ -4,15 +4,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, test } from '../support/driver-test.ts';
-import { interruptCommand, type Delivery, type Interrupted } from '../support/interrupted-command.ts';
+import { expectCleanInterruption, interruptCommand, type Delivery } from '../support/interrupted-command.ts';
 import { scratchDir } from '../support/scratch-dir.ts';
 
 /** Removed after the file's tests (scratch-dir.ts). */
 const out = scratchDir('pinhole-interrupt-test-');
-const EXIT_WITHIN_MS = 5000;
-/** The last lines of a command that finished: explore's summary, run's reports. */
-const FINISHED = /\n\d+ cells observed: |\nreports: /;
-
 const EXPLORE = ['explore', '--topology', 'routed', '--ruleset', 'suites/ftp-stateful/rulesets/no-helper.nft'];
 /** 24 cells of one suite: lab bring-up, cells, advice re-runs and teardown all happen within seconds. */
 const run = () => ['run', '--grep', 'ftp-stateful.*nft-helper', '--json', join(out(), 'r.json'), '--junit', join(out(), 'r.xml'), '--html', join(out(), 'html')];
@@ -22,35 +18,6 @@ const DELIVERIES: ReadonlyArray<[NodeJS.Signals, Delivery]> = [
   ['SIGTERM', 'process'],
   ['SIGTERM', 'group'],
 ];
-
-function expectCleanInterruption(r: Interrupted, what: string): void {
-  const context = `${what}\n${r.output.slice(-3000)}`;
-  // The figure for the record: when it was signalled, what it said, how long the cleanup took.
-  const said = /pinhole: (interrupted by .*)$/m.exec(r.output)?.[1] ?? (r.signalledAtMs === undefined ? 'finished first' : `no line (exit ${r.code})`);
-  test.info().annotations.push({ type: 'interruption', description: `${what}: exit ${r.code} ${r.exitMs} ms after the signal; ${said}` });
-  expect(r.left, context).toEqual([]);
-  if (r.signalledAtMs === undefined) {
-    // It finished before the chosen moment: nothing to interrupt, but nothing may be left either.
-    expect(r.code, context).toBe(0);
-    return;
-  }
-  expect(r.exitMs, context).toBeLessThan(EXIT_WITHIN_MS);
-  if (r.killedBy !== undefined && FINISHED.test(r.output)) {
-    // The signal came as the command was exiting with its work done and reported: Node had
-    // closed its signal handles, so the signal's own death ended it. Nothing was cut short.
-    return;
-  }
-  if (r.output === '' && r.runIds.length === 0) {
-    // The signal came while Node itself was starting, before pinhole's first line ran: the
-    // signal's own exit, and nothing existed to report or remove.
-    expect(r.code, context).toBeGreaterThan(128);
-    return;
-  }
-  expect(r.code, context).toBe(130);
-  // One closing line: what was going on, and what was removed.
-  expect(r.output, context).toMatch(/pinhole: interrupted by SIG(INT|TERM) while [a-z]/);
-  expect(r.output, context).not.toContain('internal error');
-}
 
 test('explore interrupted at random moments: exit 130 within 5 s, what was interrupted, nothing left', async () => {
   // Spread over a whole explore (about 5 s here: start, bring-up, eight cells, teardown).

@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COMMAND_PID_ENV, isRunId, processesOfCommand, runOwner, startTimeOf, STATE_ROOT } from '../../harness/run-state.ts';
-import { leftovers } from './driver-test.ts';
+import { expect, leftovers, test } from './driver-test.ts';
 
 export type Delivery = 'group' | 'process';
 
@@ -18,6 +18,8 @@ export interface Interrupted {
   killedBy: NodeJS.Signals | undefined;
   /** Milliseconds after start the signal went; undefined when the command had already ended. */
   signalledAtMs: number | undefined;
+  /** Milliseconds from the signal to the command's last output (negative: it printed nothing after it). */
+  lastOutputAfterSignalMs: number | undefined;
   output: string;
   runIds: string[];
   /** Namespaces, containers, networks, run directories and processes still there after exit. */
@@ -49,8 +51,13 @@ export async function interruptCommand(
   });
   const pid = child.pid!;
   let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  let lastOutputAt = Date.now();
+  const take = (d: Buffer) => {
+    output += d;
+    lastOutputAt = Date.now();
+  };
+  child.stdout.on('data', take);
+  child.stderr.on('data', take);
   // Killed by the signal itself (before pinhole's handler existed): the shell's 128 + signal number.
   let killedBy: NodeJS.Signals | undefined;
   const exited = new Promise<number | null>((r) =>
@@ -104,5 +111,57 @@ export async function interruptCommand(
     // A zombie has no command line left: it is dead and only waits to be reaped.
     if (cmd) left.push(`process ${p}: ${cmd.replaceAll('\0', ' ').trim()}`);
   }
-  return { code, killedBy, exitMs, signalledAtMs: signalledAt === undefined ? undefined : signalledAt - started, output, runIds: [...runIds], left };
+  return {
+    code,
+    killedBy,
+    exitMs,
+    signalledAtMs: signalledAt === undefined ? undefined : signalledAt - started,
+    lastOutputAfterSignalMs: signalledAt === undefined ? undefined : lastOutputAt - signalledAt,
+    output,
+    runIds: [...runIds],
+    left,
+  };
+}
+
+const EXIT_WITHIN_MS = 5000;
+/** The last lines of a command that finished: explore's summary, run's reports. */
+const FINISHED = /\n\d+ cells observed: |\nreports: /;
+/**
+ * Output that reached this process this long after the signal may still have been written before
+ * it: the pipe is read when this test's loop next turns, which is after the signal went.
+ */
+const PIPE_LAG_MS = 100;
+
+/**
+ * What every interruption must show: nothing left; and, when the signal came while the command
+ * was still at work, exit 130 within 5 s with one line saying what was interrupted.
+ */
+export function expectCleanInterruption(r: Interrupted, what: string): void {
+  const context = `${what}\n${r.output.slice(-3000)}`;
+  const saidLine = /pinhole: (interrupted by .*)$/m.exec(r.output)?.[1];
+  // Its work done and reported, nothing said after the signal, no interruption line: the signal
+  // came as the command was exiting, when Node no longer dispatches signals to JavaScript. It
+  // then exits as it would have (0), or dies of the signal itself. Nothing was cut short.
+  const exiting = r.signalledAtMs !== undefined && saidLine === undefined && FINISHED.test(r.output) && (r.lastOutputAfterSignalMs ?? 0) < PIPE_LAG_MS && (r.code === 0 || r.killedBy !== undefined);
+  // The figure for the record: when it was signalled, what it said, how long the cleanup took.
+  const said = saidLine ?? (r.signalledAtMs === undefined ? 'finished first' : exiting ? 'was exiting, its work done' : `no line (exit ${r.code})`);
+  test.info().annotations.push({ type: 'interruption', description: `${what}: exit ${r.code} ${r.exitMs} ms after the signal; ${said}` });
+  expect(r.left, context).toEqual([]);
+  if (r.signalledAtMs === undefined) {
+    // It finished before the chosen moment: nothing to interrupt, but nothing may be left either.
+    expect(r.code, context).toBe(0);
+    return;
+  }
+  expect(r.exitMs, context).toBeLessThan(EXIT_WITHIN_MS);
+  if (exiting) return;
+  if (r.output === '' && r.runIds.length === 0) {
+    // The signal came while Node itself was starting, before pinhole's first line ran: the
+    // signal's own exit, and nothing existed to report or remove.
+    expect(r.code, context).toBeGreaterThan(128);
+    return;
+  }
+  expect(r.code, context).toBe(130);
+  // One closing line: what was going on, and what was removed.
+  expect(r.output, context).toMatch(/pinhole: interrupted by SIG(INT|TERM) while [a-z]/);
+  expect(r.output, context).not.toContain('internal error');
 }
