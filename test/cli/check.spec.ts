@@ -11,10 +11,11 @@ import { XMLParser } from 'fast-xml-parser';
 import type { RunReport } from '../../harness/cell-contract.ts';
 import { REPO_ROOT } from '../../harness/paths.ts';
 import { leftByCommand, runIdsNow } from '../support/left-by-command.ts';
+import { packedPinhole } from '../support/packed-pinhole.ts';
 import { scratchDir } from '../support/scratch-dir.ts';
 
 const out = scratchDir('pinhole-check-test-');
-/** npm pack and an install from npm's cache take 15-30 s; a check of 18 cells 5-10 s, on a busy two-core machine three times that. */
+/** npm pack (or the pack library.spec made) and an install from npm's cache take 15-30 s; a check of 18 cells 5-10 s, on a busy two-core machine three times that. */
 test.describe.configure({ mode: 'serial', timeout: 240_000 });
 
 function run(argv: string[], cwd: string, env: Record<string, string> = {}) {
@@ -57,13 +58,8 @@ const CHECK_FILE = (accept: string) =>
 const report = () => JSON.parse(readFileSync(join(project, 'reports/results.json'), 'utf8')) as RunReport;
 
 test('packed and installed into a fresh project, pinhole setup works from its root', () => {
-  const packs = join(out(), 'packs');
-  mkdirSync(packs, { recursive: true });
-  const packed = run(['npm', 'pack', '--pack-destination', packs, '--json'], REPO_ROOT);
-  expect(packed.code, packed.stderr).toBe(0);
-  const [{ filename, files }] = JSON.parse(packed.stdout) as [{ filename: string; files: Array<{ path: string }> }];
+  const { tarball, paths } = packedPinhole();
   // Only what runs: no tests, no CI, no caches; the check file's schema included.
-  const paths = files.map((f) => f.path);
   expect(paths).toContain('harness/check/check.schema.json');
   expect(paths).toContain('harness/cli/pinhole.mjs');
   expect(paths.filter((p) => /^(test|\.ci|\.cache|reports|test-results)\//.test(p))).toEqual([]);
@@ -72,7 +68,7 @@ test('packed and installed into a fresh project, pinhole setup works from its ro
   mkdirSync(join(project, 'firewall'), { recursive: true });
   mkdirSync(join(project, 'topologies'), { recursive: true });
   expect(run(['npm', 'init', '-y'], project).code).toBe(0);
-  const installed = run(['npm', 'install', '--save-dev', '--prefer-offline', '--no-audit', '--no-fund', join(packs, filename)], project);
+  const installed = run(['npm', 'install', '--save-dev', '--prefer-offline', '--no-audit', '--no-fund', tarball], project);
   expect(installed.code, installed.stderr).toBe(0);
   expect(existsSync(join(project, 'node_modules/pinhole/test'))).toBe(false);
 

@@ -2,7 +2,8 @@
 // one plain run. A --grep subset keeps it affordable yet spans seven spec files on four
 // topologies (ftp-stateful, ftp-clients, both ftp-servers files on routed; ftp-security on
 // routed-bounce; ftp-nat-length on masquerade-longer; ftp-host-firewall's edge cells on
-// server-firewall), so workers and shards really run different labs at once.
+// server-firewall), so workers and shards really run different labs at once. Three runs of it,
+// on 3, 1 and 2 workers, and the shared default run (2 workers) to compare with.
 import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { causeCode } from '../../harness/model.ts';
 import type { CellResult, RunReport } from '../../harness/cell-contract.ts';
 import { InputError } from '../../harness/errors.ts';
 import { readLaddersFile, writeLaddersFile } from '../../harness/report/merge-reports.ts';
+import { sharedDefaultRun } from '../support/default-run.ts';
 import { htmlReportFixture } from '../support/html-report-fixture.ts';
 import { makeCell } from '../support/make-cell.ts';
 
@@ -45,34 +47,34 @@ function runSubset(name: string, extra: string[]) {
   return { dir, stdout: r.stdout, report: JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunReport };
 }
 
-// The plain run both tests compare against, made once per worker (tests of a file share one).
+// The unsharded run both tests compare against, made once per worker (tests of a file share one).
 let unsharded: ReturnType<typeof runSubset> | undefined;
-const plainRun = () => (unsharded ??= runSubset('workers-1', ['--workers', '1']));
+const plainRun = () => (unsharded ??= runSubset('workers-3', ['--workers', '3']));
 
 /** What must not depend on how the run was split: per cell id, observed, verdict and cause code. */
 function observedById(report: RunReport): Map<string, { observed: CellResult['observed']; verdict: CellResult['verdict']; cause: string | undefined }> {
   return new Map(report.results.map((c) => [c.id, { observed: c.observed, verdict: c.verdict, cause: causeCode(c.cause) ?? c.cause ?? undefined }]));
 }
 
-test('pinhole run --workers 1 and --workers 3: the same cells, observed and judged alike', async () => {
-  // Two runs, about 70 s.
-  test.setTimeout(2 * RUN_TIMEOUT_MS);
-  const one = plainRun();
-  const three = runSubset('workers-3', ['--workers', '3']);
-  expect(one.stdout).toContain(`running ${SUBSET_CELLS} cells on 1 worker`);
+test('pinhole run --workers 3 and the default run on 2 workers: the same cells, observed and judged alike', async () => {
+  // One run, about 35 s.
+  test.setTimeout(RUN_TIMEOUT_MS);
+  const defaultRun = sharedDefaultRun().report();
+  const three = plainRun();
   expect(three.stdout).toContain(`running ${SUBSET_CELLS} cells on 3 workers`);
-  expect(one.report.results).toHaveLength(SUBSET_CELLS);
-  expect(new Set(one.report.results.map((c) => c.topology))).toEqual(new Set(['routed', 'routed-bounce', 'masquerade-longer', 'server-firewall']));
+  expect(three.report.results).toHaveLength(SUBSET_CELLS);
+  expect(new Set(three.report.results.map((c) => c.topology))).toEqual(new Set(['routed', 'routed-bounce', 'masquerade-longer', 'server-firewall']));
   // Not a trivial subset: passes and blocked transfers with several causes.
-  const causes = new Set(one.report.results.map((c) => causeCode(c.cause)));
+  const causes = new Set(three.report.results.map((c) => causeCode(c.cause)));
   expect(causes).toContain(undefined);
   expect(causes).toContain('no-helper');
   expect(causes).toContain('nat-not-rewritten');
   expect(causes).toContain('fixed-ruleset-drop');
   expect(causes.size).toBeGreaterThanOrEqual(5);
-  expect(observedById(three.report)).toEqual(observedById(one.report));
-  // The report's order does not depend on which worker finished first.
-  expect(three.report.results.map((c) => c.id)).toEqual(one.report.results.map((c) => c.id));
+  // --grep picked by rule set name: the default run's cells of those rule sets, in its order.
+  const sameCells = { ...defaultRun, results: defaultRun.results.filter((c) => new RegExp(GREP).test(c.ruleset)) };
+  expect(three.report.results.map((c) => c.id)).toEqual(sameCells.results.map((c) => c.id));
+  expect(observedById(three.report)).toEqual(observedById(sameCells));
 });
 
 // Attributes keep their names; every element that may repeat is always an array.
@@ -103,7 +105,9 @@ function ladderIds(htmlFile: string): string[] {
 test('pinhole run --shard 1/2 and 2/2, then pinhole merge: the report of the unsharded run', async () => {
   // Two shards, and the plain run when the test above did not make it in this worker: 40-80 s.
   test.setTimeout(3 * RUN_TIMEOUT_MS);
-  const shards = [runSubset('shard-1', ['--shard', '1/2']), runSubset('shard-2', ['--shard', '2/2'])];
+  // The first on one worker: a run on 1, 2 and 3 workers all agree with the default run.
+  const shards = [runSubset('shard-1', ['--shard', '1/2', '--workers', '1']), runSubset('shard-2', ['--shard', '2/2'])];
+  expect(shards[0]!.stdout).toMatch(/running \d+ cells on 1 worker\b/);
   // Both shards did part of the work, and they split it by spec file.
   for (const s of shards) expect(s.report.results.length).toBeGreaterThan(0);
   expect(shards[0]!.report.results.length + shards[1]!.report.results.length).toBe(SUBSET_CELLS);

@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { dirname, join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { REPO_ROOT } from '../../harness/paths.ts';
+import { packedPinhole } from '../support/packed-pinhole.ts';
 import { scratchDir } from '../support/scratch-dir.ts';
 
 const out = scratchDir('pinhole-library-test-');
@@ -34,13 +35,8 @@ function readmeExample(): Map<string, string> {
 let project = '';
 
 test('packed, installed beside @playwright/test, README\'s example type-checks against pinhole\'s declarations', () => {
-  const packs = join(out(), 'packs');
-  mkdirSync(packs, { recursive: true });
   // prepack compiles (npm run build) and postpack removes the compiled files from the checkout.
-  const packed = run(['npm', 'pack', '--pack-destination', packs, '--json'], REPO_ROOT);
-  expect(packed.code, packed.output).toBe(0);
-  const [{ filename, files }] = JSON.parse(packed.stdout.slice(packed.stdout.search(/^\[/m))) as [{ filename: string; files: Array<{ path: string }> }];
-  const paths = files.map((f) => f.path);
+  const { tarball, paths } = packedPinhole();
   // Compiled: JavaScript and declarations for every entry point.
   for (const entry of ['test', 'lab', 'contract']) expect(paths).toEqual(expect.arrayContaining([`harness/api/${entry}.js`, `harness/declarations/api/${entry}.d.ts`]));
 
@@ -48,7 +44,7 @@ test('packed, installed beside @playwright/test, README\'s example type-checks a
   mkdirSync(project, { recursive: true });
   expect(run(['npm', 'init', '-y'], project).code).toBe(0);
   expect(run(['npm', 'pkg', 'set', 'type=module'], project).code).toBe(0);
-  const installed = run(['npm', 'install', '--save-dev', '--prefer-offline', '--no-audit', '--no-fund', join(packs, filename), '@playwright/test', 'typescript', '@types/node@20'], project);
+  const installed = run(['npm', 'install', '--save-dev', '--prefer-offline', '--no-audit', '--no-fund', tarball, '@playwright/test', 'typescript', '@types/node@20'], project);
   expect(installed.code, installed.output).toBe(0);
 
   const example = readmeExample();
