@@ -5,8 +5,9 @@
 //   - the one full default run, before any test (global-setup.ts), alone;
 //   - then two lanes of heavy tests, one test of each at a time: `netns-runs` (tests that keep
 //     both cores busy: several labs or several pinhole processes at once) beside `netns-labs`
-//     (tests of one lab or one pinhole command at a time), and the unit tests in a third worker
-//     beside them (with two workers they waited for both lanes to end: 110 s more);
+//     (tests of one lab or one pinhole command at a time); the unit tests once a lane is done
+//     (about 2 minutes). A third worker for them beside the lanes ended the whole 45 s sooner,
+//     but slowed a 32-cell run beside it from 30 s to over 45: not worth tests that fail on load;
 //   - the docker project last, one test at a time: Docker networks of two topologies with the
 //     same subnets cannot coexist, and Docker rewrites the host's iptables while it creates
 //     networks, which must not overlap another test's host snapshots.
@@ -26,8 +27,7 @@ export default defineConfig<{ driverName: DriverName }>({
   testMatch: '**/*.spec.ts',
   // The one full default run of the tests, made before any of them (test/support/default-run.ts).
   globalSetup: './global-setup.ts',
-  // Two lanes of one worker each, and one for the unit tests.
-  workers: 3,
+  workers: 2,
   // Unit tests take milliseconds to a few seconds (the reporter test starts a Playwright run).
   timeout: 30_000,
   reporter: process.env.CI ? [['list'], ['json', { outputFile: '../test-results/harness-tests.json' }]] : 'list',

@@ -1,6 +1,7 @@
 // The driver contract, run against each driver (the netns and docker projects): `routed` comes
 // up with the declared addresses, interface names and routes, takes a rule set in the firewall
 // node, and leaves nothing behind; programs started in a node can be stopped there.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { driverFor } from '../../harness/drivers/registry.ts';
 import { startFtpServer } from '../../harness/nodes/start-ftp-server.ts';
@@ -12,10 +13,26 @@ import { startFtpClient } from '../../harness/probes/start-ftp-client.ts';
 import { loadTopology } from '../../harness/topology/load-topology.ts';
 import { expect, leftovers, test } from '../support/driver-test.ts';
 
-test('routed: addresses, interface names, routes, a rule set applied, nothing left', async ({ driverName }) => {
+/**
+ * The host's own routes of both families, as `ip route` lists them, but for link-local and
+ * multicast ones: every interface that comes up has those (a Docker bridge and its veths too),
+ * and they lead nowhere beyond the link.
+ */
+const hostRoutes = () =>
+  ['-4', '-6']
+    .flatMap((family) => spawnSync('ip', [family, 'route', 'show', 'table', 'all'], { encoding: 'utf8' }).stdout.split('\n'))
+    .filter((line) => line && !/(^|\s)(fe80::|ff00::\/8)/.test(line))
+    .join('\n');
+
+test('routed: addresses, interface names, routes, a rule set applied, the host\'s routes untouched while it is up, nothing left', async ({ driverName }) => {
+  const routesBefore = hostRoutes();
   const topology = await driverFor(driverName).up(await loadTopology(`${TOPOLOGIES_DIR}/routed.topo.yaml`));
   const id = topology.id;
   try {
+    // Not even for as long as the lab is up: a route of the host's into 203.0.113.0/24 would
+    // take the host's own traffic to real addresses there (one CI machine's Debian mirror is).
+    expect(hostRoutes()).toBe(routesBefore);
+    expect(spawnSync('ip', ['route', 'get', '203.0.113.10'], { encoding: 'utf8' }).stdout).not.toMatch(/ dev (br-|pinhole)/);
     expect(topology.driver).toBe(driverName);
     // In the topology's order on every driver: the lab's "first client" is the same node.
     expect(topology.nodes().map((n) => n.name)).toEqual(['client', 'fw', 'server']);

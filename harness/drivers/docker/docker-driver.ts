@@ -2,7 +2,8 @@
  * DockerDriver: each node is a container of the pinhole node image (or the user's own image),
  * each segment a Docker bridge network with the topology's subnet. What makes routed topologies
  * work despite the host's bridge netfilter (shared/reference/netfilter-ftp.md): normal (not
- * internal) networks without masquerade, NET_ADMIN on every node, the forwarding sysctl on
+ * internal) networks without masquerade and without an address on the host (so the host's
+ * routes stay as they were), NET_ADMIN on every node, the forwarding sysctl on
  * routers, default routes via the topology's gateway instead of Docker's, and interfaces
  * renamed inside each container to the names the topology declares.
  *
@@ -73,8 +74,8 @@ const ipv4SubnetOf = (seg: SegmentSpec) => subnetsOf(seg).find((s) => familyOf(s
 
 /**
  * What a topology asks that Docker networks cannot give: a segment without an IPv4 subnet
- * (Docker's bridge driver requires one), and a node on the address Docker gives each bridge
- * network's host side (the IPv4 subnet's first host).
+ * (Docker's bridge driver requires one), and a node on the address Docker reserves for each
+ * bridge network's gateway (the IPv4 subnet's first host), even with no address on the host.
  */
 function dockerProblems(spec: TopologySpec): string[] {
   const problems: string[] = [];
@@ -89,7 +90,7 @@ function dockerProblems(spec: TopologySpec): string[] {
     for (const [nodeName, node] of Object.entries(spec.nodes)) {
       for (const [ifname, iface] of Object.entries(node.interfaces)) {
         if (iface.segment === segName && addressOfInterface(iface, 'ipv4') === gateway) {
-          problems.push(`topology ${spec.name}: nodes.${nodeName}.interfaces.${ifname}.address: ${gateway} is the host's address on a Docker bridge network; the docker driver needs node addresses off the first host of each subnet`);
+          problems.push(`topology ${spec.name}: nodes.${nodeName}.interfaces.${ifname}.address: ${gateway} is the address Docker reserves for a bridge network's gateway; the docker driver needs node addresses off the first host of each subnet`);
         }
       }
     }
@@ -164,7 +165,15 @@ class DockerTopology implements StartedTopology {
         Driver: 'bridge',
         Internal: false,
         IPAM: { Config: [{ Subnet: plan.subnets[seg]! }] },
-        Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
+        Options: {
+          'com.docker.network.bridge.enable_ip_masquerade': 'false',
+          // No address on the host's side of the bridge, so no route on the host: by default
+          // Docker gives the bridge the subnet's first address, and the host's connected route
+          // for the subnet would capture the host's own traffic to every real address in it (a
+          // user's office network that a topology copies; on one CI machine here, the Debian
+          // mirror, which lives in 203.0.113.0/24) for as long as the lab is up.
+          'com.docker.network.bridge.inhibit_ipv4': 'true',
+        },
         Labels: { [RUN_LABEL]: id },
       });
     }

@@ -26,8 +26,9 @@ function overlaps(a: string, b: string): boolean {
 
 /**
  * `hostRoutes`: the IPv4 destinations the host routes already (`ip -4 route`, default left out).
- * 100.64.0.0/10 is also carrier-grade NAT's and VPNs' (Tailscale): a placeholder there would
- * give the host a bridge route that captures its traffic to those peers, so those are skipped.
+ * 100.64.0.0/10 is also carrier-grade NAT's and VPNs' (Tailscale): the bridges carry no host
+ * address (docker-driver.ts), but a placeholder subnet the host routes elsewhere is still skipped,
+ * so that nothing pinhole makes ever shares a subnet with a network the host reaches.
  */
 export function dockerIpv4Plan(spec: TopologySpec, hostRoutes: readonly string[] = []): DockerIpv4Plan {
   const taken = [...Object.values(spec.segments).flatMap((s) => subnetsOf(s).filter((c) => familyOf(c) === 'ipv4')), ...hostRoutes];
@@ -53,8 +54,8 @@ export function dockerIpv4Plan(spec: TopologySpec, hostRoutes: readonly string[]
   }
   const attachments: DockerIpv4Plan['attachments'] = {};
   const used = new Set(Object.values(spec.nodes).flatMap((n) => Object.values(n.interfaces).flatMap((i) => addressOfInterface(i, 'ipv4') ?? [])));
-  // Placeholder hosts from the subnet's second address up (the first is the address Docker gives
-  // the bridge on the host's side), past any address of the topology's own.
+  // Placeholder hosts from the subnet's second address up (Docker reserves the first for the
+  // network's gateway), past any address of the topology's own.
   const placeholder = (segment: string): string => {
     const [net, bits] = ipaddr.parseCIDR(subnets[segment]!);
     const base = ipaddr.IPv4.networkAddressFromCIDR(`${net.toString()}/${bits}`).toByteArray();
