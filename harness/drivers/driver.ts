@@ -51,7 +51,8 @@ export interface Driver {
   up(spec: TopologySpec): Promise<StartedTopology>;
   /**
    * Removes resources of runs whose owner process is gone; with `mine`, those this process
-   * owns (an interrupted run cleaning up); with `all`, every pinhole resource.
+   * owns (an interrupted run cleaning up); with `command`, also every run claimed under that
+   * pinhole command; with `all`, every pinhole resource (run-state.ts, cleanRemoves).
    */
   clean(opts?: CleanScope): Promise<string[]>;
 }

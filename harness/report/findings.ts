@@ -120,10 +120,11 @@ function readOrEmpty(file: string): string {
 
 const LEVEL_ORDER: Record<FindingLevel, number> = { attack: 0, violation: 1, inconclusive: 2 };
 
-/** The findings of a run, most important first: attacks, then violations, then inconclusive cells; then the most cells. */
 /**
- * `expectationOf`: where a cell's expectation was written; `rulesetFileOf`: the rule set file of a
- * cell that has no attribution to name it (an attack cell, an inconclusive one).
+ * The findings of a run, most important first: attacks, then violations, then inconclusive
+ * cells; then the most cells. `expectationOf`: where a cell's expectation was written;
+ * `rulesetFileOf`: the rule set file of a cell that has no attribution to name it (an attack
+ * cell, an inconclusive one).
  */
 export function findingsOf(
   results: readonly CellResult[],
